@@ -1,0 +1,34 @@
+"""branchlab's simulation engine: one bank outlet's day, replications, sweeps, queueing theory.
+
+The public API for notebooks and scripts::
+
+    import sim
+    scenario = sim.load_scenario("scenarios/backbone_outlet.toml")
+    log = sim.simulate(scenario, seed=7)                 # one day's event log
+    result = sim.replicate(scenario, n=30, seed=7)       # KPIs with 95% CIs
+    result.zones, result.outlet                          # pandas DataFrames
+"""
+
+from sim.errors import ScenarioError
+from sim.metrics import OUTLET_KPIS, ZONE_KPIS, credit_sales, day_kpis
+from sim.model import DayLog, simulate
+from sim.replicate import Replications, replicate
+from sim.scenario import ROLES, ZONES, Scenario, from_dict, load_scenario, with_overrides
+
+__all__ = [
+    "OUTLET_KPIS",
+    "ROLES",
+    "ZONES",
+    "ZONE_KPIS",
+    "DayLog",
+    "Replications",
+    "Scenario",
+    "ScenarioError",
+    "credit_sales",
+    "day_kpis",
+    "from_dict",
+    "load_scenario",
+    "replicate",
+    "simulate",
+    "with_overrides",
+]
