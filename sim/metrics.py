@@ -99,8 +99,8 @@ def credit_sales(log: DayLog) -> Sales:
     # Probability table [zone, role, segment] for cross-sales.
     table = np.zeros((len(SERVICE_ZONES), len(ROLES), len(segments)))
     for zone, by_role in sc.sales.cross_sale.items():
-        for role, p in by_role.items():
-            table[SERVICE_ZONES.index(zone), ROLES.index(role)] = [min(1.0, p * s.propensity) for s in segments]
+        for role, prob in by_role.items():
+            table[SERVICE_ZONES.index(zone), ROLES.index(role)] = [min(1.0, prob * s.propensity) for s in segments]
     bundle = np.full((len(segments), width), -1, dtype=np.int64)
     for k, s in enumerate(segments):
         bundle[k, : len(s.bundle)] = [products.index(p) for p in s.bundle]
@@ -108,7 +108,7 @@ def credit_sales(log: DayLog) -> Sales:
     seg = log.customers.segment[cust]
     kind = log.visit_kind[done]
     role = np.asarray(log.staff.roles, dtype=np.int64)[log.visit_staff[done]]
-    p = np.where(kind == REFERRAL, sc.sales.referral_conversion, table[log.visit_zone[done], role, seg])
+    p: np.ndarray = np.where(kind == REFERRAL, sc.sales.referral_conversion, table[log.visit_zone[done], role, seg])
     prod = bundle[seg]
     sold = (log.sales_u[cust, kind] < p[:, None]) & (prod >= 0)
     rows, cols = np.nonzero(sold)
@@ -122,7 +122,8 @@ def _waits(log: DayLog, mask: np.ndarray) -> np.ndarray:
     started = np.isfinite(log.visit_start_min)
     until = np.where(started, log.visit_start_min, log.visit_end_min)
     waited = mask & (started | (log.visit_status == ABANDONED))
-    return until[waited] - log.visit_join_min[waited]
+    waits: np.ndarray = until[waited] - log.visit_join_min[waited]
+    return waits
 
 
 def _mean(x: np.ndarray) -> float:

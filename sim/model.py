@@ -90,7 +90,10 @@ class Staffing:
 
 def staffing(scenario: Scenario) -> Staffing:
     """Expand the scenario's roles into named people with their duty intervals."""
-    ids, roles, zones, duty = [], [], [], []
+    ids: list[str] = []
+    roles: list[int] = []
+    zones: list[tuple[int, ...]] = []
+    duty: list[tuple[tuple[float, float], ...]] = []
     for role in scenario.roles.values():
         zone_idx = tuple(SERVICE_ZONES.index(z) for z in role.zones if scenario.zone_open(z))
         if not zone_idx:
@@ -106,6 +109,12 @@ def staffing(scenario: Scenario) -> Staffing:
                 duty.append(tuple((a, b) for a, b in ((role.shift_start_min, lunch),
                                                        (lunch + role.lunch_min, role.shift_end_min)) if b > a))
     return Staffing(tuple(ids), tuple(roles), tuple(zones), tuple(duty))
+
+
+def _by_preference(staff: Staffing, zone: int) -> list[int]:
+    """Staff able to serve ``zone``, those listing it earlier (home zone first) first."""
+    able = [k for k, zs in enumerate(staff.zones) if zone in zs]
+    return sorted(able, key=lambda k: staff.zones[k].index(zone))
 
 
 @dataclass(frozen=True, slots=True)
@@ -228,8 +237,7 @@ class _Day:
         self.leaving = [False] * len(staff.ids)
         self.greeters = 0
         # Staff able to serve each zone, those whose home it is first.
-        self.zone_staff = [sorted((k for k, zs in enumerate(staff.zones) if z in zs),
-                                  key=lambda k, z=z: staff.zones[k].index(z)) for z in range(len(SERVICE_ZONES))]
+        self.zone_staff = [_by_preference(staff, z) for z in range(len(SERVICE_ZONES))]
         # Visit log (one row per queue joined).
         self.v_cust: list[int] = []
         self.v_zone: list[int] = []
@@ -254,7 +262,7 @@ class _Day:
         self.env.timeout(delay, arg).callbacks.append(handler)
 
     # --- customers -------------------------------------------------------------------
-    def _arrive(self, ev: simpy.Event) -> None:
+    def _arrive(self, ev: Any) -> None:
         i = ev.value
         if i + 1 < self.n:
             self._at(self.arrival[i + 1] - self.env.now, self._arrive, i + 1)
@@ -301,7 +309,7 @@ class _Day:
         if kind != GREETING and self.patience[i] != math.inf:
             self._at(self.patience[i], self._renege, v)
 
-    def _renege(self, ev: simpy.Event) -> None:
+    def _renege(self, ev: Any) -> None:
         v = ev.value
         if self.v_status[v] == WAITING:
             self.v_status[v] = ABANDONED
@@ -319,7 +327,7 @@ class _Day:
         row = 2 * zone + (self.v_kind[v] == REFERRAL)
         self._at(self.service[row][self.v_cust[v]], self._complete, v)
 
-    def _complete(self, ev: simpy.Event) -> None:
+    def _complete(self, ev: Any) -> None:
         v = ev.value
         self.v_end[v] = self.env.now
         self.v_status[v] = DONE
@@ -381,7 +389,7 @@ class _Day:
             self._start(v, zone, server)
 
     # --- staff -----------------------------------------------------------------------
-    def _on_duty(self, ev: simpy.Event) -> None:
+    def _on_duty(self, ev: Any) -> None:
         k = ev.value
         if LOBBY in self.staff_zones[k]:
             self.greeters += 1
@@ -391,7 +399,7 @@ class _Day:
         self.state[k] = _IDLE
         self._next_for(k)
 
-    def _off_duty(self, ev: simpy.Event) -> None:
+    def _off_duty(self, ev: Any) -> None:
         k = ev.value
         if self.state[k] == _BUSY:
             self.leaving[k] = True
@@ -456,7 +464,7 @@ def field_marketing(scenario: Scenario, rng: np.random.Generator) -> int:
     """
     f = scenario.field_marketing
     outside = sum(r.outside for r in scenario.roles.values())
-    visits = int(round(outside * f.visits_per_day))
+    visits = round(outside * f.visits_per_day)
     if visits == 0 or f.prospect_pool == 0 or f.conversion == 0:
         return 0
     u = rng.random((visits, 2))
@@ -467,16 +475,18 @@ def field_marketing(scenario: Scenario, rng: np.random.Generator) -> int:
     return converted
 
 
-def simulate(scenario: Scenario, seed: int = 0, replication: int = 0) -> DayLog:
+def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, customers: Customers | None = None) -> DayLog:
     """Simulate one outlet day and return its event log.
 
     Args:
         scenario: a validated scenario (see :func:`sim.load_scenario`).
         seed: base seed; with ``replication`` it fixes every random stream.
         replication: replication index; different indices give independent days.
+        customers: a scripted day's customers instead of drawn ones (arrival times
+            sorted); service times are still drawn from the scenario's distributions.
     """
     rngs = _streams(seed, replication)
-    cust = draw_customers(scenario, rngs)
+    cust = draw_customers(scenario, rngs) if customers is None else customers
     staff = staffing(scenario)
     day = _Day(scenario, cust, _service_times(scenario, cust, rngs), staff)
     day.run()

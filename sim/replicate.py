@@ -82,14 +82,15 @@ class Replications:
         text = text.where(frame["n"] > 1, frame["mean"].map(_fmt))
         if key is None:
             return pd.DataFrame({"mean ± 95% CI": text.to_numpy()}, index=frame["kpi"].to_numpy())
-        return (frame.assign(cell=text).pivot(index=key, columns="kpi", values="cell")
-                .reindex(index=pd.unique(frame[key]), columns=pd.unique(frame["kpi"])))
+        wide: pd.DataFrame = (frame.assign(cell=text).pivot(index=key, columns="kpi", values="cell")
+                              .reindex(index=pd.unique(frame[key]), columns=pd.unique(frame["kpi"])))
+        return wide
 
     def to_dict(self) -> dict[str, Any]:
         """The ``--json`` shape: ``{scenario, seed, replications, zones, outlet}``."""
         def block(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-            return {r.kpi: {"mean": _num(r.mean), "ci95": [_num(r.ci95_low), _num(r.ci95_high)]}
-                    for r in frame.itertuples()}
+            rows = frame[["kpi", "mean", "ci95_low", "ci95_high"]].to_numpy().tolist()
+            return {kpi: {"mean": _num(m), "ci95": [_num(lo), _num(hi)]} for kpi, m, lo, hi in rows}
         return {
             "scenario": self.scenario.outlet.name, "source": self.scenario.source, "seed": self.seed,
             "replications": self.n,

@@ -51,6 +51,9 @@ NEEDS = ("cash", "non_cash", "self_service_eligible", "wealth")
 SERVICE_NEEDS = (*NEEDS, "referral")
 TIERS = ("flagship", "backbone", "advancing", "potential")
 
+#: Default service-level target: customers grow irritated after ~10 min of waiting
+#: (Horizon 2007 survey, n=1553, via DOMAIN.md).
+DEFAULT_TARGET_WAIT_MIN = 10.0
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 _CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d)$")
 _REQUIRED = object()
@@ -82,7 +85,7 @@ class Zone:
 
     id: str
     positions: int
-    target_wait_min: float = math.inf
+    target_wait_min: float = DEFAULT_TARGET_WAIT_MIN
     balk_when_full: bool = False
 
 
@@ -373,7 +376,8 @@ def _zones(root: _Table) -> dict[str, Zone]:
         if zid == "waiting":
             zones[zid] = Zone(zid, t.integer("seats", 0), balk_when_full=t.boolean("balk_when_full", False))
         else:
-            zones[zid] = Zone(zid, t.integer("positions", 0), t.number("target_wait_min", math.inf, gt=0.0))
+            target = t.number("target_wait_min", DEFAULT_TARGET_WAIT_MIN, gt=0.0)
+            zones[zid] = Zone(zid, t.integer("positions", 0), target)
         t.finish()
     return zones
 

@@ -1,0 +1,132 @@
+"""Tiny scripted days whose event logs are checked by hand, as SimPy's own tests do."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pytest
+
+import sim
+from sim.model import ABANDONED, BALKED, DONE, PRIMARY, REFERRAL, SERVICE_ZONES, Customers
+
+CASH, NON_CASH, WEALTH, LOBBY = (SERVICE_ZONES.index(z) for z in ("cash", "non_cash", "wealth", "lobby"))
+
+
+def fixed(minutes: float) -> dict[str, Any]:
+    return {"distribution": "deterministic", "value_min": minutes}
+
+
+def script(arrivals: list[float], *, segment: list[int] | None = None, need: list[int] | None = None,
+           patience: float = math.inf, u: float = 0.5) -> Customers:
+    n = len(arrivals)
+    return Customers(np.asarray(arrivals, float), np.asarray(segment or [0] * n), np.asarray(need or [0] * n),
+                     np.full(n, patience), np.full(n, u), np.full(n, u), np.full(n, u))
+
+
+def visits(log: sim.DayLog, zone: int) -> list[tuple[int, float, float, float, int]]:
+    """(customer, join, start, end, status) rows of one zone, rounded for comparison."""
+    rows = np.flatnonzero(log.visit_zone == zone)
+    return [(int(log.visit_customer[v]), round(float(log.visit_join_min[v]), 6),
+             round(float(log.visit_start_min[v]), 6), round(float(log.visit_end_min[v]), 6),
+             int(log.visit_status[v])) for v in rows]
+
+
+def test_single_teller_serves_in_arrival_order(minimal: dict[str, Any]) -> None:
+    minimal["service"]["cash"] = fixed(5)
+    log = sim.simulate(sim.from_dict(minimal), customers=script([1.0, 2.0, 10.0]))
+    assert visits(log, CASH) == [(0, 1, 1, 6, DONE), (1, 2, 6, 11, DONE), (2, 10, 11, 16, DONE)]
+
+
+def test_impatient_customer_walks_out_at_patience(minimal: dict[str, Any]) -> None:
+    minimal["service"]["cash"] = fixed(5)
+    log = sim.simulate(sim.from_dict(minimal), customers=script([1.0, 2.0, 8.0], patience=3.0))
+    cust, join, start, end, status = visits(log, CASH)[1]
+    assert (cust, join, end, status) == (1, 2, 5, ABANDONED)
+    assert math.isnan(start)
+    # The third customer is served as soon as the first leaves: the walk-out freed the queue.
+    assert visits(log, CASH)[2] == (2, 8, 8, 13, DONE)
+
+
+def test_identified_vip_jumps_the_queue(minimal: dict[str, Any]) -> None:
+    minimal["zones"]["lobby"] = {"positions": 1}
+    minimal["staff"]["lobby_manager"] = {"count": 1, "zones": ["lobby"]}
+    minimal["service"]["lobby"] = fixed(1)
+    minimal["service"]["cash"] = fixed(10)
+    minimal["segments"] = {"mass": {"share": 0.5, "needs": {"cash": 1.0}},
+                           "vip": {"share": 0.5, "needs": {"cash": 1.0}}}
+    minimal["triage"] = {"vip_identification_probability": 1.0}
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 2.0, 4.0], segment=[0, 0, 1]))
+    assert visits(log, LOBBY) == [(0, 0, 0, 1, DONE), (1, 2, 2, 3, DONE), (2, 4, 4, 5, DONE)]
+    assert visits(log, CASH) == [(0, 1, 1, 11, DONE), (1, 3, 21, 31, DONE), (2, 5, 11, 21, DONE)]
+
+
+def test_teller_finishes_customer_before_lunch_and_queue_waits(minimal: dict[str, Any]) -> None:
+    minimal["staff"]["cash_teller"]["lunch"] = ["09:10", "09:20"]
+    minimal["service"]["cash"] = fixed(5)
+    log = sim.simulate(sim.from_dict(minimal), customers=script([9.0, 12.0]))
+    assert visits(log, CASH) == [(0, 9, 9, 14, DONE), (1, 12, 20, 25, DONE)]
+
+
+def test_customer_balks_when_all_seats_are_taken(minimal: dict[str, Any]) -> None:
+    minimal["zones"]["waiting"] = {"seats": 1, "balk_when_full": True}
+    minimal["service"]["cash"] = fixed(10)
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0, 2.0]))
+    rows = visits(log, CASH)
+    assert [r[4] for r in rows] == [DONE, DONE, BALKED]
+    assert rows[2][3] == 2
+    kpis = sim.day_kpis(log)
+    assert kpis.outlet[sim.OUTLET_KPIS.index("balked")] == 1
+
+
+def test_referral_sends_customer_to_low_counter_and_credits_sale(minimal: dict[str, Any]) -> None:
+    minimal["zones"]["non_cash"] = {"positions": 1}
+    minimal["staff"]["customer_manager"] = {"count": 1, "zones": ["non_cash"]}
+    minimal["service"]["cash"] = fixed(3)
+    minimal["service"]["non_cash"] = {**fixed(4), "by_need": {"referral": fixed(7)}}
+    minimal["sales"] = {"referral_probability": 1.0, "referral_conversion": 1.0}
+    minimal["products"] = {"funds": {"value_yuan": 600, "points": 50}}
+    minimal["segments"]["mass"]["bundle"] = ["funds"]
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0]))
+    assert visits(log, NON_CASH) == [(0, 3, 3, 10, DONE)]
+    assert log.visit_kind.tolist() == [PRIMARY, REFERRAL]
+    sales = sim.credit_sales(log)
+    assert sales.value_yuan.tolist() == [600.0]
+    assert [log.staff.ids[k] for k in sales.staff] == ["customer_manager_1"]
+    out = sim.day_kpis(log).outlet
+    assert out[sim.OUTLET_KPIS.index("referrals")] == 1
+    assert out[sim.OUTLET_KPIS.index("points")] == 50
+
+
+def test_wealth_need_goes_to_low_counter_when_no_wealth_room(minimal: dict[str, Any]) -> None:
+    minimal["zones"]["non_cash"] = {"positions": 1}
+    minimal["staff"]["customer_manager"] = {"count": 1, "zones": ["non_cash", "wealth"]}
+    minimal["service"]["non_cash"] = fixed(4)
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0], need=[3]))
+    assert visits(log, NON_CASH) == [(0, 0, 0, 4, DONE)]
+    assert visits(log, WEALTH) == []
+
+
+def test_customer_with_no_open_zone_is_lost_and_valued(minimal: dict[str, Any]) -> None:
+    minimal["segments"]["mass"]["walkout_value_lost_yuan"] = 25
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0], need=[1, 0]))
+    assert log.no_service.tolist() == [0]
+    out = sim.day_kpis(log).outlet
+    assert out[sim.OUTLET_KPIS.index("no_service")] == 1
+    assert out[sim.OUTLET_KPIS.index("value_lost_yuan")] == 25
+
+
+@pytest.mark.parametrize("multi", [False, True])
+def test_staff_serving_two_zones_take_home_zone_first(minimal: dict[str, Any], multi: bool) -> None:
+    minimal["zones"]["non_cash"] = {"positions": 1}
+    minimal["staff"] = {"customer_manager": {"count": 1, "zones": ["non_cash", "cash"] if multi else ["non_cash"]}}
+    minimal["service"]["cash"] = fixed(2)
+    minimal["service"]["non_cash"] = fixed(2)
+    # Both customers arrive while the CM is busy with a third; the low-counter one goes first.
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 0.5, 1.0], need=[1, 0, 1]))
+    if multi:
+        assert visits(log, NON_CASH) == [(0, 0, 0, 2, DONE), (2, 1, 2, 4, DONE)]
+        assert visits(log, CASH) == [(1, 0.5, 4, 6, DONE)]
+    else:
+        assert log.no_service.tolist() == [1]
