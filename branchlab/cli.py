@@ -41,6 +41,28 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _validate(args: argparse.Namespace) -> int:
+    from sim import validation
+
+    frame = validation.run(quick=args.quick, seed=args.seed,
+                           progress=None if args.quiet else lambda name: print(f"… {name}", file=sys.stderr))
+    shown = frame.drop(columns=["ci95_low", "ci95_high", "abs_error"]).assign(
+        rel_error=frame["rel_error"].map(lambda x: f"{x:+.2%}"))
+    with pd.option_context("display.width", 200, "display.max_columns", 20, "display.max_colwidth", 60):
+        print(shown.to_string(index=False))
+    failed = int((~frame["passed"]).sum())
+    print(f"\n{len(frame) - failed} of {len(frame)} checks passed")
+    if args.json:
+        records = frame.to_dict(orient="records")
+        write_atomic(Path(args.json), json.dumps({"seed": args.seed, "quick": args.quick, "checks": records},
+                                                 indent=2) + "\n")
+        print(f"wrote {args.json}")
+    if args.plot:
+        validation.plot(frame, args.plot)
+        print(f"wrote {args.plot}")
+    return 1 if failed else 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="branchlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -53,6 +75,14 @@ def _parser() -> argparse.ArgumentParser:
                    help="which tables to print (default: outlet zones)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_simulate)
+
+    v = sub.add_parser("validate", help="compare the model, configured as textbook queues, with queueing theory")
+    v.add_argument("--quick", action="store_true", help="the quick set (about a minute and a half)")
+    v.add_argument("--seed", type=int, default=2024, help="base seed (default 2024)")
+    v.add_argument("--json", metavar="OUT", help="write every check as JSON to OUT")
+    v.add_argument("--plot", metavar="PATH", help="save a simulated-vs-analytic plot (PNG) to PATH")
+    v.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
+    v.set_defaults(run=_validate)
     return parser
 
 

@@ -405,7 +405,7 @@ def _role(rid: str, t: _Table, outlet: Outlet) -> Role:
     start, end = _clock_pair(t, "shift", outlet) if t.has("shift") else (0.0, outlet.day_min)
     if start < 0 or end > outlet.day_min:
         raise t.fail("shift", "must lie within opening hours "
-                     f"({_fmt_clock(outlet.open_min)}-{_fmt_clock(outlet.close_min)})")
+                     f"({format_clock(outlet.open_min)}-{format_clock(outlet.close_min)})")
     lunch_start: float | None = None
     lunch_len = stagger = 0.0
     if t.has("lunch"):
@@ -419,7 +419,8 @@ def _role(rid: str, t: _Table, outlet: Outlet) -> Role:
     return Role(rid, count, inside, tuple(zones), start, end, lunch_start, lunch_len, stagger)
 
 
-def _fmt_clock(minutes: float) -> str:
+def format_clock(minutes: float) -> str:
+    """Minutes after midnight as ``"HH:MM"`` (hours may pass 24)."""
     return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
 
 
