@@ -15,8 +15,9 @@ from typing import Any
 
 import pandas as pd
 
-from branchlab.io import write_atomic
 from sim import ScenarioError, load_scenario, replicate
+from sim.executors import EXECUTORS
+from sim.fileio import write_atomic
 
 _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
 
@@ -63,6 +64,27 @@ def _validate(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _sweep(args: argparse.Namespace) -> int:
+    from sim.sweep import load_sweep_file, report_line, sweep
+
+    design = load_sweep_file(args.sweep)
+    if not args.quiet:
+        print(f"{args.sweep}: {len(design.points)} points × {design.replications} replications "
+              f"({design.design}), executor {args.executor}", file=sys.stderr)
+    try:
+        report = sweep(design, args.out, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                       resume=args.resume, progress=not args.quiet, flush_seconds=args.flush_seconds)
+    except FileExistsError as exc:
+        print(f"branchlab: {exc}", file=sys.stderr)
+        return 2
+    print(report_line(report))
+    if report.failed:
+        print(f"{report.failed} points failed: their rows carry the error (sim.load_sweep(DIR, rows=True))",
+              file=sys.stderr)
+        return 100 + min(report.failed, 99)
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="branchlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -83,6 +105,18 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--plot", metavar="PATH", help="save a simulated-vs-analytic plot (PNG) to PATH")
     v.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     v.set_defaults(run=_validate)
+
+    s = sub.add_parser("sweep", help="run a parameter sweep into a results folder (resumable)",
+                       epilog="exit status: 0 all points ran, 2 bad input, 100+N when N points failed (N <= 99)")
+    s.add_argument("sweep", help="sweep TOML file (see scenarios/sweep_small.toml)")
+    s.add_argument("--out", required=True, metavar="DIR", help="results folder")
+    s.add_argument("--executor", choices=EXECUTORS, default="processes", help="where points run (default processes)")
+    s.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    s.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
+    s.add_argument("--resume", action="store_true", help="continue a sweep already in DIR, skipping finished points")
+    s.add_argument("--flush-seconds", type=float, default=2.0, help="write finished rows this often (default 2)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
+    s.set_defaults(run=_sweep)
     return parser
 
 

@@ -1,0 +1,119 @@
+"""Where sweep tasks run: in this process, in local processes, or on a Dask cluster.
+
+All executors share one small interface: :meth:`Executor.imap` takes a picklable
+function and an iterable of tasks and yields results *as they finish*, keeping at most
+a few tasks per worker in flight so memory stays flat however long the sweep. Results
+do not depend on the executor: each task carries its own seeds.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from typing import Any, Protocol, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+EXECUTORS = ("serial", "processes", "dask")
+
+
+class Executor(Protocol):
+    """Runs ``fn`` over tasks and yields results in completion order."""
+
+    workers: int
+
+    def imap(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]: ...
+
+    def close(self) -> None: ...
+
+
+class SerialExecutor:
+    """Everything in the calling process, in task order (debugging, tiny sweeps)."""
+
+    workers = 1
+
+    def imap(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        for task in tasks:
+            yield fn(task)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def _bounded(submit: Callable[[T], Any], tasks: Iterable[T], limit: int,
+             wait_any: Callable[[set[Any]], tuple[set[Any], set[Any]]]) -> Iterator[Any]:
+    """Submit tasks keeping at most ``limit`` in flight; yield finished futures."""
+    pending: set[Any] = set()
+    for task in tasks:
+        pending.add(submit(task))
+        if len(pending) >= limit:
+            done, pending = wait_any(pending)
+            yield from done
+    while pending:
+        done, pending = wait_any(pending)
+        yield from done
+
+
+class ProcessExecutor:
+    """Local worker processes (``concurrent.futures``); the default for sweeps."""
+
+    def __init__(self, workers: int | None = None) -> None:
+        self.workers = workers or os.cpu_count() or 1
+        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+
+    def imap(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        def wait_any(pending: set[Future[R]]) -> tuple[set[Future[R]], set[Future[R]]]:
+            done, rest = wait(pending, return_when=FIRST_COMPLETED)
+            return set(done), set(rest)
+
+        for future in _bounded(lambda t: self._pool.submit(fn, t), tasks, 4 * self.workers, wait_any):
+            yield future.result()
+
+    def close(self) -> None:
+        self._pool.shutdown(cancel_futures=True)
+
+
+class DaskExecutor:
+    """A Dask cluster through ``dask.distributed``: a scheduler address, or a LocalCluster."""
+
+    def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+        try:
+            from distributed import Client, LocalCluster
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise RuntimeError("the dask executor needs dask.distributed: pip install 'branchlab[dask]'") from None
+        self._cluster = None
+        if scheduler is None:
+            self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
+                                         processes=True, dashboard_address=None)
+            self._client = Client(self._cluster)
+        else:
+            self._client = Client(scheduler)
+        self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
+
+    def imap(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
+        from distributed import wait as dask_wait
+
+        def wait_any(pending: set[Any]) -> tuple[set[Any], set[Any]]:
+            done, rest = dask_wait(list(pending), return_when="FIRST_COMPLETED")
+            return set(done), set(rest)
+
+        for future in _bounded(lambda t: self._client.submit(fn, t, pure=False), tasks, 4 * self.workers, wait_any):
+            yield future.result()
+
+    def close(self) -> None:
+        self._client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
+    """An executor by name: ``serial``, ``processes`` (default) or ``dask``."""
+    if name == "serial":
+        return SerialExecutor()
+    if name == "processes":
+        return ProcessExecutor(workers)
+    if name == "dask":
+        return DaskExecutor(workers, scheduler)
+    raise ValueError(f"executor: {name!r} is not allowed; allowed: {', '.join(EXECUTORS)}")
