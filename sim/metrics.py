@@ -81,6 +81,59 @@ class DayKpis:
     by_role: np.ndarray  # (len(ROLES), len(ROLE_KPIS))
 
 
+@dataclass(frozen=True, slots=True)
+class _Constants:
+    """Per-scenario arrays the KPI code needs every day: computed once, reused."""
+
+    capacity_min: np.ndarray  # server-minutes available per service zone in [warm-up, close]
+    cross_sale: np.ndarray  # [zone, role, segment] probability per bundle product
+    bundle: np.ndarray  # [segment, slot] product index, -1 = none
+    product_value: np.ndarray
+    product_points: np.ndarray
+    loss_yuan: np.ndarray  # expected loss per lost customer, by segment
+    fee_yuan: np.ndarray  # by service zone
+    staff_role: np.ndarray
+    staff_duty_min: np.ndarray
+    target_wait_min: np.ndarray  # by service zone
+    zone_open: np.ndarray  # by service zone
+    zone_rows: np.ndarray  # row of each service zone in the ZONES table
+
+
+_CACHE: dict[int, tuple[Scenario, _Constants]] = {}
+
+
+def _constants(sc: Scenario, staff: Staffing) -> _Constants:
+    """The scenario's constants, from a small identity-keyed cache (replications share them)."""
+    hit = _CACHE.get(id(sc))
+    if hit is not None and hit[0] is sc:
+        return hit[1]
+    segments = list(sc.segments.values())
+    products = list(sc.products.values())
+    table = np.zeros((len(SERVICE_ZONES), len(ROLES), len(segments)))
+    for zone, by_role in sc.sales.cross_sale.items():
+        for role, prob in by_role.items():
+            table[SERVICE_ZONES.index(zone), ROLES.index(role)] = [min(1.0, prob * s.propensity) for s in segments]
+    width = max((len(s.bundle) for s in segments), default=0)
+    bundle = np.full((len(segments), width), -1, dtype=np.int64)
+    names = list(sc.products)
+    for k, s in enumerate(segments):
+        bundle[k, : len(s.bundle)] = [names.index(p) for p in s.bundle]
+    warm, day = sc.outlet.warmup_min, sc.outlet.day_min
+    const = _Constants(
+        np.array([_capacity_minutes(sc, staff, z, warm, day) for z in range(len(SERVICE_ZONES))]),
+        table, bundle, np.array([p.value_yuan for p in products]), np.array([p.points for p in products]),
+        np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments]),
+        np.array([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES]),
+        np.asarray(staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in staff.duty]),
+        np.array([sc.zones[z].target_wait_min for z in SERVICE_ZONES]),
+        np.array([sc.zone_open(z) for z in SERVICE_ZONES]), np.array([ZONES.index(z) for z in SERVICE_ZONES]),
+    )
+    if len(_CACHE) >= 8:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[id(sc)] = (sc, const)
+    return const
+
+
 def credit_sales(log: DayLog) -> Sales:
     """Cross-sales and referral conversions of the day, each credited to who served.
 
@@ -88,42 +141,39 @@ def credit_sales(log: DayLog) -> Sales:
     bundle sells with ``sales.cross_sale[zone][role] * segment.propensity`` (capped at
     1); after a served referral visit, with ``sales.referral_conversion``.
     """
-    sc = log.scenario
-    segments = list(sc.segments.values())
-    products = list(sc.products)
+    const = _constants(log.scenario, log.staff)
     done = np.flatnonzero((log.visit_status == DONE) & (log.visit_staff >= 0))
-    width = log.sales_u.shape[2]
-    if done.size == 0 or width == 0:
+    if done.size == 0 or const.bundle.shape[1] == 0:
         empty = np.zeros(0, dtype=np.int64)
         return Sales(empty, empty, empty, empty, np.zeros(0), np.zeros(0))
-    # Probability table [zone, role, segment] for cross-sales.
-    table = np.zeros((len(SERVICE_ZONES), len(ROLES), len(segments)))
-    for zone, by_role in sc.sales.cross_sale.items():
-        for role, prob in by_role.items():
-            table[SERVICE_ZONES.index(zone), ROLES.index(role)] = [min(1.0, prob * s.propensity) for s in segments]
-    bundle = np.full((len(segments), width), -1, dtype=np.int64)
-    for k, s in enumerate(segments):
-        bundle[k, : len(s.bundle)] = [products.index(p) for p in s.bundle]
     cust = log.visit_customer[done]
     seg = log.customers.segment[cust]
     kind = log.visit_kind[done]
-    role = np.asarray(log.staff.roles, dtype=np.int64)[log.visit_staff[done]]
-    p: np.ndarray = np.where(kind == REFERRAL, sc.sales.referral_conversion, table[log.visit_zone[done], role, seg])
-    prod = bundle[seg]
+    role = const.staff_role[log.visit_staff[done]]
+    p: np.ndarray = np.where(kind == REFERRAL, log.scenario.sales.referral_conversion,
+                             const.cross_sale[log.visit_zone[done], role, seg])
+    prod = const.bundle[seg]
     sold = (log.sales_u[cust, kind] < p[:, None]) & (prod >= 0)
     rows, cols = np.nonzero(sold)
     product = prod[rows, cols]
-    value = np.asarray([sc.products[q].value_yuan for q in products])[product]
-    points = np.asarray([sc.products[q].points for q in products])[product]
-    return Sales(done[rows], cust[rows], log.visit_staff[done][rows], product, value, points)
+    return Sales(done[rows], cust[rows], log.visit_staff[done][rows], product, const.product_value[product],
+                 const.product_points[product])
 
 
-def _waits(log: DayLog, mask: np.ndarray) -> np.ndarray:
-    started = np.isfinite(log.visit_start_min)
-    until = np.where(started, log.visit_start_min, log.visit_end_min)
-    waited = mask & (started | (log.visit_status == ABANDONED))
-    waits: np.ndarray = until[waited] - log.visit_join_min[waited]
-    return waits
+def _p90_by_group(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """90th percentile (linear interpolation, as numpy's default) of ``values`` per group."""
+    order = np.lexsort((values, groups))
+    ordered = values[order]
+    counts = np.bincount(groups, minlength=size)
+    first = np.cumsum(counts) - counts
+    out = np.full(size, np.nan)
+    for g in np.flatnonzero(counts):
+        pos = 0.9 * (counts[g] - 1)
+        lo = int(pos)
+        hi = min(lo + 1, counts[g] - 1)
+        a, b = ordered[first[g] + lo], ordered[first[g] + hi]
+        out[g] = a + (pos - lo) * (b - a)
+    return out
 
 
 def _mean(x: np.ndarray) -> float:
@@ -157,6 +207,7 @@ def _capacity_minutes(sc: Scenario, staff: Staffing, zone: int, lo: float, hi: f
 def day_kpis(log: DayLog, sales: Sales | None = None) -> DayKpis:
     """All KPIs of one day (see the module docstring for definitions)."""
     sc = log.scenario
+    const = _constants(sc, log.staff)
     sales = credit_sales(log) if sales is None else sales
     warm = sc.outlet.warmup_min
     day = sc.outlet.day_min
@@ -169,32 +220,36 @@ def day_kpis(log: DayLog, sales: Sales | None = None) -> DayKpis:
     joined = counted & (log.visit_status != BALKED) & (log.visit_status != BYPASSED)
     status = log.visit_status
 
+    # Service zones, all at once: bincounts over the visits' zone index.
+    nz = len(SERVICE_ZONES)
+    zone = log.visit_zone
+    wait = wait_end - log.visit_join_min
+    waited = joined & (started | (status == ABANDONED))
+    n_joined = np.bincount(zone[joined], minlength=nz)
+    n_waited = np.bincount(zone[waited], minlength=nz)
+    on_time = joined & started & (wait <= const.target_wait_min[zone])
+    lost = joined & ((status == ABANDONED) | (status == UNSERVED))
+    served_time = np.clip(log.visit_end_min, warm, day) - np.clip(log.visit_start_min, warm, day)
+    queued_time = np.clip(waiting_to, warm, end_of_day) - np.clip(log.visit_join_min, warm, end_of_day)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_zone = np.column_stack([
+            np.bincount(zone[waited], wait[waited], minlength=nz) / n_waited,
+            _p90_by_group(zone[waited], wait[waited], nz),
+            np.bincount(zone[on_time], minlength=nz) / n_joined,
+            np.bincount(zone[lost], minlength=nz) / n_joined,
+            np.bincount(zone[started], served_time[started], minlength=nz) / const.capacity_min,
+            np.bincount(zone, queued_time, minlength=nz) / (end_of_day - warm),
+        ])
+    per_zone[n_joined == 0, :4] = np.nan
     zones = np.full((len(ZONES), len(ZONE_KPIS)), np.nan)
-    for z, zid in enumerate(SERVICE_ZONES):
-        if not sc.zone_open(zid):
-            continue
-        in_zone = log.visit_zone == z
-        mask = joined & in_zone
-        n = int(mask.sum())
-        waits = _waits(log, mask)
-        row = zones[ZONES.index(zid)]
-        if n:
-            target = sc.zones[zid].target_wait_min
-            row[0], row[1] = _mean(waits), float(np.percentile(waits, 90)) if waits.size else np.nan
-            row[2] = float((mask & started & (log.visit_start_min - log.visit_join_min <= target)).sum() / n)
-            row[3] = float((mask & ((status == ABANDONED) | (status == UNSERVED))).sum() / n)
-        served = in_zone & started
-        busy = np.clip(log.visit_end_min[served], warm, day) - np.clip(log.visit_start_min[served], warm, day)
-        cap = _capacity_minutes(sc, log.staff, z, warm, day)
-        row[4] = float(busy.sum() / cap) if cap > 0 else np.nan
-        row[5] = _time_average(log.visit_join_min[in_zone], waiting_to[in_zone], warm, end_of_day)
+    zones[const.zone_rows[const.zone_open]] = per_zone[const.zone_open]
     seated_zone = np.isin(log.visit_zone, [SERVICE_ZONES.index(z) for z in SEATED_ZONES])
     seated = seated_zone & counted
     row = zones[ZONES.index("waiting")]
     offered = int((seated & (status != BYPASSED)).sum())
     if offered:
-        waits = _waits(log, seated & joined)
-        row[0], row[1] = _mean(waits), float(np.percentile(waits, 90)) if waits.size else np.nan
+        waits = wait[waited & seated]
+        row[0], row[1] = _mean(waits), _p90_by_group(np.zeros(waits.size, dtype=np.int64), waits, 1)[0]
         lost = (status == ABANDONED) | (status == UNSERVED) | (status == BALKED)
         row[3] = float((seated & lost).sum() / offered)
     q_starts, q_ends = log.visit_join_min[seated_zone], waiting_to[seated_zone]
@@ -202,10 +257,10 @@ def day_kpis(log: DayLog, sales: Sales | None = None) -> DayKpis:
     row[4] = _time_average(q_starts, q_ends, warm, end_of_day, seats) / seats if seats else np.nan
     row[5] = _time_average(q_starts, q_ends, warm, end_of_day)
 
-    return _tables(log, sales, zones, counted_cust)
+    return _tables(log, const, sales, zones, counted_cust)
 
 
-def _tables(log: DayLog, sales: Sales, zones: np.ndarray, counted_cust: np.ndarray) -> DayKpis:
+def _tables(log: DayLog, const: _Constants, sales: Sales, zones: np.ndarray, counted_cust: np.ndarray) -> DayKpis:
     sc = log.scenario
     n = log.customers.arrival_min.size
     segments = list(sc.segments.values())
@@ -225,9 +280,8 @@ def _tables(log: DayLog, sales: Sales, zones: np.ndarray, counted_cust: np.ndarr
     lost_nosvc = np.zeros(n, dtype=bool)
     lost_nosvc[log.no_service] = True
     lost = abandoned | balked | lost_nosvc
-    loss_each = np.asarray([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments])
-    value_lost = np.where(lost, loss_each[seg], 0.0)
-    fee = np.asarray([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES])
+    value_lost = np.where(lost, const.loss_yuan[seg], 0.0)
+    fee = const.fee_yuan
     fee_visits = primary & (status == DONE)
     value = np.zeros(n)
     np.add.at(value, log.visit_customer[fee_visits], fee[log.visit_zone[fee_visits]])
@@ -260,27 +314,24 @@ def _tables(log: DayLog, sales: Sales, zones: np.ndarray, counted_cust: np.ndarr
     hour = np.minimum((log.customers.arrival_min[c] // 60).astype(np.int64), hours - 1)
     by_hour = grouped(hour, hours, [])
     by_segment = grouped(seg[c], len(segments), [sold, value, value_lost])
-    return DayKpis(zones, outlet, by_hour, by_segment, _by_role(log, sales))
+    return DayKpis(zones, outlet, by_hour, by_segment, _by_role(log, const, sales))
 
 
-def _by_role(log: DayLog, sales: Sales) -> np.ndarray:
+def _by_role(log: DayLog, const: _Constants, sales: Sales) -> np.ndarray:
     """Per role: inside head-count, utilisation (busy / on-duty minutes), served, sales, points, value."""
-    staff = log.staff
-    k = len(staff.ids)
-    roles = np.asarray(staff.roles, dtype=np.int64)
+    n_roles = len(ROLES)
+    role_of = const.staff_role
     served = (log.visit_status == DONE) & (log.visit_staff >= 0)
-    busy = np.bincount(log.visit_staff[served], log.visit_end_min[served] - log.visit_start_min[served], minlength=k)
-    duty = np.asarray([sum(b - a for a, b in d) for d in staff.duty])
-    count = np.bincount(log.visit_staff[served], minlength=k)
-    sold = np.bincount(sales.staff, minlength=k)
-    points = np.bincount(sales.staff, sales.points, minlength=k)
-    value = np.bincount(sales.staff, sales.value_yuan, minlength=k)
-    out = np.full((len(ROLES), len(ROLE_KPIS)), np.nan)
-    for r in range(len(ROLES)):
-        mine = roles == r
-        if not mine.any():
-            continue
-        out[r] = [mine.sum(), busy[mine].sum() / duty[mine].sum(), count[mine].sum(), sold[mine].sum(),
-                  points[mine].sum(), value[mine].sum()]
+    who = role_of[log.visit_staff[served]]
+    sold_by = role_of[sales.staff]
+    headcount = np.bincount(role_of, minlength=n_roles).astype(float)
+    duty = np.bincount(role_of, const.staff_duty_min, minlength=n_roles)
+    busy = np.bincount(who, log.visit_end_min[served] - log.visit_start_min[served], minlength=n_roles)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out = np.column_stack([
+            headcount, busy / duty, np.bincount(who, minlength=n_roles), np.bincount(sold_by, minlength=n_roles),
+            np.bincount(sold_by, sales.points, minlength=n_roles), np.bincount(sold_by, sales.value_yuan,
+                                                                               minlength=n_roles)]).astype(float)
+    out[headcount == 0] = np.nan
     return out
 

@@ -239,14 +239,22 @@ class _Day:
         # Staff able to serve each zone, those whose home it is first.
         self.zone_staff = [_by_preference(staff, z) for z in range(len(SERVICE_ZONES))]
         # Visit log (one row per queue joined).
-        self.v_cust: list[int] = []
-        self.v_zone: list[int] = []
-        self.v_kind: list[int] = []
-        self.v_join: list[float] = []
-        self.v_start: list[float] = []
-        self.v_end: list[float] = []
-        self.v_staff: list[int] = []
-        self.v_status: list[int] = []
+        # Visit log, preallocated: a customer makes at most three visits (greeting,
+        # own need, referral); ``self.visits`` counts the rows used.
+        size = 3 * self.n
+        self.visits = 0
+        self.v_cust = [0] * size
+        self.v_zone = [0] * size
+        self.v_kind = [0] * size
+        self.v_join = [0.0] * size
+        self.v_start = [math.nan] * size
+        self.v_end = [math.nan] * size
+        self.v_staff = [-1] * size
+        self.v_status = [WAITING] * size
+        # Bound handlers, made once (the event loop attaches them to every timeout).
+        self._arrive_cb = self._arrive
+        self._complete_cb = self._complete
+        self._renege_cb = self._renege
         self.no_service: list[int] = []
         self.diverted: list[int] = []
         day = scenario.outlet.day_min
@@ -265,7 +273,7 @@ class _Day:
     def _arrive(self, ev: Any) -> None:
         i = ev.value
         if i + 1 < self.n:
-            self._at(self.arrival[i + 1] - self.env.now, self._arrive, i + 1)
+            self.env.timeout(self.arrival[i + 1] - self.env.now, i + 1).callbacks.append(self._arrive_cb)
         if self.lobby_open and self.greeters > 0:
             self._join(i, LOBBY, 1, GREETING)
         else:
@@ -283,16 +291,13 @@ class _Day:
         self._join(i, zone, 0 if (greeted and self.vip[i]) else 1, PRIMARY)
 
     def _join(self, i: int, zone: int, prio: int, kind: int) -> None:
-        v = len(self.v_cust)
+        v = self.visits
+        self.visits = v + 1
         now = self.env.now
-        self.v_cust.append(i)
-        self.v_zone.append(zone)
-        self.v_kind.append(kind)
-        self.v_join.append(now)
-        self.v_start.append(math.nan)
-        self.v_end.append(math.nan)
-        self.v_staff.append(-1)
-        self.v_status.append(WAITING)
+        self.v_cust[v] = i
+        self.v_zone[v] = zone
+        self.v_kind[v] = kind
+        self.v_join[v] = now
         if self.busy[zone] < self.pos[zone]:
             server = _MACHINE if zone == SELF_SERVICE else self._idle_staff(zone)
             if server is not None:
@@ -307,7 +312,7 @@ class _Day:
             self.waiting_seated += 1
         heapq.heappush(self.queue[zone], (prio, v))
         if kind != GREETING and self.patience[i] != math.inf:
-            self._at(self.patience[i], self._renege, v)
+            self.env.timeout(self.patience[i], v).callbacks.append(self._renege_cb)
 
     def _renege(self, ev: Any) -> None:
         v = ev.value
@@ -325,7 +330,7 @@ class _Day:
         if server >= 0:
             self.state[server] = _BUSY
         row = 2 * zone + (self.v_kind[v] == REFERRAL)
-        self._at(self.service[row][self.v_cust[v]], self._complete, v)
+        self.env.timeout(self.service[row][self.v_cust[v]], v).callbacks.append(self._complete_cb)
 
     def _complete(self, ev: Any) -> None:
         v = ev.value
@@ -419,6 +424,9 @@ class _Day:
 
     def run(self) -> None:
         self.env.run()
+        for lst in (self.v_cust, self.v_zone, self.v_kind, self.v_join, self.v_start, self.v_end, self.v_staff,
+                    self.v_status):
+            del lst[self.visits:]
         for v, status in enumerate(self.v_status):
             if status == WAITING:
                 self.v_status[v] = UNSERVED

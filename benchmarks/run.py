@@ -1,0 +1,264 @@
+"""branchlab benchmarks, side by side with references in one run (not part of the test suite).
+
+1. M/M/3 at ρ = 0.9: our outlet model on ``scenarios/mmc_cash_only.toml`` vs the same
+   queue in Ciw vs a minimal hand-written SimPy model, alternating, median of ≥ 5 runs;
+   customers/s, ratios, and each one's mean wait beside Erlang C.
+2. A full outlet day of each shipped tier: customers/s, events/s, replications/s, peak
+   memory, and the split between simulation and KPI aggregation.
+3. Sweep scaling: serial vs 2 processes vs a Dask LocalCluster on one 200-point sweep,
+   and peak memory of a 10× longer sweep.
+
+``python benchmarks/run.py`` runs everything; ``--quick`` uses small sizes (under two
+minutes) and ends with ``ratio_vs_ciw=X ratio_vs_simpy=Y outlet_day_vs_simpy=Z``.
+Each benchmark prints a table and appends a JSON line to ``benchmarks/results/results.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import simpy
+
+import sim
+from sim.metrics import day_kpis
+from sim.model import _Day, _service_times, _streams, draw_customers, staffing
+from sim.queueing import erlang_c
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "benchmarks" / "results" / "results.jsonl"
+LAM, MU, C = 2.7, 1.0, 3
+
+
+def record(name: str, payload: dict[str, Any]) -> None:
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    line = {"benchmark": name, "date": time.strftime("%Y-%m-%d %H:%M:%S"), "machine": platform.machine(),
+            "python": platform.python_version(), "cpus": __import__("os").cpu_count(), **payload}
+    with RESULTS.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(line) + "\n")
+
+
+def table(title: str, header: list[str], rows: list[list[Any]]) -> None:
+    print(f"\n## {title}")
+    cells = [header] + [[f"{v:,.4g}" if isinstance(v, float) else str(v) for v in row] for row in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(header))]
+    for k, row in enumerate(cells):
+        print("  ".join(c.rjust(w) for c, w in zip(row, widths, strict=True)))
+        if k == 0:
+            print("  ".join("-" * w for w in widths))
+
+
+# ---- 1. M/M/3 side by side ------------------------------------------------------------
+def ours_mmc(customers: int, seed: int) -> tuple[int, float]:
+    base = sim.load_scenario(ROOT / "scenarios" / "mmc_cash_only.toml")
+    hours = int(np.ceil(customers / LAM / 60))
+    scenario = sim.with_overrides(base, {"outlet.close": f"{hours:02d}:00", "outlet.warmup_min": 0})
+    kpis = day_kpis(sim.simulate(scenario, seed))
+    return int(kpis.outlet[sim.OUTLET_KPIS.index("arrived")]), float(kpis.zones[sim.ZONES.index("cash"), 0])
+
+
+def ciw_mmc(customers: int, seed: int) -> tuple[int, float]:
+    import ciw
+
+    ciw.seed(seed)  # Ciw draws from the global RNG; acceptable in a benchmark only
+    network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=LAM)],
+                                 service_distributions=[ciw.dists.Exponential(rate=MU)], number_of_servers=[C])
+    q = ciw.Simulation(network)
+    q.simulate_until_max_time(customers / LAM)
+    waits = [r.waiting_time for r in q.get_all_records()]
+    return len(waits), float(np.mean(waits))
+
+
+def simpy_mmc(customers: int, seed: int) -> tuple[int, float]:
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / LAM, customers).tolist()
+    service = rng.exponential(1 / MU, customers).tolist()
+    env = simpy.Environment()
+    tellers = simpy.Resource(env, C)
+    waits: list[float] = []
+
+    def customer(i: int) -> Any:
+        arrived = env.now
+        with tellers.request() as req:
+            yield req
+            waits.append(env.now - arrived)
+            yield env.timeout(service[i])
+
+    def source() -> Any:
+        for i in range(customers):
+            yield env.timeout(gaps[i])
+            env.process(customer(i))
+
+    env.process(source())
+    env.run()
+    return len(waits), float(np.mean(waits))
+
+
+def bench_mmc(customers: int, runs: int) -> dict[str, float]:
+    contenders: dict[str, Callable[[int, int], tuple[int, float]]] = {
+        "branchlab (outlet model)": ours_mmc, "Ciw 3": ciw_mmc, "minimal SimPy": simpy_mmc}
+    rates: dict[str, list[float]] = {k: [] for k in contenders}
+    waits: dict[str, list[float]] = {k: [] for k in contenders}
+    for run in range(runs):  # alternate contenders within each run
+        for name, fn in contenders.items():
+            t0 = time.perf_counter()
+            n, wait = fn(customers, 1000 + run)
+            rates[name].append(n / (time.perf_counter() - t0))
+            waits[name].append(wait)
+    med = {k: statistics.median(v) for k, v in rates.items()}
+    theory = erlang_c(LAM, MU, C).mean_wait
+    rows = [[k, med[k], med[k] / med["Ciw 3"], med[k] / med["minimal SimPy"], statistics.mean(waits[k]), theory]
+            for k in contenders]
+    table(f"M/M/3, rho = 0.9, {customers:,} customers, median of {runs} alternating runs",
+          ["model", "customers/s", "x Ciw", "x SimPy", "mean wait (min)", "Erlang C"], rows)
+    out = {"ours": med["branchlab (outlet model)"], "ciw": med["Ciw 3"], "simpy": med["minimal SimPy"],
+           "ratio_vs_ciw": med["branchlab (outlet model)"] / med["Ciw 3"],
+           "ratio_vs_simpy": med["branchlab (outlet model)"] / med["minimal SimPy"]}
+    record("mmc", {"customers": customers, "runs": runs, **out})
+    return out
+
+
+# ---- 2. full outlet days ----------------------------------------------------------------
+def one_day(scenario: sim.Scenario, seed: int, rep: int) -> tuple[int, int, float, float]:
+    """(customers, events, simulation seconds, KPI seconds) of one replication."""
+    t0 = time.perf_counter()
+    rngs = _streams(seed, rep)
+    cust = draw_customers(scenario, rngs)
+    day = _Day(scenario, cust, _service_times(scenario, cust, rngs), staffing(scenario))
+    day.run()
+    events = next(day.env._eid)  # SimPy's event counter: events scheduled in the day
+    t1 = time.perf_counter()
+    log = sim.simulate(scenario, seed, rep)  # same day again, for the KPI timing on a DayLog
+    t2 = time.perf_counter()
+    day_kpis(log)
+    t3 = time.perf_counter()
+    return cust.arrival_min.size, events, t1 - t0, t3 - t2
+
+
+def bench_outlets(reps: int, simpy_rate: float) -> float:
+    rows = []
+    ratios = []
+    for path in sorted((ROOT / "scenarios").glob("*_outlet.toml")):
+        scenario = sim.load_scenario(path)
+        sim.replicate(scenario, 1, 0)  # warm caches
+        tracemalloc.start()
+        t0 = time.perf_counter()
+        sim.replicate(scenario, reps, 1)
+        wall = time.perf_counter() - t0
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        parts = [one_day(scenario, 1, r) for r in range(reps)]
+        customers = sum(p[0] for p in parts)
+        sim_s = sum(p[2] for p in parts)
+        kpi_s = sum(p[3] for p in parts)
+        rate = customers / (sim_s + kpi_s)
+        ratios.append(rate / simpy_rate)
+        rows.append([path.stem, customers / reps, rate, sum(p[1] for p in parts) / sim_s, reps / wall,
+                     kpi_s / (sim_s + kpi_s), peak, rate / simpy_rate])
+        record("outlet_day", {"scenario": path.stem, "customers_per_s": rate, "events_per_s": rows[-1][3],
+                              "replications_per_s": reps / wall, "kpi_share": rows[-1][5], "peak_mib": peak,
+                              "vs_simpy": rate / simpy_rate, "replications": reps})
+    table(f"Full outlet day, {reps} replications each",
+          ["scenario", "customers/day", "customers/s", "events/s", "replications/s (incl. tables)",
+           "KPI share", "peak MiB (30 reps)", "x SimPy M/M/3"], rows)
+    return min(ratios)
+
+
+# ---- 3. sweeps ----------------------------------------------------------------------------
+SWEEP = """[sweep]
+scenario = "{scenario}"
+design = "lhs"
+points = {points}
+replications = {reps}
+seed = 11
+
+[fields."arrivals.daily_customers"]
+low = 300
+high = 500
+[fields."staff.cash_teller.count"]
+low = 2
+high = 4
+[fields."staff.customer_manager.inside"]
+low = 1
+high = 4
+"""
+
+
+def write_sweep(folder: Path, points: int, reps: int, scenario: str = "backbone_outlet.toml") -> Path:
+    path = folder / f"sweep_{points}x{reps}.toml"
+    path.write_text(SWEEP.format(scenario=(ROOT / "scenarios" / scenario).as_posix(), points=points, reps=reps))
+    return path
+
+
+def bench_sweeps(points: int, reps: int, mem_points: int) -> dict[str, float]:
+    from sim.sweep import load_sweep, load_sweep_file, sweep
+
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        design = load_sweep_file(write_sweep(folder, points, reps))
+        walls = {}
+        frames = {}
+        for name in ("serial", "processes", "dask"):
+            t0 = time.perf_counter()
+            sweep(design, folder / name, executor=name, workers=None if name == "serial" else 2, progress=False)
+            walls[name] = time.perf_counter() - t0
+            frames[name] = load_sweep(folder / name, rows=True)
+        identical = all(frames["serial"].equals(f) for f in frames.values())
+        mem = {}
+        for n in (mem_points // 10, mem_points):
+            path = write_sweep(folder, n, 1, "potential_outlet.toml")
+            code = ("import resource, sys; from sim.sweep import sweep, load_sweep_file; "
+                    f"sweep(load_sweep_file({str(path)!r}), {str(folder / f'mem{n}')!r}, executor='serial', "
+                    "progress=False); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            mem[n] = int(out.stdout.strip().splitlines()[-1]) / 1024
+    speedup = walls["serial"] / walls["processes"]
+    dask_ratio = walls["dask"] / walls["processes"]
+    mem_ratio = mem[mem_points] / mem[mem_points // 10]
+    table(f"Sweep of {points} points x {reps} replications (backbone outlet), 2 workers",
+          ["executor", "wall s", "points/s", "vs serial"],
+          [[k, v, points / v, walls["serial"] / v] for k, v in walls.items()])
+    table("Sweep memory (serial, peak RSS of the whole process)", ["rows", "peak MiB"],
+          [[n, m] for n, m in mem.items()])
+    print(f"identical rows on all executors: {identical}; process speed-up {speedup:.2f}x; "
+          f"dask/processes {dask_ratio:.2f}; memory {mem_points}/{mem_points // 10} rows {mem_ratio:.2f}x")
+    out = {"serial_s": walls["serial"], "processes_s": walls["processes"], "dask_s": walls["dask"],
+           "speedup_processes": speedup, "dask_vs_processes": dask_ratio, "identical": identical,
+           "peak_mib_small": mem[mem_points // 10], "peak_mib_large": mem[mem_points], "memory_ratio": mem_ratio}
+    record("sweep", {"points": points, "replications": reps, "memory_rows": mem_points, **out})
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes, under two minutes")
+    args = parser.parse_args()
+    t0 = time.perf_counter()
+    print(f"branchlab benchmarks — {platform.platform()}, Python {platform.python_version()}, "
+          f"{__import__('os').cpu_count()} CPUs, {'quick' if args.quick else 'full'}")
+    mmc = bench_mmc(20_000 if args.quick else 100_000, 5)
+    outlet_ratio = bench_outlets(5 if args.quick else 30, mmc["simpy"])
+    if args.quick:
+        bench_sweeps(40, 2, 500)
+    else:
+        bench_sweeps(200, 5, 5000)
+    print(f"\ntotal {time.perf_counter() - t0:.0f} s; peak RSS "
+          f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+    print(f"ratio_vs_ciw={mmc['ratio_vs_ciw']:.2f} ratio_vs_simpy={mmc['ratio_vs_simpy']:.2f} "
+          f"outlet_day_vs_simpy={outlet_ratio:.2f}")
+
+
+if __name__ == "__main__":
+    main()
