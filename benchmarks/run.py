@@ -203,7 +203,7 @@ def write_sweep(folder: Path, points: int, reps: int, scenario: str = "backbone_
 
 
 def bench_sweeps(points: int, reps: int, mem_points: int) -> dict[str, float]:
-    from sim.sweep import load_sweep, load_sweep_file, sweep
+    from sim.sweeps import load_sweep, load_sweep_file, sweep
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
@@ -219,7 +219,7 @@ def bench_sweeps(points: int, reps: int, mem_points: int) -> dict[str, float]:
         mem = {}
         for n in (mem_points // 10, mem_points):
             path = write_sweep(folder, n, 1, "potential_outlet.toml")
-            code = ("import resource, sys; from sim.sweep import sweep, load_sweep_file; "
+            code = ("import resource, sys; from sim.sweeps import sweep, load_sweep_file; "
                     f"sweep(load_sweep_file({str(path)!r}), {str(folder / f'mem{n}')!r}, executor='serial', "
                     "progress=False); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -65,7 +65,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
-    from sim.sweep import load_sweep_file, report_line, sweep
+    from sim.sweeps import load_sweep_file, report_line, sweep
 
     design = load_sweep_file(args.sweep)
     if not args.quiet:

@@ -7,6 +7,7 @@ The public API for notebooks and scripts::
     log = sim.simulate(scenario, seed=7)                 # one day's event log
     result = sim.replicate(scenario, n=30, seed=7)       # KPIs with 95% CIs
     result.zones, result.outlet                          # pandas DataFrames
+    sim.sweep(sim.load_sweep_file("scenarios/sweep_small.toml"), "runs/small")
 """
 
 from sim.errors import ScenarioError
@@ -14,6 +15,7 @@ from sim.metrics import OUTLET_KPIS, ZONE_KPIS, credit_sales, day_kpis
 from sim.model import DayLog, simulate
 from sim.replicate import Replications, replicate
 from sim.scenario import ROLES, ZONES, Scenario, from_dict, load_scenario, with_overrides
+from sim.sweeps import Sweep, load_sweep, load_sweep_file, plot_sweep, sweep
 
 __all__ = [
     "OUTLET_KPIS",
@@ -24,11 +26,16 @@ __all__ = [
     "Replications",
     "Scenario",
     "ScenarioError",
+    "Sweep",
     "credit_sales",
     "day_kpis",
     "from_dict",
     "load_scenario",
+    "load_sweep",
+    "load_sweep_file",
+    "plot_sweep",
     "replicate",
     "simulate",
+    "sweep",
     "with_overrides",
 ]

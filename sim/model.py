@@ -52,6 +52,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import simpy
 
 from sim.scenario import NEEDS, ROLES, SEATED_ZONES, SERVICE_ZONES, Scenario
@@ -461,6 +462,43 @@ class DayLog:
     diverted: np.ndarray
     sales_u: np.ndarray
     field_new_customers: int
+
+    def customers_frame(self) -> pd.DataFrame:
+        """One row per customer: arrival (min from opening), segment and need by name, patience."""
+        c = self.customers
+        return pd.DataFrame({
+            "customer": np.arange(c.arrival_min.size), "arrival_min": c.arrival_min,
+            "segment": np.asarray(list(self.scenario.segments), dtype=object)[c.segment],
+            "need": np.asarray(NEEDS, dtype=object)[c.need], "patience_min": c.patience_min,
+        })
+
+    def visits_frame(self) -> pd.DataFrame:
+        """One row per queue joined, with zone, kind, status and staff by name (``machine``/``""``)."""
+        staff_names = np.asarray([*self.staff.ids, "machine", ""], dtype=object)
+        return pd.DataFrame({
+            "customer": self.visit_customer, "zone": np.asarray(SERVICE_ZONES, dtype=object)[self.visit_zone],
+            "kind": np.asarray(VISIT_KINDS, dtype=object)[self.visit_kind], "join_min": self.visit_join_min,
+            "start_min": self.visit_start_min, "end_min": self.visit_end_min,
+            "wait_min": np.where(np.isnan(self.visit_start_min), self.visit_end_min,
+                                 self.visit_start_min) - self.visit_join_min,
+            "staff": staff_names[self.visit_staff],
+            "status": np.asarray(VISIT_STATUSES, dtype=object)[self.visit_status],
+        })
+
+    def staff_frame(self) -> pd.DataFrame:
+        """The staff event log: duty start/end and each service start/end, by person, in time order."""
+        rows = [(self.staff.ids[k], ROLES[self.staff.roles[k]], t, event, "", -1)
+                for k, intervals in enumerate(self.staff.duty) for on, off in intervals
+                for t, event in ((on, "on_duty"), (off, "off_duty"))]
+        served = np.flatnonzero(self.visit_staff >= 0)
+        for v in served:
+            k = int(self.visit_staff[v])
+            for t, event in ((self.visit_start_min[v], "service_start"), (self.visit_end_min[v], "service_end")):
+                if np.isfinite(t):
+                    rows.append((self.staff.ids[k], ROLES[self.staff.roles[k]], float(t), event,
+                                 SERVICE_ZONES[self.visit_zone[v]], int(self.visit_customer[v])))
+        frame = pd.DataFrame(rows, columns=["staff", "role", "time_min", "event", "zone", "customer"])
+        return frame.sort_values(["time_min", "staff"], kind="stable", ignore_index=True)
 
 
 def field_marketing(scenario: Scenario, rng: np.random.Generator) -> int:

@@ -130,3 +130,18 @@ def test_staff_serving_two_zones_take_home_zone_first(minimal: dict[str, Any], m
         assert visits(log, CASH) == [(1, 0.5, 4, 6, DONE)]
     else:
         assert log.no_service.tolist() == [1]
+
+
+def test_event_logs_as_named_tables(minimal: dict[str, Any]) -> None:
+    minimal["service"]["cash"] = fixed(5)
+    minimal["staff"]["cash_teller"]["lunch"] = ["09:10", "09:20"]
+    log = sim.simulate(sim.from_dict(minimal), customers=script([1.0, 2.0]))
+    visits = log.visits_frame()
+    assert visits[["zone", "staff", "status"]].to_numpy().tolist() == [
+        ["cash", "cash_teller_1", "done"], ["cash", "cash_teller_1", "done"]]
+    assert visits["wait_min"].tolist() == [0.0, 4.0]
+    staff = log.staff_frame()
+    assert staff[["time_min", "event"]].to_numpy().tolist() == [
+        [0.0, "on_duty"], [1.0, "service_start"], [6.0, "service_end"], [6.0, "service_start"],
+        [10.0, "off_duty"], [11.0, "service_end"], [20.0, "on_duty"], [480.0, "off_duty"]]
+    assert log.customers_frame()["segment"].tolist() == ["mass", "mass"]

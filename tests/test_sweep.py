@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.sweep import load_sweep, load_sweep_file, sweep
+from sim.sweeps import load_sweep, load_sweep_file, sweep
 from tests.conftest import SCENARIOS
 
 SMALL = SCENARIOS / "sweep_small.toml"
@@ -158,7 +158,7 @@ def test_plot_helpers_draw_line_and_heatmap(tmp_path: Path) -> None:
     import matplotlib
 
     matplotlib.use("Agg")
-    from sim.sweep import plot_sweep
+    from sim.sweeps import plot_sweep
 
     design = load_sweep_file(SMALL)
     sweep(design, tmp_path / "o", executor="serial", progress=False)
@@ -167,3 +167,9 @@ def test_plot_helpers_draw_line_and_heatmap(tmp_path: Path) -> None:
     assert len(line.lines[0].get_xdata()) == 4
     heat = plot_sweep(summary, "abandoned", "staff.cash_teller.count", "staff.customer_manager.inside")
     assert heat.images[0].get_array().shape == (4, 3)
+
+
+def test_public_api_lists_what_it_exports() -> None:
+    assert sim.sweep is sweep
+    for name in sim.__all__:
+        assert hasattr(sim, name)
