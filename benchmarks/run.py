@@ -202,20 +202,32 @@ def write_sweep(folder: Path, points: int, reps: int, scenario: str = "backbone_
     return path
 
 
-def bench_sweeps(points: int, reps: int, mem_points: int) -> dict[str, float]:
+def bench_sweeps(points: int, reps: int, mem_points: int, runs: int) -> dict[str, float]:
+    from sim.executors import make_executor
     from sim.sweeps import load_sweep, load_sweep_file, sweep
 
+    names = ("serial", "processes", "dask")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         design = load_sweep_file(write_sweep(folder, points, reps))
-        walls = {}
+        startup: dict[str, list[float]] = {k: [] for k in names}
+        running: dict[str, list[float]] = {k: [] for k in names}
         frames = {}
-        for name in ("serial", "processes", "dask"):
-            t0 = time.perf_counter()
-            sweep(design, folder / name, executor=name, workers=None if name == "serial" else 2, progress=False)
-            walls[name] = time.perf_counter() - t0
-            frames[name] = load_sweep(folder / name, rows=True)
+        for run in range(runs):  # alternate executors, medians over runs
+            for name in names:
+                t0 = time.perf_counter()
+                executor = make_executor(name, None if name == "serial" else 2)
+                t1 = time.perf_counter()
+                sweep(design, folder / f"{name}{run}", executor=executor, progress=False)
+                t2 = time.perf_counter()
+                executor.close()
+                startup[name].append(t1 - t0)
+                running[name].append(t2 - t1)
+                frames[name] = load_sweep(folder / f"{name}{run}", rows=True)
         identical = all(frames["serial"].equals(f) for f in frames.values())
+        up = {k: statistics.median(v) for k, v in startup.items()}
+        sweep_s = {k: statistics.median(v) for k, v in running.items()}
+        walls = {k: statistics.median([a + b for a, b in zip(startup[k], running[k], strict=True)]) for k in names}
         mem = {}
         for n in (mem_points // 10, mem_points):
             path = write_sweep(folder, n, 1, "potential_outlet.toml")
@@ -226,16 +238,20 @@ def bench_sweeps(points: int, reps: int, mem_points: int) -> dict[str, float]:
             mem[n] = int(out.stdout.strip().splitlines()[-1]) / 1024
     speedup = walls["serial"] / walls["processes"]
     dask_ratio = walls["dask"] / walls["processes"]
+    dask_running_ratio = sweep_s["dask"] / sweep_s["processes"]
     mem_ratio = mem[mem_points] / mem[mem_points // 10]
-    table(f"Sweep of {points} points x {reps} replications (backbone outlet), 2 workers",
-          ["executor", "wall s", "points/s", "vs serial"],
-          [[k, v, points / v, walls["serial"] / v] for k, v in walls.items()])
+    table(f"Sweep of {points} points x {reps} replications (backbone outlet), 2 workers, median of {runs}",
+          ["executor", "start-up s", "sweep s", "wall s", "points/s", "vs serial", "vs processes"],
+          [[k, up[k], sweep_s[k], walls[k], points / walls[k], walls["serial"] / walls[k],
+            walls[k] / walls["processes"]] for k in names])
     table("Sweep memory (serial, peak RSS of the whole process)", ["rows", "peak MiB"],
           [[n, m] for n, m in mem.items()])
     print(f"identical rows on all executors: {identical}; process speed-up {speedup:.2f}x; "
-          f"dask/processes {dask_ratio:.2f}; memory {mem_points}/{mem_points // 10} rows {mem_ratio:.2f}x")
+          f"dask/processes {dask_ratio:.2f} with cluster start-up, {dask_running_ratio:.2f} without; "
+          f"memory {mem_points}/{mem_points // 10} rows {mem_ratio:.2f}x")
     out = {"serial_s": walls["serial"], "processes_s": walls["processes"], "dask_s": walls["dask"],
-           "speedup_processes": speedup, "dask_vs_processes": dask_ratio, "identical": identical,
+           "dask_startup_s": up["dask"], "speedup_processes": speedup, "dask_vs_processes": dask_ratio,
+           "dask_vs_processes_running": dask_running_ratio, "identical": identical,
            "peak_mib_small": mem[mem_points // 10], "peak_mib_large": mem[mem_points], "memory_ratio": mem_ratio}
     record("sweep", {"points": points, "replications": reps, "memory_rows": mem_points, **out})
     return out
@@ -251,9 +267,9 @@ def main() -> None:
     mmc = bench_mmc(20_000 if args.quick else 100_000, 5)
     outlet_ratio = bench_outlets(5 if args.quick else 30, mmc["simpy"])
     if args.quick:
-        bench_sweeps(40, 2, 500)
+        bench_sweeps(40, 2, 500, 1)
     else:
-        bench_sweeps(200, 5, 5000)
+        bench_sweeps(200, 5, 5000, 3)
     print(f"\ntotal {time.perf_counter() - t0:.0f} s; peak RSS "
           f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
     print(f"ratio_vs_ciw={mmc['ratio_vs_ciw']:.2f} ratio_vs_simpy={mmc['ratio_vs_simpy']:.2f} "

@@ -229,6 +229,11 @@ def run_point(task: PointTask) -> list[dict[str, Any]]:
     return rows
 
 
+def run_points(tasks: list[PointTask]) -> list[list[dict[str, Any]]]:
+    """Run a chunk of design points (one executor task); the rows of each point."""
+    return [run_point(task) for task in tasks]
+
+
 @dataclass(frozen=True)
 class SweepReport:
     """What a sweep run did: points run now, skipped as already done, failed, wall time."""
@@ -341,19 +346,23 @@ def sweep(
     done = set(_read_parts(results, ["point"])["point"].astype(int)) if resume else set()
     wanted = range(len(design.points)) if points is None else points
     todo = [k for k in wanted if k not in done]
-    tasks = (PointTask(k, design.points[k], design.base.raw, design.base.source, design.seed_of(k),
-                       design.replications) for k in todo)
     own = isinstance(executor, str)
     ex = make_executor(executor, workers, scheduler) if isinstance(executor, str) else executor
+    # Points travel in small chunks: fewer round trips to the workers, while leaving
+    # about twenty chunks per worker so the last ones finish together.
+    size = max(1, min(8, len(todo) // (20 * ex.workers)))
+    tasks = ([PointTask(k, design.points[k], design.base.raw, design.base.source, design.seed_of(k),
+                        design.replications) for k in todo[i : i + size]] for i in range(0, len(todo), size))
     writer = _PartWriter(results, flush_seconds, _has_pyarrow())
     failed = 0
     start = time.perf_counter()
     try:
         with tqdm(total=len(todo), desc="points", unit="pt", disable=not progress) as bar:
-            for rows in ex.imap(run_point, tasks):
-                writer.add(rows)
-                failed += any(r["error"] for r in rows)
-                bar.update(1)
+            for chunk in ex.imap(run_points, tasks):
+                for rows in chunk:
+                    writer.add(rows)
+                    failed += any(r["error"] for r in rows)
+                bar.update(len(chunk))
     finally:
         writer.flush()
         if own:
