@@ -11,7 +11,7 @@ The public API for notebooks and scripts::
 """
 
 from sim.errors import ScenarioError
-from sim.metrics import OUTLET_KPIS, ZONE_KPIS, credit_sales, day_kpis
+from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, credit_sales, day_kpis
 from sim.model import DayLog, simulate
 from sim.replicate import Replications, replicate
 from sim.scenario import ROLES, ZONES, Scenario, from_dict, load_scenario, with_overrides
@@ -27,6 +27,7 @@ __all__ = [
     "Scenario",
     "ScenarioError",
     "Sweep",
+    "batch_kpis",
     "credit_sales",
     "day_kpis",
     "from_dict",

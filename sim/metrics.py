@@ -30,6 +30,7 @@ Per outlet: ``arrived``, ``served`` (customers whose own need was served), ``aba
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -97,6 +98,7 @@ class _Constants:
     target_wait_min: np.ndarray  # by service zone
     zone_open: np.ndarray  # by service zone
     zone_rows: np.ndarray  # row of each service zone in the ZONES table
+    seated_zones: np.ndarray  # service-zone indices whose queues use the waiting seats
 
 
 _CACHE: dict[int, tuple[Scenario, _Constants]] = {}
@@ -127,11 +129,74 @@ def _constants(sc: Scenario, staff: Staffing) -> _Constants:
         np.asarray(staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in staff.duty]),
         np.array([sc.zones[z].target_wait_min for z in SERVICE_ZONES]),
         np.array([sc.zone_open(z) for z in SERVICE_ZONES]), np.array([ZONES.index(z) for z in SERVICE_ZONES]),
+        np.array([SERVICE_ZONES.index(z) for z in SEATED_ZONES]),
     )
     if len(_CACHE) >= 8:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[id(sc)] = (sc, const)
     return const
+
+
+@dataclass(frozen=True, slots=True)
+class _Batch:
+    """Several days' logs of one scenario end to end; ``*_day`` gives each row's day."""
+
+    days: int
+    cust_day: np.ndarray
+    arrival: np.ndarray
+    segment: np.ndarray
+    visit_day: np.ndarray
+    cust: np.ndarray  # index into the concatenated customers
+    zone: np.ndarray
+    kind: np.ndarray
+    join: np.ndarray
+    start: np.ndarray
+    end: np.ndarray
+    staff: np.ndarray
+    status: np.ndarray
+    no_service: np.ndarray
+    diverted: np.ndarray
+    sales_u: np.ndarray
+    field_new: np.ndarray
+
+
+def _concat(logs: Sequence[DayLog]) -> _Batch:
+    sizes = np.array([log.customers.arrival_min.size for log in logs])
+    offsets = np.cumsum(sizes) - sizes
+    days = np.arange(len(logs))
+
+    def cat(get: Callable[[DayLog], np.ndarray]) -> np.ndarray:
+        return np.concatenate([get(log) for log in logs]) if len(logs) > 1 else get(logs[0])
+
+    def shifted(get: Callable[[DayLog], np.ndarray]) -> np.ndarray:
+        return np.concatenate([get(log) + off for log, off in zip(logs, offsets, strict=True)])
+
+    return _Batch(
+        len(logs), np.repeat(days, sizes), cat(lambda g: g.customers.arrival_min), cat(lambda g: g.customers.segment),
+        np.repeat(days, [log.visit_zone.size for log in logs]), shifted(lambda g: g.visit_customer),
+        cat(lambda g: g.visit_zone), cat(lambda g: g.visit_kind), cat(lambda g: g.visit_join_min),
+        cat(lambda g: g.visit_start_min), cat(lambda g: g.visit_end_min), cat(lambda g: g.visit_staff),
+        cat(lambda g: g.visit_status), shifted(lambda g: g.no_service), shifted(lambda g: g.diverted),
+        cat(lambda g: g.sales_u), np.array([log.field_new_customers for log in logs], dtype=float),
+    )
+
+
+def _credit(b: _Batch, sc: Scenario, const: _Constants) -> Sales:
+    done = np.flatnonzero((b.status == DONE) & (b.staff >= 0))
+    if done.size == 0 or const.bundle.shape[1] == 0:
+        empty = np.zeros(0, dtype=np.int64)
+        return Sales(empty, empty, empty, empty, np.zeros(0), np.zeros(0))
+    cust = b.cust[done]
+    seg = b.segment[cust]
+    kind = b.kind[done]
+    role = const.staff_role[b.staff[done]]
+    p: np.ndarray = np.where(kind == REFERRAL, sc.sales.referral_conversion, const.cross_sale[b.zone[done], role, seg])
+    prod = const.bundle[seg]
+    sold = (b.sales_u[cust, kind] < p[:, None]) & (prod >= 0)
+    rows, cols = np.nonzero(sold)
+    product = prod[rows, cols]
+    return Sales(done[rows], cust[rows], b.staff[done][rows], product, const.product_value[product],
+                 const.product_points[product])
 
 
 def credit_sales(log: DayLog) -> Sales:
@@ -141,57 +206,39 @@ def credit_sales(log: DayLog) -> Sales:
     bundle sells with ``sales.cross_sale[zone][role] * segment.propensity`` (capped at
     1); after a served referral visit, with ``sales.referral_conversion``.
     """
-    const = _constants(log.scenario, log.staff)
-    done = np.flatnonzero((log.visit_status == DONE) & (log.visit_staff >= 0))
-    if done.size == 0 or const.bundle.shape[1] == 0:
-        empty = np.zeros(0, dtype=np.int64)
-        return Sales(empty, empty, empty, empty, np.zeros(0), np.zeros(0))
-    cust = log.visit_customer[done]
-    seg = log.customers.segment[cust]
-    kind = log.visit_kind[done]
-    role = const.staff_role[log.visit_staff[done]]
-    p: np.ndarray = np.where(kind == REFERRAL, log.scenario.sales.referral_conversion,
-                             const.cross_sale[log.visit_zone[done], role, seg])
-    prod = const.bundle[seg]
-    sold = (log.sales_u[cust, kind] < p[:, None]) & (prod >= 0)
-    rows, cols = np.nonzero(sold)
-    product = prod[rows, cols]
-    return Sales(done[rows], cust[rows], log.visit_staff[done][rows], product, const.product_value[product],
-                 const.product_points[product])
+    return _credit(_concat([log]), log.scenario, _constants(log.scenario, log.staff))
 
 
 def _p90_by_group(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """90th percentile (linear interpolation, as numpy's default) of ``values`` per group."""
-    order = np.lexsort((values, groups))
-    ordered = values[order]
+    ordered = values[np.lexsort((values, groups))]
     counts = np.bincount(groups, minlength=size)
     first = np.cumsum(counts) - counts
+    pos = 0.9 * np.maximum(counts - 1, 0)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, np.maximum(counts - 1, 0))
     out = np.full(size, np.nan)
-    for g in np.flatnonzero(counts):
-        pos = 0.9 * (counts[g] - 1)
-        lo = int(pos)
-        hi = min(lo + 1, counts[g] - 1)
-        a, b = ordered[first[g] + lo], ordered[first[g] + hi]
-        out[g] = a + (pos - lo) * (b - a)
+    has = counts > 0
+    a, b = ordered[(first + lo)[has]], ordered[(first + hi)[has]]
+    out[has] = a + (pos - lo)[has] * (b - a)
     return out
 
 
-def _mean(x: np.ndarray) -> float:
-    return float(x.mean()) if x.size else float("nan")
+def _capped_area(days: np.ndarray, starts: np.ndarray, ends: np.ndarray, cap: float, n_days: int) -> np.ndarray:
+    """Per day, the integral over time of min(number of open intervals, cap).
 
-
-def _time_average(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float, cap: float = np.inf) -> float:
-    """Time average over [lo, hi] of min(number of open intervals, cap)."""
-    s, e = np.clip(starts, lo, hi), np.clip(ends, lo, hi)
-    if hi <= lo:
-        return float("nan")
-    if not np.isfinite(cap):
-        return float((e - s).sum() / (hi - lo))
-    times = np.concatenate([s, e])
-    steps = np.concatenate([np.ones(s.size), -np.ones(e.size)])
-    order = np.argsort(times, kind="stable")
-    level = np.minimum(np.cumsum(steps[order]), cap)
-    return float((level[:-1] * np.diff(times[order])).sum() / (hi - lo)) if times.size else 0.0
+    Intervals are [starts, ends] (already clipped to the window). Every interval opens
+    and closes within its day, so one running sum over days sorted end to end returns
+    to zero at each day's boundary.
+    """
+    times = np.concatenate([starts, ends])
+    steps = np.concatenate([np.ones(starts.size), -np.ones(ends.size)])
+    day = np.concatenate([days, days])
+    order = np.lexsort((times, day))
+    times, day = times[order], day[order]
+    level = np.minimum(np.cumsum(steps[order]), cap)[:-1]
+    same = day[1:] == day[:-1]
+    return np.bincount(day[:-1][same], (level * np.diff(times))[same], minlength=n_days)
 
 
 def _capacity_minutes(sc: Scenario, staff: Staffing, zone: int, lo: float, hi: float) -> float:
@@ -199,139 +246,167 @@ def _capacity_minutes(sc: Scenario, staff: Staffing, zone: int, lo: float, hi: f
     positions = sc.zones[SERVICE_ZONES[zone]].positions
     if SERVICE_ZONES[zone] == "self_service":
         return positions * max(hi - lo, 0.0)
-    starts = [a for k, d in enumerate(staff.duty) if zone in staff.zones[k] for a, _ in d]
-    ends = [b for k, d in enumerate(staff.duty) if zone in staff.zones[k] for _, b in d]
-    return _time_average(np.asarray(starts, float), np.asarray(ends, float), lo, hi, positions) * (hi - lo)
+    duty = np.array([(a, b) for k, d in enumerate(staff.duty) if zone in staff.zones[k] for a, b in d]).reshape(-1, 2)
+    clipped = np.clip(duty, lo, hi)
+    return float(_capped_area(np.zeros(len(duty), dtype=np.int64), clipped[:, 0], clipped[:, 1], positions, 1)[0])
 
 
-def day_kpis(log: DayLog, sales: Sales | None = None) -> DayKpis:
+def day_kpis(log: DayLog) -> DayKpis:
     """All KPIs of one day (see the module docstring for definitions)."""
-    sc = log.scenario
-    const = _constants(sc, log.staff)
-    sales = credit_sales(log) if sales is None else sales
-    warm = sc.outlet.warmup_min
-    day = sc.outlet.day_min
-    counted_cust = log.customers.arrival_min >= warm
-    counted = counted_cust[log.visit_customer]
-    started = np.isfinite(log.visit_start_min)
-    wait_end = np.where(started, log.visit_start_min, log.visit_end_min)
-    end_of_day = max(day, float(np.nanmax(log.visit_end_min, initial=day)))
-    waiting_to = np.where(np.isnan(wait_end), end_of_day, wait_end)
-    joined = counted & (log.visit_status != BALKED) & (log.visit_status != BYPASSED)
-    status = log.visit_status
+    return batch_kpis([log])[0]
 
-    # Service zones, all at once: bincounts over the visits' zone index.
-    nz = len(SERVICE_ZONES)
-    zone = log.visit_zone
-    wait = wait_end - log.visit_join_min
+
+def batch_kpis(logs: Sequence[DayLog]) -> list[DayKpis]:
+    """KPIs of several days of one scenario, in one vectorised pass (cheap replications).
+
+    The logs must come from the same :class:`~sim.scenario.Scenario` object.
+    """
+    sc = logs[0].scenario
+    if any(log.scenario is not sc for log in logs):
+        raise ValueError("batch_kpis: every log must come from the same scenario object")
+    const = _constants(sc, logs[0].staff)
+    b = _concat(logs)
+    sales = _credit(b, sc, const)
+    n_days, nz = b.days, len(SERVICE_ZONES)
+    warm, day = sc.outlet.warmup_min, sc.outlet.day_min
+    counted_cust = b.arrival >= warm
+    counted = counted_cust[b.cust]
+    status = b.status
+    started = np.isfinite(b.start)
+    wait_end = np.where(started, b.start, b.end)
+    end_of_day = np.full(n_days, day)
+    np.fmax.at(end_of_day, b.visit_day, b.end)
+    horizon = end_of_day - warm
+    eod = end_of_day[b.visit_day]
+    waiting_to = np.where(np.isnan(wait_end), eod, wait_end)
+    joined = counted & (status != BALKED) & (status != BYPASSED)
+    wait = wait_end - b.join
     waited = joined & (started | (status == ABANDONED))
-    n_joined = np.bincount(zone[joined], minlength=nz)
-    n_waited = np.bincount(zone[waited], minlength=nz)
-    on_time = joined & started & (wait <= const.target_wait_min[zone])
+    queued = np.clip(waiting_to, warm, eod) - np.clip(b.join, warm, eod)
+
+    # Service zones: bincounts over (day, zone).
+    key = b.visit_day * nz + b.zone
+    size = n_days * nz
+    n_joined = np.bincount(key[joined], minlength=size)
+    n_waited = np.bincount(key[waited], minlength=size)
+    on_time = joined & started & (wait <= const.target_wait_min[b.zone])
     lost = joined & ((status == ABANDONED) | (status == UNSERVED))
-    served_time = np.clip(log.visit_end_min, warm, day) - np.clip(log.visit_start_min, warm, day)
-    queued_time = np.clip(waiting_to, warm, end_of_day) - np.clip(log.visit_join_min, warm, end_of_day)
+    served_time = np.clip(b.end, warm, day) - np.clip(b.start, warm, day)
     with np.errstate(invalid="ignore", divide="ignore"):
         per_zone = np.column_stack([
-            np.bincount(zone[waited], wait[waited], minlength=nz) / n_waited,
-            _p90_by_group(zone[waited], wait[waited], nz),
-            np.bincount(zone[on_time], minlength=nz) / n_joined,
-            np.bincount(zone[lost], minlength=nz) / n_joined,
-            np.bincount(zone[started], served_time[started], minlength=nz) / const.capacity_min,
-            np.bincount(zone, queued_time, minlength=nz) / (end_of_day - warm),
+            np.bincount(key[waited], wait[waited], minlength=size) / n_waited,
+            _p90_by_group(key[waited], wait[waited], size),
+            np.bincount(key[on_time], minlength=size) / n_joined,
+            np.bincount(key[lost], minlength=size) / n_joined,
+            np.bincount(key[started], served_time[started], minlength=size) / np.tile(const.capacity_min, n_days),
+            np.bincount(key, queued, minlength=size) / np.repeat(horizon, nz),
         ])
     per_zone[n_joined == 0, :4] = np.nan
-    zones = np.full((len(ZONES), len(ZONE_KPIS)), np.nan)
-    zones[const.zone_rows[const.zone_open]] = per_zone[const.zone_open]
-    seated_zone = np.isin(log.visit_zone, [SERVICE_ZONES.index(z) for z in SEATED_ZONES])
+    per_zone = per_zone.reshape(n_days, nz, len(ZONE_KPIS))
+    zones = np.full((n_days, len(ZONES), len(ZONE_KPIS)), np.nan)
+    zones[:, const.zone_rows[const.zone_open]] = per_zone[:, const.zone_open]
+
+    # The waiting area: everyone queueing at seated zones.
+    seated_zone = np.isin(b.zone, const.seated_zones)
     seated = seated_zone & counted
-    row = zones[ZONES.index("waiting")]
-    offered = int((seated & (status != BYPASSED)).sum())
-    if offered:
-        waits = wait[waited & seated]
-        row[0], row[1] = _mean(waits), _p90_by_group(np.zeros(waits.size, dtype=np.int64), waits, 1)[0]
-        lost = (status == ABANDONED) | (status == UNSERVED) | (status == BALKED)
-        row[3] = float((seated & lost).sum() / offered)
-    q_starts, q_ends = log.visit_join_min[seated_zone], waiting_to[seated_zone]
+    sw = waited & seated
+    offered = np.bincount(b.visit_day[seated & (status != BYPASSED)], minlength=n_days)
+    gone = seated & ((status == ABANDONED) | (status == UNSERVED) | (status == BALKED))
+    q_start = np.clip(b.join, warm, eod)[seated_zone]
+    q_end = np.clip(waiting_to, warm, eod)[seated_zone]
+    q_day = b.visit_day[seated_zone]
     seats = sc.zones["waiting"].positions
-    row[4] = _time_average(q_starts, q_ends, warm, end_of_day, seats) / seats if seats else np.nan
-    row[5] = _time_average(q_starts, q_ends, warm, end_of_day)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        waiting = zones[:, ZONES.index("waiting")]
+        waiting[:, 0] = np.bincount(b.visit_day[sw], wait[sw], minlength=n_days) / np.bincount(
+            b.visit_day[sw], minlength=n_days)
+        waiting[:, 1] = _p90_by_group(b.visit_day[sw], wait[sw], n_days)
+        waiting[:, 3] = np.bincount(b.visit_day[gone], minlength=n_days) / offered
+        if seats:
+            waiting[:, 4] = _capped_area(q_day, q_start, q_end, seats, n_days) / horizon / seats
+        waiting[:, 5] = np.bincount(q_day, q_end - q_start, minlength=n_days) / horizon
+    waiting[offered == 0, :4] = np.nan
+    return _tables(b, sc, const, sales, zones, counted_cust)
 
-    return _tables(log, const, sales, zones, counted_cust)
 
-
-def _tables(log: DayLog, const: _Constants, sales: Sales, zones: np.ndarray, counted_cust: np.ndarray) -> DayKpis:
-    sc = log.scenario
-    n = log.customers.arrival_min.size
-    segments = list(sc.segments.values())
-    seg = log.customers.segment
-    primary = log.visit_kind == PRIMARY
-    status = log.visit_status
-    # Per-customer outcome of the primary visit.
+def _tables(b: _Batch, sc: Scenario, const: _Constants, sales: Sales, zones: np.ndarray,
+            counted_cust: np.ndarray) -> list[DayKpis]:
+    n = b.arrival.size
+    n_days = b.days
+    seg = b.segment
+    primary = b.kind == PRIMARY
+    status = b.status
+    started = np.isfinite(b.start)
+    # Per-customer outcome and wait of the primary visit.
     outcome = np.full(n, -1, dtype=np.int64)
-    outcome[log.visit_customer[primary]] = status[primary]
+    outcome[b.cust[primary]] = status[primary]
     wait = np.full(n, np.nan)
-    pw = primary & (np.isfinite(log.visit_start_min) | (status == ABANDONED))
-    wait[log.visit_customer[pw]] = (np.where(np.isfinite(log.visit_start_min), log.visit_start_min,
-                                             log.visit_end_min) - log.visit_join_min)[pw]
+    pw = primary & (started | (status == ABANDONED))
+    wait[b.cust[pw]] = (np.where(started, b.start, b.end) - b.join)[pw]
     served = (outcome == DONE) | (outcome == SERVING)
     abandoned = (outcome == ABANDONED) | (outcome == UNSERVED)
     balked = outcome == BALKED
-    lost_nosvc = np.zeros(n, dtype=bool)
-    lost_nosvc[log.no_service] = True
-    lost = abandoned | balked | lost_nosvc
-    value_lost = np.where(lost, const.loss_yuan[seg], 0.0)
-    fee = const.fee_yuan
+    no_service = np.zeros(n, dtype=bool)
+    no_service[b.no_service] = True
+    diverted = np.zeros(n, dtype=bool)
+    diverted[b.diverted] = True
+    value_lost = np.where(abandoned | balked | no_service, const.loss_yuan[seg], 0.0)
     fee_visits = primary & (status == DONE)
-    value = np.zeros(n)
-    np.add.at(value, log.visit_customer[fee_visits], fee[log.visit_zone[fee_visits]])
-    np.add.at(value, sales.customer, sales.value_yuan)
+    value = np.bincount(b.cust[fee_visits], const.fee_yuan[b.zone[fee_visits]], minlength=n)
+    value += np.bincount(sales.customer, sales.value_yuan, minlength=n)
     sold = np.bincount(sales.customer, minlength=n).astype(float)
     c = counted_cust
-    sales_counted = c[sales.customer]
-    field_value = log.field_new_customers * sc.field_marketing.value_per_new_customer_yuan
-    diverted = np.zeros(n, dtype=bool)
-    diverted[log.diverted] = True
-    outlet = np.array([
-        c.sum(), (served & c).sum(), (abandoned & c).sum(), (balked & c).sum(), (lost_nosvc & c).sum(),
-        (diverted & c).sum(), (c[log.visit_customer] & (log.visit_kind == REFERRAL)).sum(),
-        sales_counted.sum(), sales.points[sales_counted].sum(), value[c].sum() + field_value,
-        value_lost[c].sum(), log.field_new_customers,
-    ], dtype=float)
+    cd = b.cust_day
 
-    def grouped(keys: np.ndarray, size: int, extra: list[np.ndarray]) -> np.ndarray:
-        cols = [np.bincount(keys, w, minlength=size) for w in
-                (np.ones(keys.size), served[c].astype(float), abandoned[c].astype(float), balked[c].astype(float))]
-        has_wait = np.isfinite(wait[c])
-        wsum = np.bincount(keys[has_wait], wait[c][has_wait], minlength=size)
-        wcnt = np.bincount(keys[has_wait], minlength=size)
+    def per_day(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
+        return np.bincount(cd[mask], None if weights is None else weights[mask], minlength=n_days)
+
+    sale_day = cd[sales.customer]
+    sale_counted = c[sales.customer]
+    outlet = np.column_stack([
+        per_day(c), per_day(c & served), per_day(c & abandoned), per_day(c & balked), per_day(c & no_service),
+        per_day(c & diverted),
+        np.bincount(b.visit_day[counted_cust[b.cust] & (b.kind == REFERRAL)], minlength=n_days),
+        np.bincount(sale_day[sale_counted], minlength=n_days),
+        np.bincount(sale_day[sale_counted], sales.points[sale_counted], minlength=n_days),
+        per_day(c, value) + b.field_new * sc.field_marketing.value_per_new_customer_yuan,
+        per_day(c, value_lost), b.field_new,
+    ]).astype(float)
+
+    def grouped(group: np.ndarray, groups: int, extra: list[np.ndarray]) -> np.ndarray:
+        keys = cd[c] * groups + group[c]
+        size = n_days * groups
+        cols: list[np.ndarray] = [np.bincount(keys, w[c], minlength=size) for w in
+                (np.ones(n), served.astype(float), abandoned.astype(float), balked.astype(float))]
+        has = np.isfinite(wait[c])
         with np.errstate(invalid="ignore", divide="ignore"):
-            cols.append(np.where(wcnt > 0, wsum / np.maximum(wcnt, 1), np.nan))
+            cols.append(np.bincount(keys[has], wait[c][has], minlength=size) / np.bincount(keys[has], minlength=size))
         cols += [np.bincount(keys, w[c], minlength=size) for w in extra]
-        return np.column_stack(cols)
+        return np.column_stack(cols).reshape(n_days, groups, -1)
 
     hours = len(sc.rate_per_hour)
-    hour = np.minimum((log.customers.arrival_min[c] // 60).astype(np.int64), hours - 1)
+    hour = np.minimum((b.arrival // 60).astype(np.int64), hours - 1)
     by_hour = grouped(hour, hours, [])
-    by_segment = grouped(seg[c], len(segments), [sold, value, value_lost])
-    return DayKpis(zones, outlet, by_hour, by_segment, _by_role(log, const, sales))
+    by_segment = grouped(seg, len(sc.segments), [sold, value, value_lost])
+    by_role = _by_role(b, const, sales)
+    return [DayKpis(zones[d], outlet[d], by_hour[d], by_segment[d], by_role[d]) for d in range(n_days)]
 
 
-def _by_role(log: DayLog, const: _Constants, sales: Sales) -> np.ndarray:
-    """Per role: inside head-count, utilisation (busy / on-duty minutes), served, sales, points, value."""
-    n_roles = len(ROLES)
+def _by_role(b: _Batch, const: _Constants, sales: Sales) -> np.ndarray:
+    """Per day and role: inside head-count, utilisation (busy / on-duty min), served, sales, points, value."""
+    n_roles, n_days = len(ROLES), b.days
+    size = n_days * n_roles
     role_of = const.staff_role
-    served = (log.visit_status == DONE) & (log.visit_staff >= 0)
-    who = role_of[log.visit_staff[served]]
-    sold_by = role_of[sales.staff]
-    headcount = np.bincount(role_of, minlength=n_roles).astype(float)
-    duty = np.bincount(role_of, const.staff_duty_min, minlength=n_roles)
-    busy = np.bincount(who, log.visit_end_min[served] - log.visit_start_min[served], minlength=n_roles)
+    served = (b.status == DONE) & (b.staff >= 0)
+    who = b.visit_day[served] * n_roles + role_of[b.staff[served]]
+    sold_by = b.cust_day[sales.customer] * n_roles + role_of[sales.staff]
+    headcount = np.tile(np.bincount(role_of, minlength=n_roles).astype(float), n_days)
+    duty = np.tile(np.bincount(role_of, const.staff_duty_min, minlength=n_roles), n_days)
+    busy = np.bincount(who, (b.end - b.start)[served], minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.column_stack([
-            headcount, busy / duty, np.bincount(who, minlength=n_roles), np.bincount(sold_by, minlength=n_roles),
-            np.bincount(sold_by, sales.points, minlength=n_roles), np.bincount(sold_by, sales.value_yuan,
-                                                                               minlength=n_roles)]).astype(float)
+            headcount, busy / duty, np.bincount(who, minlength=size), np.bincount(sold_by, minlength=size),
+            np.bincount(sold_by, sales.points, minlength=size), np.bincount(sold_by, sales.value_yuan, minlength=size),
+        ]).astype(float)
     out[headcount == 0] = np.nan
-    return out
-
+    return out.reshape(n_days, n_roles, len(ROLE_KPIS))

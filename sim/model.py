@@ -207,6 +207,7 @@ class _Day:
     def __init__(self, scenario: Scenario, cust: Customers, service: list[np.ndarray], staff: Staffing) -> None:
         self.env = simpy.Environment()
         self.cust = cust
+        self.staff = staff
         self.arrival = cust.arrival_min.tolist()
         self.n = len(self.arrival)
         self.need = cust.need.tolist()
@@ -423,15 +424,6 @@ class _Day:
             self.v_end[v] = self.env.now
             self._route(self.v_cust[v], False)
 
-    def run(self) -> None:
-        self.env.run()
-        for lst in (self.v_cust, self.v_zone, self.v_kind, self.v_join, self.v_start, self.v_end, self.v_staff,
-                    self.v_status):
-            del lst[self.visits:]
-        for v, status in enumerate(self.v_status):
-            if status == WAITING:
-                self.v_status[v] = UNSERVED
-
 
 @dataclass(frozen=True, slots=True)
 class DayLog:
@@ -531,19 +523,33 @@ def simulate(scenario: Scenario, seed: int = 0, replication: int = 0, customers:
         customers: a scripted day's customers instead of drawn ones (arrival times
             sorted); service times are still drawn from the scenario's distributions.
     """
+    day, rngs = run_events(scenario, seed, replication, customers)
+    return to_log(scenario, day, rngs)
+
+
+def run_events(scenario: Scenario, seed: int, replication: int,
+               customers: Customers | None = None) -> tuple[_Day, dict[str, np.random.Generator]]:
+    """Draw the day and run its event loop (the model proper, without building the log)."""
     rngs = _streams(seed, replication)
     cust = draw_customers(scenario, rngs) if customers is None else customers
-    staff = staffing(scenario)
-    day = _Day(scenario, cust, _service_times(scenario, cust, rngs), staff)
-    day.run()
+    day = _Day(scenario, cust, _service_times(scenario, cust, rngs), staffing(scenario))
+    day.env.run()
+    return day, rngs
+
+
+def to_log(scenario: Scenario, day: _Day, rngs: dict[str, np.random.Generator]) -> DayLog:
+    """Turn a finished day's visit lists into the :class:`DayLog` arrays."""
+    used = day.visits
+    status = np.asarray(day.v_status[:used], dtype=np.int64)
+    status[status == WAITING] = UNSERVED  # still queued when the last event ran
     max_bundle = max((len(s.bundle) for s in scenario.segments.values()), default=0)
     return DayLog(
-        scenario, staff, cust,
-        np.asarray(day.v_cust, dtype=np.int64), np.asarray(day.v_zone, dtype=np.int64),
-        np.asarray(day.v_kind, dtype=np.int64), np.asarray(day.v_join, dtype=float),
-        np.asarray(day.v_start, dtype=float), np.asarray(day.v_end, dtype=float),
-        np.asarray(day.v_staff, dtype=np.int64), np.asarray(day.v_status, dtype=np.int64),
+        scenario, day.staff, day.cust,
+        np.asarray(day.v_cust[:used], dtype=np.int64), np.asarray(day.v_zone[:used], dtype=np.int64),
+        np.asarray(day.v_kind[:used], dtype=np.int64), np.asarray(day.v_join[:used], dtype=float),
+        np.asarray(day.v_start[:used], dtype=float), np.asarray(day.v_end[:used], dtype=float),
+        np.asarray(day.v_staff[:used], dtype=np.int64), status,
         np.asarray(day.no_service, dtype=np.int64), np.asarray(day.diverted, dtype=np.int64),
-        rngs["sales"].random((cust.arrival_min.size, 3, max_bundle)),
+        rngs["sales"].random((day.cust.arrival_min.size, 3, max_bundle)),
         field_marketing(scenario, rngs["field"]),
     )

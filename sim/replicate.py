@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.metrics import HOUR_KPIS, OUTLET_KPIS, ROLE_KPIS, SEGMENT_KPIS, ZONE_KPIS, DayKpis, day_kpis
-from sim.model import simulate
+from sim.metrics import HOUR_KPIS, OUTLET_KPIS, ROLE_KPIS, SEGMENT_KPIS, ZONE_KPIS, DayKpis, batch_kpis
+from sim.model import DayLog, simulate
 from sim.scenario import ROLES, ZONES, Scenario
 
 SUMMARY_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "ci95_half_width", "n")
@@ -109,9 +109,28 @@ def _num(x: float) -> float | None:
     return float(x) if np.isfinite(x) else None
 
 
-def run_day(scenario: Scenario, seed: int, replication: int) -> DayKpis:
-    """Simulate replication ``replication`` of ``seed`` and compute its KPIs."""
-    return day_kpis(simulate(scenario, seed, replication))
+#: Days whose KPIs are computed together stop growing a batch at this many visits.
+_BATCH_VISITS = 200_000
+
+
+def run_days(scenario: Scenario, seed: int, n: int, progress: Callable[[int], None] | None = None) -> list[DayKpis]:
+    """Simulate replications ``0 … n−1`` of ``seed``; KPIs in vectorised batches of days.
+
+    ``progress`` is called with the number of days simulated so far after each day.
+    """
+    kpis: list[DayKpis] = []
+    batch: list[DayLog] = []
+    visits = 0
+    for r in range(n):
+        log = simulate(scenario, seed, r)
+        batch.append(log)
+        visits += log.visit_zone.size
+        if visits >= _BATCH_VISITS or r == n - 1:
+            kpis += batch_kpis(batch)
+            batch, visits = [], 0
+        if progress is not None:
+            progress(r + 1)
+    return kpis
 
 
 def replicate(
@@ -127,12 +146,7 @@ def replicate(
     """
     if n < 1:
         raise ValueError(f"replications: must be >= 1, got {n}")
-    days = []
-    for r in range(n):
-        days.append(run_day(scenario, seed, r))
-        if progress is not None:
-            progress(r + 1)
-    return collect(scenario, seed, days)
+    return collect(scenario, seed, run_days(scenario, seed, n, progress))
 
 
 def collect(scenario: Scenario, seed: int, days: list[DayKpis]) -> Replications:

@@ -55,7 +55,7 @@ from sim.errors import ScenarioError
 from sim.executors import Executor, make_executor
 from sim.fileio import write_atomic
 from sim.metrics import OUTLET_KPIS
-from sim.replicate import SUMMARY_COLUMNS, run_day, summarise
+from sim.replicate import SUMMARY_COLUMNS, run_days, summarise
 from sim.scenario import Scenario, _Table, from_dict, load_scenario, with_overrides
 
 DESIGNS = ("grid", "lhs", "sobol")
@@ -216,8 +216,7 @@ def run_point(task: PointTask) -> list[dict[str, Any]]:
     head = {"point": task.index, **{f"field:{k}": v for k, v in task.overrides.items()}, "seed": task.seed}
     try:
         scenario = with_overrides(from_dict(task.base_raw, task.source), task.overrides)
-        for r in range(task.replications):
-            kpis = run_day(scenario, task.seed, r)
+        for r, kpis in enumerate(run_days(scenario, task.seed, task.replications)):
             rows.append({**head, "replication": r, **dict(zip(OUTLET_KPIS, kpis.outlet.tolist(), strict=True)),
                          "error": ""})
     except Exception as exc:  # a failing point is recorded, the sweep goes on

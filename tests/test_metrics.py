@@ -50,3 +50,15 @@ def test_zone_kpis_match_a_pandas_recomputation() -> None:
     sales = sim.credit_sales(log)
     assert out["points"] == pytest.approx(sales.points.sum())
     assert out["sales"] == sales.product.size
+
+
+def test_batched_kpis_equal_day_by_day_kpis() -> None:
+    scenario = sim.load_scenario(SCENARIOS / "advancing_outlet.toml")
+    logs = [sim.simulate(scenario, seed=9, replication=r) for r in range(4)]
+    batched = sim.batch_kpis(logs)
+    for log, together in zip(logs, batched, strict=True):
+        alone = sim.day_kpis(log)
+        for table in ("zones", "outlet", "by_hour", "by_segment", "by_role"):
+            np.testing.assert_allclose(getattr(together, table), getattr(alone, table), equal_nan=True)
+    with pytest.raises(ValueError, match="same scenario"):
+        sim.batch_kpis([logs[0], sim.simulate(sim.load_scenario(SCENARIOS / "advancing_outlet.toml"))])

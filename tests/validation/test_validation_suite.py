@@ -15,7 +15,8 @@ from tests.conftest import SCENARIOS
 
 def test_shipped_mmc_scenario_is_the_validation_queue() -> None:
     shipped = sim.load_scenario(SCENARIOS / "mmc_cash_only.toml")
-    built = sim.from_dict(validation.queue_scenario(2.7, 1.0, 3, day_min=6000, warmup_min=300))
+    built = sim.from_dict(validation.queue_scenario(2.7, 1.0, 3, day_min=6000, warmup_min=300,
+                                                        target_wait_min=2.0))
     for attr in ("zones", "roles", "rate_per_hour", "segments", "service", "triage", "sales"):
         assert getattr(shipped, attr) == getattr(built, attr)
 
