@@ -236,31 +236,36 @@ def bench_sweeps(points: int, reps: int, mem_points: int, runs: int) -> dict[str
         up = {k: statistics.median(v) for k, v in startup.items()}
         sweep_s = {k: statistics.median(v) for k, v in running.items()}
         walls = {k: statistics.median([a + b for a, b in zip(startup[k], running[k], strict=True)]) for k in names}
-        mem = {}
+        mem: dict[int, float] = {}
+        growth: dict[int, float] = {}  # peak of Python allocations during the sweep (tracemalloc)
         for n in (mem_points // 10, mem_points):
             path = write_sweep(folder, n, 1, "potential_outlet.toml")
-            code = ("import resource, sys; from sim.sweeps import sweep, load_sweep_file; "
-                    f"sweep(load_sweep_file({str(path)!r}), {str(folder / f'mem{n}')!r}, executor='serial', "
-                    "progress=False); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+            code = ("import resource, tracemalloc; from sim.sweeps import sweep, load_sweep_file; "
+                    f"d = load_sweep_file({str(path)!r}); tracemalloc.start(); "
+                    f"sweep(d, {str(folder / f'mem{n}')!r}, executor='serial', progress=False); "
+                    "print(tracemalloc.get_traced_memory()[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
             out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-            mem[n] = int(out.stdout.strip().splitlines()[-1]) / 1024
+            traced, peak_kib = map(int, out.stdout.split()[-2:])
+            mem[n] = peak_kib / 1024
+            growth[n] = traced / 2**20
     speedup = walls["serial"] / walls["processes"]
     dask_ratio = walls["dask"] / walls["processes"]
     dask_running_ratio = sweep_s["dask"] / sweep_s["processes"]
-    mem_ratio = mem[mem_points] / mem[mem_points // 10]
+    mem_ratio = growth[mem_points] / growth[mem_points // 10]
     table(f"Sweep of {points} points x {reps} replications (backbone outlet), 2 workers, median of {runs}",
           ["executor", "start-up s", "sweep s", "wall s", "points/s", "vs serial", "vs processes"],
           [[k, up[k], sweep_s[k], walls[k], points / walls[k], walls["serial"] / walls[k],
             walls[k] / walls["processes"]] for k in names])
-    table("Sweep memory (serial, peak RSS of the whole process)", ["rows", "peak MiB"],
-          [[n, m] for n, m in mem.items()])
+    table("Sweep memory (serial, one process)", ["rows", "peak RSS MiB", "peak traced during the sweep MiB"],
+          [[n, m, growth[n]] for n, m in mem.items()])
     print(f"identical rows on all executors: {identical}; process speed-up {speedup:.2f}x; "
           f"dask/processes {dask_ratio:.2f} with cluster start-up, {dask_running_ratio:.2f} without; "
           f"memory {mem_points}/{mem_points // 10} rows {mem_ratio:.2f}x")
     out = {"serial_s": walls["serial"], "processes_s": walls["processes"], "dask_s": walls["dask"],
            "dask_startup_s": up["dask"], "speedup_processes": speedup, "dask_vs_processes": dask_ratio,
            "dask_vs_processes_running": dask_running_ratio, "identical": identical,
-           "peak_mib_small": mem[mem_points // 10], "peak_mib_large": mem[mem_points], "memory_ratio": mem_ratio}
+           "peak_mib_small": mem[mem_points // 10], "peak_mib_large": mem[mem_points], "memory_ratio": mem_ratio,
+           "growth_mib_small": growth[mem_points // 10], "growth_mib_large": growth[mem_points]}
     record("sweep", {"points": points, "replications": reps, "memory_rows": mem_points, **out})
     return out
 

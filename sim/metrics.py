@@ -60,7 +60,7 @@ ROLE_KPIS = ("staff", "utilisation", "served", "sales", "points", "value_yuan")
 
 
 @dataclass(frozen=True, slots=True)
-class Sales:
+class SalesLog:
     """Products sold in a day: one entry per product sold, credited to a staff member."""
 
     visit: np.ndarray
@@ -181,11 +181,11 @@ def _concat(logs: Sequence[DayLog]) -> _Batch:
     )
 
 
-def _credit(b: _Batch, sc: Scenario, const: _Constants) -> Sales:
+def _credit(b: _Batch, sc: Scenario, const: _Constants) -> SalesLog:
     done = np.flatnonzero((b.status == DONE) & (b.staff >= 0))
     if done.size == 0 or const.bundle.shape[1] == 0:
         empty = np.zeros(0, dtype=np.int64)
-        return Sales(empty, empty, empty, empty, np.zeros(0), np.zeros(0))
+        return SalesLog(empty, empty, empty, empty, np.zeros(0), np.zeros(0))
     cust = b.cust[done]
     seg = b.segment[cust]
     kind = b.kind[done]
@@ -195,11 +195,11 @@ def _credit(b: _Batch, sc: Scenario, const: _Constants) -> Sales:
     sold = (b.sales_u[cust, kind] < p[:, None]) & (prod >= 0)
     rows, cols = np.nonzero(sold)
     product = prod[rows, cols]
-    return Sales(done[rows], cust[rows], b.staff[done][rows], product, const.product_value[product],
+    return SalesLog(done[rows], cust[rows], b.staff[done][rows], product, const.product_value[product],
                  const.product_points[product])
 
 
-def credit_sales(log: DayLog) -> Sales:
+def credit_sales(log: DayLog) -> SalesLog:
     """Cross-sales and referral conversions of the day, each credited to who served.
 
     After a served primary or greeting visit, each product of the customer's segment
@@ -329,7 +329,7 @@ def batch_kpis(logs: Sequence[DayLog]) -> list[DayKpis]:
     return _tables(b, sc, const, sales, zones, counted_cust)
 
 
-def _tables(b: _Batch, sc: Scenario, const: _Constants, sales: Sales, zones: np.ndarray,
+def _tables(b: _Batch, sc: Scenario, const: _Constants, sales: SalesLog, zones: np.ndarray,
             counted_cust: np.ndarray) -> list[DayKpis]:
     n = b.arrival.size
     n_days = b.days
@@ -392,7 +392,7 @@ def _tables(b: _Batch, sc: Scenario, const: _Constants, sales: Sales, zones: np.
     return [DayKpis(zones[d], outlet[d], by_hour[d], by_segment[d], by_role[d]) for d in range(n_days)]
 
 
-def _by_role(b: _Batch, const: _Constants, sales: Sales) -> np.ndarray:
+def _by_role(b: _Batch, const: _Constants, sales: SalesLog) -> np.ndarray:
     """Per day and role: inside head-count, utilisation (busy / on-duty min), served, sales, points, value."""
     n_roles, n_days = len(ROLES), b.days
     size = n_days * n_roles

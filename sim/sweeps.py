@@ -33,8 +33,10 @@ of an uninterrupted run.
 
 from __future__ import annotations
 
+import csv
 import hashlib
 import importlib.metadata
+import io
 import itertools
 import json
 import math
@@ -307,6 +309,20 @@ def _manifest(sweep: Sweep) -> dict[str, Any]:
     }
 
 
+def _design_csv(design: Sweep) -> Iterator[str]:
+    """The design as CSV lines (point, then one column per field), streamed."""
+    names = [f.path for f in design.fields]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["point", *(f"field:{n}" for n in names)])
+    for k, point in enumerate(design.points):
+        writer.writerow([k, *(point[n] for n in names)])
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+    yield buffer.getvalue()
+
+
 def sweep(
     design: Sweep, out: str | Path, *, executor: str | Executor = "processes", workers: int | None = None,
     scheduler: str | None = None, resume: bool = False, progress: bool = True, flush_seconds: float = 2.0,
@@ -339,9 +355,7 @@ def sweep(
                                   "choose another --out")
     results.mkdir(parents=True, exist_ok=True)
     write_atomic(manifest_path, json.dumps(_manifest(design), indent=2) + "\n")
-    names = [f.path for f in design.fields]
-    design_rows = [{"point": k, **{f"field:{n}": p[n] for n in names}} for k, p in enumerate(design.points)]
-    write_atomic(out / "points.csv", pd.DataFrame(design_rows).to_csv(index=False))
+    write_atomic(out / "points.csv", _design_csv(design))
     done = set(_read_parts(results, ["point"])["point"].astype(int)) if resume else set()
     wanted = range(len(design.points)) if points is None else points
     todo = [k for k in wanted if k not in done]
