@@ -201,6 +201,16 @@ def _route_table(scenario: Scenario) -> list[list[int]]:
     ]
 
 
+def _referral_zones(scenario: Scenario) -> tuple[int, int]:
+    """Zone index where a referred customer queues: (ordinary segments, priority segments).
+
+    Ordinary customers go to the low counter, priority ones to the wealth room; each
+    falls back to the other when its zone is absent.
+    """
+    non_cash, wealth = scenario.zone_open("non_cash"), scenario.zone_open("wealth")
+    return (NON_CASH if non_cash else WEALTH), (WEALTH if wealth else NON_CASH)
+
+
 class _Day:
     """State and event handlers of one simulated day. Built and run by :func:`simulate`."""
 
@@ -224,7 +234,7 @@ class _Day:
         open_ = [scenario.zone_open(z) for z in SERVICE_ZONES]
         p_ref = scenario.sales.referral_probability if (open_[NON_CASH] or open_[WEALTH]) else 0.0
         self.referred = (cust.u_referral < p_ref).tolist()
-        self.ref_zone = [NON_CASH if open_[NON_CASH] else WEALTH, WEALTH if open_[WEALTH] else NON_CASH]
+        self.ref_zone = _referral_zones(scenario)
         self.route = _route_table(scenario)
         self.lobby_open = open_[LOBBY]
         self.pos = [scenario.zones[z].positions for z in SERVICE_ZONES]

@@ -242,14 +242,14 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
     Raises:
         ValueError: the zone is not open in the scenario.
     """
-    from sim.model import _route_table
+    from sim.model import _referral_zones, _route_table
 
     service = scenario.service.get(zone)
     if service is None or not scenario.zone_open(zone):
         raise ValueError(f"zone {zone!r} is not open in {scenario.source}")
     routes = _route_table(scenario)
     divert = scenario.triage.divert_probability_staffed if greeted else scenario.triage.divert_probability_unstaffed
-    referral_to = "wealth" if scenario.zone_open("wealth") else "non_cash"
+    referral_to = [SERVICE_ZONES[z] for z in _referral_zones(scenario)]
     flows: list[tuple[float, str, str]] = []  # (share of arrivals, zone, need)
     for seg in scenario.segments.values():
         for k, need in enumerate(NEEDS):
@@ -261,8 +261,7 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
                     continue
                 flows.append((p, "lobby" if zone == "lobby" else SERVICE_ZONES[target], need))
                 if SERVICE_ZONES[target] == "cash":
-                    ref = referral_to if seg.priority else ("non_cash" if scenario.zone_open("non_cash") else "wealth")
-                    flows.append((p * scenario.sales.referral_probability, ref, "referral"))
+                    flows.append((p * scenario.sales.referral_probability, referral_to[seg.priority], "referral"))
     mine = [(p, service.for_need(need).mean_min) for p, z, need in flows if z == zone and p > 0]
     share = sum(p for p, _ in mine)
     mean = sum(p * m for p, m in mine) / share if share > 0 else math.nan
