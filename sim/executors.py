@@ -12,7 +12,7 @@ import itertools
 import os
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
-from typing import Any, Protocol, TypeVar
+from typing import Protocol, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -43,20 +43,6 @@ class SerialExecutor:
         """Nothing to release."""
 
 
-def _bounded(submit: Callable[[T], Any], tasks: Iterable[T], limit: int,
-             wait_any: Callable[[set[Any]], tuple[set[Any], set[Any]]]) -> Iterator[Any]:
-    """Submit tasks keeping at most ``limit`` in flight; yield finished futures."""
-    pending: set[Any] = set()
-    for task in tasks:
-        pending.add(submit(task))
-        if len(pending) >= limit:
-            done, pending = wait_any(pending)
-            yield from done
-    while pending:
-        done, pending = wait_any(pending)
-        yield from done
-
-
 class ProcessExecutor:
     """Local worker processes (``concurrent.futures``); the default for sweeps."""
 
@@ -65,12 +51,15 @@ class ProcessExecutor:
         self._pool = ProcessPoolExecutor(max_workers=self.workers)
 
     def imap(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
-        def wait_any(pending: set[Future[R]]) -> tuple[set[Future[R]], set[Future[R]]]:
-            done, rest = wait(pending, return_when=FIRST_COMPLETED)
-            return set(done), set(rest)
-
-        for future in _bounded(lambda t: self._pool.submit(fn, t), tasks, 4 * self.workers, wait_any):
-            yield future.result()
+        pending: set[Future[R]] = set()
+        for task in tasks:  # at most four tasks per worker in flight
+            pending.add(self._pool.submit(fn, task))
+            if len(pending) >= 4 * self.workers:
+                done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                yield from (future.result() for future in done)
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            yield from (future.result() for future in done)
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)
