@@ -14,7 +14,7 @@ from sim.errors import ScenarioError
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, credit_sales, day_kpis
 from sim.model import DayLog, simulate
 from sim.replicate import Replications, replicate
-from sim.scenario import ROLES, ZONES, Scenario, from_dict, load_scenario, with_overrides
+from sim.scenario import ROLES, ZONES, Scenario, StaffingPlan, from_dict, load_scenario, with_overrides
 from sim.sweeps import Sweep, load_sweep, load_sweep_file, plot_sweep, sweep
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "Replications",
     "Scenario",
     "ScenarioError",
+    "StaffingPlan",
     "Sweep",
     "batch_kpis",
     "credit_sales",

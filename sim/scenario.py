@@ -19,7 +19,7 @@ import math
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -224,10 +224,106 @@ class Scenario:
             return True
         return any(r.inside > 0 and zone in r.zones for r in self.roles.values())
 
+    def staffing_plan(self) -> StaffingPlan:
+        """The scenario's head-count per role and customer managers inside, as a :class:`StaffingPlan`."""
+        return StaffingPlan.of({r.id: r.count for r in self.roles.values()},
+                               self.roles["customer_manager"].inside if "customer_manager" in self.roles else 0)
+
+    def with_staffing(self, plan: StaffingPlan) -> Scenario:
+        """A copy with the head-counts of ``plan``: validated, without re-reading the whole scenario.
+
+        Only the counts change (zones, shifts and lunches stay); every role named in
+        the plan with a positive count must already exist in the scenario's ``[staff]``
+        block, since its zones and shift are not known otherwise.
+
+        Raises:
+            ScenarioError: a role absent from the scenario, or lunches that no longer fit in the shift.
+        """
+        roles = dict(self.roles)
+        staff_raw = dict(self.raw.get("staff", {}))
+        for rid, count in plan.counts:
+            if rid not in roles:
+                if count:
+                    raise ScenarioError(self.source, f"staff.{rid}", "the staffing plan gives this role "
+                                        f"{count} people but the scenario has no [staff.{rid}] block to say "
+                                        "where and when they work; add one (count = 0 is fine)")
+                continue
+            role = roles[rid]
+            inside = plan.cm_inside if rid == "customer_manager" else count
+            if role.lunch_start_min is not None and role.lunch_start_min + role.lunch_min + \
+                    role.lunch_stagger_min * max(inside - 1, 0) > role.shift_end_min:
+                raise ScenarioError(self.source, f"staff.{rid}.lunch", f"with {inside} people inside, "
+                                    "the last staggered lunch ends after the shift; shorten lunch_stagger_min")
+            roles[rid] = replace(role, count=count, inside=inside)
+            entry = dict(staff_raw.get(rid, {}))
+            entry["count"] = count
+            if rid == "customer_manager":
+                entry["inside"] = inside
+            staff_raw[rid] = entry
+        return replace(self, roles=roles, raw={**self.raw, "staff": staff_raw})
+
     @property
     def expected_customers(self) -> float:
         """Expected arrivals in one day (sum of hourly rates times slot lengths)."""
         return sum(r * w / 60.0 for r, w in zip(self.rate_per_hour, _slot_lengths(self.outlet), strict=True))
+
+
+@dataclass(frozen=True, slots=True)
+class StaffingPlan:
+    """Head-count per role (岗位) and how many customer managers work inside (内勤).
+
+    ``counts`` holds ``(role, count)`` pairs in :data:`ROLES` order, every role present
+    (0 when absent); ``cm_inside`` customer managers work in the outlet and the other
+    ``cm_outside`` do field marketing (外勤). Frozen and hashable, so it can key caches
+    and sets of candidate patterns. Build one with :meth:`of`.
+    """
+
+    counts: tuple[tuple[str, int], ...]
+    cm_inside: int
+
+    @classmethod
+    def of(cls, counts: Mapping[str, int], cm_inside: int | None = None) -> StaffingPlan:
+        """A plan from ``{role: count}`` (missing roles = 0); ``cm_inside`` defaults to all CMs inside.
+
+        Raises:
+            ValueError: an unknown role, a negative or non-integer count, or ``cm_inside``
+                outside ``0 … customer_manager``.
+        """
+        unknown = sorted(set(counts) - set(ROLES))
+        if unknown:
+            raise ValueError(f"staffing plan: unknown role(s) {', '.join(unknown)}; allowed: {', '.join(ROLES)}")
+        clean: list[tuple[str, int]] = []
+        for rid in ROLES:
+            value = counts.get(rid, 0)
+            if isinstance(value, bool) or int(value) != value or value < 0:
+                raise ValueError(f"staffing plan: {rid}: a whole number >= 0 is required, got {value!r}")
+            clean.append((rid, int(value)))
+        cms = dict(clean)["customer_manager"]
+        inside = cms if cm_inside is None else cm_inside
+        if isinstance(inside, bool) or int(inside) != inside or not 0 <= inside <= cms:
+            raise ValueError(f"staffing plan: customer_manager inside: must be a whole number in 0..{cms}, "
+                             f"got {inside!r}")
+        return cls(tuple(clean), int(inside))
+
+    def count(self, role: str) -> int:
+        """Head-count of ``role`` (0 when the plan has none)."""
+        return dict(self.counts)[role]
+
+    @property
+    def cm_outside(self) -> int:
+        """Customer managers doing field marketing outside the outlet (外勤)."""
+        return self.count("customer_manager") - self.cm_inside
+
+    @property
+    def total(self) -> int:
+        """Total head-count over all roles."""
+        return sum(c for _, c in self.counts)
+
+    def as_dict(self) -> dict[str, int]:
+        """``{role: count}`` for the roles with people, plus ``customer_manager_inside``."""
+        out = {r: c for r, c in self.counts if c}
+        out["customer_manager_inside"] = self.cm_inside
+        return out
 
 
 def _slot_lengths(outlet: Outlet) -> list[float]:
