@@ -21,9 +21,10 @@ The ``waiting`` zone row describes the seats: waits and ``abandon_rate`` of ever
 queueing at cash, non-cash and wealth (balking included), ``utilisation`` = mean
 occupied seats / seats, ``queue_len_mean`` = mean number waiting there.
 
-Per outlet: ``arrived``, ``served`` (customers whose own need was served), ``abandoned``,
-``balked``, ``no_service``, ``diverted_to_self_service``, ``referrals``, ``sales``
-(products sold), ``points``, ``value_yuan`` (fees + products sold + field marketing),
+Per outlet: ``arrived``, ``served`` (customers whose own need was served), ``abandoned``
+(walked out of the lobby queue or of their own need's queue), ``balked``,
+``no_service``, ``diverted_to_self_service``, ``referrals``, ``sales`` (products
+sold), ``points``, ``value_yuan`` (fees + products sold + field marketing),
 ``value_lost_yuan`` (walk-outs, balks and lost customers, with expected churn), and
 ``field_new_customers``.
 """
@@ -40,6 +41,7 @@ from sim.model import (
     BALKED,
     BYPASSED,
     DONE,
+    GREETING,
     PRIMARY,
     REFERRAL,
     SERVING,
@@ -340,6 +342,8 @@ def _tables(b: _Batch, sc: Scenario, const: _Constants, sales: SalesLog, zones: 
     # Per-customer outcome and wait of the primary visit.
     outcome = np.full(n, -1, dtype=np.int64)
     outcome[b.cust[primary]] = status[primary]
+    left_lobby = (b.kind == GREETING) & ((status == ABANDONED) | (status == UNSERVED))  # never reached a counter
+    outcome[b.cust[left_lobby]] = status[left_lobby]
     wait = np.full(n, np.nan)
     pw = primary & (started | (status == ABANDONED))
     wait[b.cust[pw]] = (np.where(started, b.start, b.end) - b.join)[pw]

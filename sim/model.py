@@ -25,8 +25,9 @@ How a day runs (simulated minutes from opening, 0 … ``outlet.day_min``):
    without staff.
 5. **Waiting area**: customers queueing at cash, non-cash or wealth use seats; when all
    are taken a customer who cannot be served at once balks if ``balk_when_full``.
-6. **Patience**: a customer whose wait in a service queue exceeds their patience
-   walks out (reneges).
+6. **Patience**: a customer whose wait in any queue — the lobby's included — exceeds
+   their patience walks out (reneges). The patience clock starts when the customer
+   joins that queue (for the lobby: on arrival) and starts again in the next queue.
 7. **Referral**: after cash service a teller refers the customer with
    ``sales.referral_probability``; the referred customer queues again at the low
    counter (or the wealth room, for priority segments).
@@ -323,7 +324,7 @@ class _Day:
                 return
             self.waiting_seated += 1
         heapq.heappush(self.queue[zone], (prio, v))
-        if kind != GREETING and self.patience[i] != math.inf:
+        if self.patience[i] != math.inf:
             self.env.timeout(self.patience[i], v).callbacks.append(self._renege_cb)
 
     def _renege(self, ev: Any) -> None:

@@ -25,12 +25,12 @@ def script(arrivals: list[float], *, segment: list[int] | None = None, need: lis
                      np.full(n, patience), np.full(n, u), np.full(n, u), np.full(n, u))
 
 
-def visits(log: sim.DayLog, zone: int) -> list[tuple[int, float, float, float, int]]:
-    """(customer, join, start, end, status) rows of one zone, rounded for comparison."""
+def visits(log: sim.DayLog, zone: int) -> list[tuple[int, float, float | None, float, int]]:
+    """(customer, join, start, end, status) rows of one zone, rounded; start None if never served."""
     rows = np.flatnonzero(log.visit_zone == zone)
-    return [(int(log.visit_customer[v]), round(float(log.visit_join_min[v]), 6),
-             round(float(log.visit_start_min[v]), 6), round(float(log.visit_end_min[v]), 6),
-             int(log.visit_status[v])) for v in rows]
+    start = [None if np.isnan(t) else round(float(t), 6) for t in log.visit_start_min]
+    return [(int(log.visit_customer[v]), round(float(log.visit_join_min[v]), 6), start[v],
+             round(float(log.visit_end_min[v]), 6), int(log.visit_status[v])) for v in rows]
 
 
 def test_single_teller_serves_in_arrival_order(minimal: dict[str, Any]) -> None:
@@ -43,8 +43,7 @@ def test_impatient_customer_walks_out_at_patience(minimal: dict[str, Any]) -> No
     minimal["service"]["cash"] = fixed(5)
     log = sim.simulate(sim.from_dict(minimal), customers=script([1.0, 2.0, 8.0], patience=3.0))
     cust, join, start, end, status = visits(log, CASH)[1]
-    assert (cust, join, end, status) == (1, 2, 5, ABANDONED)
-    assert math.isnan(start)
+    assert (cust, join, start, end, status) == (1, 2, None, 5, ABANDONED)
     # The third customer is served as soon as the first leaves: the walk-out freed the queue.
     assert visits(log, CASH)[2] == (2, 8, 8, 13, DONE)
 
@@ -145,3 +144,40 @@ def test_event_logs_as_named_tables(minimal: dict[str, Any]) -> None:
         [0.0, "on_duty"], [1.0, "service_start"], [6.0, "service_end"], [6.0, "service_start"],
         [10.0, "off_duty"], [11.0, "service_end"], [20.0, "on_duty"], [480.0, "off_duty"]]
     assert log.customers_frame()["segment"].tolist() == ["mass", "mass"]
+
+
+def lobby(minimal: dict[str, Any], greeting_min: float, greeters: int = 1) -> None:
+    """Add a lobby of one greeting point and ``greeters`` lobby staff to the minimal scenario."""
+    minimal["zones"]["lobby"] = {"positions": 1, "target_wait_min": 3}
+    minimal["staff"]["lobby_manager"] = {"count": greeters, "zones": ["lobby"]}
+    minimal["service"]["lobby"] = fixed(greeting_min)
+
+
+def test_customers_waiting_to_be_greeted_walk_out_and_are_lost(minimal: dict[str, Any]) -> None:
+    # By hand: one greeter takes 10 min per customer. Customer 0 is greeted 0-10 and
+    # served at cash 10-11; customers 1 and 2 join the lobby queue at 1 and 2 with 5 min
+    # of patience and walk out at 6 and 7, each losing 25 + 0.1 * 1000 = 125 yuan.
+    lobby(minimal, 10)
+    minimal["service"]["cash"] = fixed(1)
+    minimal["segments"]["mass"].update(walkout_value_lost_yuan=25, churn_probability=0.1, churn_value_yuan=1000)
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0, 2.0], patience=5.0))
+    assert visits(log, LOBBY) == [(0, 0, 0, 10, DONE), (1, 1, None, 6, ABANDONED), (2, 2, None, 7, ABANDONED)]
+    assert visits(log, CASH) == [(0, 10, 10, 11, DONE)]
+    kpis = sim.day_kpis(log)
+    out = dict(zip(sim.OUTLET_KPIS, kpis.outlet, strict=True))
+    assert (out["arrived"], out["served"], out["abandoned"], out["value_lost_yuan"]) == (3, 1, 2, 250)
+    row = dict(zip(sim.ZONE_KPIS, kpis.zones[sim.ZONES.index("lobby")], strict=True))
+    assert row["abandon_rate"] == pytest.approx(2 / 3)
+    assert row["mean_wait_min"] == pytest.approx((0 + 5 + 5) / 3)
+    assert row["service_level"] == pytest.approx(1 / 3)
+
+
+def test_patience_starts_again_in_each_queue(minimal: dict[str, Any]) -> None:
+    # By hand, 6 min of patience, 4 min greetings, 9 min at cash: customer 1 waits 3 min
+    # in the lobby (1-4), is greeted 4-8, then waits 5 min at cash (8-13): each wait is
+    # within patience, though together they are not.
+    lobby(minimal, 4)
+    minimal["service"]["cash"] = fixed(9)
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0], patience=6.0))
+    assert visits(log, LOBBY) == [(0, 0, 0, 4, DONE), (1, 1, 4, 8, DONE)]
+    assert visits(log, CASH) == [(0, 4, 4, 13, DONE), (1, 8, 13, 22, DONE)]
