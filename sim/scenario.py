@@ -16,15 +16,14 @@ example.
 from __future__ import annotations
 
 import math
-import re
-import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sim.distributions import KINDS, Distribution
 from sim.errors import ScenarioError
+from sim.tomlio import Table, plain_copy, read_toml, set_path
 
 #: The six functional zones (六大功能分区), in display order.
 ZONES = ("lobby", "waiting", "cash", "non_cash", "self_service", "wealth")
@@ -54,9 +53,6 @@ TIERS = ("flagship", "backbone", "advancing", "potential")
 #: Default service-level target: customers grow irritated after ~10 min of waiting
 #: (Horizon 2007 survey, n=1553, via DOMAIN.md).
 DEFAULT_TARGET_WAIT_MIN = 10.0
-_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_CLOCK = re.compile(r"^(\d{1,3}):([0-5]\d)$")
-_REQUIRED = object()
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,104 +329,11 @@ def _slot_lengths(outlet: Outlet) -> list[float]:
     return [min(60.0, day - 60.0 * h) for h in range(n)]
 
 
-class _Table:
-    """A TOML table being read: typed getters that know their field path, and a key check."""
-
-    def __init__(self, source: str, path: str, data: object) -> None:
-        if not isinstance(data, dict):
-            raise ScenarioError(source, path, f"expected a table, got {data!r}")
-        self.source = source
-        self.path = path
-        self.data: dict[str, Any] = data
-        self.used: set[str] = set()
-
-    def where(self, key: str) -> str:
-        return f"{self.path}.{key}" if self.path else key
-
-    def fail(self, key: str, problem: str) -> ScenarioError:
-        return ScenarioError(self.source, self.where(key), problem)
-
-    def has(self, key: str) -> bool:
-        return key in self.data
-
-    def raw(self, key: str, default: Any = _REQUIRED) -> Any:
-        self.used.add(key)
-        if key in self.data:
-            return self.data[key]
-        if default is _REQUIRED:
-            raise self.fail(key, "missing; this field is required")
-        return default
-
-    def number(
-        self, key: str, default: Any = _REQUIRED, *, gt: float | None = None, ge: float | None = None,
-        le: float | None = None,
-    ) -> float:
-        value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-            raise self.fail(key, f"expected a finite number, got {value!r}")
-        if gt is not None and not value > gt:
-            raise self.fail(key, f"must be > {gt:g}, got {value!r}")
-        if ge is not None and not value >= ge:
-            raise self.fail(key, f"must be >= {ge:g}, got {value!r}")
-        if le is not None and not value <= le:
-            raise self.fail(key, f"must be <= {le:g}, got {value!r}")
-        return float(value)
-
-    def probability(self, key: str, default: Any = _REQUIRED) -> float:
-        return self.number(key, default, ge=0.0, le=1.0)
-
-    def integer(self, key: str, default: Any = _REQUIRED, *, ge: int = 0) -> int:
-        value = self.raw(key, default)
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(key, f"expected a whole number, got {value!r}")
-        if value < ge:
-            raise self.fail(key, f"must be >= {ge}, got {value!r}")
-        return value
-
-    def string(self, key: str, default: Any = _REQUIRED, choices: tuple[str, ...] | None = None) -> str:
-        value = self.raw(key, default)
-        if not isinstance(value, str):
-            raise self.fail(key, f"expected a string, got {value!r}")
-        if choices is not None and value not in choices:
-            raise self.fail(key, f"{value!r} is not allowed; allowed: {', '.join(choices)}")
-        return value
-
-    def boolean(self, key: str, default: Any = _REQUIRED) -> bool:
-        value = self.raw(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(key, f"expected true or false, got {value!r}")
-        return value
-
-    def clock(self, key: str, default: Any = _REQUIRED) -> float:
-        value = self.raw(key, default)
-        match = _CLOCK.match(value) if isinstance(value, str) else None
-        if match is None:
-            raise self.fail(key, f'expected a clock time "HH:MM", got {value!r}')
-        return 60.0 * int(match.group(1)) + int(match.group(2))
-
-    def table(self, key: str, *, required: bool = False) -> _Table:
-        return _Table(self.source, self.where(key), self.raw(key, _REQUIRED if required else {}))
-
-    def subtables(self, key: str, allowed: tuple[str, ...] | None = None) -> Iterator[tuple[str, _Table]]:
-        """Each sub-table of ``key`` with its name, checking names against ``allowed``."""
-        outer = self.table(key)
-        for name in outer.data:
-            if allowed is not None and name not in allowed:
-                raise outer.fail(name, f"unknown name; allowed: {', '.join(allowed)}")
-            if allowed is None and not _NAME.match(name):
-                raise outer.fail(name, "names are lower-case letters, digits and _ (starting with a letter)")
-            outer.used.add(name)
-            yield name, outer.table(name)
-
-    def finish(self) -> None:
-        """Reject keys nobody read: typos must not pass silently."""
-        for key in self.data:
-            if key not in self.used:
-                allowed = ", ".join(sorted(self.used)) or "none"
-                raise self.fail(key, f"unknown key; allowed here: {allowed}")
+#: Kept for ``sim.sweeps`` until it imports :class:`sim.tomlio.Table`; do not use in new code.
+_Table = Table
 
 
-def _distribution(t: _Table) -> Distribution:
+def _distribution(t: Table) -> Distribution:
     kind = t.string("distribution", choices=KINDS)
     if kind == "deterministic":
         dist = Distribution(kind, t.number("value_min", gt=0.0), cv=0.0)
@@ -451,7 +354,7 @@ def _distribution(t: _Table) -> Distribution:
     return dist
 
 
-def _outlet(root: _Table) -> Outlet:
+def _outlet(root: Table) -> Outlet:
     t = root.table("outlet", required=True)
     name = t.string("name")
     tier = t.string("tier", choices=TIERS)
@@ -466,7 +369,7 @@ def _outlet(root: _Table) -> Outlet:
     return Outlet(name, tier, open_min, close_min, warmup)
 
 
-def _zones(root: _Table) -> dict[str, Zone]:
+def _zones(root: Table) -> dict[str, Zone]:
     zones = {z: Zone(z, 0) for z in ZONES}
     for zid, t in root.subtables("zones", ZONES):
         if zid == "waiting":
@@ -478,19 +381,19 @@ def _zones(root: _Table) -> dict[str, Zone]:
     return zones
 
 
-def _clock_pair(t: _Table, key: str, outlet: Outlet) -> tuple[float, float]:
+def _clock_pair(t: Table, key: str, outlet: Outlet) -> tuple[float, float]:
     """A ``["HH:MM", "HH:MM"]`` pair as minutes from opening, checked against opening hours."""
     value = t.raw(key)
     if not (isinstance(value, list) and len(value) == 2):
         raise t.fail(key, f'expected ["HH:MM", "HH:MM"], got {value!r}')
-    pair = _Table(t.source, t.where(key), {"start": value[0], "end": value[1]})
+    pair = Table(t.source, t.where(key), {"start": value[0], "end": value[1]})
     start, end = pair.clock("start") - outlet.open_min, pair.clock("end") - outlet.open_min
     if end <= start:
         raise t.fail(key, f"end must be after start, got {value!r}")
     return start, end
 
 
-def _role(rid: str, t: _Table, outlet: Outlet) -> Role:
+def _role(rid: str, t: Table, outlet: Outlet) -> Role:
     count = t.integer("count", 0)
     inside = t.integer("inside", count) if rid == "customer_manager" else count
     if inside > count:
@@ -520,7 +423,7 @@ def format_clock(minutes: float) -> str:
     return f"{int(minutes // 60):02d}:{int(minutes % 60):02d}"
 
 
-def _rates(root: _Table, outlet: Outlet) -> tuple[float, ...]:
+def _rates(root: Table, outlet: Outlet) -> tuple[float, ...]:
     t = root.table("arrivals", required=True)
     slots = _slot_lengths(outlet)
     surge = t.number("surge_factor", 1.0, gt=0.0)
@@ -541,16 +444,16 @@ def _rates(root: _Table, outlet: Outlet) -> tuple[float, ...]:
     return tuple(r * surge for r in rates)
 
 
-def _weights(t: _Table, key: str, value: object, n: int) -> list[float]:
+def _weights(t: Table, key: str, value: object, n: int) -> list[float]:
     if not isinstance(value, list) or len(value) != n:
         raise t.fail(key, f"expected a list of {n} numbers, one per opening hour")
-    weights = [_Table(t.source, t.where(key), {f"[{i}]": v}).number(f"[{i}]", ge=0.0) for i, v in enumerate(value)]
+    weights = [Table(t.source, t.where(key), {f"[{i}]": v}).number(f"[{i}]", ge=0.0) for i, v in enumerate(value)]
     if sum(weights) <= 0:
         raise t.fail(key, "at least one hour must have a positive rate")
     return weights
 
 
-def _shares(t: _Table, key: str, names: tuple[str, ...]) -> tuple[float, ...]:
+def _shares(t: Table, key: str, names: tuple[str, ...]) -> tuple[float, ...]:
     """A table of probabilities over ``names`` that must sum to 1 (missing names are 0)."""
     sub = t.table(key, required=True)
     values = tuple(sub.probability(n, 0.0) for n in names)
@@ -560,7 +463,7 @@ def _shares(t: _Table, key: str, names: tuple[str, ...]) -> tuple[float, ...]:
     return values
 
 
-def _segments(root: _Table, products: Mapping[str, Product]) -> dict[str, Segment]:
+def _segments(root: Table, products: Mapping[str, Product]) -> dict[str, Segment]:
     segments: dict[str, Segment] = {}
     for sid, t in root.subtables("segments"):
         share = t.number("share", gt=0.0, le=1.0)
@@ -585,7 +488,7 @@ def _segments(root: _Table, products: Mapping[str, Product]) -> dict[str, Segmen
     return segments
 
 
-def _service(root: _Table, zones: Mapping[str, Zone]) -> dict[str, ZoneService]:
+def _service(root: Table, zones: Mapping[str, Zone]) -> dict[str, ZoneService]:
     service: dict[str, ZoneService] = {}
     for zid, t in root.subtables("service", SERVICE_ZONES):
         by_need = {need: _distribution(sub) for need, sub in t.subtables("by_need", SERVICE_NEEDS)}
@@ -596,7 +499,7 @@ def _service(root: _Table, zones: Mapping[str, Zone]) -> dict[str, ZoneService]:
     return service
 
 
-def _sales(root: _Table) -> Sales:
+def _sales(root: Table) -> Sales:
     t = root.table("sales")
     cross: dict[str, dict[str, float]] = {}
     for zid, sub in t.subtables("cross_sale", STAFFED_ZONES):
@@ -610,7 +513,7 @@ def _sales(root: _Table) -> Sales:
     return sales
 
 
-def _products(root: _Table) -> dict[str, Product]:
+def _products(root: Table) -> dict[str, Product]:
     products = {}
     for pid, t in root.subtables("products"):
         products[pid] = Product(pid, t.number("value_yuan", ge=0.0), t.number("points", 0.0, ge=0.0))
@@ -618,7 +521,7 @@ def _products(root: _Table) -> dict[str, Product]:
     return products
 
 
-def _field(root: _Table) -> Field:
+def _field(root: Table) -> Field:
     t = root.table("field")
     f = Field(
         t.number("visits_per_day", 0.0, ge=0.0), t.probability("conversion", 0.0),
@@ -628,7 +531,7 @@ def _field(root: _Table) -> Field:
     return f
 
 
-def _fees(root: _Table) -> dict[str, float]:
+def _fees(root: Table) -> dict[str, float]:
     t = root.table("fee_yuan")
     fees = {z: t.number(z, 0.0, ge=0.0) for z in SERVICE_ZONES if z != "lobby"}
     t.finish()
@@ -641,7 +544,8 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     Raises:
         ScenarioError: naming ``source``, the field path and what is allowed.
     """
-    root = _Table(source, "", dict(data))
+    data = plain_copy(data, source)
+    root = Table(source, "", data)
     outlet = _outlet(root)
     zones = _zones(root)
     roles = {}
@@ -666,21 +570,12 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read and validate one outlet scenario from a TOML file.
+    """Read and validate one outlet scenario from a UTF-8 TOML file (see :func:`sim.tomlio.read_toml`).
 
     Raises:
-        ScenarioError: the file is missing, is not TOML, or a field is not allowed.
+        ScenarioError: the file is missing, is not UTF-8 TOML, or a field is not allowed.
     """
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ScenarioError(str(path), "", f"cannot read the file ({exc.strerror})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError(str(path), "", f"not valid TOML: {exc}") from None
-    return from_dict(data, str(path))
+    return from_dict(read_toml(path), str(path))
 
 
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
@@ -689,19 +584,7 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
     ``{"staff.cash_teller.count": 4, "arrivals.daily_customers": 500}`` changes two
     fields. A path must name an existing field or one the format allows there.
     """
-    data = _deep_copy(scenario.raw)
+    data = plain_copy(scenario.raw, scenario.source)
     for dotted, value in overrides.items():
-        keys = dotted.split(".")
-        node = data
-        for depth, key in enumerate(keys[:-1]):
-            child = node.setdefault(key, {})
-            if not isinstance(child, dict):
-                raise ScenarioError(scenario.source, ".".join(keys[: depth + 1]), "is a value, not a table")
-            node = child
-        node[keys[-1]] = value
+        set_path(data, dotted, value, scenario.source)
     return from_dict(data, scenario.source)
-
-
-def _deep_copy(data: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: _deep_copy(v) if isinstance(v, Mapping) else (list(v) if isinstance(v, list) else v)
-            for k, v in data.items()}
