@@ -1,0 +1,352 @@
+"""The staffing MILP: choose one candidate pattern per outlet to maximise value under the rules.
+
+Decision variables are binaries ``x[o, p]`` = 1 when outlet ``o`` takes pattern ``p``
+(a staffing vector already evaluated by simulation). Every policy rule is linear in
+them, because each pattern's head-counts are constants:
+
+* one pattern per outlet: ``Σ_p x[o, p] = 1`` (never relaxed);
+* head-count pools: ``Σ_o Σ_p total[o, p] x[o, p] ≤ total`` and the same per role;
+* per-tier bounds on an outlet's head-count, and the monotone rule: the mean head-count
+  of flagship outlets ≥ backbone ≥ advancing ≥ potential;
+* at least ``n`` customer managers at every second-level outlet;
+* inside : outside customer managers within ``[low, high]``, widened by
+  ``tolerance_people`` so odd head-counts can split as evenly as possible:
+  ``low·outside − tol ≤ inside ≤ high·outside + tol``;
+* VIP maintenance "2 to 1": ``(CM + WM) × book_size ≥ 2 × VIP customers``;
+* transfers: ``Σ moves[o, p] x[o, p] ≤ K`` (people placed differently from today).
+
+The objective is the patterns' estimated daily value (``value_yuan − value_lost_yuan``,
+optionally minus staff cost). :func:`solve` builds the model apart from solving it and
+checks the solver status before reading any value; :func:`diagnose` solves an elastic
+copy (a slack on every rule, minimise total slack) and names the rules that conflict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pulp
+
+from sim.scenario import ROLES, TIERS
+
+SOLVERS = ("highs", "cbc")
+DEFAULT_GAP = 1e-6
+_CM = ROLES.index("customer_manager")
+_WM = ROLES.index("wealth_manager")
+
+
+@dataclass(frozen=True)
+class RatioRule:
+    """Inside : outside customer managers (内勤 : 外勤) within ``[low, high]`` ± ``tolerance_people``."""
+
+    low: float = 0.8
+    high: float = 1.25
+    tolerance_people: float = 1.0
+
+
+@dataclass(frozen=True)
+class VipRule:
+    """VIP maintenance "2 to 1": each VIP needs ``maintainers_per_vip`` maintainer slots.
+
+    A customer or wealth manager keeps a book of at most ``book_size`` slots, so
+    ``(CM + WM) × book_size ≥ maintainers_per_vip × VIP customers``.
+    """
+
+    book_size: float = 300.0
+    maintainers_per_vip: float = 2.0
+
+
+@dataclass(frozen=True)
+class Policy:
+    """The sub-branch's rules; ``None`` switches a rule off.
+
+    Attributes:
+        total_headcount: most people over all outlets (the budget).
+        role_pools: most people of a role over all outlets.
+        tier_bounds: ``{tier: (min, max)}`` head-count of each outlet of that tier.
+        tier_monotone: mean head-count flagship ≥ backbone ≥ advancing ≥ potential.
+        min_customer_managers: at every second-level outlet.
+        inside_outside: ratio rule at second-level outlets.
+        vip: the maintenance rule.
+        max_moves: at most this many people placed differently from the current plan.
+    """
+
+    total_headcount: int | None = None
+    role_pools: Mapping[str, int] = field(default_factory=dict)
+    tier_bounds: Mapping[str, tuple[int | None, int | None]] = field(default_factory=dict)
+    tier_monotone: bool = False
+    min_customer_managers: int | None = 5
+    inside_outside: RatioRule | None = field(default_factory=RatioRule)
+    vip: VipRule | None = field(default_factory=VipRule)
+    max_moves: int | None = None
+
+
+@dataclass(frozen=True)
+class OutletOptions:
+    """One outlet's candidate patterns as numbers the MILP needs.
+
+    ``counts[p, r]`` is pattern ``p``'s head-count of role ``ROLES[r]``; ``cm_inside[p]``
+    its customer managers inside; ``value[p]`` the objective coefficient (yuan/day);
+    ``moves[p]`` people placed differently from the current plan.
+    """
+
+    name: str
+    tier: str
+    second_level: bool
+    vip_customers: float
+    counts: np.ndarray
+    cm_inside: np.ndarray
+    value: np.ndarray
+    moves: np.ndarray
+
+    @property
+    def totals(self) -> np.ndarray:
+        """Total head-count of each pattern."""
+        return np.asarray(self.counts.sum(axis=1), dtype=float)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One linear rule ``Σ coef·x  (<= | >=)  rhs`` with the words that explain it."""
+
+    group: str
+    text: str
+    terms: list[tuple[int, int, float]]  # (outlet, pattern, coefficient)
+    sense: str  # "<=" or ">="
+    rhs: float
+
+
+@dataclass(frozen=True)
+class Solution:
+    """A solved MILP: status, chosen pattern per outlet, objective, bound, gap, binding rules."""
+
+    status: str
+    solver: str
+    choice: tuple[int, ...]
+    objective: float
+    bound: float | None
+    gap: float | None
+    gap_limit: float
+    binding: tuple[str, ...]
+    seconds: float
+
+
+class InfeasibleError(ValueError):
+    """No plan satisfies every rule; ``diagnosis`` names the rules in conflict and by how much."""
+
+    def __init__(self, diagnosis: list[str]) -> None:
+        super().__init__("no staffing plan satisfies every rule:\n  " + "\n  ".join(diagnosis))
+        self.diagnosis = diagnosis
+
+
+def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
+    rows: list[Row] = []
+    for o, opt in enumerate(outlets):
+        cms = opt.counts[:, _CM].astype(float)
+        inside = opt.cm_inside.astype(float)
+        lo, hi = policy.tier_bounds.get(opt.tier, (None, None))
+        if lo is not None:
+            rows.append(Row("tier_bounds", f"{opt.name}: {opt.tier} outlets need at least {lo} people",
+                            _terms(o, opt.totals), ">=", lo))
+        if hi is not None:
+            rows.append(Row("tier_bounds", f"{opt.name}: {opt.tier} outlets have at most {hi} people",
+                            _terms(o, opt.totals), "<=", hi))
+        if opt.second_level and policy.min_customer_managers is not None:
+            rows.append(Row("min_customer_managers", f"{opt.name}: at least {policy.min_customer_managers} "
+                            "customer managers", _terms(o, cms), ">=", policy.min_customer_managers))
+        if opt.second_level and policy.inside_outside is not None:
+            r = policy.inside_outside
+            out = cms - inside
+            rows.append(Row("inside_outside", f"{opt.name}: inside >= {r.low:g} x outside - {r.tolerance_people:g}",
+                            _terms(o, inside - r.low * out), ">=", -r.tolerance_people))
+            rows.append(Row("inside_outside", f"{opt.name}: inside <= {r.high:g} x outside + {r.tolerance_people:g}",
+                            _terms(o, inside - r.high * out), "<=", r.tolerance_people))
+        if policy.vip is not None and opt.vip_customers > 0:
+            v = policy.vip
+            slots = (opt.counts[:, _CM] + opt.counts[:, _WM]) * v.book_size
+            need = v.maintainers_per_vip * opt.vip_customers
+            rows.append(Row("vip_maintenance", f"{opt.name}: (CM + WM) x {v.book_size:g} VIP slots >= "
+                            f"{v.maintainers_per_vip:g} x {opt.vip_customers:g} VIPs = {need:g}",
+                            _terms(o, slots), ">=", need))
+    return rows
+
+
+def _terms(o: int, coef: np.ndarray) -> list[tuple[int, int, float]]:
+    return [(o, p, float(c)) for p, c in enumerate(coef) if c != 0]
+
+
+def _regional(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
+    rows: list[Row] = []
+    if policy.total_headcount is not None:
+        terms = [t for o, opt in enumerate(outlets) for t in _terms(o, opt.totals)]
+        rows.append(Row("pool.total", f"total head-count pool {policy.total_headcount}", terms, "<=",
+                        policy.total_headcount))
+    for role, pool in policy.role_pools.items():
+        r = ROLES.index(role)
+        terms = [t for o, opt in enumerate(outlets) for t in _terms(o, opt.counts[:, r].astype(float))]
+        rows.append(Row(f"pool.{role}", f"{role} pool {pool}", terms, "<=", pool))
+    if policy.max_moves is not None:
+        terms = [t for o, opt in enumerate(outlets) for t in _terms(o, opt.moves.astype(float))]
+        rows.append(Row("transfers", f"at most {policy.max_moves} people moved", terms, "<=", policy.max_moves))
+    if policy.tier_monotone:
+        rows += _monotone(outlets)
+    return rows
+
+
+def _monotone(outlets: Sequence[OutletOptions]) -> list[Row]:
+    """Mean head-count of each present tier ≥ that of the next present tier down."""
+    present = [t for t in TIERS if any(opt.tier == t for opt in outlets)]
+    rows = []
+    for upper, lower in zip(present, present[1:], strict=False):
+        terms: list[tuple[int, int, float]] = []
+        for tier, sign in ((upper, 1.0), (lower, -1.0)):
+            members = [o for o, opt in enumerate(outlets) if opt.tier == tier]
+            for o in members:
+                terms += _terms(o, sign * outlets[o].totals / len(members))
+        rows.append(Row("tier_monotone", f"mean head-count {upper} >= {lower}", terms, ">=", 0.0))
+    return rows
+
+
+def rules(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
+    """Every linear rule of the policy over these outlets' patterns (one-pattern rows excluded)."""
+    return _per_outlet(outlets, policy) + _regional(outlets, policy)
+
+
+def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool
+           ) -> tuple[pulp.LpProblem, list[list[pulp.LpVariable]], list[pulp.LpVariable]]:
+    prob = pulp.LpProblem("staffing", pulp.LpMinimize if elastic else pulp.LpMaximize)
+    x = [[pulp.LpVariable(f"x_{o}_{p}", cat=pulp.LpBinary) for p in range(len(opt.value))]
+         for o, opt in enumerate(outlets)]
+    slacks: list[pulp.LpVariable] = []
+    if elastic:
+        slacks = [pulp.LpVariable(f"slack_{i}", lowBound=0) for i in range(len(rows))]
+        prob += pulp.lpSum(slacks)
+    else:
+        prob += pulp.LpAffineExpression([(x[o][p], float(v)) for o, opt in enumerate(outlets)
+                                         for p, v in enumerate(opt.value)])
+    for o, xs in enumerate(x):
+        prob += pulp.LpAffineExpression([(v, 1.0) for v in xs]) == 1, f"one_pattern_{o}"
+    for i, row in enumerate(rows):
+        expr = pulp.LpAffineExpression([(x[o][p], c) for o, p, c in row.terms])
+        if elastic:
+            expr = expr + (slacks[i] if row.sense == ">=" else -slacks[i])
+        prob += (expr >= row.rhs) if row.sense == ">=" else (expr <= row.rhs), f"rule_{i}"
+    return prob, x, slacks
+
+
+def _solver(name: str, gap: float, time_limit: float | None, log: Path | None) -> Any:
+    if name == "highs":
+        return pulp.HiGHS(msg=False, gapRel=gap, timeLimit=time_limit)
+    if name == "cbc":
+        # Bundled CBC can spend minutes in its ZeroHalf cut generator on these models
+        # (measured in the project's design notes); switch it off.
+        return pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=time_limit, options=["zeroHalfCuts off"],
+                                 logPath=str(log) if log else None)
+    raise ValueError(f"solver: {name!r} is not allowed; allowed: {', '.join(SOLVERS)}")
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence the solver's own banner, which HiGHS prints from C++ whatever ``msg`` says."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _run(prob: pulp.LpProblem, solver: str, gap: float, time_limit: float | None
+         ) -> tuple[str, float | None, float | None, float]:
+    """Solve; return (status, bound, gap, seconds). Bound and gap in the model's sense when known."""
+    with tempfile.TemporaryDirectory() as tmp, _quiet_stdout():
+        log = Path(tmp) / "cbc.log" if solver == "cbc" else None
+        prob.solve(_solver(solver, gap, time_limit, log))
+        status = pulp.LpStatus[prob.status]
+        bound, achieved = _bound(prob, solver, log)
+    return status, bound, achieved, float(prob.solutionTime)
+
+
+def _bound(prob: pulp.LpProblem, solver: str, log: Path | None) -> tuple[float | None, float | None]:
+    if solver == "highs":
+        info = prob.solverModel.getInfo()
+        sign = -1.0 if prob.sense == pulp.LpMaximize else 1.0
+        return sign * float(info.mip_dual_bound), float(info.mip_gap)
+    text = log.read_text() if log is not None and log.exists() else ""
+    objective = re.search(r"Objective value:\s+(\S+)", text)
+    if re.search(r"Optimal solution found", text) and objective:
+        return float(objective.group(1)), None  # CBC proved optimality within the gap limit; it does not print the final gap
+    return None, None
+
+
+def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs", gap: float = DEFAULT_GAP,
+          time_limit: float | None = None) -> Solution:
+    """Choose one pattern per outlet maximising total value under ``policy``.
+
+    Raises:
+        InfeasibleError: with the diagnosis from :func:`diagnose`.
+        RuntimeError: the solver stopped without a usable solution (time limit, error).
+    """
+    rows = rules(outlets, policy)
+    prob, x, _ = _build(outlets, rows, elastic=False)
+    status, bound, achieved, seconds = _run(prob, solver, gap, time_limit)
+    if status == "Infeasible":
+        raise InfeasibleError(diagnose(outlets, policy, solver=solver))
+    if status != "Optimal":
+        raise RuntimeError(f"solver {solver} stopped with status {status}; no plan to report")
+    choice = tuple(int(np.argmax([v.value() or 0.0 for v in xs])) for xs in x)
+    objective = float(sum(outlets[o].value[p] for o, p in enumerate(choice)))
+    if achieved is None and bound is not None:
+        achieved = abs(bound - objective) / max(abs(objective), 1e-9)
+    return Solution(status, solver, choice, objective, bound, achieved, gap, _binding(outlets, rows, choice),
+                    seconds)
+
+
+def _lhs(row: Row, choice: Sequence[int]) -> float:
+    return sum(c for o, p, c in row.terms if choice[o] == p)
+
+
+def _binding(outlets: Sequence[OutletOptions], rows: list[Row], choice: Sequence[int]) -> tuple[str, ...]:
+    """Rules met with equality (within 1e-6 of their limit) by the chosen plan."""
+    del outlets
+    return tuple(row.text for row in rows if abs(_lhs(row, choice) - row.rhs) <= 1e-6)
+
+
+def diagnose(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs") -> list[str]:
+    """Name the rules that cannot all hold, with the smallest total violation that would reconcile them.
+
+    Solves an elastic copy: every rule gets a slack, the total slack is minimised, and
+    each rule left with a positive slack is reported with its size, e.g.
+    ``customer_manager pool 48: needs 60 (12 over)``.
+    """
+    rows = rules(outlets, policy)
+    prob, x, slacks = _build(outlets, rows, elastic=True)
+    status, _, _, _ = _run(prob, solver, DEFAULT_GAP, None)
+    if status != "Optimal":
+        return [f"the elastic model could not be solved either (status {status})"]
+    choice = [int(np.argmax([v.value() or 0.0 for v in xs])) for xs in x]
+    lines = []
+    for row, s in zip(rows, slacks, strict=True):
+        amount = s.value() or 0.0
+        if amount > 1e-6:
+            lhs = _lhs(row, choice)
+            word = "over" if row.sense == "<=" else "short"
+            lines.append(f"{row.text}: the plan closest to every rule has {_fmt(lhs)} ({_fmt(amount)} {word})")
+    return lines or ["no single rule is violated, yet the model is infeasible (numerical trouble)"]
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.0f}" if math.isclose(x, round(x), abs_tol=1e-6) else f"{x:.2f}"
