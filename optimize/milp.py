@@ -24,6 +24,7 @@ copy (a slack on every rule, minimise total slack) and names the rules that conf
 from __future__ import annotations
 
 import contextlib
+import itertools
 import math
 import os
 import re
@@ -207,7 +208,7 @@ def _monotone(outlets: Sequence[OutletOptions]) -> list[Row]:
     """Mean head-count of each present tier ≥ that of the next present tier down."""
     present = [t for t in TIERS if any(opt.tier == t for opt in outlets)]
     rows = []
-    for upper, lower in zip(present, present[1:], strict=False):
+    for upper, lower in itertools.pairwise(present):
         terms: list[tuple[int, int, float]] = []
         for tier, sign in ((upper, 1.0), (lower, -1.0)):
             members = [o for o, opt in enumerate(outlets) if opt.tier == tier]
@@ -288,7 +289,8 @@ def _bound(prob: pulp.LpProblem, solver: str, log: Path | None) -> tuple[float |
     text = log.read_text() if log is not None and log.exists() else ""
     objective = re.search(r"Objective value:\s+(\S+)", text)
     if re.search(r"Optimal solution found", text) and objective:
-        return float(objective.group(1)), None  # CBC proved optimality within the gap limit; it does not print the final gap
+        # CBC proved optimality within the gap limit; it prints no final bound of its own.
+        return float(objective.group(1)), None
     return None, None
 
 
