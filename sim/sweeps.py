@@ -51,7 +51,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy.stats import qmc
 
 from sim.errors import ScenarioError
 from sim.executors import Executor, make_executor
@@ -188,6 +187,8 @@ def _design(design: str, fields: list[SweepField], n: int, seed: int) -> list[di
     if design == "grid":
         combos = itertools.product(*(f.grid() for f in fields))
         return [dict(zip((f.path for f in fields), combo, strict=True)) for combo in combos]
+    from scipy.stats import qmc  # about 0.5 s to import: only LHS and Sobol designs need it
+
     sampler: qmc.QMCEngine
     if design == "lhs":
         sampler = qmc.LatinHypercube(d=len(fields), rng=np.random.default_rng(seed))
