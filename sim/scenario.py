@@ -230,10 +230,12 @@ class Scenario:
 
         Only the counts change (zones, shifts and lunches stay); every role named in
         the plan with a positive count must already exist in the scenario's ``[staff]``
-        block, since its zones and shift are not known otherwise.
+        block, since its zones and shift are not known otherwise. When more people
+        inside make the staggered lunches run past the end of the shift, the stagger is
+        shortened (whole minutes) so that the last lunch still ends within the shift.
 
         Raises:
-            ScenarioError: a role absent from the scenario, or lunches that no longer fit in the shift.
+            ScenarioError: a role absent from the scenario.
         """
         roles = dict(self.roles)
         staff_raw = dict(self.raw.get("staff", {}))
@@ -246,13 +248,12 @@ class Scenario:
                 continue
             role = roles[rid]
             inside = plan.cm_inside if rid == "customer_manager" else count
-            if role.lunch_start_min is not None and role.lunch_start_min + role.lunch_min + \
-                    role.lunch_stagger_min * max(inside - 1, 0) > role.shift_end_min:
-                raise ScenarioError(self.source, f"staff.{rid}.lunch", f"with {inside} people inside, "
-                                    "the last staggered lunch ends after the shift; shorten lunch_stagger_min")
-            roles[rid] = replace(role, count=count, inside=inside)
+            stagger = _fitting_stagger(role, inside)
+            roles[rid] = replace(role, count=count, inside=inside, lunch_stagger_min=stagger)
             entry = dict(staff_raw.get(rid, {}))
             entry["count"] = count
+            if stagger != role.lunch_stagger_min:
+                entry["lunch_stagger_min"] = stagger
             if rid == "customer_manager":
                 entry["inside"] = inside
             staff_raw[rid] = entry
@@ -262,6 +263,14 @@ class Scenario:
     def expected_customers(self) -> float:
         """Expected arrivals in one day (sum of hourly rates times slot lengths)."""
         return sum(r * w / 60.0 for r, w in zip(self.rate_per_hour, _slot_lengths(self.outlet), strict=True))
+
+
+def _fitting_stagger(role: Role, inside: int) -> float:
+    """The role's lunch stagger, shortened (whole minutes) if ``inside`` staggered lunches would overrun the shift."""
+    if role.lunch_start_min is None or inside <= 1:
+        return role.lunch_stagger_min
+    room = role.shift_end_min - role.lunch_start_min - role.lunch_min  # >= 0: the first lunch fits
+    return min(role.lunch_stagger_min, float(math.floor(room / (inside - 1))))
 
 
 @dataclass(frozen=True, slots=True)
