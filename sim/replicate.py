@@ -5,10 +5,16 @@ Replication ``r`` of seed ``s`` draws every stream from
 the machine replications run on, and two scenarios replicated with the same seed see
 the same customers (common random numbers). The 95% interval of a KPI is the
 Student-t interval of its per-day values: mean ± t(0.975, n−1)·sd/√n.
+
+Replications can run on any executor of :mod:`sim.executors`: the days are cut into
+chunks of consecutive replications, each chunk runs where the executor puts it, and
+the chunks are put back in replication order, so the result is bit-identical to a
+serial run.
 """
 
 from __future__ import annotations
 
+import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -16,13 +22,16 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from sim.executors import Executor, make_executor
 from sim.metrics import HOUR_KPIS, OUTLET_KPIS, ROLE_KPIS, SEGMENT_KPIS, ZONE_KPIS, DayKpis, batch_kpis
 from sim.model import DayLog, simulate
-from sim.scenario import ROLES, ZONES, Scenario
+from sim.scenario import ROLES, ZONES, Scenario, format_clock
+from sim.student_t import t_quantile
 
 SUMMARY_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "ci95_half_width", "n")
+#: The most replications one call runs (about 2 KB of KPIs are kept per day).
+MAX_REPLICATIONS = 100_000
 
 
 def summarise(values: np.ndarray) -> np.ndarray:
@@ -36,10 +45,17 @@ def summarise(values: np.ndarray) -> np.ndarray:
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: no day had a value
         mean = np.nanmean(values, axis=0)
         sd = np.nanstd(values, axis=0, ddof=1)
-        half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+        half = _t975(np.maximum(n - 1, 1)) * sd / np.sqrt(n)
     half = np.where(n >= 2, half, np.nan)
     sd = np.where(n >= 2, sd, np.nan)
     return np.stack([mean, sd, mean - half, mean + half, half, n.astype(float)], axis=-1)
+
+
+def _t975(df: np.ndarray) -> np.ndarray:
+    """t(0.975, df) elementwise, computed once per distinct number of degrees of freedom."""
+    distinct, where = np.unique(df, return_inverse=True)
+    quantiles = np.array([t_quantile(0.975, int(d)) for d in distinct])
+    return quantiles[where].reshape(df.shape)
 
 
 def _tidy(summary: np.ndarray, index_name: str, index: list[str] | list[int], kpis: tuple[str, ...]) -> pd.DataFrame:
@@ -87,16 +103,26 @@ class Replications:
         return wide
 
     def to_dict(self) -> dict[str, Any]:
-        """The ``--json`` shape: ``{scenario, seed, replications, zones, outlet}``."""
-        def block(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
-            rows = frame[["kpi", "mean", "ci95_low", "ci95_high"]].to_numpy().tolist()
-            return {kpi: {"mean": _num(m), "ci95": [_num(lo), _num(hi)]} for kpi, m, lo, hi in rows}
+        """The ``--json`` shape: ``{scenario, source, seed, replications, zones, outlet, by_hour,
+        by_segment, by_role}``; every KPI is ``{"mean": m, "ci95": [low, high]}`` (``None`` when
+        undefined), grouped by zone, hour label, segment or role."""
+        grouped = {which: _grouped(getattr(self, which)) for which in ("zones", "by_hour", "by_segment", "by_role")}
         return {
             "scenario": self.scenario.outlet.name, "source": self.scenario.source, "seed": self.seed,
-            "replications": self.n,
-            "zones": {z: block(self.zones[self.zones["zone"] == z]) for z in ZONES},
-            "outlet": block(self.outlet),
+            "replications": self.n, "outlet": _kpi_block(self.outlet), **grouped,
         }
+
+
+def _kpi_block(frame: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """``{kpi: {"mean", "ci95": [low, high]}}`` from the rows of a summary table."""
+    rows = frame[["kpi", "mean", "ci95_low", "ci95_high"]].to_numpy().tolist()
+    return {kpi: {"mean": _num(m), "ci95": [_num(lo), _num(hi)]} for kpi, m, lo, hi in rows}
+
+
+def _grouped(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, Any]]]:
+    """:func:`_kpi_block` per group of a summary table (its first column), in table order."""
+    key = frame.columns[0]
+    return {str(group): _kpi_block(frame[frame[key] == group]) for group in pd.unique(frame[key])}
 
 
 def _fmt(x: float) -> str:
@@ -113,47 +139,94 @@ def _num(x: float) -> float | None:
 _BATCH_VISITS = 200_000
 
 
-def run_days(scenario: Scenario, seed: int, n: int, progress: Callable[[int], None] | None = None) -> list[DayKpis]:
-    """Simulate replications ``0 … n−1`` of ``seed``; KPIs in vectorised batches of days.
+#: A parallel run cuts the days into about this many chunks per worker (load balance
+#: on a busy machine against the cost of shipping the scenario with each chunk).
+_CHUNKS_PER_WORKER = 8
+
+
+def run_days(scenario: Scenario, seed: int, n: int, progress: Callable[[int], None] | None = None, *,
+             first: int = 0) -> list[DayKpis]:
+    """Simulate replications ``first … first+n−1`` of ``seed``; KPIs in vectorised batches of days.
 
     ``progress`` is called with the number of days simulated so far after each day.
     """
     kpis: list[DayKpis] = []
     batch: list[DayLog] = []
     visits = 0
-    for r in range(n):
+    for k, r in enumerate(range(first, first + n)):
         log = simulate(scenario, seed, r)
         batch.append(log)
         visits += log.visit_zone.size
-        if visits >= _BATCH_VISITS or r == n - 1:
+        if visits >= _BATCH_VISITS or k == n - 1:
             kpis += batch_kpis(batch)
             batch, visits = [], 0
         if progress is not None:
-            progress(r + 1)
+            progress(k + 1)
     return kpis
+
+
+def _run_chunk(task: tuple[Scenario, int, int, int]) -> tuple[int, list[DayKpis]]:
+    """One executor task: replications ``first … first+n−1``, returned with ``first``."""
+    scenario, seed, first, n = task
+    return first, run_days(scenario, seed, n, first=first)
+
+
+def run_days_on(pool: Executor, scenario: Scenario, seed: int, n: int,
+                progress: Callable[[int], None] | None = None) -> list[DayKpis]:
+    """:func:`run_days` with chunks of consecutive days on ``pool``; results in replication order.
+
+    ``progress`` is called with the number of days finished so far after each chunk.
+    """
+    size = max(1, math.ceil(n / (_CHUNKS_PER_WORKER * max(pool.workers, 1))))
+    tasks = ((scenario, seed, first, min(size, n - first)) for first in range(0, n, size))
+    chunks: dict[int, list[DayKpis]] = {}
+    done = 0
+    for first, kpis in pool.imap(_run_chunk, tasks):
+        chunks[first] = kpis
+        done += len(kpis)
+        if progress is not None:
+            progress(done)
+    return [day for first in sorted(chunks) for day in chunks[first]]
 
 
 def replicate(
     scenario: Scenario, n: int = 30, seed: int = 0, *, progress: Callable[[int], None] | None = None,
+    executor: str | Executor = "serial", workers: int | None = None,
 ) -> Replications:
     """Run ``n`` independent replications of the scenario's day and summarise them.
 
     Args:
         scenario: the outlet to simulate.
-        n: number of replications (days); at least 2 for confidence intervals.
-        seed: base seed; replication ``r`` uses streams spawned from ``(seed, r)``.
-        progress: called with the number of finished replications after each one.
+        n: number of replications (days), 1 … :data:`MAX_REPLICATIONS`; at least 2 for
+            confidence intervals.
+        seed: base seed (≥ 0); replication ``r`` uses streams spawned from ``(seed, r)``.
+        progress: called with the number of finished replications (after each day when
+            serial, after each chunk of days otherwise).
+        executor: ``"serial"`` (this process), ``"processes"``, ``"dask"`` (a LocalCluster),
+            or an :class:`~sim.executors.Executor` already running (left open). Any executor
+            gives a result bit-identical to the serial one.
+        workers: worker processes for a named executor (default: all cores).
     """
-    if n < 1:
-        raise ValueError(f"replications: must be >= 1, got {n}")
-    return collect(scenario, seed, run_days(scenario, seed, n, progress))
+    if not 1 <= n <= MAX_REPLICATIONS:
+        raise ValueError(f"replications: must be from 1 to {MAX_REPLICATIONS:,}, got {n}")
+    if seed < 0:
+        raise ValueError(f"seed: must be >= 0, got {seed}")
+    if executor == "serial":
+        return collect(scenario, seed, run_days(scenario, seed, n, progress))
+    if not isinstance(executor, str):
+        return collect(scenario, seed, run_days_on(executor, scenario, seed, n, progress))
+    pool = make_executor(executor, workers)
+    try:
+        return collect(scenario, seed, run_days_on(pool, scenario, seed, n, progress))
+    finally:
+        pool.close()
 
 
 def collect(scenario: Scenario, seed: int, days: list[DayKpis]) -> Replications:
     """Summarise per-day KPIs (in replication order) into a :class:`Replications`."""
     zones = np.stack([d.zones for d in days])
     outlet = np.stack([d.outlet for d in days])
-    hours = [f"{int((scenario.outlet.open_min + 60 * h) // 60):02d}:00" for h in range(len(scenario.rate_per_hour))]
+    hours = [format_clock(scenario.outlet.open_min + 60 * h) for h in range(len(scenario.rate_per_hour))]
     role_rows = [r for r in ROLES if r in scenario.roles]
     role_idx = [ROLES.index(r) for r in role_rows]
     zone_days = pd.DataFrame(zones.reshape(-1, len(ZONE_KPIS)), columns=list(ZONE_KPIS))

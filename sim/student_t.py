@@ -80,6 +80,6 @@ def t_quantile(p: float, df: int) -> float:
     for _ in range(50):
         step = (_two_sided_cdf(t, nu) - target) / (2.0 * _density(t, nu))
         t = max(t - step, t / 2)  # never step below zero, where the series is not meant
-        if abs(step) <= _RTOL * max(t, 1.0):
+        if abs(step) <= _RTOL * t:
             break
     return t
