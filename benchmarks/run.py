@@ -147,7 +147,7 @@ def split_days(scenario: sim.Scenario, seed: int, reps: int) -> tuple[int, int, 
         logs.append(to_log(scenario, day, rngs))
         logging_s += time.perf_counter() - t1
         model_s += t1 - t0
-        events += next(day.env._eid)  # SimPy's event counter: events scheduled in the day
+        events += day.events  # timed events scheduled in the day
         customers += day.n
     t0 = time.perf_counter()
     sim.batch_kpis(logs)

@@ -7,7 +7,8 @@ Per zone (``lobby``, ``cash``, ``non_cash``, ``self_service``, ``wealth``), over
 customers who joined its queue (balked customers never joined):
 
 - ``mean_wait_min`` / ``p90_wait_min``: wait until service starts, or until walking out
-  for those who walked out (the Erlang A convention: the wait of all who joined);
+  for those who walked out (the Erlang A convention: the wait of all who joined; the
+  one definition is :func:`sim.daylog.wait_min`);
 - ``service_level``: share of those who joined that started service within the zone's
   ``target_wait_min``;
 - ``abandon_rate``: share who walked out (or were still waiting when the day's last
@@ -36,22 +37,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.model import (
-    ABANDONED,
-    BALKED,
-    BYPASSED,
-    DONE,
-    GREETING,
-    PRIMARY,
-    REFERRAL,
-    SERVING,
-    UNSERVED,
-    DayLog,
-    Staffing,
-)
+from sim.codes import VisitKind, VisitStatus, ZoneKpi, labels
+from sim.daylog import DayLog, wait_end_min
+from sim.layout import Layout, compile_layout
 from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, ZONES, Scenario
 
-ZONE_KPIS = ("mean_wait_min", "p90_wait_min", "service_level", "abandon_rate", "utilisation", "queue_len_mean")
+ZONE_KPIS = labels(ZoneKpi)
 OUTLET_KPIS = (
     "arrived", "served", "abandoned", "balked", "no_service", "diverted_to_self_service", "referrals",
     "sales", "points", "value_yuan", "value_lost_yuan", "field_new_customers",
@@ -59,6 +50,11 @@ OUTLET_KPIS = (
 HOUR_KPIS = ("arrived", "served", "abandoned", "balked", "mean_wait_min")
 SEGMENT_KPIS = ("arrived", "served", "abandoned", "balked", "mean_wait_min", "sales", "value_yuan", "value_lost_yuan")
 ROLE_KPIS = ("staff", "utilisation", "served", "sales", "points", "value_yuan")
+
+_DONE, _SERVING = VisitStatus.DONE, VisitStatus.SERVING
+_ABANDONED, _BALKED = VisitStatus.ABANDONED, VisitStatus.BALKED
+_BYPASSED, _UNSERVED = VisitStatus.BYPASSED, VisitStatus.UNSERVED
+_WAIT_KPIS = slice(ZoneKpi.MEAN_WAIT_MIN, ZoneKpi.ABANDON_RATE + 1)  # undefined when nobody joined
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,11 +102,12 @@ class _Constants:
 _CACHE: dict[int, tuple[Scenario, _Constants]] = {}
 
 
-def _constants(sc: Scenario, staff: Staffing) -> _Constants:
+def _constants(sc: Scenario) -> _Constants:
     """The scenario's constants, from a small identity-keyed cache (replications share them)."""
     hit = _CACHE.get(id(sc))
     if hit is not None and hit[0] is sc:
         return hit[1]
+    layout = compile_layout(sc)
     segments = list(sc.segments.values())
     products = list(sc.products.values())
     table = np.zeros((len(SERVICE_ZONES), len(ROLES), len(segments)))
@@ -124,13 +121,13 @@ def _constants(sc: Scenario, staff: Staffing) -> _Constants:
         bundle[k, : len(s.bundle)] = [names.index(p) for p in s.bundle]
     warm, day = sc.outlet.warmup_min, sc.outlet.day_min
     const = _Constants(
-        np.array([_capacity_minutes(sc, staff, z, warm, day) for z in range(len(SERVICE_ZONES))]),
+        np.array([_capacity_minutes(layout, z, warm, day) for z in range(len(SERVICE_ZONES))]),
         table, bundle, np.array([p.value_yuan for p in products]), np.array([p.points for p in products]),
         np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments]),
         np.array([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES]),
-        np.asarray(staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in staff.duty]),
+        np.asarray(layout.staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in layout.staff.duty]),
         np.array([sc.zones[z].target_wait_min for z in SERVICE_ZONES]),
-        np.array([sc.zone_open(z) for z in SERVICE_ZONES]), np.array([ZONES.index(z) for z in SERVICE_ZONES]),
+        np.array(layout.open), np.array([ZONES.index(z) for z in SERVICE_ZONES]),
         np.array([SERVICE_ZONES.index(z) for z in SEATED_ZONES]),
     )
     if len(_CACHE) >= 8:
@@ -184,7 +181,7 @@ def _concat(logs: Sequence[DayLog]) -> _Batch:
 
 
 def _credit(b: _Batch, sc: Scenario, const: _Constants) -> SalesLog:
-    done = np.flatnonzero((b.status == DONE) & (b.staff >= 0))
+    done = np.flatnonzero((b.status == _DONE) & (b.staff >= 0))
     if done.size == 0 or const.bundle.shape[1] == 0:
         empty = np.zeros(0, dtype=np.int64)
         return SalesLog(empty, empty, empty, empty, np.zeros(0), np.zeros(0))
@@ -192,13 +189,14 @@ def _credit(b: _Batch, sc: Scenario, const: _Constants) -> SalesLog:
     seg = b.segment[cust]
     kind = b.kind[done]
     role = const.staff_role[b.staff[done]]
-    p: np.ndarray = np.where(kind == REFERRAL, sc.sales.referral_conversion, const.cross_sale[b.zone[done], role, seg])
+    p: np.ndarray = np.where(kind == VisitKind.REFERRAL, sc.sales.referral_conversion,
+                             const.cross_sale[b.zone[done], role, seg])
     prod = const.bundle[seg]
     sold = (b.sales_u[cust, kind] < p[:, None]) & (prod >= 0)
     rows, cols = np.nonzero(sold)
     product = prod[rows, cols]
     return SalesLog(done[rows], cust[rows], b.staff[done][rows], product, const.product_value[product],
-                 const.product_points[product])
+                    const.product_points[product])
 
 
 def credit_sales(log: DayLog) -> SalesLog:
@@ -208,11 +206,14 @@ def credit_sales(log: DayLog) -> SalesLog:
     bundle sells with ``sales.cross_sale[zone][role] * segment.propensity`` (capped at
     1); after a served referral visit, with ``sales.referral_conversion``.
     """
-    return _credit(_concat([log]), log.scenario, _constants(log.scenario, log.staff))
+    return _credit(_concat([log]), log.scenario, _constants(log.scenario))
 
 
-def _p90_by_group(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
-    """90th percentile (linear interpolation, as numpy's default) of ``values`` per group."""
+def p90_by_group(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
+    """90th percentile of ``values`` per group ``0 … size−1`` (NaN for an empty group).
+
+    Linear interpolation between order statistics, as numpy's default percentile.
+    """
     ordered = values[np.lexsort((values, groups))]
     counts = np.bincount(groups, minlength=size)
     first = np.cumsum(counts) - counts
@@ -243,14 +244,106 @@ def _capped_area(days: np.ndarray, starts: np.ndarray, ends: np.ndarray, cap: fl
     return np.bincount(day[:-1][same], (level * np.diff(times))[same], minlength=n_days)
 
 
-def _capacity_minutes(sc: Scenario, staff: Staffing, zone: int, lo: float, hi: float) -> float:
+def _capacity_minutes(layout: Layout, zone: int, lo: float, hi: float) -> float:
     """Server-minutes in [lo, hi]: min(positions, qualified staff on duty) integrated."""
-    positions = sc.zones[SERVICE_ZONES[zone]].positions
+    positions = layout.positions[zone]
     if SERVICE_ZONES[zone] == "self_service":
         return positions * max(hi - lo, 0.0)
+    staff = layout.staff
     duty = np.array([(a, b) for k, d in enumerate(staff.duty) if zone in staff.zones[k] for a, b in d]).reshape(-1, 2)
     clipped = np.clip(duty, lo, hi)
     return float(_capped_area(np.zeros(len(duty), dtype=np.int64), clipped[:, 0], clipped[:, 1], positions, 1)[0])
+
+
+@dataclass(frozen=True, slots=True)
+class _Waits:
+    """Per-visit quantities of a batch that the zone KPIs share.
+
+    ``counted``: the customer arrived after the warm-up; ``joined``: counted and joined
+    the queue (not balked, not bypassed); ``waited``: joined and has a wait (started or
+    walked out); ``wait``: :func:`sim.daylog.wait_min`; ``queued``: minutes spent in
+    the queue within [warm-up, end of that day]; ``queue_end``: when the visit left the
+    queue (the end of its day if never); ``eod``: the end of its day (close, or the last
+    service end if later); ``horizon``: per day, the window's length.
+    """
+
+    counted: np.ndarray
+    started: np.ndarray
+    queue_end: np.ndarray
+    wait: np.ndarray
+    joined: np.ndarray
+    waited: np.ndarray
+    queued: np.ndarray
+    eod: np.ndarray
+    horizon: np.ndarray
+
+
+def _waits(b: _Batch, warm: float, day: float) -> _Waits:
+    status = b.status
+    counted = (b.arrival >= warm)[b.cust]
+    started = np.isfinite(b.start)
+    wait_end = wait_end_min(b.start, b.end)
+    end_of_day = np.full(b.days, day)
+    np.fmax.at(end_of_day, b.visit_day, b.end)
+    eod = end_of_day[b.visit_day]
+    waiting_to = np.where(np.isnan(wait_end), eod, wait_end)
+    joined = counted & (status != _BALKED) & (status != _BYPASSED)
+    queued = np.clip(waiting_to, warm, eod) - np.clip(b.join, warm, eod)
+    return _Waits(counted, started, waiting_to, wait_end - b.join, joined,
+                  joined & (started | (status == _ABANDONED)), queued, eod, end_of_day - warm)
+
+
+def _service_zones(b: _Batch, w: _Waits, const: _Constants, warm: float, day: float) -> np.ndarray:
+    """Zone KPIs per day, ``(days, len(ZONES), len(ZONE_KPIS))``; NaN rows for closed zones."""
+    n_days, nz = b.days, len(SERVICE_ZONES)
+    key = b.visit_day * nz + b.zone
+    size = n_days * nz
+    joined, waited, wait, started = w.joined, w.waited, w.wait, w.started
+    n_joined = np.bincount(key[joined], minlength=size)
+    on_time = joined & started & (wait <= const.target_wait_min[b.zone])
+    lost = joined & ((b.status == _ABANDONED) | (b.status == _UNSERVED))
+    served_time = np.clip(b.end, warm, day) - np.clip(b.start, warm, day)
+    per_zone = np.empty((size, len(ZoneKpi)))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        per_zone[:, ZoneKpi.MEAN_WAIT_MIN] = np.bincount(key[waited], wait[waited], minlength=size) / np.bincount(
+            key[waited], minlength=size)
+        per_zone[:, ZoneKpi.P90_WAIT_MIN] = p90_by_group(key[waited], wait[waited], size)
+        per_zone[:, ZoneKpi.SERVICE_LEVEL] = np.bincount(key[on_time], minlength=size) / n_joined
+        per_zone[:, ZoneKpi.ABANDON_RATE] = np.bincount(key[lost], minlength=size) / n_joined
+        per_zone[:, ZoneKpi.UTILISATION] = np.bincount(key[started], served_time[started], minlength=size) / np.tile(
+            const.capacity_min, n_days)
+        per_zone[:, ZoneKpi.QUEUE_LEN_MEAN] = np.bincount(key, w.queued, minlength=size) / np.repeat(w.horizon, nz)
+    per_zone[n_joined == 0, _WAIT_KPIS] = np.nan
+    by_day = per_zone.reshape(n_days, nz, len(ZoneKpi))
+    zones = np.full((n_days, len(ZONES), len(ZoneKpi)), np.nan)
+    zones[:, const.zone_rows[const.zone_open]] = by_day[:, const.zone_open]
+    return zones
+
+
+def _waiting_area(b: _Batch, w: _Waits, const: _Constants, warm: float, seats: int) -> np.ndarray:
+    """The ``waiting`` row per day: everyone queueing at the seated zones (balking included)."""
+    n_days = b.days
+    status = b.status
+    seated_zone = np.isin(b.zone, const.seated_zones)
+    seated = seated_zone & w.counted
+    sw = w.waited & seated
+    offered = np.bincount(b.visit_day[seated & (status != _BYPASSED)], minlength=n_days)
+    gone = seated & ((status == _ABANDONED) | (status == _UNSERVED) | (status == _BALKED))
+    eod = w.eod[seated_zone]
+    q_start = np.clip(b.join[seated_zone], warm, eod)
+    q_end = np.clip(w.queue_end[seated_zone], warm, eod)
+    q_day = b.visit_day[seated_zone]
+    row = np.full((n_days, len(ZoneKpi)), np.nan)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        row[:, ZoneKpi.MEAN_WAIT_MIN] = np.bincount(b.visit_day[sw], w.wait[sw], minlength=n_days) / np.bincount(
+            b.visit_day[sw], minlength=n_days)
+        row[:, ZoneKpi.P90_WAIT_MIN] = p90_by_group(b.visit_day[sw], w.wait[sw], n_days)
+        row[:, ZoneKpi.ABANDON_RATE] = np.bincount(b.visit_day[gone], minlength=n_days) / offered
+        if seats:
+            row[:, ZoneKpi.UTILISATION] = _capped_area(q_day, q_start, q_end, seats, n_days) / w.horizon / seats
+        row[:, ZoneKpi.QUEUE_LEN_MEAN] = np.bincount(q_day, q_end - q_start, minlength=n_days) / w.horizon
+    row[offered == 0, _WAIT_KPIS] = np.nan
+    return row
 
 
 def day_kpis(log: DayLog) -> DayKpis:
@@ -266,134 +359,102 @@ def batch_kpis(logs: Sequence[DayLog]) -> list[DayKpis]:
     sc = logs[0].scenario
     if any(log.scenario is not sc for log in logs):
         raise ValueError("batch_kpis: every log must come from the same scenario object")
-    const = _constants(sc, logs[0].staff)
+    const = _constants(sc)
     b = _concat(logs)
     sales = _credit(b, sc, const)
-    n_days, nz = b.days, len(SERVICE_ZONES)
     warm, day = sc.outlet.warmup_min, sc.outlet.day_min
-    counted_cust = b.arrival >= warm
-    counted = counted_cust[b.cust]
-    status = b.status
-    started = np.isfinite(b.start)
-    wait_end = np.where(started, b.start, b.end)
-    end_of_day = np.full(n_days, day)
-    np.fmax.at(end_of_day, b.visit_day, b.end)
-    horizon = end_of_day - warm
-    eod = end_of_day[b.visit_day]
-    waiting_to = np.where(np.isnan(wait_end), eod, wait_end)
-    joined = counted & (status != BALKED) & (status != BYPASSED)
-    wait = wait_end - b.join
-    waited = joined & (started | (status == ABANDONED))
-    queued = np.clip(waiting_to, warm, eod) - np.clip(b.join, warm, eod)
-
-    # Service zones: bincounts over (day, zone).
-    key = b.visit_day * nz + b.zone
-    size = n_days * nz
-    n_joined = np.bincount(key[joined], minlength=size)
-    n_waited = np.bincount(key[waited], minlength=size)
-    on_time = joined & started & (wait <= const.target_wait_min[b.zone])
-    lost = joined & ((status == ABANDONED) | (status == UNSERVED))
-    served_time = np.clip(b.end, warm, day) - np.clip(b.start, warm, day)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        per_zone = np.column_stack([
-            np.bincount(key[waited], wait[waited], minlength=size) / n_waited,
-            _p90_by_group(key[waited], wait[waited], size),
-            np.bincount(key[on_time], minlength=size) / n_joined,
-            np.bincount(key[lost], minlength=size) / n_joined,
-            np.bincount(key[started], served_time[started], minlength=size) / np.tile(const.capacity_min, n_days),
-            np.bincount(key, queued, minlength=size) / np.repeat(horizon, nz),
-        ])
-    per_zone[n_joined == 0, :4] = np.nan
-    per_zone = per_zone.reshape(n_days, nz, len(ZONE_KPIS))
-    zones = np.full((n_days, len(ZONES), len(ZONE_KPIS)), np.nan)
-    zones[:, const.zone_rows[const.zone_open]] = per_zone[:, const.zone_open]
-
-    # The waiting area: everyone queueing at seated zones.
-    seated_zone = np.isin(b.zone, const.seated_zones)
-    seated = seated_zone & counted
-    sw = waited & seated
-    offered = np.bincount(b.visit_day[seated & (status != BYPASSED)], minlength=n_days)
-    gone = seated & ((status == ABANDONED) | (status == UNSERVED) | (status == BALKED))
-    q_start = np.clip(b.join, warm, eod)[seated_zone]
-    q_end = np.clip(waiting_to, warm, eod)[seated_zone]
-    q_day = b.visit_day[seated_zone]
-    seats = sc.zones["waiting"].positions
-    with np.errstate(invalid="ignore", divide="ignore"):
-        waiting = zones[:, ZONES.index("waiting")]
-        waiting[:, 0] = np.bincount(b.visit_day[sw], wait[sw], minlength=n_days) / np.bincount(
-            b.visit_day[sw], minlength=n_days)
-        waiting[:, 1] = _p90_by_group(b.visit_day[sw], wait[sw], n_days)
-        waiting[:, 3] = np.bincount(b.visit_day[gone], minlength=n_days) / offered
-        if seats:
-            waiting[:, 4] = _capped_area(q_day, q_start, q_end, seats, n_days) / horizon / seats
-        waiting[:, 5] = np.bincount(q_day, q_end - q_start, minlength=n_days) / horizon
-    waiting[offered == 0, :4] = np.nan
-    return _tables(b, sc, const, sales, zones, counted_cust)
+    w = _waits(b, warm, day)
+    zones = _service_zones(b, w, const, warm, day)
+    zones[:, ZONES.index("waiting")] = _waiting_area(b, w, const, warm, sc.zones["waiting"].positions)
+    who = _outcomes(b, w, const, sales, warm)
+    outlet = _outlet_table(b, who, sales, sc.field_marketing.value_per_new_customer_yuan)
+    hours = len(sc.rate_per_hour)
+    hour = np.minimum((b.arrival // 60).astype(np.int64), hours - 1)
+    by_hour = _grouped(b, who, hour, hours, [])
+    sold = np.bincount(sales.customer, minlength=b.arrival.size).astype(float)
+    by_segment = _grouped(b, who, b.segment, len(sc.segments), [sold, who.value, who.value_lost])
+    by_role = _by_role(b, const, sales)
+    return [DayKpis(zones[d], outlet[d], by_hour[d], by_segment[d], by_role[d]) for d in range(b.days)]
 
 
-def _tables(b: _Batch, sc: Scenario, const: _Constants, sales: SalesLog, zones: np.ndarray,
-            counted_cust: np.ndarray) -> list[DayKpis]:
+@dataclass(frozen=True, slots=True)
+class _Outcomes:
+    """Per customer of a batch: counted (arrived after the warm-up), how they ended (one of
+    served, abandoned — the lobby's queue included —, balked, no_service), diverted to
+    the machines, the wait in their own need's queue (NaN without one), value earned
+    (fees of their own need's visit + products sold) and value lost (expected, by segment)."""
+
+    counted: np.ndarray
+    served: np.ndarray
+    abandoned: np.ndarray
+    balked: np.ndarray
+    no_service: np.ndarray
+    diverted: np.ndarray
+    wait: np.ndarray
+    value: np.ndarray
+    value_lost: np.ndarray
+
+
+def _outcomes(b: _Batch, w: _Waits, const: _Constants, sales: SalesLog, warm: float) -> _Outcomes:
     n = b.arrival.size
-    n_days = b.days
-    seg = b.segment
-    primary = b.kind == PRIMARY
     status = b.status
-    started = np.isfinite(b.start)
-    # Per-customer outcome and wait of the primary visit.
+    primary = b.kind == VisitKind.PRIMARY
     outcome = np.full(n, -1, dtype=np.int64)
     outcome[b.cust[primary]] = status[primary]
-    left_lobby = (b.kind == GREETING) & ((status == ABANDONED) | (status == UNSERVED))  # never reached a counter
-    outcome[b.cust[left_lobby]] = status[left_lobby]
+    left_lobby = (b.kind == VisitKind.GREETING) & ((status == _ABANDONED) | (status == _UNSERVED))
+    outcome[b.cust[left_lobby]] = status[left_lobby]  # walked out before reaching a counter
     wait = np.full(n, np.nan)
-    pw = primary & (started | (status == ABANDONED))
-    wait[b.cust[pw]] = (np.where(started, b.start, b.end) - b.join)[pw]
-    served = (outcome == DONE) | (outcome == SERVING)
-    abandoned = (outcome == ABANDONED) | (outcome == UNSERVED)
-    balked = outcome == BALKED
+    pw = primary & (w.started | (status == _ABANDONED))
+    wait[b.cust[pw]] = w.wait[pw]
     no_service = np.zeros(n, dtype=bool)
     no_service[b.no_service] = True
     diverted = np.zeros(n, dtype=bool)
     diverted[b.diverted] = True
-    value_lost = np.where(abandoned | balked | no_service, const.loss_yuan[seg], 0.0)
-    fee_visits = primary & (status == DONE)
+    served = (outcome == _DONE) | (outcome == _SERVING)
+    abandoned = (outcome == _ABANDONED) | (outcome == _UNSERVED)
+    balked = outcome == _BALKED
+    value_lost = np.where(abandoned | balked | no_service, const.loss_yuan[b.segment], 0.0)
+    fee_visits = primary & (status == _DONE)
     value = np.bincount(b.cust[fee_visits], const.fee_yuan[b.zone[fee_visits]], minlength=n)
     value += np.bincount(sales.customer, sales.value_yuan, minlength=n)
-    sold = np.bincount(sales.customer, minlength=n).astype(float)
-    c = counted_cust
-    cd = b.cust_day
+    return _Outcomes(b.arrival >= warm, served, abandoned, balked, no_service, diverted, wait, value, value_lost)
+
+
+def _outlet_table(b: _Batch, who: _Outcomes, sales: SalesLog, per_new_customer_yuan: float) -> np.ndarray:
+    """Outlet KPIs per day, ``(days, len(OUTLET_KPIS))``, over counted customers."""
+    c, cd, n_days = who.counted, b.cust_day, b.days
 
     def per_day(mask: np.ndarray, weights: np.ndarray | None = None) -> np.ndarray:
         return np.bincount(cd[mask], None if weights is None else weights[mask], minlength=n_days)
 
     sale_day = cd[sales.customer]
     sale_counted = c[sales.customer]
-    outlet = np.column_stack([
-        per_day(c), per_day(c & served), per_day(c & abandoned), per_day(c & balked), per_day(c & no_service),
-        per_day(c & diverted),
-        np.bincount(b.visit_day[counted_cust[b.cust] & (b.kind == REFERRAL)], minlength=n_days),
+    return np.column_stack([
+        per_day(c), per_day(c & who.served), per_day(c & who.abandoned), per_day(c & who.balked),
+        per_day(c & who.no_service), per_day(c & who.diverted),
+        np.bincount(b.visit_day[c[b.cust] & (b.kind == VisitKind.REFERRAL)], minlength=n_days),
         np.bincount(sale_day[sale_counted], minlength=n_days),
         np.bincount(sale_day[sale_counted], sales.points[sale_counted], minlength=n_days),
-        per_day(c, value) + b.field_new * sc.field_marketing.value_per_new_customer_yuan,
-        per_day(c, value_lost), b.field_new,
+        per_day(c, who.value) + b.field_new * per_new_customer_yuan,
+        per_day(c, who.value_lost), b.field_new,
     ]).astype(float)
 
-    def grouped(group: np.ndarray, groups: int, extra: list[np.ndarray]) -> np.ndarray:
-        keys = cd[c] * groups + group[c]
-        size = n_days * groups
-        cols: list[np.ndarray] = [np.bincount(keys, w[c], minlength=size) for w in
-                (np.ones(n), served.astype(float), abandoned.astype(float), balked.astype(float))]
-        has = np.isfinite(wait[c])
-        with np.errstate(invalid="ignore", divide="ignore"):
-            cols.append(np.bincount(keys[has], wait[c][has], minlength=size) / np.bincount(keys[has], minlength=size))
-        cols += [np.bincount(keys, w[c], minlength=size) for w in extra]
-        return np.column_stack(cols).reshape(n_days, groups, -1)
 
-    hours = len(sc.rate_per_hour)
-    hour = np.minimum((b.arrival // 60).astype(np.int64), hours - 1)
-    by_hour = grouped(hour, hours, [])
-    by_segment = grouped(seg, len(sc.segments), [sold, value, value_lost])
-    by_role = _by_role(b, const, sales)
-    return [DayKpis(zones[d], outlet[d], by_hour[d], by_segment[d], by_role[d]) for d in range(n_days)]
+def _grouped(b: _Batch, who: _Outcomes, group: np.ndarray, groups: int, extra: list[np.ndarray]) -> np.ndarray:
+    """Per day and group of counted customers: arrived, served, abandoned, balked, mean
+    wait of their own need's visit, then the sums of each array of ``extra``."""
+    c = who.counted
+    keys = b.cust_day[c] * groups + group[c]
+    size = b.days * groups
+    cols: list[np.ndarray] = [np.bincount(keys, w[c], minlength=size) for w in
+                              (np.ones(c.size), who.served.astype(float), who.abandoned.astype(float),
+                               who.balked.astype(float))]
+    wait = who.wait[c]
+    has = np.isfinite(wait)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        cols.append(np.bincount(keys[has], wait[has], minlength=size) / np.bincount(keys[has], minlength=size))
+    cols += [np.bincount(keys, w[c], minlength=size) for w in extra]
+    return np.column_stack(cols).reshape(b.days, groups, -1)
 
 
 def _by_role(b: _Batch, const: _Constants, sales: SalesLog) -> np.ndarray:
@@ -401,7 +462,7 @@ def _by_role(b: _Batch, const: _Constants, sales: SalesLog) -> np.ndarray:
     n_roles, n_days = len(ROLES), b.days
     size = n_days * n_roles
     role_of = const.staff_role
-    served = (b.status == DONE) & (b.staff >= 0)
+    served = (b.status == _DONE) & (b.staff >= 0)
     who = b.visit_day[served] * n_roles + role_of[b.staff[served]]
     sold_by = b.cust_day[sales.customer] * n_roles + role_of[sales.staff]
     headcount = np.tile(np.bincount(role_of, minlength=n_roles).astype(float), n_days)

@@ -26,6 +26,8 @@ import numpy as np
 from scipy.linalg import expm
 from scipy.special import gammaln, logsumexp
 
+from sim.codes import NO_ZONE
+from sim.layout import compile_layout
 from sim.scenario import NEEDS, SERVICE_ZONES, Scenario
 
 
@@ -242,14 +244,13 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
     Raises:
         ValueError: the zone is not open in the scenario.
     """
-    from sim.model import _referral_zones, _route_table
-
+    layout = compile_layout(scenario)
     service = scenario.service.get(zone)
-    if service is None or not scenario.zone_open(zone):
+    if service is None or not layout.is_open(zone):
         raise ValueError(f"zone {zone!r} is not open in {scenario.source}")
-    routes = _route_table(scenario)
+    routes = layout.route
     divert = scenario.triage.divert_probability_staffed if greeted else scenario.triage.divert_probability_unstaffed
-    referral_to = [SERVICE_ZONES[z] for z in _referral_zones(scenario)]
+    referral_to = [SERVICE_ZONES[z] for z in layout.referral_zone]
     flows: list[tuple[float, str, str]] = []  # (share of arrivals, zone, need)
     for seg in scenario.segments.values():
         for k, need in enumerate(NEEDS):
@@ -257,7 +258,7 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
             for diverted, p_div in split:
                 p = seg.share * seg.needs[k] * p_div
                 target = routes[k][diverted]
-                if target < 0:
+                if target == NO_ZONE:
                     continue
                 flows.append((p, "lobby" if zone == "lobby" else SERVICE_ZONES[target], need))
                 if SERVICE_ZONES[target] == "cash":

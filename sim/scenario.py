@@ -70,6 +70,11 @@ class Outlet:
         """Length of the opening day in minutes (simulation time runs 0 … day_min)."""
         return self.close_min - self.open_min
 
+    @property
+    def slot_min(self) -> tuple[float, ...]:
+        """Length in minutes of each hourly arrival slot of the day (the last may be shorter)."""
+        return tuple(_slot_lengths(self))
+
 
 @dataclass(frozen=True, slots=True)
 class Zone:

@@ -7,9 +7,13 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.metrics import _p90_by_group
-from sim.model import ABANDONED, BALKED, BYPASSED, SERVICE_ZONES, UNSERVED
+from sim.codes import VisitStatus
+from sim.metrics import p90_by_group
+from sim.scenario import SERVICE_ZONES
 from tests.conftest import SCENARIOS
+
+ABANDONED, BALKED, BYPASSED, UNSERVED = (VisitStatus.ABANDONED, VisitStatus.BALKED, VisitStatus.BYPASSED,
+                                         VisitStatus.UNSERVED)
 
 
 @pytest.mark.parametrize("size", [1, 2, 7, 100])
@@ -17,7 +21,7 @@ def test_p90_matches_numpy(size: int) -> None:
     rng = np.random.default_rng(size)
     values = rng.exponential(3.0, size * 3)
     groups = np.repeat([0, 2, 3], size)
-    got = _p90_by_group(groups, values, 4)
+    got = p90_by_group(groups, values, 4)
     assert np.isnan(got[1])
     for g in (0, 2, 3):
         assert got[g] == pytest.approx(np.percentile(values[groups == g], 90))

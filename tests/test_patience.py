@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import sim
+from sim.codes import VisitKind, VisitStatus, Zone
 from sim.queueing import erlang_a
 from sim.validation import queue_scenario
 from tests.conftest import SCENARIOS
@@ -23,8 +24,8 @@ def test_surge_makes_customers_walk_out_of_the_lobby() -> None:
     waited = np.where(np.isnan(log.visit_start_min), log.visit_end_min, log.visit_start_min) - log.visit_join_min
     # Nobody, in any queue, waits longer than their patience (NaN: still queued at the end).
     assert not np.any(waited > patience + 1e-9)
-    lobby = log.visit_zone == sim.model.SERVICE_ZONES.index("lobby")
-    gone = lobby & (log.visit_status == sim.model.ABANDONED)
+    lobby = log.visit_zone == Zone.LOBBY
+    gone = lobby & (log.visit_status == VisitStatus.ABANDONED)
     np.testing.assert_allclose(log.visit_end_min[gone], (log.visit_join_min + patience)[gone])
     kpis = sim.day_kpis(log)
     row = dict(zip(sim.ZONE_KPIS, kpis.zones[LOBBY_ROW], strict=True))
@@ -38,8 +39,8 @@ def test_surge_makes_customers_walk_out_of_the_lobby() -> None:
     loss = np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments])
     # Lost: walked out of (or balked at) the lobby or their own need's queue; a referral
     # walk-out was already served.
-    own = log.visit_kind != sim.model.REFERRAL
-    bad = np.isin(log.visit_status, [sim.model.ABANDONED, sim.model.BALKED, sim.model.UNSERVED])
+    own = log.visit_kind != VisitKind.REFERRAL
+    bad = np.isin(log.visit_status, [VisitStatus.ABANDONED, VisitStatus.BALKED, VisitStatus.UNSERVED])
     lost = np.zeros(log.customers.arrival_min.size, dtype=bool)
     lost[log.visit_customer[own & bad]] = True
     lost[log.no_service] = True

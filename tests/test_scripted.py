@@ -9,9 +9,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.model import ABANDONED, BALKED, DONE, PRIMARY, REFERRAL, SERVICE_ZONES, Customers
+from sim.codes import Need, VisitKind, VisitStatus, Zone
+from sim.model import Customers
 
-CASH, NON_CASH, WEALTH, LOBBY = (SERVICE_ZONES.index(z) for z in ("cash", "non_cash", "wealth", "lobby"))
+CASH, NON_CASH, WEALTH, LOBBY = Zone.CASH, Zone.NON_CASH, Zone.WEALTH, Zone.LOBBY
+DONE, ABANDONED, BALKED = VisitStatus.DONE, VisitStatus.ABANDONED, VisitStatus.BALKED
 
 
 def fixed(minutes: float) -> dict[str, Any]:
@@ -89,7 +91,7 @@ def test_referral_sends_customer_to_low_counter_and_credits_sale(minimal: dict[s
     minimal["segments"]["mass"]["bundle"] = ["funds"]
     log = sim.simulate(sim.from_dict(minimal), customers=script([0.0]))
     assert visits(log, NON_CASH) == [(0, 3, 3, 10, DONE)]
-    assert log.visit_kind.tolist() == [PRIMARY, REFERRAL]
+    assert log.visit_kind.tolist() == [VisitKind.PRIMARY, VisitKind.REFERRAL]
     sales = sim.credit_sales(log)
     assert sales.value_yuan.tolist() == [600.0]
     assert [log.staff.ids[k] for k in sales.staff] == ["customer_manager_1"]
@@ -102,14 +104,14 @@ def test_wealth_need_goes_to_low_counter_when_no_wealth_room(minimal: dict[str, 
     minimal["zones"]["non_cash"] = {"positions": 1}
     minimal["staff"]["customer_manager"] = {"count": 1, "zones": ["non_cash", "wealth"]}
     minimal["service"]["non_cash"] = fixed(4)
-    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0], need=[3]))
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0], need=[Need.WEALTH]))
     assert visits(log, NON_CASH) == [(0, 0, 0, 4, DONE)]
     assert visits(log, WEALTH) == []
 
 
 def test_customer_with_no_open_zone_is_lost_and_valued(minimal: dict[str, Any]) -> None:
     minimal["segments"]["mass"]["walkout_value_lost_yuan"] = 25
-    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0], need=[1, 0]))
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0], need=[Need.NON_CASH, Need.CASH]))
     assert log.no_service.tolist() == [0]
     out = sim.day_kpis(log).outlet
     assert out[sim.OUTLET_KPIS.index("no_service")] == 1
@@ -123,7 +125,8 @@ def test_staff_serving_two_zones_take_home_zone_first(minimal: dict[str, Any], m
     minimal["service"]["cash"] = fixed(2)
     minimal["service"]["non_cash"] = fixed(2)
     # Both customers arrive while the CM is busy with a third; the low-counter one goes first.
-    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 0.5, 1.0], need=[1, 0, 1]))
+    needs = [Need.NON_CASH, Need.CASH, Need.NON_CASH]
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 0.5, 1.0], need=needs))
     if multi:
         assert visits(log, NON_CASH) == [(0, 0, 0, 2, DONE), (2, 1, 2, 4, DONE)]
         assert visits(log, CASH) == [(1, 0.5, 4, 6, DONE)]

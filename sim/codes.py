@@ -1,0 +1,87 @@
+"""Named integer codes: zones, needs, visit kinds and statuses, staff states, KPI columns.
+
+The event loop and the day's log keep these as plain ``int`` in lists and numpy arrays
+(fast to compare, and to count with ``np.bincount``); their names live here, once.
+Each enum's order is the order of the matching tuple of names: :class:`Zone` indexes
+``sim.scenario.SERVICE_ZONES``, :class:`Need` indexes ``sim.scenario.NEEDS`` (a test
+keeps them in step), and ``labels(E)`` gives the lower-case names used in tables.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class Zone(IntEnum):
+    """A zone with a queue (``SERVICE_ZONES``): the lobby greets, the others serve."""
+
+    LOBBY = 0
+    CASH = 1
+    NON_CASH = 2
+    SELF_SERVICE = 3
+    WEALTH = 4
+
+
+class Need(IntEnum):
+    """What a customer came for (``NEEDS``)."""
+
+    CASH = 0
+    NON_CASH = 1
+    SELF_SERVICE_ELIGIBLE = 2
+    WEALTH = 3
+
+
+class VisitKind(IntEnum):
+    """Why a customer joined a queue: their own need, a teller's referral, or to be greeted."""
+
+    PRIMARY = 0
+    REFERRAL = 1
+    GREETING = 2
+
+
+class VisitStatus(IntEnum):
+    """How a visit (one queue joined) ended; ``WAITING``/``SERVING`` only while the day runs.
+
+    ``BYPASSED``: waiting to be greeted when the last greeter went off duty, so sent on
+    ungreeted. ``UNSERVED``: still queued when the day's last event ran.
+    """
+
+    WAITING = 0
+    SERVING = 1
+    DONE = 2
+    ABANDONED = 3
+    BALKED = 4
+    BYPASSED = 5
+    UNSERVED = 6
+
+
+class StaffState(IntEnum):
+    """A staff member's state in the event loop."""
+
+    OFF = 0
+    IDLE = 1
+    BUSY = 2
+
+
+class ZoneKpi(IntEnum):
+    """Columns of the per-zone KPI table (``sim.metrics.ZONE_KPIS``)."""
+
+    MEAN_WAIT_MIN = 0
+    P90_WAIT_MIN = 1
+    SERVICE_LEVEL = 2
+    ABANDON_RATE = 3
+    UTILISATION = 4
+    QUEUE_LEN_MEAN = 5
+
+
+#: ``visit_staff`` of a visit served by a self-service machine.
+MACHINE = -2
+#: ``visit_staff`` of a visit nobody served.
+NO_STAFF = -1
+#: A route's zone when no open zone can serve the need: the customer is lost.
+NO_ZONE = -1
+
+
+def labels(codes: type[IntEnum]) -> tuple[str, ...]:
+    """The lower-case member names of an enum, in code order (the names used in tables)."""
+    return tuple(member.name.lower() for member in codes)

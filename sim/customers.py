@@ -1,0 +1,122 @@
+"""A day's random draws, vectorised, each from its own stream (see :mod:`sim.streams`).
+
+- **Arrivals**: a non-homogeneous Poisson process, exact per hourly slot: a Poisson
+  count with mean ``rate × slot length``, then uniform times within the slot (slot
+  lengths from ``Outlet.slot_min``; the last slot may be shorter). Each customer has
+  a segment (by ``share``) and one need (by the segment's ``needs``).
+- **Patience** per customer from the segment's distribution (∞ when ``"none"``).
+- **Uniforms** for lobby identification, diversion to machines and referral, drawn
+  for every customer whether used or not, so a staffing change cannot shift them.
+- **Service times** of every customer in every zone, for a primary and a referral
+  visit, drawn whether used or not (common random numbers again).
+- **Field marketing**: conversions by the outside customer managers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.codes import Need
+from sim.scenario import NEEDS, SERVICE_ZONES, Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Customers:
+    """Per-customer draws of one day (arrays of length n, arrival order).
+
+    ``arrival_min`` minutes from opening; ``segment`` index into the scenario's
+    segments; ``need`` a :class:`~sim.codes.Need`; ``patience_min`` minutes (∞: never
+    walks out); ``u_*`` uniforms on [0, 1) for identification, diversion and referral.
+    """
+
+    arrival_min: np.ndarray
+    segment: np.ndarray
+    need: np.ndarray
+    patience_min: np.ndarray
+    u_identify: np.ndarray
+    u_divert: np.ndarray
+    u_referral: np.ndarray
+
+
+def _arrival_times(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
+    times = []
+    for h, (rate, length) in enumerate(zip(scenario.rate_per_hour, scenario.outlet.slot_min, strict=True)):
+        count = rng.poisson(rate * length / 60.0)
+        times.append(60.0 * h + length * rng.random(count))
+    return np.sort(np.concatenate(times))
+
+
+def _pick(cumulative: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Index of the category each uniform falls in, for cumulative weights."""
+    return np.minimum(np.searchsorted(cumulative / cumulative[-1], u, side="right"), cumulative.size - 1)
+
+
+def draw_customers(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Customers:
+    """Draw the day's arrivals, segments, needs, patience and triage uniforms."""
+    rng = rngs["arrivals"]
+    arrival = _arrival_times(scenario, rng)
+    n = arrival.size
+    segments = list(scenario.segments.values())
+    seg = _pick(np.cumsum([s.share for s in segments]), rng.random(n))
+    u_need = rng.random(n)
+    need = np.empty(n, dtype=np.int64)
+    patience = np.full(n, np.inf)
+    for k, s in enumerate(segments):
+        mask = seg == k
+        need[mask] = _pick(np.cumsum(s.needs), u_need[mask])
+        if s.patience is not None:
+            patience[mask] = s.patience.sample(rngs["patience"], int(mask.sum()))
+    trng = rngs["triage"]
+    return Customers(arrival, seg, need, patience, trng.random(n), trng.random(n), rngs["referral"].random(n))
+
+
+#: ``ServiceTimes[zone][kind]``: minutes of every customer's visit of that kind in that zone.
+ServiceTimes = tuple[tuple[np.ndarray, np.ndarray], ...]
+
+
+def service_times(scenario: Scenario, cust: Customers, rngs: dict[str, np.random.Generator]) -> ServiceTimes:
+    """Service time (min) of every customer in every zone, for a primary and a referral visit.
+
+    Indexed ``[zone][kind]`` with :class:`~sim.codes.Zone` and ``VisitKind.PRIMARY`` /
+    ``VisitKind.REFERRAL`` (a greeting is the lobby's primary time); empty arrays for
+    zones without a service time.
+    """
+    n = cust.arrival_min.size
+    rows = []
+    for zid in SERVICE_ZONES:
+        zs = scenario.service.get(zid)
+        rng = rngs[f"service_{zid}"]
+        if zs is None:
+            rows.append((np.zeros(0), np.zeros(0)))
+            continue
+        primary = zs.default.sample(rng, n)
+        for need, dist in zs.by_need.items():
+            if need in NEEDS:
+                mask = cust.need == Need[need.upper()]
+                primary[mask] = dist.sample(rng, int(mask.sum()))
+        rows.append((primary, zs.for_need("referral").sample(rng, n)))
+    return tuple(rows)
+
+
+def field_marketing(scenario: Scenario, rng: np.random.Generator) -> int:
+    """New customers won outside today by the outside customer managers.
+
+    Each of ``round(outside × visits_per_day)`` visits reaches a uniformly random
+    prospect of the pool; one not yet converted converts with ``field.conversion``.
+    Returns the number converted (diminishing returns: the chance of reaching a new
+    prospect falls as the pool is used up). The expected count after ``v`` visits is
+    ``P·(1 − (1 − p/P)^v)`` for pool ``P`` and conversion ``p``.
+    """
+    f = scenario.field_marketing
+    outside = sum(r.outside for r in scenario.roles.values())
+    visits = round(outside * f.visits_per_day)
+    if visits == 0 or f.prospect_pool == 0 or f.conversion == 0:
+        return 0
+    u = rng.random((visits, 2))
+    converted = 0
+    for reach, convert in u:
+        if reach < 1.0 - converted / f.prospect_pool and convert < f.conversion:
+            converted += 1
+    return converted

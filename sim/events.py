@@ -1,0 +1,319 @@
+"""The event loop of one outlet day: SimPy timeouts with callbacks, no process per customer.
+
+Three kinds of timed events drive the day: an arrival (each schedules the next), a
+service completion, and a walk-out at the end of a customer's patience in a queue;
+plus the staff's duty changes. Each customer costs two to four events. The rules are
+in the docstring of :mod:`sim.model`; the layout (open zones, routes, staff) comes
+compiled from :func:`sim.layout.compile_layout`.
+
+The loop records one visit per queue joined in preallocated Python lists (cheap to
+append to one by one) and returns them as a :class:`DayRun`; :func:`sim.daylog.to_log`
+turns that into numpy arrays.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import simpy
+
+from sim.codes import MACHINE, NO_STAFF, NO_ZONE, Need, StaffState, VisitKind, VisitStatus, Zone
+from sim.customers import Customers, ServiceTimes
+from sim.layout import Layout, Staffing
+from sim.scenario import Scenario
+
+# Plain-int aliases of the codes for the hot loop (an int compares faster than an enum member).
+_LOBBY, _CASH, _SELF_SERVICE = int(Zone.LOBBY), int(Zone.CASH), int(Zone.SELF_SERVICE)
+_ELIGIBLE = int(Need.SELF_SERVICE_ELIGIBLE)
+_PRIMARY, _REFERRAL, _GREETING = int(VisitKind.PRIMARY), int(VisitKind.REFERRAL), int(VisitKind.GREETING)
+_WAITING, _SERVING, _DONE = int(VisitStatus.WAITING), int(VisitStatus.SERVING), int(VisitStatus.DONE)
+_ABANDONED, _BALKED, _BYPASSED = int(VisitStatus.ABANDONED), int(VisitStatus.BALKED), int(VisitStatus.BYPASSED)
+_OFF, _IDLE, _BUSY = int(StaffState.OFF), int(StaffState.IDLE), int(StaffState.BUSY)
+#: Queue priority: identified priority customers (0) before everyone else (1).
+_FIRST, _ORDINARY = 0, 1
+#: A customer makes at most three visits: greeting, own need, referral.
+_MAX_VISITS = len(VisitKind)
+
+
+@dataclass(frozen=True, slots=True)
+class DayRun:
+    """A finished day as the event loop recorded it (Python lists, one entry per visit).
+
+    ``visit_*`` lists: customer, zone (:class:`~sim.codes.Zone`), kind
+    (:class:`~sim.codes.VisitKind`), join / start / end minute (NaN when it did not
+    happen), staff index (``MACHINE``, ``NO_STAFF``) and status
+    (:class:`~sim.codes.VisitStatus`). ``no_service`` and ``diverted`` list customers
+    lost for want of an open zone and customers diverted to the machines. ``events``
+    counts the timed events scheduled in the day.
+    """
+
+    customers: Customers
+    staff: Staffing
+    visit_customer: list[int]
+    visit_zone: list[int]
+    visit_kind: list[int]
+    visit_join_min: list[float]
+    visit_start_min: list[float]
+    visit_end_min: list[float]
+    visit_staff: list[int]
+    visit_status: list[int]
+    no_service: list[int]
+    diverted: list[int]
+    events: int
+
+    @property
+    def n(self) -> int:
+        """Customers who arrived."""
+        return int(self.customers.arrival_min.size)
+
+
+def run_day(scenario: Scenario, layout: Layout, customers: Customers, service: ServiceTimes) -> DayRun:
+    """Run the event loop of one day to its end (everyone inside served or gone)."""
+    day = _Day(scenario, layout, customers, service)
+    day.env.run()
+    return day.finish()
+
+
+class _Day:
+    """State and event handlers of one simulated day."""
+
+    def __init__(self, scenario: Scenario, layout: Layout, cust: Customers, service: ServiceTimes) -> None:
+        self.env = simpy.Environment()
+        self.cust = cust
+        self.staff = layout.staff
+        self._customer_lists(scenario, layout, cust)
+        self.service = [[times.tolist() for times in zone] for zone in service]
+        self.route = layout.route
+        self.ref_zone = layout.referral_zone
+        self.lobby_open = layout.open[_LOBBY]
+        self.pos = list(layout.positions)
+        self.seated = list(layout.seated)
+        self.seats = layout.seats
+        self.balk = layout.balk_when_full
+        self.queue: list[list[tuple[int, int]]] = [[] for _ in Zone]
+        self.busy = [0] * len(Zone)
+        self.waiting_seated = 0
+        self.staff_zones = layout.staff.zones
+        self.zone_staff = layout.zone_staff
+        self.state = [_OFF] * len(layout.staff.ids)
+        self.leaving = [False] * len(layout.staff.ids)
+        self.greeters = 0
+        self.no_service: list[int] = []
+        self.diverted: list[int] = []
+        self._visit_log(_MAX_VISITS * self.n)
+        # Bound handlers, made once (the loop attaches them to every timeout); finish() drops them.
+        self._arrive_cb = self._arrive
+        self._complete_cb = self._complete
+        self._renege_cb = self._renege
+        self.events = 0
+        self._schedule_duty(scenario.outlet.day_min)
+        if self.n:
+            self._at(self.arrival[0], self._arrive, 0)
+
+    def _customer_lists(self, scenario: Scenario, layout: Layout, cust: Customers) -> None:
+        """The per-customer draws as Python lists, with triage and referral decided."""
+        self.arrival = cust.arrival_min.tolist()
+        self.n = len(self.arrival)
+        self.need = cust.need.tolist()
+        self.patience = cust.patience_min.tolist()
+        seg_prio = [s.priority for s in scenario.segments.values()]
+        tri = scenario.triage
+        ident = (cust.u_identify < tri.vip_identification_probability).tolist()
+        segment = cust.segment.tolist()
+        self.vip = [seg_prio[s] and ident[i] for i, s in enumerate(segment)]
+        self.seg_priority = [seg_prio[s] for s in segment]
+        self.div_staffed = (cust.u_divert < tri.divert_probability_staffed).tolist()
+        self.div_unstaffed = (cust.u_divert < tri.divert_probability_unstaffed).tolist()
+        p_ref = scenario.sales.referral_probability if layout.referrals else 0.0
+        self.referred = (cust.u_referral < p_ref).tolist()
+
+    def _visit_log(self, size: int) -> None:
+        """Preallocate the visit lists; ``self.visits`` counts the rows used."""
+        self.visits = 0
+        self.v_cust = [0] * size
+        self.v_zone = [0] * size
+        self.v_kind = [0] * size
+        self.v_join = [0.0] * size
+        self.v_start = [math.nan] * size
+        self.v_end = [math.nan] * size
+        self.v_staff = [NO_STAFF] * size
+        self.v_status = [_WAITING] * size
+
+    def _schedule_duty(self, day_min: float) -> None:
+        """Schedule every staff member's on- and off-duty events (no off-duty at closing)."""
+        for k, intervals in enumerate(self.staff.duty):
+            for on, off in intervals:
+                self._at(on, self._on_duty, k)
+                if off < day_min:
+                    self._at(off, self._off_duty, k)
+
+    def _at(self, delay: float, handler: Any, arg: int) -> None:
+        self.events += 1
+        self.env.timeout(delay, arg).callbacks.append(handler)
+
+    def finish(self) -> DayRun:
+        """The recorded day. Breaks the bound-handler reference cycle (day → method → day)
+        so the day is freed at once, not by the cyclic collector: sweeps' memory stays flat."""
+        del self._arrive_cb, self._complete_cb, self._renege_cb
+        used = self.visits
+        return DayRun(self.cust, self.staff, self.v_cust[:used], self.v_zone[:used], self.v_kind[:used],
+                      self.v_join[:used], self.v_start[:used], self.v_end[:used], self.v_staff[:used],
+                      self.v_status[:used], self.no_service, self.diverted, self.events)
+
+    # --- customers -------------------------------------------------------------------
+    def _arrive(self, ev: Any) -> None:
+        i = ev.value
+        if i + 1 < self.n:
+            self.events += 1
+            self.env.timeout(self.arrival[i + 1] - self.env.now, i + 1).callbacks.append(self._arrive_cb)
+        if self.lobby_open and self.greeters > 0:
+            self._join(i, _LOBBY, _ORDINARY, _GREETING)
+        else:
+            self._route(i, False)
+
+    def _route(self, i: int, greeted: bool) -> None:
+        diverted = self.div_staffed[i] if greeted else self.div_unstaffed[i]
+        need = self.need[i]
+        zone = self.route[need][diverted]
+        if zone == NO_ZONE:
+            self.no_service.append(i)
+            return
+        if zone == _SELF_SERVICE and need == _ELIGIBLE and self.route[need][0] != _SELF_SERVICE:
+            self.diverted.append(i)
+        self._join(i, zone, _FIRST if (greeted and self.vip[i]) else _ORDINARY, _PRIMARY)
+
+    def _join(self, i: int, zone: int, prio: int, kind: int) -> None:
+        v = self.visits
+        self.visits = v + 1
+        now = self.env.now
+        self.v_cust[v] = i
+        self.v_zone[v] = zone
+        self.v_kind[v] = kind
+        self.v_join[v] = now
+        if self.busy[zone] < self.pos[zone]:
+            server = MACHINE if zone == _SELF_SERVICE else self._idle_staff(zone)
+            if server is not None:
+                self._start(v, zone, server)
+                return
+        if self.seated[zone]:
+            if self.waiting_seated >= self.seats and self.balk:
+                self.v_status[v] = _BALKED
+                self.v_end[v] = now
+                return
+            self.waiting_seated += 1
+        heapq.heappush(self.queue[zone], (prio, v))
+        if self.patience[i] != math.inf:
+            self.events += 1
+            self.env.timeout(self.patience[i], v).callbacks.append(self._renege_cb)
+
+    def _renege(self, ev: Any) -> None:
+        v = ev.value
+        if self.v_status[v] == _WAITING:
+            self.v_status[v] = _ABANDONED
+            self.v_end[v] = self.env.now
+            if self.seated[self.v_zone[v]]:
+                self.waiting_seated -= 1
+
+    def _start(self, v: int, zone: int, server: int) -> None:
+        self.v_start[v] = self.env.now
+        self.v_staff[v] = server
+        self.v_status[v] = _SERVING
+        self.busy[zone] += 1
+        if server >= 0:
+            self.state[server] = _BUSY
+        self.events += 1
+        duration = self.service[zone][self.v_kind[v] == _REFERRAL][self.v_cust[v]]
+        self.env.timeout(duration, v).callbacks.append(self._complete_cb)
+
+    def _complete(self, ev: Any) -> None:
+        v = ev.value
+        self.v_end[v] = self.env.now
+        self.v_status[v] = _DONE
+        zone = self.v_zone[v]
+        server = self.v_staff[v]
+        i = self.v_cust[v]
+        self.busy[zone] -= 1
+        if zone == _LOBBY:
+            self._route(i, True)
+        elif zone == _CASH and self.v_kind[v] == _PRIMARY and self.referred[i]:
+            self._join(i, self.ref_zone[self.seg_priority[i]], _FIRST if self.vip[i] else _ORDINARY, _REFERRAL)
+        if server >= 0:
+            if self.leaving[server]:
+                self.leaving[server] = False
+                self.state[server] = _OFF
+            else:
+                self.state[server] = _IDLE
+                self._next_for(server)
+        if self.queue[zone]:
+            self._serve_queue(zone)
+
+    def _pop(self, zone: int) -> int | None:
+        """The next customer still waiting in ``zone``'s queue (skipping walk-outs)."""
+        q = self.queue[zone]
+        status = self.v_status
+        while q:
+            v = heapq.heappop(q)[1]
+            if status[v] == _WAITING:
+                if self.seated[zone]:
+                    self.waiting_seated -= 1
+                return v
+        return None
+
+    def _idle_staff(self, zone: int) -> int | None:
+        state = self.state
+        for k in self.zone_staff[zone]:
+            if state[k] == _IDLE:
+                return k
+        return None
+
+    def _next_for(self, k: int) -> None:
+        """Staff member ``k`` is free: take the next customer from their zones, in order."""
+        for zone in self.staff_zones[k]:
+            if self.queue[zone] and self.busy[zone] < self.pos[zone]:
+                v = self._pop(zone)
+                if v is not None:
+                    self._start(v, zone, k)
+                    return
+
+    def _serve_queue(self, zone: int) -> None:
+        """Start as many waiting customers in ``zone`` as free positions and servers allow."""
+        while self.queue[zone] and self.busy[zone] < self.pos[zone]:
+            server = MACHINE if zone == _SELF_SERVICE else self._idle_staff(zone)
+            if server is None:
+                return
+            v = self._pop(zone)
+            if v is None:
+                return
+            self._start(v, zone, server)
+
+    # --- staff -----------------------------------------------------------------------
+    def _on_duty(self, ev: Any) -> None:
+        k = ev.value
+        if _LOBBY in self.staff_zones[k]:
+            self.greeters += 1
+        if self.state[k] == _BUSY:
+            self.leaving[k] = False
+            return
+        self.state[k] = _IDLE
+        self._next_for(k)
+
+    def _off_duty(self, ev: Any) -> None:
+        k = ev.value
+        if self.state[k] == _BUSY:
+            self.leaving[k] = True
+        else:
+            self.state[k] = _OFF
+        if _LOBBY in self.staff_zones[k]:
+            self.greeters -= 1
+            if self.greeters == 0:
+                self._bypass_lobby()
+
+    def _bypass_lobby(self) -> None:
+        """No greeter left on duty: customers waiting to be greeted go on ungreeted."""
+        while (v := self._pop(_LOBBY)) is not None:
+            self.v_status[v] = _BYPASSED
+            self.v_end[v] = self.env.now
+            self._route(self.v_cust[v], False)

@@ -1,0 +1,151 @@
+"""An outlet's layout, compiled once from its scenario: which zones are open, where each
+need is routed, where referrals go, who works inside and when, and each zone's capacity.
+
+The model's event loop, the KPIs (:mod:`sim.metrics`) and the analytic loads
+(:func:`sim.queueing.zone_load`) all read the layout from :func:`compile_layout`; no
+other module re-derives openness or routes. Compiling is cheap and cached per scenario
+object, so the thousands of variants of a staffing search (``Scenario.with_staffing``)
+each compile once.
+
+Rules (zone indices are :class:`~sim.codes.Zone`):
+
+- A zone is **open** when it has positions and, for staffed zones, some role with
+  people inside lists it (``Scenario.zone_open``).
+- **Routes** around absent zones, by need and whether the lobby diverted the customer
+  to the machines: ``self_service_eligible`` → machines if diverted, else cash, else
+  machines; ``cash`` → cash; ``non_cash`` → low counter; ``wealth`` → wealth room, else
+  low counter. ``NO_ZONE`` (−1): the customer is lost (``no_service``).
+- **Referrals** after cash service go to the low counter (ordinary segments) or the
+  wealth room (priority segments), each falling back to the other; none are made when
+  both are absent.
+- **Staff**: each role's ``inside`` people who serve at least one open zone, named
+  ``<role>_<k>``, with their open zones (home first) and on-duty intervals in minutes
+  from opening (shift minus their staggered lunch).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sim.codes import NO_ZONE, Need, Zone
+from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, Scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Staffing:
+    """The individual staff members of a scenario who work inside the outlet.
+
+    ``zones[k]`` lists staff member ``k``'s open zone indices (:class:`~sim.codes.Zone`),
+    home first; ``duty[k]`` their on-duty intervals in minutes from opening; ``roles[k]``
+    their role's index in ``ROLES``.
+    """
+
+    ids: tuple[str, ...]
+    roles: tuple[int, ...]
+    zones: tuple[tuple[int, ...], ...]
+    duty: tuple[tuple[tuple[float, float], ...], ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Layout:
+    """The compiled outlet: everything the model and the KPIs derive from the scenario's layout.
+
+    Tuples indexed by zone follow :class:`~sim.codes.Zone`. ``route[need][diverted]`` is
+    the zone serving a need (:class:`~sim.codes.Need`), or ``NO_ZONE``.
+    ``referral_zone[priority]`` is where a referred customer queues; ``referrals``
+    says whether any referral zone is open. ``zone_staff[z]`` lists the staff able to
+    serve zone ``z``, those listing it earlier (home zone first) first.
+    """
+
+    open: tuple[bool, ...]
+    positions: tuple[int, ...]
+    route: tuple[tuple[int, int], ...]
+    referral_zone: tuple[int, int]
+    referrals: bool
+    staff: Staffing
+    zone_staff: tuple[tuple[int, ...], ...]
+    seated: tuple[bool, ...]
+    seats: int
+    balk_when_full: bool
+
+    def is_open(self, zone: str) -> bool:
+        """True when the zone named ``zone`` (one of ``SERVICE_ZONES``) is open."""
+        return self.open[SERVICE_ZONES.index(zone)]
+
+
+def staffing(scenario: Scenario) -> Staffing:
+    """Expand the scenario's roles into named people with their open zones and duty intervals."""
+    ids: list[str] = []
+    roles: list[int] = []
+    zones: list[tuple[int, ...]] = []
+    duty: list[tuple[tuple[float, float], ...]] = []
+    for role in scenario.roles.values():
+        zone_idx = tuple(SERVICE_ZONES.index(z) for z in role.zones if scenario.zone_open(z))
+        if not zone_idx:
+            continue
+        for k in range(role.inside):
+            ids.append(f"{role.id}_{k + 1}")
+            roles.append(ROLES.index(role.id))
+            zones.append(zone_idx)
+            if role.lunch_start_min is None:
+                duty.append(((role.shift_start_min, role.shift_end_min),))
+            else:
+                lunch = role.lunch_start_min + k * role.lunch_stagger_min
+                duty.append(tuple((a, b) for a, b in ((role.shift_start_min, lunch),
+                                                       (lunch + role.lunch_min, role.shift_end_min)) if b > a))
+    return Staffing(tuple(ids), tuple(roles), tuple(zones), tuple(duty))
+
+
+def _routes(open_: tuple[bool, ...]) -> tuple[tuple[int, int], ...]:
+    """Zone (or ``NO_ZONE``) for each need, indexed [need][diverted]."""
+
+    def first(*zones: Zone) -> int:
+        return next((int(z) for z in zones if open_[z]), NO_ZONE)
+
+    table = {
+        Need.CASH: (first(Zone.CASH), first(Zone.CASH)),
+        Need.NON_CASH: (first(Zone.NON_CASH), first(Zone.NON_CASH)),
+        Need.SELF_SERVICE_ELIGIBLE: (first(Zone.CASH, Zone.SELF_SERVICE), first(Zone.SELF_SERVICE, Zone.CASH)),
+        Need.WEALTH: (first(Zone.WEALTH, Zone.NON_CASH), first(Zone.WEALTH, Zone.NON_CASH)),
+    }
+    return tuple(table[need] for need in Need)
+
+
+def _by_preference(staff: Staffing, zone: int) -> tuple[int, ...]:
+    able = [k for k, zs in enumerate(staff.zones) if zone in zs]
+    return tuple(sorted(able, key=lambda k: staff.zones[k].index(zone)))
+
+
+def _compile(scenario: Scenario) -> Layout:
+    open_ = tuple(scenario.zone_open(z) for z in SERVICE_ZONES)
+    staff = staffing(scenario)
+    ordinary = Zone.NON_CASH if open_[Zone.NON_CASH] else Zone.WEALTH
+    priority = Zone.WEALTH if open_[Zone.WEALTH] else Zone.NON_CASH
+    waiting = scenario.zones["waiting"]
+    return Layout(
+        open=open_, positions=tuple(scenario.zones[z].positions for z in SERVICE_ZONES), route=_routes(open_),
+        referral_zone=(int(ordinary), int(priority)), referrals=open_[Zone.NON_CASH] or open_[Zone.WEALTH],
+        staff=staff, zone_staff=tuple(_by_preference(staff, z) for z in Zone),
+        seated=tuple(z in SEATED_ZONES for z in SERVICE_ZONES), seats=waiting.positions,
+        balk_when_full=waiting.balk_when_full,
+    )
+
+
+_CACHE: dict[int, tuple[Scenario, Layout]] = {}
+_CACHE_SIZE = 64
+
+
+def compile_layout(scenario: Scenario) -> Layout:
+    """The scenario's :class:`Layout`, compiled on first use and cached per scenario object.
+
+    The cache is keyed by object identity (a scenario is immutable; it holds a strong
+    reference, so an id is never reused while cached) and keeps the last 64 scenarios.
+    """
+    hit = _CACHE.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    layout = _compile(scenario)
+    if len(_CACHE) >= _CACHE_SIZE:
+        _CACHE.pop(next(iter(_CACHE)))
+    _CACHE[id(scenario)] = (scenario, layout)
+    return layout
