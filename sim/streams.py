@@ -1,13 +1,18 @@
 """Random streams: one independent generator per named source of randomness.
 
 Replication ``r`` of seed ``s`` draws stream ``name`` from
-``numpy.random.SeedSequence(s, spawn_key=(r, stream_key(name)))``. No global RNG.
+``numpy.random.SeedSequence(s, spawn_key=(r, stream_key(name)))``, where the key is the
+CRC-32 of the stream's name: a stream's draws depend on its name only, never on its
+position in :data:`STREAMS`, so adding a stream later leaves every existing stream's
+draws as they were (common random numbers across versions). No global RNG.
 Keeping each quantity on its own stream gives common random numbers: two staffing
 plans run with the same seed see the same customers, because the arrival, patience
 and triage streams depend on nothing the plan changes.
 """
 
 from __future__ import annotations
+
+import zlib
 
 import numpy as np
 
@@ -19,8 +24,9 @@ STREAMS = ("arrivals", "patience", "triage", "referral", "sales", "field", *(f"s
 
 
 def stream_key(name: str) -> int:
-    """The spawn-key entry of stream ``name``."""
-    return STREAMS.index(name)
+    """The spawn-key entry of stream ``name``: the CRC-32 of its UTF-8 name (stable across
+    Python versions and machines, unlike ``hash``)."""
+    return zlib.crc32(name.encode("utf-8"))
 
 
 def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
