@@ -12,7 +12,8 @@ Rates are per unit of time of the caller's choosing (use one unit throughout:
   Loads with ``a ≥ c`` have no steady state and raise :class:`UnstableQueueError`.
 - **Erlang A** (M/M/c+M, exponential patience with rate ``theta``): the exact
   birth–death chain, birth ``λ``, death ``min(n,c)μ + max(n−c,0)θ``, summed in log
-  space and truncated where the remaining mass is below 1e-15. Always stable for θ>0.
+  space and truncated at the first state whose probability is below 1e-17 (doubling
+  the state space until it is). Always stable for θ>0.
 - **Inverse**: the fewest servers meeting a service-level, mean-wait or abandonment
   target, vectorised over an array of arrival rates (e.g. the hours of a profile).
 """
@@ -23,8 +24,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.linalg import expm
-from scipy.special import gammaln, logsumexp
 
 from sim.codes import NO_ZONE
 from sim.layout import compile_layout
@@ -94,6 +93,8 @@ def erlang_c(lam: float, mu: float, c: int) -> ErlangC:
     mean_wait = p_wait / (c * mu - lam)
     k = np.arange(c)
     if a > 0:
+        from scipy.special import gammaln, logsumexp  # on use: scipy is slow to import
+
         log_terms = np.append(k * math.log(a) - gammaln(k + 1), c * math.log(a) - gammaln(c + 1) - math.log1p(-a / c))
         p0 = float(math.exp(-logsumexp(log_terms)))
     else:
@@ -103,6 +104,8 @@ def erlang_c(lam: float, mu: float, c: int) -> ErlangC:
 
 def _erlang_a_states(lam: float, mu: float, theta: float, c: int) -> np.ndarray:
     """Stationary distribution p_n of the M/M/c+M chain, truncated at negligible mass."""
+    from scipy.special import logsumexp  # on use: scipy is slow to import
+
     # log p_n up to a constant: sum of log(λ / death_k) for k = 1..n.
     n_max = c + 64
     while True:
@@ -147,6 +150,8 @@ class ErlangA:
         with ``m`` ahead it advances at rate ``cμ + mθ`` and abandons at rate θ; the
         chance of reaching service by ``t`` comes from the chain's matrix exponential.
         """
+        from scipy.linalg import expm  # on use: scipy is slow to import
+
         c, p = self.c, self.states
         k_max = p.size - c  # arrivals may find 0 .. k_max-1 waiting
         size = k_max + 2  # transient states 0..k_max-1 ahead, then served, then abandoned
