@@ -10,7 +10,7 @@ The public API for notebooks and scripts::
     sim.sweep(sim.load_sweep_file("scenarios/sweep_small.toml"), "runs/small")
 """
 
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, ScenarioWarning
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, credit_sales, day_kpis
 from sim.model import DayLog, simulate
 from sim.replicate import Replications, replicate
@@ -26,6 +26,7 @@ __all__ = [
     "Replications",
     "Scenario",
     "ScenarioError",
+    "ScenarioWarning",
     "StaffingPlan",
     "Sweep",
     "batch_kpis",

@@ -16,14 +16,15 @@ example.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+import numbers
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sim.distributions import KINDS, Distribution
-from sim.errors import ScenarioError
-from sim.tomlio import Table, plain_copy, read_toml, set_path
+from sim.errors import ScenarioError, warn
+from sim.tomlio import REQUIRED, Table, plain_copy, read_toml, set_path, show
 
 #: The six functional zones (六大功能分区), in display order.
 ZONES = ("lobby", "waiting", "cash", "non_cash", "self_service", "wealth")
@@ -53,6 +54,33 @@ TIERS = ("flagship", "backbone", "advancing", "potential")
 #: Default service-level target: customers grow irritated after ~10 min of waiting
 #: (Horizon 2007 survey, n=1553, via DOMAIN.md).
 DEFAULT_TARGET_WAIT_MIN = 10.0
+#: Zones that complete a customer's visit (the lobby only greets and triages).
+CUSTOMER_ZONES = ("cash", "non_cash", "self_service", "wealth")
+
+# Upper bounds: far above any real outlet, low enough that one simulated day stays
+# within memory and seconds (each error message states the bound it enforces).
+#: Head-count per role.
+MAX_HEADCOUNT = 1000
+#: Positions (counters, desks, machines, rooms) per zone.
+MAX_POSITIONS = 1000
+#: Seats in the waiting zone.
+MAX_SEATS = 100_000
+#: Expected arrivals in one day, surge included (and any one hourly rate).
+MAX_DAY_CUSTOMERS = 1_000_000
+#: Arrival surge multiplier.
+MAX_SURGE = 100.0
+#: Any duration: mean service, greeting or patience time, service-level target (~694 days).
+MAX_DURATION_MIN = 1_000_000.0
+#: Coefficient of variation of lognormal and gamma durations: MIN_CV … MAX_CV.
+MIN_CV, MAX_CV = 0.001, 100.0
+#: Any amount of money in yuan (product value, fee, walk-out loss, churn value) or of points.
+MAX_YUAN = 1e9
+#: Multiplier of cross-sale probabilities per segment.
+MAX_PROPENSITY = 1000.0
+#: Field-marketing visits per outside customer manager per day.
+MAX_FIELD_VISITS = 100.0
+#: Prospects in the outlet's local market.
+MAX_PROSPECT_POOL = 10_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -239,8 +267,11 @@ class Scenario:
         inside make the staggered lunches run past the end of the shift, the stagger is
         shortened (whole minutes) so that the last lunch still ends within the shift.
 
+        Unlike :func:`from_dict` it issues no :class:`~sim.errors.ScenarioWarning` (a
+        plan with nobody inside is a legitimate, if poor, candidate).
+
         Raises:
-            ScenarioError: a role absent from the scenario.
+            ScenarioError: a role absent from the scenario, or more than :data:`MAX_HEADCOUNT` in a role.
         """
         roles = dict(self.roles)
         staff_raw = dict(self.raw.get("staff", {}))
@@ -251,6 +282,8 @@ class Scenario:
                                         f"{count} people but the scenario has no [staff.{rid}] block to say "
                                         "where and when they work; add one (count = 0 is fine)")
                 continue
+            if count > MAX_HEADCOUNT:
+                raise ScenarioError(self.source, f"staff.{rid}.count", f"must be <= {MAX_HEADCOUNT}, got {count}")
             role = roles[rid]
             inside = plan.cm_inside if rid == "customer_manager" else count
             stagger = _fitting_stagger(role, inside)
@@ -305,14 +338,14 @@ class StaffingPlan:
         clean: list[tuple[str, int]] = []
         for rid in ROLES:
             value = counts.get(rid, 0)
-            if isinstance(value, bool) or int(value) != value or value < 0:
-                raise ValueError(f"staffing plan: {rid}: a whole number >= 0 is required, got {value!r}")
+            if not _is_whole(value) or value < 0:
+                raise ValueError(f"staffing plan: {rid}: a whole number >= 0 is required, got {show(value)}")
             clean.append((rid, int(value)))
         cms = dict(clean)["customer_manager"]
         inside = cms if cm_inside is None else cm_inside
-        if isinstance(inside, bool) or int(inside) != inside or not 0 <= inside <= cms:
+        if not _is_whole(inside) or not 0 <= inside <= cms:
             raise ValueError(f"staffing plan: customer_manager inside: must be a whole number in 0..{cms}, "
-                             f"got {inside!r}")
+                             f"got {show(inside)}")
         return cls(tuple(clean), int(inside))
 
     def count(self, role: str) -> int:
@@ -336,6 +369,13 @@ class StaffingPlan:
         return out
 
 
+def _is_whole(value: object) -> bool:
+    """A whole number: a Python or NumPy integer, or an integral finite float (not a boolean)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return isinstance(value, numbers.Integral) or (math.isfinite(value) and float(value).is_integer())
+
+
 def _slot_lengths(outlet: Outlet) -> list[float]:
     """Length in minutes of each hourly slot of the day (the last may be shorter)."""
     day = outlet.day_min
@@ -347,22 +387,25 @@ def _slot_lengths(outlet: Outlet) -> list[float]:
 _Table = Table
 
 
+def _duration(t: Table, key: str) -> float:
+    """A duration in minutes, > 0 and at most :data:`MAX_DURATION_MIN`."""
+    return t.number(key, gt=0.0, le=MAX_DURATION_MIN)
+
+
 def _distribution(t: Table) -> Distribution:
     kind = t.string("distribution", choices=KINDS)
     if kind == "deterministic":
-        dist = Distribution(kind, t.number("value_min", gt=0.0), cv=0.0)
+        dist = Distribution(kind, _duration(t, "value_min"), cv=0.0)
     elif kind == "empirical":
         values = t.raw("values_min")
         if not isinstance(values, list) or not values:
             raise t.fail("values_min", "expected a non-empty list of durations in minutes")
-        bad = [v for v in values if isinstance(v, bool) or not isinstance(v, int | float) or not v > 0]
-        if bad:
-            raise t.fail("values_min", f"every value must be a number > 0, got {bad[0]!r}")
-        vals = tuple(float(v) for v in values)
+        items = Table(t.source, t.where("values_min"), {f"[{i}]": v for i, v in enumerate(values)})
+        vals = tuple(_duration(items, f"[{i}]") for i in range(len(values)))
         dist = Distribution(kind, sum(vals) / len(vals), cv=0.0, values_min=vals)
     else:
-        mean = t.number("mean_min", gt=0.0)
-        cv = 1.0 if kind == "exponential" else t.number("cv", gt=0.0)
+        mean = _duration(t, "mean_min")
+        cv = 1.0 if kind == "exponential" else t.number("cv", ge=MIN_CV, le=MAX_CV)
         dist = Distribution(kind, mean, cv=cv)
     t.finish()
     return dist
@@ -387,10 +430,15 @@ def _zones(root: Table) -> dict[str, Zone]:
     zones = {z: Zone(z, 0) for z in ZONES}
     for zid, t in root.subtables("zones", ZONES):
         if zid == "waiting":
-            zones[zid] = Zone(zid, t.integer("seats", 0), balk_when_full=t.boolean("balk_when_full", False))
+            seats = t.integer("seats", 0, le=MAX_SEATS)
+            zones[zid] = Zone(zid, seats, balk_when_full=t.boolean("balk_when_full", False))
         else:
-            target = t.number("target_wait_min", DEFAULT_TARGET_WAIT_MIN, gt=0.0)
-            zones[zid] = Zone(zid, t.integer("positions", 0), target)
+            if not t.has("positions"):
+                raise t.fail("positions", f"missing; a [zones.{zid}] table needs positions (0 = no such zone, "
+                             f"at most {MAX_POSITIONS})")
+            positions = t.integer("positions", le=MAX_POSITIONS)
+            target = t.number("target_wait_min", DEFAULT_TARGET_WAIT_MIN, gt=0.0, le=MAX_DURATION_MIN)
+            zones[zid] = Zone(zid, positions, target)
         t.finish()
     return zones
 
@@ -399,37 +447,56 @@ def _clock_pair(t: Table, key: str, outlet: Outlet) -> tuple[float, float]:
     """A ``["HH:MM", "HH:MM"]`` pair as minutes from opening, checked against opening hours."""
     value = t.raw(key)
     if not (isinstance(value, list) and len(value) == 2):
-        raise t.fail(key, f'expected ["HH:MM", "HH:MM"], got {value!r}')
+        raise t.fail(key, f'expected ["HH:MM", "HH:MM"], got {show(value)}')
     pair = Table(t.source, t.where(key), {"start": value[0], "end": value[1]})
     start, end = pair.clock("start") - outlet.open_min, pair.clock("end") - outlet.open_min
     if end <= start:
-        raise t.fail(key, f"end must be after start, got {value!r}")
+        raise t.fail(key, f"end must be after start, got {show(value)}")
     return start, end
 
 
+def _check_lunch(role: Role, source: str) -> None:
+    """Every inside person's staggered lunch must lie within the role's shift."""
+    if role.lunch_start_min is None:
+        return
+    last_end = role.lunch_start_min + role.lunch_min + role.lunch_stagger_min * max(role.inside - 1, 0)
+    if role.lunch_start_min < role.shift_start_min or last_end > role.shift_end_min:
+        raise ScenarioError(source, f"staff.{role.id}.lunch", "every person's lunch (with lunch_stagger_min) must "
+                            f"lie within the shift; with {role.inside} people inside the last lunch ends "
+                            f"{max(last_end - role.shift_end_min, 0.0):g} min after it")
+
+
+def _staff_zones(t: Table) -> tuple[str, ...]:
+    zones = t.raw("zones", [])
+    if not isinstance(zones, list) or not all(isinstance(z, str) and z in STAFFED_ZONES for z in zones) \
+            or len(set(zones)) < len(zones):
+        raise t.fail("zones", f"{show(zones)} is not allowed; a list of distinct zones from: "
+                     f"{', '.join(STAFFED_ZONES)}")
+    return tuple(zones)
+
+
 def _role(rid: str, t: Table, outlet: Outlet) -> Role:
-    count = t.integer("count", 0)
+    count = t.integer("count", 0, le=MAX_HEADCOUNT)
     inside = t.integer("inside", count) if rid == "customer_manager" else count
     if inside > count:
         raise t.fail("inside", f"must be <= count ({count}), got {inside}")
-    zones = t.raw("zones", [])
-    if not isinstance(zones, list) or any(z not in STAFFED_ZONES for z in zones) or len(set(zones)) < len(zones):
-        raise t.fail("zones", f"{zones!r} is not allowed; a list of distinct zones from: {', '.join(STAFFED_ZONES)}")
-    start, end = _clock_pair(t, "shift", outlet) if t.has("shift") else (0.0, outlet.day_min)
+    zones = _staff_zones(t)
+    start, end = _clock_pair(t, "shift", outlet) if t.raw("shift", None) is not None else (0.0, outlet.day_min)
     if start < 0 or end > outlet.day_min:
         raise t.fail("shift", "must lie within opening hours "
                      f"({format_clock(outlet.open_min)}-{format_clock(outlet.close_min)})")
+    stagger = t.number("lunch_stagger_min", 0.0, ge=0.0, le=MAX_DURATION_MIN)
     lunch_start: float | None = None
-    lunch_len = stagger = 0.0
-    if t.has("lunch"):
+    lunch_len = 0.0
+    if t.raw("lunch", None) is not None:
         lunch_start, lunch_end = _clock_pair(t, "lunch", outlet)
         lunch_len = lunch_end - lunch_start
-        stagger = t.number("lunch_stagger_min", 0.0, ge=0.0)
-        last_end = lunch_end + stagger * max(inside - 1, 0)
-        if lunch_start < start or last_end > end:
-            raise t.fail("lunch", "every person's lunch (with lunch_stagger_min) must lie within the shift")
+    elif t.has("lunch_stagger_min"):
+        raise t.fail("lunch_stagger_min", 'used only with lunch = ["HH:MM", "HH:MM"]; add a lunch or remove it')
     t.finish()
-    return Role(rid, count, inside, tuple(zones), start, end, lunch_start, lunch_len, stagger)
+    role = Role(rid, count, inside, zones, start, end, lunch_start, lunch_len, stagger)
+    _check_lunch(role, t.source)
+    return role
 
 
 def format_clock(minutes: float) -> str:
@@ -440,29 +507,40 @@ def format_clock(minutes: float) -> str:
 def _rates(root: Table, outlet: Outlet) -> tuple[float, ...]:
     t = root.table("arrivals", required=True)
     slots = _slot_lengths(outlet)
-    surge = t.number("surge_factor", 1.0, gt=0.0)
+    surge = t.number("surge_factor", 1.0, gt=0.0, le=MAX_SURGE)
     if t.has("rate_per_hour") == t.has("daily_customers"):
         raise t.fail("rate_per_hour", "give exactly one of rate_per_hour or daily_customers")
     if t.has("rate_per_hour"):
+        if t.has("hourly_profile"):
+            raise t.fail("hourly_profile", "used only with daily_customers (it spreads them over the hours); "
+                         "with rate_per_hour give a list of rates, one per opening hour")
         value = t.raw("rate_per_hour")
         if not isinstance(value, list):
-            rates = [t.number("rate_per_hour", gt=0.0)] * len(slots)
+            rates = [t.number("rate_per_hour", gt=0.0, le=MAX_DAY_CUSTOMERS)] * len(slots)
         else:
-            rates = _weights(t, "rate_per_hour", value, len(slots))
+            rates = _hourly(t, "rate_per_hour", value, len(slots), MAX_DAY_CUSTOMERS)
     else:
-        daily = t.number("daily_customers", gt=0.0)
-        weights = _weights(t, "hourly_profile", t.raw("hourly_profile", [1.0] * len(slots)), len(slots))
-        scale = daily / sum(w * s / 60.0 for w, s in zip(weights, slots, strict=True))
-        rates = [w * scale for w in weights]
-    t.finish()
-    return tuple(r * surge for r in rates)
+        daily = t.number("daily_customers", gt=0.0, le=MAX_DAY_CUSTOMERS)
+        weights = _hourly(t, "hourly_profile", t.raw("hourly_profile", [1.0] * len(slots)), len(slots), None)
+        top = max(weights)  # relative weights: rescale first so that huge ones cannot overflow
+        scale = daily / sum(w / top * s / 60.0 for w, s in zip(weights, slots, strict=True))
+        rates = [w / top * scale for w in weights]
+    t.finish(("daily_customers", "hourly_profile", "rate_per_hour"))
+    rates = [r * surge for r in rates]
+    total = sum(r * s / 60.0 for r, s in zip(rates, slots, strict=True))
+    if total > MAX_DAY_CUSTOMERS:
+        raise root.fail("arrivals", f"about {total:.4g} expected customers a day (rates x surge_factor over "
+                        f"the opening hours); at most {MAX_DAY_CUSTOMERS} allowed")
+    return tuple(rates)
 
 
-def _weights(t: Table, key: str, value: object, n: int) -> list[float]:
+def _hourly(t: Table, key: str, value: object, n: int, le: float | None) -> list[float]:
+    """A list of ``n`` numbers >= 0 (at most ``le``), one per opening hour, not all zero."""
     if not isinstance(value, list) or len(value) != n:
         raise t.fail(key, f"expected a list of {n} numbers, one per opening hour")
-    weights = [Table(t.source, t.where(key), {f"[{i}]": v}).number(f"[{i}]", ge=0.0) for i, v in enumerate(value)]
-    if sum(weights) <= 0:
+    items = Table(t.source, t.where(key), {f"[{i}]": v for i, v in enumerate(value)})
+    weights = [items.number(f"[{i}]", ge=0.0, le=le) for i in range(n)]
+    if not any(w > 0 for w in weights):
         raise t.fail(key, "at least one hour must have a positive rate")
     return weights
 
@@ -477,23 +555,41 @@ def _shares(t: Table, key: str, names: tuple[str, ...]) -> tuple[float, ...]:
     return values
 
 
+def _bundle(t: Table, products: Mapping[str, Product]) -> tuple[str, ...]:
+    """The segment's bundle: distinct product names from ``[products]``."""
+    bundle = t.raw("bundle", [])
+    if not isinstance(bundle, list) or not all(isinstance(p, str) and p in products for p in bundle):
+        raise t.fail("bundle", f"{show(bundle)}: every product must be in [products]; known: "
+                     f"{', '.join(products) or 'none'}")
+    twice = next((p for i, p in enumerate(bundle) if p in bundle[:i]), None)
+    if twice is not None:
+        raise t.fail("bundle", f"{twice!r} is listed twice; each product at most once")
+    return tuple(bundle)
+
+
+def _patience(t: Table) -> Distribution | None:
+    value = t.raw("patience", "none")
+    if value == "none":
+        return None
+    if not isinstance(value, dict):
+        raise t.fail("patience", f'expected "none" or a table {{distribution = ..., mean_min = ...}}, '
+                     f"got {show(value)}")
+    return _distribution(t.table("patience"))
+
+
+def _segment(sid: str, t: Table, products: Mapping[str, Product]) -> Segment:
+    segment = Segment(
+        sid, t.number("share", gt=0.0, le=1.0), _shares(t, "needs", NEEDS), _patience(t),
+        t.boolean("priority", sid == "vip"), t.number("propensity", 1.0, ge=0.0, le=MAX_PROPENSITY),
+        _bundle(t, products), _yuan(t, "walkout_value_lost_yuan"), t.probability("churn_probability", 0.0),
+        _yuan(t, "churn_value_yuan"),
+    )
+    t.finish()
+    return segment
+
+
 def _segments(root: Table, products: Mapping[str, Product]) -> dict[str, Segment]:
-    segments: dict[str, Segment] = {}
-    for sid, t in root.subtables("segments"):
-        share = t.number("share", gt=0.0, le=1.0)
-        needs = _shares(t, "needs", NEEDS)
-        patience_raw = t.raw("patience", "none")
-        patience = None if patience_raw == "none" else _distribution(t.table("patience"))
-        bundle = t.raw("bundle", [])
-        if not isinstance(bundle, list) or any(p not in products for p in bundle):
-            raise t.fail("bundle", f"{bundle!r}: every product must be in [products]; known: "
-                         f"{', '.join(products) or 'none'}")
-        segments[sid] = Segment(
-            sid, share, needs, patience, t.boolean("priority", sid == "vip"), t.number("propensity", 1.0, ge=0.0),
-            tuple(bundle), t.number("walkout_value_lost_yuan", 0.0, ge=0.0), t.probability("churn_probability", 0.0),
-            t.number("churn_value_yuan", 0.0, ge=0.0),
-        )
-        t.finish()
+    segments = {sid: _segment(sid, t, products) for sid, t in root.subtables("segments")}
     if not segments:
         raise root.fail("segments", "at least one customer segment is required")
     total = sum(s.share for s in segments.values())
@@ -527,10 +623,15 @@ def _sales(root: Table) -> Sales:
     return sales
 
 
+def _yuan(t: Table, key: str, default: Any = 0.0) -> float:
+    """An amount of money (or points) >= 0 and at most :data:`MAX_YUAN`."""
+    return t.number(key, default, ge=0.0, le=MAX_YUAN)
+
+
 def _products(root: Table) -> dict[str, Product]:
     products = {}
     for pid, t in root.subtables("products"):
-        products[pid] = Product(pid, t.number("value_yuan", ge=0.0), t.number("points", 0.0, ge=0.0))
+        products[pid] = Product(pid, _yuan(t, "value_yuan", REQUIRED), _yuan(t, "points"))
         t.finish()
     return products
 
@@ -538,8 +639,8 @@ def _products(root: Table) -> dict[str, Product]:
 def _field(root: Table) -> Field:
     t = root.table("field")
     f = Field(
-        t.number("visits_per_day", 0.0, ge=0.0), t.probability("conversion", 0.0),
-        t.number("value_per_new_customer_yuan", 0.0, ge=0.0), t.integer("prospect_pool", 0),
+        t.number("visits_per_day", 0.0, ge=0.0, le=MAX_FIELD_VISITS), t.probability("conversion", 0.0),
+        _yuan(t, "value_per_new_customer_yuan"), t.integer("prospect_pool", 0, le=MAX_PROSPECT_POOL),
     )
     t.finish()
     return f
@@ -547,13 +648,51 @@ def _field(root: Table) -> Field:
 
 def _fees(root: Table) -> dict[str, float]:
     t = root.table("fee_yuan")
-    fees = {z: t.number(z, 0.0, ge=0.0) for z in SERVICE_ZONES if z != "lobby"}
+    fees = {z: _yuan(t, z) for z in SERVICE_ZONES if z != "lobby"}
     t.finish()
     return fees
 
 
+def _triage(root: Table) -> Triage:
+    t = root.table("triage")
+    triage = Triage(
+        t.probability("vip_identification_probability", 0.0), t.probability("divert_probability_staffed", 0.0),
+        t.probability("divert_probability_unstaffed", 0.0),
+    )
+    t.finish()
+    return triage
+
+
+def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
+    """Refuse an outlet where nothing can serve anyone; warn about staff and service that cannot matter.
+
+    A zone declared with ``positions = 0`` is a deliberate closure (a what-if) and is
+    not warned about; a zone with no ``[zones.X]`` table at all is taken as forgotten.
+    """
+    src = scenario.source
+    if not any(scenario.zones[z].positions > 0 for z in CUSTOMER_ZONES):
+        raise ScenarioError(src, "zones", "no service zone has positions, so every customer would be lost; give "
+                            f"positions to at least one of {', '.join(CUSTOMER_ZONES)}")
+    for role in scenario.roles.values():
+        if role.count and role.zones and not set(role.zones) & set(declared):
+            missing = ", ".join(f"[zones.{z}]" for z in role.zones)
+            warn(src, f"staff.{role.id}.zones", f"the outlet has no {missing} table, so these {role.count} "
+                 "people serve no customers; declare the zone, or give zones = [] for staff who serve nobody")
+    for zid in scenario.service:
+        if zid not in declared:
+            warn(src, f"service.{zid}", f"the outlet has no [zones.{zid}] table, so this service time is never used")
+    if not any(scenario.zone_open(z) for z in CUSTOMER_ZONES if z in STAFFED_ZONES):
+        rest = "only self-service machines serve customers" if scenario.zone_open("self_service") else \
+            "every customer is lost"
+        warn(src, "staff", f"nobody inside serves cash, non_cash or wealth: {rest}")
+
+
 def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
-    """Validate a scenario given as a (parsed TOML) dictionary.
+    """Validate a scenario given as a (parsed TOML) dictionary; the dictionary is copied, not kept.
+
+    NumPy numbers and arrays are accepted where Python numbers and lists are. Issues a
+    :class:`~sim.errors.ScenarioWarning` for input that is legal but probably not
+    meant (staff or service for zones the outlet does not declare, nobody inside).
 
     Raises:
         ScenarioError: naming ``source``, the field path and what is allowed.
@@ -562,24 +701,17 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     root = Table(source, "", data)
     outlet = _outlet(root)
     zones = _zones(root)
-    roles = {}
-    for rid, t in root.subtables("staff", ROLES):
-        roles[rid] = _role(rid, t, outlet)
+    roles = {rid: _role(rid, t, outlet) for rid, t in root.subtables("staff", ROLES)}
     rates = _rates(root, outlet)
     products = _products(root)
     segments = _segments(root, products)
     service = _service(root, zones)
-    tri = root.table("triage")
-    triage = Triage(
-        tri.probability("vip_identification_probability", 0.0), tri.probability("divert_probability_staffed", 0.0),
-        tri.probability("divert_probability_unstaffed", 0.0),
-    )
-    tri.finish()
     scenario = Scenario(
-        source, outlet, zones, roles, rates, segments, service, triage, _sales(root), products,
+        source, outlet, zones, roles, rates, segments, service, _triage(root), _sales(root), products,
         _field(root), _fees(root), raw=data,
     )
     root.finish()
+    _check_layout(scenario, tuple(data.get("zones", {})))
     return scenario
 
 

@@ -9,7 +9,7 @@ and the dotted field path, so any problem stops with one
   missing or unreadable file, a file that is not UTF-8 text, and invalid TOML. A UTF-8
   byte-order mark (written by some Windows editors) is accepted.
 - :func:`plain_copy`: a deep copy of caller data as plain ``dict``/``list`` with string
-  keys (so later changes to the caller's object never leak in).
+  keys (so later changes to the caller's object never leak in; NumPy arrays become lists).
 - :func:`get_path` / :func:`set_path`: dotted paths such as ``"staff.cash_teller.count"``.
 - :class:`Table`: typed, bounded getters and the unknown-key check.
 """
@@ -25,14 +25,19 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from sim.errors import ScenarioError
 
 #: Largest hour accepted in a clock time ``"HHHH:MM"`` (about 417 days): enough for
 #: long analytic runs of one "day", small enough that per-hour tables stay small.
 MAX_CLOCK_HOURS = 10_000
-_CLOCK = re.compile(r"^(\d+):([0-5]\d)$")
+_CLOCK = re.compile(r"^([0-9]{1,6}):([0-5][0-9])$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
-_REQUIRED = object()
+#: Default of a :class:`Table` getter meaning "no default: the key is required".
+REQUIRED: Any = object()
+#: Longest rendering of a value inside an error message.
+_SHOW_CHARS = 80
 
 
 def parse_toml(raw: bytes, source: str) -> dict[str, Any]:
@@ -60,7 +65,7 @@ def read_bytes(path: object) -> bytes:
             a folder, no permission), naming the file.
     """
     if not isinstance(path, str | os.PathLike):
-        raise ScenarioError("<no file>", "", f"expected a file path (str or pathlib.Path), got {path!r}")
+        raise ScenarioError("<no file>", "", f"expected a file path (str or pathlib.Path), got {show(path)}")
     try:
         return Path(path).read_bytes()
     except OSError as exc:
@@ -80,7 +85,7 @@ def read_toml(path: object) -> dict[str, Any]:
 
 
 def plain_copy(data: object, source: str, path: str = "") -> Any:
-    """Deep copy of ``data``: mappings become ``dict`` (keys must be strings), lists and tuples ``list``.
+    """Deep copy of ``data``: mappings become ``dict`` (keys must be strings); lists, tuples and NumPy arrays ``list``.
 
     Other values (numbers, strings, booleans, dates) are kept as they are.
 
@@ -91,12 +96,23 @@ def plain_copy(data: object, source: str, path: str = "") -> Any:
         out: dict[str, Any] = {}
         for key, value in data.items():
             if not isinstance(key, str):
-                raise ScenarioError(source, path or "<top level>", f"keys must be strings, got {key!r}")
+                raise ScenarioError(source, path or "<top level>", f"keys must be strings, got {show(key)}")
             out[key] = plain_copy(value, source, f"{path}.{key}" if path else key)
         return out
+    if isinstance(data, np.ndarray):
+        return plain_copy(data.tolist(), source, path)
     if isinstance(data, list | tuple):
         return [plain_copy(v, source, f"{path}[{i}]") for i, v in enumerate(data)]
     return data
+
+
+def show(value: object) -> str:
+    """``repr(value)`` for an error message, cut to a readable length."""
+    try:
+        text = repr(value)
+    except ValueError:  # an integer too long to print
+        text = f"<a {type(value).__name__} too long to show>"
+    return text if len(text) <= _SHOW_CHARS else text[: _SHOW_CHARS - 3] + "..."
 
 
 def _split(dotted: str, source: str) -> list[str]:
@@ -152,15 +168,17 @@ class Table:
 
     def __init__(self, source: str, path: str, data: object) -> None:
         if not isinstance(data, dict):
-            raise ScenarioError(source, path or "<top level>", f"expected a table, got {data!r}")
+            raise ScenarioError(source, path or "<top level>", f"expected a table, got {show(data)}")
         self.source = source
         self.path = path
         self.data: dict[str, Any] = data
         self.used: set[str] = set()
 
     def where(self, key: str) -> str:
-        """The dotted field path of ``key`` in this table."""
-        return f"{self.path}.{key}" if self.path else key
+        """The dotted field path of ``key`` in this table (``"[i]"`` keys index a list: ``path[i]``)."""
+        if not self.path:
+            return key
+        return f"{self.path}{key}" if key.startswith("[") else f"{self.path}.{key}"
 
     def fail(self, key: str, problem: str) -> ScenarioError:
         """An error naming the file and ``key``'s field path (to ``raise``)."""
@@ -174,75 +192,79 @@ class Table:
         """Mark ``keys`` as read, for callers that read :attr:`data` directly."""
         self.used.update(keys)
 
-    def raw(self, key: str, default: Any = _REQUIRED) -> Any:
+    def raw(self, key: str, default: Any = REQUIRED) -> Any:
         """The value of ``key`` unchecked, or ``default``; missing without a default is an error."""
         self.used.add(key)
         if key in self.data:
             return self.data[key]
-        if default is _REQUIRED:
+        if default is REQUIRED:
             raise self.fail(key, "missing; this field is required")
         return default
 
     def number(
-        self, key: str, default: Any = _REQUIRED, *, gt: float | None = None, ge: float | None = None,
+        self, key: str, default: Any = REQUIRED, *, gt: float | None = None, ge: float | None = None,
         le: float | None = None,
     ) -> float:
-        """A finite real number within the given bounds, as ``float``."""
+        """A finite real number (Python or NumPy) within the given bounds, as ``float``."""
         value = self.raw(key, default)
-        if not _is_number(value) or not math.isfinite(value):
-            raise self.fail(key, f"expected a finite number, got {value!r}")
-        if gt is not None and not value > gt:
-            raise self.fail(key, f"must be > {gt:g}, got {value!r}")
-        if ge is not None and not value >= ge:
-            raise self.fail(key, f"must be >= {ge:g}, got {value!r}")
-        if le is not None and not value <= le:
-            raise self.fail(key, f"must be <= {le:g}, got {value!r}")
-        return float(value)
+        try:
+            number = float(value) if _is_number(value) else math.nan
+        except OverflowError:  # an integer beyond the float range
+            number = math.inf
+        if not math.isfinite(number):
+            raise self.fail(key, f"expected a finite number, got {show(value)}")
+        if gt is not None and not number > gt:
+            raise self.fail(key, f"must be > {gt:g}, got {show(value)}")
+        if ge is not None and not number >= ge:
+            raise self.fail(key, f"must be >= {ge:g}, got {show(value)}")
+        if le is not None and not number <= le:
+            raise self.fail(key, f"must be <= {le:g}, got {show(value)}")
+        return number
 
-    def probability(self, key: str, default: Any = _REQUIRED) -> float:
+    def probability(self, key: str, default: Any = REQUIRED) -> float:
         """A number in [0, 1]."""
         return self.number(key, default, ge=0.0, le=1.0)
 
-    def integer(self, key: str, default: Any = _REQUIRED, *, ge: int = 0, le: int | None = None) -> int:
+    def integer(self, key: str, default: Any = REQUIRED, *, ge: int = 0, le: int | None = None) -> int:
         """A whole number (Python or NumPy integer) in ``ge … le``, as ``int``."""
         value = self.raw(key, default)
         if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise self.fail(key, f"expected a whole number, got {value!r}")
+            raise self.fail(key, f"expected a whole number, got {show(value)}")
         whole = int(value)
         if whole < ge:
-            raise self.fail(key, f"must be >= {ge}, got {whole}")
+            raise self.fail(key, f"must be >= {ge}, got {show(whole)}")
         if le is not None and whole > le:
-            raise self.fail(key, f"must be <= {le}, got {whole}")
+            raise self.fail(key, f"must be <= {le}, got {show(whole)}")
         return whole
 
-    def string(self, key: str, default: Any = _REQUIRED, choices: tuple[str, ...] | None = None) -> str:
+    def string(self, key: str, default: Any = REQUIRED, choices: tuple[str, ...] | None = None) -> str:
         """A string, from ``choices`` when given."""
         value = self.raw(key, default)
         if not isinstance(value, str):
-            raise self.fail(key, f"expected a string, got {value!r}")
+            raise self.fail(key, f"expected a string, got {show(value)}")
         if choices is not None and value not in choices:
-            raise self.fail(key, f"{value!r} is not allowed; allowed: {', '.join(choices)}")
+            raise self.fail(key, f"{show(value)} is not allowed; allowed: {', '.join(choices)}")
         return str(value)
 
-    def boolean(self, key: str, default: Any = _REQUIRED) -> bool:
+    def boolean(self, key: str, default: Any = REQUIRED) -> bool:
         """``true`` or ``false``."""
         value = self.raw(key, default)
-        if not isinstance(value, bool):
-            raise self.fail(key, f"expected true or false, got {value!r}")
-        return value
+        if not isinstance(value, bool | np.bool_):
+            raise self.fail(key, f"expected true or false, got {show(value)}")
+        return bool(value)
 
-    def clock(self, key: str, default: Any = _REQUIRED) -> float:
+    def clock(self, key: str, default: Any = REQUIRED) -> float:
         """A clock time ``"H:MM"`` as minutes after midnight; hours ``0 … MAX_CLOCK_HOURS`` (past 24 allowed)."""
         value = self.raw(key, default)
         match = _CLOCK.match(value) if isinstance(value, str) else None
         if match is None or int(match.group(1)) > MAX_CLOCK_HOURS:
             raise self.fail(key, f'expected a clock time "HH:MM" with hours 0..{MAX_CLOCK_HOURS} '
-                            f"(past 24 allowed for long runs), got {value!r}")
+                            f"(past 24 allowed for long runs), got {show(value)}")
         return 60.0 * int(match.group(1)) + int(match.group(2))
 
     def table(self, key: str, *, required: bool = False) -> Table:
         """The sub-table ``key`` (empty when absent and not ``required``)."""
-        return Table(self.source, self.where(key), self.raw(key, _REQUIRED if required else {}))
+        return Table(self.source, self.where(key), self.raw(key, REQUIRED if required else {}))
 
     def subtables(self, key: str, names: tuple[str, ...] | None = None) -> Iterator[tuple[str, Table]]:
         """Each sub-table of table ``key`` with its name: in ``names`` when given, else a lower-case identifier."""

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import copy
+import warnings
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import sim
@@ -77,6 +79,14 @@ toml_scalars = st.one_of(
 )
 toml_values = st.recursive(toml_scalars, lambda inner: st.lists(inner, max_size=3)
                            | st.dictionaries(st.text(min_size=1, max_size=6), inner, max_size=3), max_leaves=6)
+#: Values of the right kind for many fields, so that about half the mutants are valid and run.
+plausible_values = st.one_of(
+    st.integers(0, 4), st.floats(0.05, 30.0), st.sampled_from([
+        "09:30", "16:00", "cash", "non_cash", "lognormal", "gamma", "deterministic", "backbone", "none", True,
+        ["cash"], ["cash", "non_cash"], ["10:00", "15:00"], {"cash": 0.5, "self_service_eligible": 0.5},
+        {"positions": 2}, {"distribution": "gamma", "mean_min": 3.0, "cv": 0.5},
+    ]),
+)
 
 
 def _paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -87,13 +97,26 @@ def _paths(node: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
     return out
 
 
+def _simulates_one_day(scenario: sim.Scenario) -> None:
+    """An accepted scenario must run a day whose log is consistent with its own input."""
+    log = sim.simulate(scenario, 3, 0)
+    arrival = log.customers.arrival_min
+    assert np.all(np.diff(arrival) >= 0)
+    assert arrival.size == 0 or 0.0 <= arrival[0] <= arrival[-1] <= scenario.outlet.day_min
+    # every customer joined some queue or was recorded as finding no open zone
+    reached = set(log.visit_customer.tolist()) | set(log.no_service.tolist())
+    assert reached == set(range(arrival.size))
+    done = ~np.isnan(log.visit_start_min)
+    assert np.all(log.visit_start_min[done] >= log.visit_join_min[done])
+
+
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
-def test_mutated_scenarios_fail_cleanly(data: st.DataObject) -> None:
+def test_mutated_scenarios_fail_cleanly_or_run(data: st.DataObject) -> None:
     scenario = copy.deepcopy(MINIMAL)
     path = data.draw(st.sampled_from(_paths(scenario)))
-    value = data.draw(toml_values)
-    extra_key = data.draw(st.booleans())
+    value = data.draw(st.one_of(toml_values, plausible_values))
+    extra_key = data.draw(st.integers(0, 3)) == 0  # an unknown key is refused: do it a quarter of the time
     node = scenario
     for key in path[:-1]:
         node = node[key]
@@ -101,18 +124,26 @@ def test_mutated_scenarios_fail_cleanly(data: st.DataObject) -> None:
         node[path[-1]][data.draw(st.text(min_size=1, max_size=8))] = value
     else:
         node[path[-1]] = value
-    error: sim.ScenarioError | None = None
-    try:
-        sim.from_dict(scenario, "fuzz.toml")
-    except sim.ScenarioError as exc:
-        error = exc
-    if error is not None:
-        assert str(error).startswith("fuzz.toml")
-        assert error.problem
+    outcome = _load_quietly(scenario)
+    event("refused" if isinstance(outcome, sim.ScenarioError) else "accepted and simulated")
+    if isinstance(outcome, sim.ScenarioError):
+        assert str(outcome).startswith("fuzz.toml: ")
+        assert outcome.problem
+    else:
+        _simulates_one_day(outcome)
 
 
-@settings(max_examples=100, deadline=None)
-@given(drop=st.sampled_from(["outlet", "arrivals", "segments", "service"]))
+def _load_quietly(data: dict[str, Any]) -> sim.Scenario | sim.ScenarioError:
+    """The scenario, or the error it raised; a ScenarioWarning still means a valid scenario."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", sim.ScenarioWarning)
+        try:
+            return sim.from_dict(data, "fuzz.toml")
+        except sim.ScenarioError as exc:
+            return exc
+
+
+@pytest.mark.parametrize("drop", ["outlet", "arrivals", "segments", "service"])
 def test_missing_sections_are_named(drop: str) -> None:
     scenario = copy.deepcopy(MINIMAL)
     del scenario[drop]
