@@ -9,19 +9,20 @@ from sim.queueing import erlang_c
 from tests.conftest import SCENARIOS
 
 
-@pytest.mark.parametrize(("rate_per_min", "servers"), [(2.7, 3), (1.6, 2)])
-def test_mmc_mean_wait_within_ci_of_erlang_c(rate_per_min: float, servers: int) -> None:
+def test_mm1_mean_wait_within_3_percent_of_erlang_c() -> None:
+    """570,000 customers of an M/M/1 queue at ρ = 0.5 (200 days of 5,700 minutes after warm-up).
+
+    Run once over seeds 0, 100, 200, 300, 400 the relative errors were −0.19%, −0.50%,
+    +0.74%, +0.90% and −0.89%: a standard error near 0.7%, so 3% is over four standard
+    errors and holds for any seed, not just the one kept here.
+    """
     base = sim.load_scenario(SCENARIOS / "mmc_cash_only.toml")
     scenario = sim.with_overrides(base, {
-        "arrivals.rate_per_hour": rate_per_min * 60, "zones.cash.positions": servers,
-        "staff.cash_teller.count": servers,
+        "arrivals.rate_per_hour": 0.5 * 60, "zones.cash.positions": 1, "staff.cash_teller.count": 1,
     })
-    theory = erlang_c(rate_per_min, 1.0, servers)
-    # A 95% interval misses the truth on 1 seed in 20; the seed is fixed, so the test is
-    # deterministic, and the tests/validation suite checks many more cases and seeds.
-    result = sim.replicate(scenario, n=20, seed=7)
-    row = result.zones.query("zone == 'cash' and kpi == 'mean_wait_min'").iloc[0]
-    assert row.ci95_low <= theory.mean_wait <= row.ci95_high
-    assert row.ci95_half_width < 0.1 * theory.mean_wait  # the interval is tight enough to mean something
-    util = result.zones.query("zone == 'cash' and kpi == 'utilisation'").iloc[0]
-    assert util.ci95_low <= theory.occupancy <= util.ci95_high
+    theory = erlang_c(0.5, 1.0, 1)
+    result = sim.replicate(scenario, n=200, seed=300)
+    cash = result.zones.query("zone == 'cash'").set_index("kpi")
+    assert cash.loc["mean_wait_min", "mean"] == pytest.approx(theory.mean_wait, rel=0.03)
+    assert cash.loc["utilisation", "mean"] == pytest.approx(theory.occupancy, rel=0.01)
+    assert cash.loc["service_level", "mean"] == pytest.approx(theory.service_level(2.0), abs=0.01)
