@@ -6,8 +6,15 @@ naming the file, the dotted field path and what is allowed. Model code never rea
 files; it receives a :class:`Scenario`.
 
 Units are in the field names: ``_min`` minutes, ``_per_hour`` customers per hour,
-``_yuan`` yuan. Clock times are ``"HH:MM"`` strings; hours past 24 are accepted so
-that analytic studies can run one long "day" (e.g. ``close = "600:00"``).
+``_yuan`` yuan. Clock times are ``"HH:MM"`` strings; hours past 24 (up to
+:data:`sim.tomlio.MAX_CLOCK_HOURS`) are accepted so that analytic studies can run one
+long "day" (e.g. ``close = "1500:00"``).
+
+Counts, rates, durations and amounts have upper bounds (the ``MAX_*`` constants below)
+far above any real outlet but low enough that one simulated day fits in memory and
+seconds. After the fields, :func:`from_dict` checks the outlet as a whole: no service
+zone at all is an error; staff or service for undeclared zones, or nobody inside to
+serve, is a :class:`~sim.errors.ScenarioWarning`.
 
 The README documents every field; ``scenarios/backbone_outlet.toml`` is a commented
 example.
