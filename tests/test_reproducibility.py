@@ -24,8 +24,17 @@ def test_different_seed_gives_different_days() -> None:
     a = sim.replicate(scenario, n=2, seed=1).days
     b = sim.replicate(scenario, n=2, seed=2).days
     assert not np.array_equal(a.to_numpy(), b.to_numpy())
-    # Replications of one seed are independent days too.
-    assert a["arrived"].iloc[0] != a["arrived"].iloc[1] or a["value_yuan"].iloc[0] != a["value_yuan"].iloc[1]
+
+
+def test_replications_of_one_seed_are_different_days() -> None:
+    scenario = sim.load_scenario(BACKBONE)
+    first, second = (sim.simulate(scenario, seed=1, replication=r).customers for r in (0, 1))
+    for field in ("arrival_min", "patience_min", "u_identify", "u_divert", "u_referral"):
+        a, b = getattr(first, field), getattr(second, field)
+        n = min(a.size, b.size)
+        drawn = np.isfinite(a[:n])  # patience "none" is infinite on every day
+        assert drawn.any(), field
+        assert not np.any((a[:n] == b[:n]) & drawn), field  # continuous draws: no value repeats across days
 
 
 @pytest.mark.parametrize("change", [{"staff.cash_teller.count": 4}, {"staff.customer_manager.inside": 1},
