@@ -184,3 +184,29 @@ def test_patience_starts_again_in_each_queue(minimal: dict[str, Any]) -> None:
     log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0], patience=6.0))
     assert visits(log, LOBBY) == [(0, 0, 0, 4, DONE), (1, 1, 4, 8, DONE)]
     assert visits(log, CASH) == [(0, 4, 4, 13, DONE), (1, 8, 13, 22, DONE)]
+
+
+def test_lobby_bypass_when_the_last_greeter_leaves(minimal: dict[str, Any]) -> None:
+    # By hand: the only greeter takes 10 min per customer and goes to lunch 09:05-09:30.
+    # Customer 0 is greeted 0-10 (the greeter finishes before lunch). At 5 the greeter
+    # goes off duty: customers 1 and 2, waiting to be greeted, are sent on ungreeted
+    # (bypassed). Customer 1 may use a machine and, ungreeted, is diverted there (the
+    # unstaffed diversion probability is 1): machine 5-7. Customer 2 is served at cash
+    # 5-6; customer 3, arriving at 7 with no greeter on duty, goes straight to cash 7-8;
+    # customer 0 reaches cash at 10. Customer 4, arriving at 31, is greeted again.
+    lobby(minimal, 10)
+    minimal["staff"]["lobby_manager"]["lunch"] = ["09:05", "09:30"]
+    minimal["zones"]["self_service"] = {"positions": 1}
+    minimal["service"]["self_service"] = fixed(2)
+    minimal["service"]["cash"] = fixed(1)
+    minimal["triage"] = {"divert_probability_staffed": 0.0, "divert_probability_unstaffed": 1.0}
+    needs = [Need.CASH, Need.SELF_SERVICE_ELIGIBLE, Need.CASH, Need.CASH, Need.CASH]
+    log = sim.simulate(sim.from_dict(minimal), customers=script([0.0, 1.0, 2.0, 7.0, 31.0], need=needs))
+    bypassed = VisitStatus.BYPASSED
+    assert visits(log, LOBBY) == [(0, 0, 0, 10, DONE), (1, 1, None, 5, bypassed), (2, 2, None, 5, bypassed),
+                                  (4, 31, 31, 41, DONE)]
+    assert visits(log, Zone.SELF_SERVICE) == [(1, 5, 5, 7, DONE)]
+    assert visits(log, CASH) == [(2, 5, 5, 6, DONE), (3, 7, 7, 8, DONE), (0, 10, 10, 11, DONE), (4, 41, 41, 42, DONE)]
+    assert log.diverted.tolist() == [1]
+    out = dict(zip(sim.OUTLET_KPIS, sim.day_kpis(log).outlet, strict=True))
+    assert (out["served"], out["abandoned"], out["diverted_to_self_service"]) == (5, 0, 1)
