@@ -150,9 +150,25 @@ class InfeasibleError(ValueError):
         self.diagnosis = diagnosis
 
 
-def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
+def outlet_rules(opt: OutletOptions, policy: Policy, o: int = 0) -> list[Row]:
+    """The policy's rules on one outlet alone (tier bounds, minimum CMs, inside : outside, VIP maintenance)."""
+    return _per_outlet([opt], policy, first=o)
+
+
+def satisfied(rows: Sequence[Row], n_patterns: int) -> np.ndarray:
+    """``[p, i]`` = pattern ``p`` alone meets rule ``rows[i]`` (rules of a single outlet)."""
+    out = np.ones((n_patterns, len(rows)), dtype=bool)
+    for i, row in enumerate(rows):
+        lhs = np.zeros(n_patterns)
+        for _, p, c in row.terms:
+            lhs[p] += c
+        out[:, i] = lhs >= row.rhs - 1e-9 if row.sense == ">=" else lhs <= row.rhs + 1e-9
+    return out
+
+
+def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy, first: int = 0) -> list[Row]:
     rows: list[Row] = []
-    for o, opt in enumerate(outlets):
+    for o, opt in enumerate(outlets, start=first):
         cms = opt.counts[:, _CM].astype(float)
         inside = opt.cm_inside.astype(float)
         lo, hi = policy.tier_bounds.get(opt.tier, (None, None))

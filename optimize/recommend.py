@@ -1,0 +1,336 @@
+"""The staffing recommendation end to end: generate, screen, simulate, prune, solve, verify, frontier.
+
+:func:`recommend` answers the planners' question — with the people we have, how many
+of each role should each outlet get, and how many customer managers inside vs
+outside — in seven steps (one module each):
+
+1. candidate patterns per outlet around today's plan (:mod:`optimize.patterns`), the
+   hopeless ones dropped by the analytic Erlang screen; today's plan always kept;
+2. evaluation by simulation on common random numbers through the executors, in two
+   stages — ``screen_replications`` days for every pattern, then ``replications`` days
+   for the patterns that could be optimal (:mod:`optimize.evaluate`, cached on disk);
+3. pruning: a pattern breaks a service limit when, after the screen, its 95% CI lies
+   entirely on the wrong side of the limit (it surely fails), and finally when its
+   mean breaks the limit; a pattern is dominated when another uses no more people of
+   any role, meets every outlet rule it meets, moves no more people, and has at least
+   its value;
+4. the MILP (:mod:`optimize.milp`), HiGHS by default;
+5. infeasible rules explained by an elastic copy;
+6. verification on fresh seeds of the chosen and the current plan, with the uplift's
+   *paired* 95% CI; an outlet pattern that breaks a limit in verification is excluded
+   and the MILP solved again;
+7. the frontier: the optimum as the total head-count budget moves by ±N people.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimize.evaluate import Evaluator, column
+from optimize.milp import DEFAULT_GAP, InfeasibleError, OutletOptions, Solution, outlet_rules, satisfied, solve
+from optimize.patterns import AnalyticScreen, combine, neighbourhood
+from optimize.region import OutletSpec, Region
+from optimize.result import Recommendation
+from sim.executors import make_executor
+from sim.replicate import summarise
+from sim.scenario import ROLES, StaffingPlan
+
+_KEPT = "kept"
+#: KPIs reported for the current and recommended plans.
+REPORT_KPIS = ("objective", "value_yuan", "value_lost_yuan", "walkout_rate", "sales", "field_new_customers",
+               "lobby.service_level", "cash.service_level", "non_cash.service_level", "wealth.service_level")
+_ADDITIVE = ("objective", "value_yuan", "value_lost_yuan", "sales", "field_new_customers")
+
+
+@dataclass
+class OutletState:
+    """One outlet's candidates as the method proceeds: plans, where they came from, fate, simulated days."""
+
+    spec: OutletSpec
+    seed: int
+    plans: list[StaffingPlan] = field(default_factory=list)
+    origin: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    days: dict[StaffingPlan, np.ndarray] = field(default_factory=dict)
+
+    def add(self, plans: list[StaffingPlan], origin: str, screen: AnalyticScreen) -> None:
+        """Append new plans; those failing the analytic screen (never today's) are marked dropped."""
+        current = self.spec.scenario.staffing_plan()
+        for plan in plans:
+            if plan in self.plans:
+                continue
+            reasons = [] if plan == current else screen.failures(plan)
+            self.plans.append(plan)
+            self.origin.append("current" if plan == current else origin)
+            self.status.append("dropped: " + "; ".join(reasons) if reasons else _KEPT)
+
+    def live(self) -> list[int]:
+        """Indices of plans still in the running."""
+        return [i for i, s in enumerate(self.status) if s == _KEPT]
+
+
+def _seed(seed: int, stage: int, outlet: int) -> int:
+    return int(np.random.SeedSequence(seed, spawn_key=(stage, outlet)).generate_state(1)[0])
+
+
+def objective_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> np.ndarray:
+    """Per-day objective (yuan/day): value contribution, minus staff cost when the region asks for it."""
+    value: np.ndarray = column(days, "value_yuan") - column(days, "value_lost_yuan")
+    if region.objective == "value_minus_cost":
+        value = value - sum(region.cost_yuan_per_day.get(r, 0.0) * c for r, c in plan.counts)
+    return value
+
+
+def _simulate(ev: Evaluator, states: list[OutletState], idx: list[list[int]], n: int) -> None:
+    requests = [(st.spec.scenario.with_staffing(st.plans[i]), st.seed, n) for st, ids in zip(states, idx, strict=True)
+                for i in ids]
+    results = iter(ev.run(requests))
+    for st, ids in zip(states, idx, strict=True):
+        for i in ids:
+            st.days[st.plans[i]] = next(results)
+
+
+def outlet_options(region: Region, st: OutletState, ids: list[int], values: np.ndarray | None = None
+                   ) -> OutletOptions:
+    """The MILP's view of plans ``ids`` of one outlet: counts, objective means (or ``values``), moves."""
+    plans = [st.plans[i] for i in ids]
+    current = st.spec.scenario.staffing_plan()
+    counts = np.asarray([[c for _, c in p.counts] for p in plans], dtype=int).reshape(len(plans), len(ROLES))
+    inside = np.asarray([p.cm_inside for p in plans], dtype=int)
+    if values is None:
+        values = np.asarray([objective_days(region, p, st.days[p]).mean() if p in st.days else 0.0 for p in plans])
+    return OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
+                         values, np.asarray([moves(current, p) for p in plans]))
+
+
+def moves(current: StaffingPlan, plan: StaffingPlan) -> int:
+    """People placed differently from today: Σ over roles (CMs inside and outside apart) of the increases."""
+    up = sum(max(0, plan.count(r) - current.count(r)) for r in ROLES if r != "customer_manager")
+    return up + max(0, plan.cm_inside - current.cm_inside) + max(0, plan.cm_outside - current.cm_outside)
+
+
+def _service_fate(region: Region, days: np.ndarray, by_ci: bool) -> str:
+    """``kept``, or the limits broken: by the 95% CI lying wholly on the wrong side, or by the mean."""
+    broken = []
+    for kpi, sense, limit in region.service.checks():
+        s = summarise(column(days, kpi)[:, None])[0]
+        mean, lo, hi = s[0], s[2], s[3]
+        if math.isnan(mean):
+            continue
+        edge = (hi if sense == ">=" else lo) if by_ci and not math.isnan(lo) else mean
+        if (sense == ">=" and edge < limit) or (sense == "<=" and edge > limit):
+            side = "95% CI entirely" if by_ci else "mean"
+            broken.append(f"{kpi} {mean:.3f} {'<' if sense == '>=' else '>'} {limit:g} ({side})")
+    return "pruned: breaks " + "; ".join(broken) if broken else _KEPT
+
+
+def _prune(region: Region, st: OutletState, by_ci: bool) -> None:
+    """Mark plans breaking a service limit, then plans dominated by another kept plan."""
+    for i in st.live():
+        st.status[i] = _service_fate(region, st.days[st.plans[i]], by_ci)
+    live = [i for i in st.live() if st.origin[i] != "current"]
+    if not live:
+        return
+    opt = outlet_options(region, st, live)
+    ok = satisfied(outlet_rules(opt, region.policy), len(live))
+    totals = opt.counts.sum(axis=1)
+    for a, i in enumerate(live):
+        for b in range(len(live)):
+            if b == a or not _dominates(region, opt, ok, totals, b, a):
+                continue
+            st.status[i] = f"pruned: dominated by pattern {live[b]}"
+            break
+
+
+def _dominates(region: Region, opt: OutletOptions, ok: np.ndarray, totals: np.ndarray, b: int, a: int) -> bool:
+    """Pattern ``b`` dominates ``a``: no more people anywhere, every rule ``a`` meets, no more moves, more value."""
+    if not (np.all(opt.counts[b] <= opt.counts[a]) and opt.cm_inside[b] <= opt.cm_inside[a]
+            and (opt.counts[b, ROLES.index("customer_manager")] - opt.cm_inside[b]
+                 <= opt.counts[a, ROLES.index("customer_manager")] - opt.cm_inside[a])):
+        return False
+    if np.any(ok[a] & ~ok[b]):
+        return False
+    if region.policy.max_moves is not None and opt.moves[b] > opt.moves[a]:
+        return False
+    if region.policy.tier_monotone and totals[b] != totals[a]:
+        return False
+    return bool(opt.value[b] > opt.value[a] or (opt.value[b] == opt.value[a] and b < a))
+
+
+def _could_be_optimal(region: Region, st: OutletState, limit: int) -> list[int]:
+    """The live plans most worth more days: highest upper 95% bound of the objective, today's plan always."""
+    live = st.live()
+    ucb = [summarise(objective_days(region, st.plans[i], st.days[st.plans[i]])[:, None])[0, 3] for i in live]
+    order = [live[j] for j in np.argsort(-np.nan_to_num(ucb, nan=-np.inf), kind="stable")]
+    keep = order[:limit]
+    keep += [i for i in live if st.origin[i] == "current" and i not in keep]
+    return keep
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run settings of :func:`recommend` (see its arguments)."""
+
+    replications: int
+    verify_replications: int
+    seed: int
+    solver: str
+    gap: float
+    frontier: int
+    stage2: int
+
+
+def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
+    screens = [AnalyticScreen(st.spec.scenario, region.service.service_level, region.search.analytic_margin)
+               for st in states]
+    for st, screen in zip(states, screens, strict=True):
+        st.add(neighbourhood(st.spec, region), "single move", screen)
+    n1 = min(region.search.screen_replications, s.replications)
+    _simulate(ev, states, [st.live() for st in states], n1)
+    combined = []
+    for st in states:
+        values = {st.plans[i]: float(objective_days(region, st.plans[i], st.days[st.plans[i]]).mean())
+                  for i in st.live() if st.origin[i] != "combined"}
+        rows_ok = _rules_check(region, st)
+        combined.append(combine(st.spec, region, values, rows_ok) if st.spec.scenario.staffing_plan() in values
+                        else [])
+    for st, screen, plans in zip(states, screens, combined, strict=True):
+        st.add(plans, "combined", screen)
+    _simulate(ev, states, [[i for i in st.live() if st.plans[i] not in st.days] for st in states], n1)
+    for st in states:
+        _prune(region, st, by_ci=True)
+
+
+def _rules_check(region: Region, st: OutletState) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+    def meets(counts: np.ndarray, inside: np.ndarray) -> np.ndarray:
+        opt = OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
+                            np.zeros(len(inside)), np.zeros(len(inside)))
+        return np.asarray(satisfied(outlet_rules(opt, region.policy), len(inside)).all(axis=1))
+    return meets
+
+
+def _stage_two(region: Region, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
+    _simulate(ev, states, [_could_be_optimal(region, st, s.stage2) for st in states], s.replications)
+    for st in states:  # plans not given more days keep their screen estimate
+        _prune(region, st, by_ci=False)
+
+
+def _solve(region: Region, states: list[OutletState], s: Settings, policy: Any = None
+           ) -> tuple[Solution, list[list[int]]]:
+    ids = [st.live() for st in states]
+    opts = [outlet_options(region, st, i) for st, i in zip(states, ids, strict=True)]
+    if any(not i for i in ids):
+        raise InfeasibleError([f"{st.spec.name}: none of {len(st.plans)} candidate patterns meets the service "
+                               f"limits (today's plan: {st.status[st.origin.index('current')]})"
+                               for st, i in zip(states, ids, strict=True) if not i])
+    return solve(opts, policy or region.policy, solver=s.solver, gap=s.gap), ids
+
+
+def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Settings
+            ) -> tuple[Solution, list[list[int]], list[np.ndarray], list[np.ndarray], int]:
+    """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most 10 rounds)."""
+    for rounds in range(1, 11):
+        sol, ids = _solve(region, states, s)
+        chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)]
+        requests = [(st.spec.scenario.with_staffing(p), _seed(s.seed, 1, o), s.verify_replications)
+                    for o, (st, p) in enumerate(zip(states, chosen, strict=True))]
+        requests += [(st.spec.scenario, _seed(s.seed, 1, o), s.verify_replications) for o, st in enumerate(states)]
+        days = ev.run(requests)
+        rec, cur = days[:len(states)], days[len(states):]
+        failed = False
+        for st, i, c, d in zip(states, ids, sol.choice, rec, strict=True):
+            fate = _service_fate(region, d, by_ci=False)
+            if fate != _KEPT:
+                st.status[i[c]] = "failed verification: " + fate.removeprefix("pruned: ")
+                failed = True
+        if not failed:
+            return sol, ids, rec, cur, rounds
+    raise InfeasibleError(["verification kept rejecting the chosen plans after 10 rounds"])
+
+
+def _frontier(region: Region, states: list[OutletState], s: Settings) -> pd.DataFrame:
+    base = region.policy.total_headcount or region.current_total
+    rows = []
+    for delta in range(-s.frontier, s.frontier + 1):
+        try:
+            sol, _ = _solve(region, states, s, replace(region.policy, total_headcount=base + delta))
+            rows.append({"budget": base + delta, "delta": delta, "status": sol.status, "objective": sol.objective})
+        except InfeasibleError:
+            rows.append({"budget": base + delta, "delta": delta, "status": "Infeasible", "objective": math.nan})
+    frame = pd.DataFrame(rows)
+    frame["marginal_yuan"] = frame["objective"].diff()
+    return frame
+
+
+def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor: str = "processes",
+              workers: int | None = None, scheduler: str | None = None, solver: str = "highs",
+              gap: float = DEFAULT_GAP, frontier: int = 3, verify_replications: int | None = None, stage2: int = 10,
+              cache_dir: str | Path | None = None, progress: Callable[[str, int, int], None] | None = None
+              ) -> Recommendation:
+    """Recommend where each person should stand across the region's outlets, verified by simulation.
+
+    Args:
+        region: from :func:`optimize.load_region`.
+        replications: days per pattern that could be optimal (screen days come from the region file).
+        seed: base seed; evaluation and verification use different seeds derived from it.
+        executor, workers, scheduler: where simulations run (``serial``, ``processes``, ``dask``).
+        solver: ``highs`` (default) or ``cbc``; gap: relative MIP gap to prove.
+        frontier: the frontier spans today's budget ± this many people (0 = none).
+        verify_replications: days per plan in verification (default: ``replications``).
+        stage2: patterns per outlet given the full ``replications``.
+        cache_dir: where simulated days are cached (``None``: no disk cache).
+        progress: called ``(stage, days_done, days_total)`` as simulation proceeds.
+
+    Raises:
+        InfeasibleError: no plan meets every rule; its ``diagnosis`` names the conflict.
+    """
+    s = Settings(replications, verify_replications or replications, seed, solver, gap, frontier, stage2)
+    pool = make_executor(executor, workers, scheduler)
+    ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None)
+    timings: dict[str, float] = {}
+    states = [OutletState(spec, _seed(seed, 0, o)) for o, spec in enumerate(region.outlets)]
+    try:
+        t0 = time.perf_counter()
+        _with_progress(ev, progress, "screen", lambda: _stage_one(region, states, ev, s))
+        _with_progress(ev, progress, "refine", lambda: _stage_two(region, states, ev, s))
+        timings["evaluate"] = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        sol, ids, rec, cur, rounds = _verify(region, states, ev, s)
+        timings["solve_and_verify"] = time.perf_counter() - t0
+    finally:
+        pool.close()
+    t0 = time.perf_counter()
+    front = _frontier(region, states, s) if frontier > 0 else pd.DataFrame(
+        columns=["budget", "delta", "status", "objective", "marginal_yuan"])
+    timings["frontier"] = time.perf_counter() - t0
+    from optimize.tables import build
+
+    return build(region, states, s, sol, ids, rec, cur, rounds, front, timings, ev.simulated_days)
+
+
+def _with_progress(ev: Evaluator, progress: Callable[[str, int, int], None] | None, stage: str,
+                   work: Callable[[], None]) -> None:
+    if progress is None:
+        work()
+        return
+    done = [0]
+
+    def tick(n: int) -> None:
+        done[0] += n
+        progress(stage, done[0], 0)
+
+    ev.progress = tick
+    try:
+        work()
+    finally:
+        ev.progress = None
+
+

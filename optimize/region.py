@@ -1,0 +1,285 @@
+"""Region files: a sub-branch's outlets, its head-count pools and its policy rules, validated.
+
+A region file (TOML) lists outlets, each built on an outlet scenario (path relative to
+the region file) with optional overrides in the :func:`sim.with_overrides` dotted form;
+the scenario's ``[staff]`` block is the outlet's **current plan**. Around the outlets
+sit the head-count pools, the roles that may move, the policy rules (each with a
+default from the project's domain notes, each overridable and switchable off with
+``enabled = false``), the objective and the candidate search settings.
+``scenarios/region_12_outlets.toml`` is a commented example; the README lists every
+field. Problems stop the load with one :class:`~sim.errors.ScenarioError` line naming
+the file, the field and what is allowed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from optimize.milp import Policy, RatioRule, VipRule
+from sim.errors import ScenarioError
+from sim.scenario import ROLES, TIERS, Scenario, load_scenario, with_overrides
+from sim.tomlio import Table, read_toml
+
+OBJECTIVES = ("value", "value_minus_cost")
+#: Roles that may move between outlets unless the region file says otherwise; outlet
+#: heads, operations managers and third-party guides usually stay (domain notes).
+DEFAULT_MOVABLE = ("lobby_manager", "deputy_lobby_manager", "cash_teller", "low_counter_teller",
+                   "customer_manager", "wealth_manager")
+#: Zones whose service level may carry a limit (staffed or machine queues).
+LIMIT_ZONES = ("lobby", "cash", "non_cash", "self_service", "wealth")
+_MAX_PEOPLE = 100_000
+_MAX_OUTLETS = 10_000
+
+
+@dataclass(frozen=True)
+class OutletSpec:
+    """One outlet of the region: its scenario (overrides applied) and the facts the rules need.
+
+    ``vip_customers`` is the outlet's VIP book (0 = the maintenance rule does not apply
+    to it); ``second_level`` marks second-level outlets (二级网点), where the
+    minimum-CM and inside : outside rules apply.
+    """
+
+    name: str
+    tier: str
+    scenario: Scenario
+    second_level: bool
+    vip_customers: float
+
+
+@dataclass(frozen=True)
+class ServiceLimits:
+    """Per-zone service-level floors (share served within the zone's target wait) and a walk-out ceiling.
+
+    ``walkout_rate`` is (abandoned + balked + no_service) / arrived: the share of
+    arrivals who left without their need served.
+    """
+
+    service_level: Mapping[str, float] = field(default_factory=dict)
+    walkout_rate: float | None = None
+
+    def checks(self) -> list[tuple[str, str, float]]:
+        """``(kpi, sense, limit)`` triples: ``("cash.service_level", ">=", 0.8)`` …"""
+        out = [(f"{z}.service_level", ">=", v) for z, v in self.service_level.items()]
+        if self.walkout_rate is not None:
+            out.append(("walkout_rate", "<=", self.walkout_rate))
+        return out
+
+
+@dataclass(frozen=True)
+class Search:
+    """How candidate patterns are generated and screened.
+
+    Each movable role varies by up to ``step`` people around the current plan;
+    combined patterns cover total head-counts within ``total_step`` of today's;
+    ``combos`` combined patterns per head-count level (and as many again that meet the
+    outlet's rules); ``screen_replications`` days per pattern in stage one.
+    """
+
+    step: int = 2
+    total_step: int = 3
+    combos: int = 2
+    screen_replications: int = 8
+    analytic_margin: float = 0.15
+
+
+@dataclass(frozen=True)
+class Region:
+    """A validated region file: outlets, policy, objective, staff cost and search settings."""
+
+    source: str
+    name: str
+    outlets: tuple[OutletSpec, ...]
+    movable: tuple[str, ...]
+    policy: Policy
+    service: ServiceLimits
+    objective: str
+    cost_yuan_per_day: Mapping[str, float]
+    search: Search
+
+    @property
+    def current_total(self) -> int:
+        """Today's total head-count over all outlets."""
+        return sum(o.scenario.staffing_plan().total for o in self.outlets)
+
+
+def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
+    items = root.raw("outlets")
+    if not isinstance(items, list) or not items or len(items) > _MAX_OUTLETS:
+        raise root.fail("outlets", f"expected 1..{_MAX_OUTLETS} [[outlets]] tables, got {items!r}")
+    specs = []
+    for i, item in enumerate(items):
+        t = Table(root.source, f"outlets[{i}]", item)
+        name = t.string("name")
+        path = t.string("scenario")
+        try:
+            scenario = load_scenario(base / path)
+        except ScenarioError as exc:
+            raise t.fail("scenario", str(exc)) from None
+        overrides = t.table("overrides").data
+        t.mark_used("overrides")
+        if overrides:
+            try:
+                scenario = with_overrides(scenario, overrides)
+            except ScenarioError as exc:
+                raise t.fail("overrides", str(exc)) from None
+        tier = t.string("tier", scenario.outlet.tier, TIERS)
+        specs.append(OutletSpec(name, tier, scenario, t.boolean("second_level", True),
+                                t.number("vip_customers", 0.0, ge=0.0, le=1e7)))
+        t.finish()
+    names = [s.name for s in specs]
+    duplicated = sorted({n for n in names if names.count(n) > 1})
+    if duplicated:
+        raise root.fail("outlets", f"outlet names must be distinct; repeated: {', '.join(duplicated)}")
+    return tuple(specs)
+
+
+def _roles_list(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = t.raw(key, list(default))
+    if not isinstance(value, list) or any(v not in ROLES for v in value) or len(set(value)) < len(value):
+        raise t.fail(key, f"{value!r} is not allowed; a list of distinct roles from: {', '.join(ROLES)}")
+    return tuple(value)
+
+
+def _role_numbers(t: Table, *, integer: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for role in t.data:
+        if role not in ROLES:
+            raise t.fail(role, f"unknown role; allowed: {', '.join(ROLES)}")
+        out[role] = t.integer(role, le=_MAX_PEOPLE) if integer else t.number(role, ge=0.0, le=1e7)
+    t.finish()
+    return out
+
+
+def _enabled(t: Table) -> bool:
+    return t.boolean("enabled", True)
+
+
+def _ratio(rules: Table) -> RatioRule | None:
+    t = rules.table("inside_outside")
+    rule = RatioRule(t.number("low", 0.8, ge=0.0), t.number("high", 1.25, gt=0.0),
+                     t.number("tolerance_people", 1.0, ge=0.0, le=1000.0))
+    if rule.high < rule.low:
+        raise t.fail("high", f"must be >= low ({rule.low:g}), got {rule.high:g}")
+    on = _enabled(t)
+    t.finish()
+    return rule if on else None
+
+
+def _vip(rules: Table) -> VipRule | None:
+    t = rules.table("vip_maintenance")
+    rule = VipRule(t.number("book_size", 300.0, gt=0.0, le=1e6), t.number("maintainers_per_vip", 2.0, gt=0.0,
+                                                                           le=100.0))
+    on = _enabled(t)
+    t.finish()
+    return rule if on else None
+
+
+def _min_cms(rules: Table) -> int | None:
+    t = rules.table("min_customer_managers")
+    count = t.integer("count", 5, le=1000)
+    on = _enabled(t)
+    t.finish()
+    return count if on else None
+
+
+def _tiers(rules: Table) -> tuple[dict[str, tuple[int | None, int | None]], bool]:
+    t = rules.table("tiers")
+    bounds: dict[str, tuple[int | None, int | None]] = {}
+    for tier, b in t.subtables("bounds", TIERS):
+        lo = b.integer("min", None, le=_MAX_PEOPLE) if b.has("min") else None
+        hi = b.integer("max", None, le=_MAX_PEOPLE) if b.has("max") else None
+        if lo is not None and hi is not None and hi < lo:
+            raise b.fail("max", f"must be >= min ({lo}), got {hi}")
+        bounds[tier] = (lo, hi)
+        b.finish()
+    monotone = t.boolean("monotone", True)
+    t.finish()
+    return bounds, monotone
+
+
+def _service(rules: Table) -> ServiceLimits:
+    t = rules.table("service")
+    levels: dict[str, float] = {}
+    sl = t.table("service_level") if t.has("service_level") else None
+    defaults = {"cash": 0.8, "wealth": 0.9} if sl is None else {}
+    t.mark_used("service_level")
+    if sl is not None:
+        for zone in sl.data:
+            if zone not in LIMIT_ZONES:
+                raise sl.fail(zone, f"unknown zone; allowed: {', '.join(LIMIT_ZONES)}")
+            levels[zone] = sl.number(zone, gt=0.0, le=1.0)
+        sl.finish()
+    walkout = t.number("walkout_rate", 0.05, gt=0.0, le=1.0)
+    on = _enabled(t)
+    t.finish()
+    return ServiceLimits(levels or defaults, walkout) if on else ServiceLimits()
+
+
+def _search(root: Table) -> Search:
+    t = root.table("search")
+    s = Search(t.integer("step", 2, ge=1, le=10), t.integer("total_step", 3, ge=0, le=50),
+               t.integer("combos", 2, ge=1, le=50), t.integer("screen_replications", 8, ge=2, le=1000),
+               t.number("analytic_margin", 0.15, ge=0.0, le=1.0))
+    t.finish()
+    return s
+
+
+def _policy(root: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...]) -> Policy:
+    head = root.table("headcount")
+    current = sum(o.scenario.staffing_plan().total for o in outlets)
+    total = head.integer("total", current, le=_MAX_PEOPLE * 10)
+    pools = _role_numbers(head.table("pools"), integer=True)
+    head.mark_used("pools")
+    head.finish()
+    rules = root.table("rules")
+    transfers = rules.table("transfers")
+    max_moves = transfers.integer("max_moves", None, le=_MAX_PEOPLE) if transfers.has("max_moves") else None
+    transfers.finish()
+    bounds, monotone = _tiers(rules)
+    policy = Policy(total, pools, bounds, monotone, _min_cms(rules), _ratio(rules), _vip(rules), max_moves)
+    _check_pools(head, outlets, movable, policy)
+    return policy
+
+
+def _check_pools(head: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...], policy: Policy) -> None:
+    """A pool smaller than the staff who cannot move is an input error, not an optimisation question."""
+    fixed = {r: sum(o.scenario.staffing_plan().count(r) for o in outlets) for r in ROLES if r not in movable}
+    for role, pool in policy.role_pools.items():
+        if role in fixed and pool < fixed[role]:
+            raise head.fail(f"pools.{role}", f"{pool} is smaller than the {fixed[role]} {role} staff, "
+                            "who may not move (not in region.movable); raise the pool or make the role movable")
+    if policy.total_headcount is not None and policy.total_headcount < sum(fixed.values()):
+        raise head.fail("total", f"{policy.total_headcount} is smaller than the {sum(fixed.values())} staff "
+                        "in roles that may not move")
+
+
+def load_region(path: str | Path) -> Region:
+    """Read and validate a region file and every outlet scenario it names.
+
+    Raises:
+        ScenarioError: naming the region file (or the outlet scenario), the field and what is allowed.
+    """
+    source = str(path)
+    root = Table(source, "", read_toml(path))
+    region = root.table("region")
+    name = region.string("name", Path(source).stem)
+    objective = region.string("objective", "value", OBJECTIVES)
+    movable = _roles_list(region, "movable", DEFAULT_MOVABLE)
+    region.finish()
+    outlets = _outlets(root, Path(source).parent)
+    policy = _policy(root, outlets, movable)
+    rules = root.table("rules")
+    service = _service(rules)
+    rules.mark_used("transfers", "tiers", "inside_outside", "vip_maintenance", "min_customer_managers")
+    rules.finish()
+    cost = _role_numbers(root.table("cost_yuan_per_day"), integer=False)
+    root.mark_used("cost_yuan_per_day", "headcount", "rules")
+    if objective == "value_minus_cost" and not cost:
+        raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
+    search = _search(root)
+    root.finish()
+    return Region(source, name, outlets, movable, policy, service, objective, cost, search)

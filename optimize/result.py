@@ -1,0 +1,76 @@
+"""What :func:`optimize.recommend` returns: the plan, the evidence behind it, and how it was found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Recommendation:
+    """A verified staffing recommendation for a region, as tables planners can read and export.
+
+    Attributes:
+        region: the region's name; ``source`` its file.
+        status, objective, bound, gap, gap_limit, solver: the MILP's final solve
+            (objective in yuan/day: the chosen patterns' estimated value).
+        seed, replications: the base seed and verification days per plan.
+        plan: one row per (outlet, tier, role, placement) with ``current``,
+            ``recommended`` and ``change`` head-counts; placement is ``inside`` or
+            ``outside`` (customer managers doing field marketing) or ``all``.
+        candidates: every pattern generated, one row each: outlet, pattern id, role
+            counts, ``cm_inside``/``cm_outside``, ``objective_mean``/``_ci95_low``/``_ci95_high``,
+            service KPIs, ``replications``, ``status`` (``kept`` or why pruned) and ``chosen``.
+        kpis: verification results, one row per (plan, outlet, kpi) with ``mean``,
+            ``ci95_low``, ``ci95_high``; ``plan`` is ``current`` or ``recommended``, outlet
+            ``region`` holds the sums.
+        uplift: the paired difference recommended − current of daily region value
+            (``mean``, ``ci95_low``, ``ci95_high``, ``predicted``, ``share_realised``).
+        constraints: every policy rule with its ``group``, ``rule`` text, ``sense``,
+            ``limit``, ``value`` in the recommended plan and ``binding``.
+        frontier: optimal objective by total head-count budget (``budget``, ``delta``,
+            ``status``, ``objective``, ``marginal_yuan``).
+        counts: patterns ``generated``, ``dropped_analytic``, ``simulated``, ``kept``.
+        timings: seconds per step (``evaluate``, ``solve``, ``verify``, ``frontier``).
+        verification_rounds: solves needed until the chosen plan met every service limit.
+        headcount: ``{"current": n, "recommended": m, "budget": b}``.
+    """
+
+    region: str
+    source: str
+    status: str
+    objective: float
+    bound: float | None
+    gap: float | None
+    gap_limit: float
+    solver: str
+    seed: int
+    replications: int
+    plan: pd.DataFrame
+    candidates: pd.DataFrame
+    kpis: pd.DataFrame
+    uplift: dict[str, float]
+    constraints: pd.DataFrame
+    frontier: pd.DataFrame
+    counts: dict[str, int]
+    timings: dict[str, float]
+    verification_rounds: int
+    headcount: dict[str, int]
+    binding: tuple[str, ...] = field(default=())
+
+    def moves(self) -> pd.DataFrame:
+        """Rows of :attr:`plan` whose head-count changes."""
+        return self.plan[self.plan["change"] != 0].reset_index(drop=True)
+
+    def summary(self) -> dict[str, Any]:
+        """The JSON-ready top level: status, objective, gap, solver, seed, head-count, uplift, binding rules."""
+        return {
+            "status": self.status, "objective": self.objective, "bound": self.bound, "gap": self.gap,
+            "gap_limit": self.gap_limit, "solver": self.solver, "seed": self.seed,
+            "replications": self.replications, "headcount": self.headcount, "uplift": self.uplift,
+            "binding": list(self.binding), "counts": self.counts, "timings": self.timings,
+            "verification_rounds": self.verification_rounds,
+        }

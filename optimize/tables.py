@@ -1,0 +1,154 @@
+"""Turning the optimiser's working state into the :class:`~optimize.result.Recommendation` tables."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from optimize.evaluate import column
+from optimize.milp import Solution, rules
+from optimize.recommend import REPORT_KPIS, OutletState, Settings, moves, objective_days, outlet_options
+from optimize.region import Region
+from optimize.result import Recommendation
+from sim.replicate import summarise
+from sim.scenario import StaffingPlan
+
+_ADDITIVE = ("objective", "value_yuan", "value_lost_yuan", "sales", "field_new_customers", "arrived", "lost")
+
+
+def _placements(plan: StaffingPlan) -> dict[tuple[str, str], int]:
+    out: dict[tuple[str, str], int] = {}
+    for role, count in plan.counts:
+        if role == "customer_manager":
+            out[(role, "inside")] = plan.cm_inside
+            out[(role, "outside")] = plan.cm_outside
+        else:
+            out[(role, "all")] = count
+    return out
+
+
+def plan_frame(region: Region, chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
+    """One row per (outlet, role, placement) with today's, the recommended head-count and the change."""
+    rows = []
+    for spec, plan in zip(region.outlets, chosen, strict=True):
+        now, rec = _placements(spec.scenario.staffing_plan()), _placements(plan)
+        for role, place in now:
+            a, b = now[(role, place)], rec[(role, place)]
+            if a or b or role in spec.scenario.roles:
+                rows.append({"outlet": spec.name, "tier": spec.tier, "role": role, "placement": place,
+                             "current": a, "recommended": b, "change": b - a})
+    return pd.DataFrame(rows)
+
+
+def _metric_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> dict[str, np.ndarray]:
+    out = {k: column(days, k) for k in REPORT_KPIS if k != "objective"}
+    out["objective"] = objective_days(region, plan, days)
+    out["arrived"] = column(days, "arrived")
+    out["lost"] = column(days, "walkout_rate") * out["arrived"]
+    return out
+
+
+def _summary_rows(plan_name: str, outlet: str, metrics: dict[str, np.ndarray]) -> list[dict[str, Any]]:
+    rows = []
+    for kpi in REPORT_KPIS:
+        s = summarise(metrics[kpi][:, None])[0]
+        rows.append({"plan": plan_name, "outlet": outlet, "kpi": kpi, "mean": s[0], "ci95_low": s[2],
+                     "ci95_high": s[3], "n": int(s[5])})
+    return rows
+
+
+def kpi_frame(region: Region, chosen: Sequence[StaffingPlan], rec: Sequence[np.ndarray],
+              cur: Sequence[np.ndarray]) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
+    """Verification KPIs per plan and outlet, plus region totals (walk-out rate pooled over outlets)."""
+    rows: list[dict[str, Any]] = []
+    totals: dict[str, dict[str, np.ndarray]] = {}
+    for name, plans, days in (("current", [o.scenario.staffing_plan() for o in region.outlets], cur),
+                              ("recommended", list(chosen), rec)):
+        per = [_metric_days(region, p, d) for p, d in zip(plans, days, strict=True)]
+        for spec, m in zip(region.outlets, per, strict=True):
+            rows += _summary_rows(name, spec.name, m)
+        total = {k: np.sum([m[k] for m in per], axis=0) for k in _ADDITIVE}
+        total["walkout_rate"] = total["lost"] / np.maximum(total["arrived"], 1.0)
+        for k in REPORT_KPIS:
+            total.setdefault(k, np.full(len(total["objective"]), math.nan))
+        rows += _summary_rows(name, "region", total)
+        totals[name] = total
+    return pd.DataFrame(rows), totals
+
+
+def uplift(totals: dict[str, dict[str, np.ndarray]], predicted: float) -> dict[str, float]:
+    """Paired difference recommended − current of the region's daily objective, and the share predicted."""
+    diff = totals["recommended"]["objective"] - totals["current"]["objective"]
+    s = summarise(diff[:, None])[0]
+    return {"mean": float(s[0]), "ci95_low": float(s[2]), "ci95_high": float(s[3]), "predicted": predicted,
+            "share_realised": float(s[0] / predicted) if predicted else math.nan}
+
+
+def candidate_frame(region: Region, states: Sequence[OutletState], chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
+    """Every generated pattern: its counts, objective with CI, service KPIs, fate and whether it was chosen."""
+    rows = []
+    for st, pick in zip(states, chosen, strict=True):
+        current = st.spec.scenario.staffing_plan()
+        for i, plan in enumerate(st.plans):
+            row: dict[str, Any] = {"outlet": st.spec.name, "pattern": i, "origin": st.origin[i],
+                                   **{r: c for r, c in plan.counts}, "cm_inside": plan.cm_inside,
+                                   "cm_outside": plan.cm_outside, "total": plan.total,
+                                   "moves": moves(current, plan)}
+            days = st.days.get(plan)
+            if days is not None:
+                s = summarise(objective_days(region, plan, days)[:, None])[0]
+                row.update({"objective_mean": s[0], "objective_ci95_low": s[2], "objective_ci95_high": s[3],
+                            "replications": int(s[5])})
+                for kpi, _, _ in region.service.checks():
+                    row[kpi] = float(np.nanmean(column(days, kpi))) if np.isfinite(column(days, kpi)).any() \
+                        else math.nan
+            else:
+                row["replications"] = 0
+            row["status"] = st.status[i]
+            row["chosen"] = plan == pick
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def constraint_frame(region: Region, states: Sequence[OutletState], ids: Sequence[Sequence[int]],
+                     sol: Solution) -> pd.DataFrame:
+    """Every policy rule with its limit, its value in the recommended plan and whether it binds."""
+    opts = [outlet_options(region, st, list(i)) for st, i in zip(states, ids, strict=True)]
+    rows = []
+    for row in rules(opts, region.policy):
+        lhs = sum(c for o, p, c in row.terms if sol.choice[o] == p)
+        rows.append({"group": row.group, "rule": row.text, "sense": row.sense, "limit": row.rhs, "value": lhs,
+                     "binding": abs(lhs - row.rhs) <= 1e-6})
+    return pd.DataFrame(rows, columns=["group", "rule", "sense", "limit", "value", "binding"])
+
+
+def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solution,
+          ids: Sequence[Sequence[int]], rec: Sequence[np.ndarray], cur: Sequence[np.ndarray], rounds: int,
+          frontier: pd.DataFrame, timings: dict[str, float], simulated_days: int) -> Recommendation:
+    """Assemble the recommendation from the solved, verified state."""
+    chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)]
+    kpis, totals = kpi_frame(region, chosen, rec, cur)
+    predicted = 0.0
+    for st, plan in zip(states, chosen, strict=True):
+        now = st.spec.scenario.staffing_plan()
+        if now in st.days:
+            predicted += float(objective_days(region, plan, st.days[plan]).mean()
+                               - objective_days(region, now, st.days[now]).mean())
+    candidates = candidate_frame(region, states, chosen)
+    counts = {"generated": len(candidates),
+              "dropped_analytic": int(candidates["status"].str.startswith("dropped").sum()),
+              "simulated": int((candidates["replications"] > 0).sum()),
+              "kept": int((candidates["status"] == "kept").sum()),
+              "simulated_days": simulated_days}
+    headcount = {"current": region.current_total, "recommended": sum(p.total for p in chosen),
+                 "budget": region.policy.total_headcount or region.current_total}
+    return Recommendation(
+        region.name, region.source, sol.status, sol.objective, sol.bound, sol.gap, sol.gap_limit, sol.solver,
+        s.seed, s.verify_replications, plan_frame(region, chosen), candidates, kpis, uplift(totals, predicted),
+        constraint_frame(region, states, ids, sol), frontier, counts, {k: round(v, 2) for k, v in timings.items()},
+        rounds, headcount, sol.binding)
+
