@@ -704,7 +704,11 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
     Raises:
         ScenarioError: naming ``source``, the field path and what is allowed.
     """
-    data = plain_copy(data, source)
+    return _build(plain_copy(data, source), source)
+
+
+def _build(data: dict[str, Any], source: str) -> Scenario:
+    """Validate and build from ``data``, which the scenario then owns (a fresh plain copy)."""
     root = Table(source, "", data)
     outlet = _outlet(root)
     zones = _zones(root)
@@ -739,5 +743,5 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario
     """
     data = plain_copy(scenario.raw, scenario.source)
     for dotted, value in overrides.items():
-        set_path(data, dotted, value, scenario.source)
-    return from_dict(data, scenario.source)
+        set_path(data, dotted, plain_copy(value, scenario.source, dotted), scenario.source)
+    return _build(data, scenario.source)

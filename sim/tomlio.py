@@ -36,6 +36,8 @@ _CLOCK = re.compile(r"^([0-9]{1,6}):([0-5][0-9])$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Default of a :class:`Table` getter meaning "no default: the key is required".
 REQUIRED: Any = object()
+#: Immutable value types that :func:`plain_copy` returns as they are without a closer look.
+_LEAVES = frozenset({str, int, float, bool, type(None)})
 #: Longest rendering of a value inside an error message.
 _SHOW_CHARS = 80
 
@@ -92,17 +94,19 @@ def plain_copy(data: object, source: str, path: str = "") -> Any:
     Raises:
         ScenarioError: a key that is not a string, naming ``source`` and the path.
     """
+    if type(data) in _LEAVES:
+        return data
     if isinstance(data, Mapping):
         out: dict[str, Any] = {}
         for key, value in data.items():
             if not isinstance(key, str):
                 raise ScenarioError(source, path or "<top level>", f"keys must be strings, got {show(key)}")
-            out[key] = plain_copy(value, source, f"{path}.{key}" if path else key)
+            out[key] = value if type(value) in _LEAVES else plain_copy(value, source, f"{path}.{key}" if path else key)
         return out
     if isinstance(data, np.ndarray):
         return plain_copy(data.tolist(), source, path)
     if isinstance(data, list | tuple):
-        return [plain_copy(v, source, f"{path}[{i}]") for i, v in enumerate(data)]
+        return [v if type(v) in _LEAVES else plain_copy(v, source, f"{path}[{i}]") for i, v in enumerate(data)]
     return data
 
 
@@ -150,7 +154,7 @@ def set_path(data: dict[str, Any], dotted: str, value: Any, source: str = "<data
 
 def _is_number(value: object) -> bool:
     """A real number (Python or NumPy), not a boolean."""
-    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+    return type(value) in (int, float) or (isinstance(value, numbers.Real) and not isinstance(value, bool))
 
 
 class Table:
