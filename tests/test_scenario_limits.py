@@ -149,6 +149,15 @@ def test_from_dict_keeps_no_reference_to_the_callers_dict() -> None:
     assert variant.rate_per_hour[0] == 20.0
 
 
+def test_with_overrides_keeps_no_reference_to_override_values() -> None:
+    rates = [10.0] * 8
+    variant = sim.with_overrides(sim.from_dict(MINIMAL), {"arrivals.rate_per_hour": rates})
+    rates[0] = 99.0
+    again = sim.with_overrides(variant, {"service.cash.mean_min": 2.5})
+    assert again.rate_per_hour == (10.0,) * 8
+    assert get_path(again.raw, "arrivals.rate_per_hour") == [10.0] * 8
+
+
 def test_numpy_numbers_are_accepted_where_python_ones_are() -> None:
     python = copy.deepcopy(MINIMAL)
     python["segments"]["mass"]["priority"] = True
