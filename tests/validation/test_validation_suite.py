@@ -21,6 +21,7 @@ def test_shipped_mmc_scenario_is_the_validation_queue() -> None:
         assert getattr(shipped, attr) == getattr(built, attr)
 
 
+@pytest.mark.slow
 def test_quick_validation_passes_every_check(tmp_path: Path) -> None:
     out, png = tmp_path / "validation.json", tmp_path / "validation.png"
     status = main(["validate", "--quick", "--json", str(out), "--plot", str(png), "--quiet"])
