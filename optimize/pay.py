@@ -69,6 +69,7 @@ class PayRules:
     head_growth_full_at: float = 1.20  # seed: beat plan by 20%
     head_growth_below_full: str = "pro_rata"
     head_reference_pay_yuan: float = 30000.0  # assumed
+    head_plan_new_customers: float = 40.0  # assumed: planned net customer growth per outlet and quarter
     office_reference_pay_yuan: float = 8000.0  # assumed
     front_office_premium: float = 0.10  # seed
     grassroots_premium: float = 0.10  # seed
@@ -259,6 +260,7 @@ def pay_rules(t: Table) -> PayRules:
         t.number("head_growth_full_at", d.head_growth_full_at, gt=0.0),
         t.string("head_growth_below_full", d.head_growth_below_full, GROWTH_BELOW_FULL),
         t.number("head_reference_pay_yuan", d.head_reference_pay_yuan, ge=0.0),
+        t.number("head_plan_new_customers", d.head_plan_new_customers, gt=0.0),
         t.number("office_reference_pay_yuan", d.office_reference_pay_yuan, ge=0.0),
         t.probability("front_office_premium", d.front_office_premium),
         t.probability("grassroots_premium", d.grassroots_premium),

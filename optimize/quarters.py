@@ -1,0 +1,306 @@
+"""Simulated quarters: points, pay, forced ranking, exits, outlet scorecards and tiers.
+
+:func:`run_quarters` runs outlets (one scenario, several, or a region file) over
+``quarters`` × ``days_per_quarter`` working days with :mod:`sim.horizon`, and after each
+quarter applies the rules of :mod:`optimize.pay`, :mod:`optimize.scorecard` and
+:mod:`optimize.tiers`:
+
+1. each outlet's quarter KPIs → score sheet → outlet ranking, red flag, penalty; its
+   simulated tier beside the tier it carries; the head's pay (target score = the
+   outlet's score; growth attainment = net new customers — field conversions minus
+   VIPs lost — over the planned ``head_plan_new_customers``; deposits are not simulated);
+2. customer managers (all outlets together, as the sub-branch ranks them) → rank by
+   points (ties: value, then id) → pay = banded points + outlet-score part, × the
+   front-office and grassroots premiums, + rank reward;
+3. bottom-streaks; anyone at ``exit_consecutive_quarters`` leaves at the quarter's end
+   and a new hire takes the post after the vacancy (:meth:`sim.horizon.Horizon.replace`).
+
+:func:`compare_rules` runs two rule sets on the same seeds (common random numbers: the
+same customers, volumes and initial staff) over replications and reports paired 95%
+intervals of the differences — e.g. with and without the exit rule.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import pandas as pd
+
+from optimize.pay import (
+    PayRules,
+    RankingRules,
+    bottom_streaks,
+    check_ranking_cut,
+    cm_pay,
+    head_pay,
+    leaving,
+    paid_points,
+    pay_rules,
+    premium_factor,
+    rank,
+    rank_rewards,
+    ranking_rules,
+)
+from optimize.scorecard import ScoreSheet, rank_outlets, score, score_sheet
+from optimize.tiers import TierRules, classify, tier_rules
+from sim.errors import ScenarioError
+from sim.executors import make_executor
+from sim.horizon import Horizon, HorizonDays, HorizonRules, hire_rules, horizon_rules, run_days
+from sim.replicate import summarise
+from sim.scenario import Scenario, load_scenario
+from sim.tomlio import Table, read_toml
+
+CM = "customer_manager"
+
+
+@dataclass(frozen=True)
+class QuarterRules:
+    """Every rule of a quarter study, read from one TOML file (``scenarios/quarter_rules.toml``)."""
+
+    source: str = "<defaults>"
+    pay: PayRules = field(default_factory=PayRules)
+    ranking: RankingRules = field(default_factory=RankingRules)
+    scorecard: ScoreSheet = field(default_factory=ScoreSheet)
+    tiers: TierRules = field(default_factory=TierRules)
+    horizon: HorizonRules = field(default_factory=HorizonRules)
+
+    def without_exits(self) -> QuarterRules:
+        """The same rules with the forced-ranking exit switched off."""
+        return replace(self, ranking=replace(self.ranking, exit_enabled=False))
+
+
+def load_rules(path: str | Path | None = None) -> QuarterRules:
+    """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``).
+
+    Missing sections and fields take the defaults. ``None`` gives the defaults.
+
+    Raises:
+        ScenarioError: one line naming the file, the field and what is allowed.
+    """
+    if path is None:
+        return QuarterRules()
+    root = Table(str(path), "", read_toml(path))
+    pay, ranking = pay_rules(root.table("pay")), ranking_rules(root.table("ranking"))
+    horizon = horizon_rules(root.table("horizon"), hire_rules(root.table("hiring")))
+    rules = QuarterRules(str(path), pay, ranking, score_sheet(root.table("scorecard")), tier_rules(root.table("tiers")),
+                         horizon)
+    root.finish()
+    return rules
+
+
+@dataclass(frozen=True)
+class Study:
+    """The outlets a quarter study runs: scenarios, display names, carried tiers, VIP books (0 = default)."""
+
+    source: str
+    scenarios: tuple[Scenario, ...]
+    names: tuple[str, ...]
+    tiers: tuple[str, ...]
+    vip_books: tuple[float, ...]
+
+
+def load_study(paths: Sequence[str | Path]) -> Study:
+    """Outlet scenario files, or one region file (a TOML file with a ``[region]`` table)."""
+    if len(paths) == 1 and "region" in read_toml(paths[0]):
+        from optimize.region import load_region
+
+        region = load_region(paths[0])
+        outlets = region.outlets
+        return Study(str(paths[0]), tuple(o.scenario for o in outlets), tuple(o.name for o in outlets),
+                     tuple(o.tier for o in outlets), tuple(float(o.vip_customers) for o in outlets))
+    scenarios = tuple(load_scenario(p) for p in paths)
+    return Study(", ".join(map(str, paths)), scenarios, tuple(s.outlet.name for s in scenarios),
+                 tuple(s.outlet.tier for s in scenarios), (0.0,) * len(scenarios))
+
+
+@dataclass(frozen=True)
+class QuarterResults:
+    """Tables of a quarter study (one row per replication × quarter × person / outlet, and per day).
+
+    ``people``: points, value, sales, field customers, days present, and for customer
+    managers rank, paid points, pay, rank reward, bottom streak and ``exits``.
+    ``outlets``: quarter KPIs, score sheet items, ``score``, ``outlet_rank``,
+    ``red_flag``, ``subsidy_yuan``, ``penalty_points``, ``tier``, ``simulated_tier``,
+    ``head_pay_yuan``. ``days``: outlet-day rows. ``summary``: one row per replication.
+    """
+
+    rules: QuarterRules
+    people: pd.DataFrame
+    outlets: pd.DataFrame
+    days: pd.DataFrame
+    summary: pd.DataFrame
+    seconds: float
+
+
+def _outlet_quarter(days: pd.DataFrame) -> pd.DataFrame:
+    g = days.groupby("outlet", sort=False)
+    s = g[["arrived", "abandoned", "balked", "no_service", "sales", "points", "value_yuan", "value_lost_yuan",
+           "field_new_customers", "vip_lost", "staff_present"]].sum()
+    out = pd.DataFrame({
+        "days": g["day"].size(), "mean_wait_min": g["mean_wait_min"].mean(), "service_level": g["service_level"].mean(),
+        "walkout_rate": (s["abandoned"] + s["balked"] + s["no_service"]) / s["arrived"],
+        "sales_per_person_day": s["sales"] / s["staff_present"],
+        "points_per_person_day": s["points"] / s["staff_present"],
+        "value_per_person_day_yuan": s["value_yuan"] / s["staff_present"],
+        "arrived_per_day": s["arrived"] / g["day"].size(), "value_per_day_yuan": s["value_yuan"] / g["day"].size(),
+    })
+    out = out.join(s[["value_yuan", "value_lost_yuan", "field_new_customers", "vip_lost"]])
+    out["vip_book_end"] = g["vip_book"].last()
+    return out.reset_index()
+
+
+def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: QuarterRules) -> pd.DataFrame:
+    out = _outlet_quarter(days).assign(quarter=quarter)
+    out = rank_outlets(score(out, rules.scorecard), rules.scorecard)
+    out["tier"] = out["outlet"].map(dict(zip(study.names, study.tiers, strict=True)))
+    out["simulated_tier"] = classify(out, rules.tiers)
+    attainment = (out["field_new_customers"] - out["vip_lost"]) / rules.pay.head_plan_new_customers
+    premium = premium_factor(True, True, rules.pay)
+    out["head_pay_yuan"] = [premium * head_pay(s, a, rules.pay) for s, a in zip(out["score"], attainment, strict=True)]
+    return out
+
+
+def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules,
+                streak: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+    g = people.groupby(["outlet", "person", "role"], sort=False)
+    q = g[["points", "value_yuan", "sales", "field_customers"]].sum()
+    q["days_present"] = g["day"].size()
+    q["inside_days"] = g["inside"].sum()
+    q["skill"] = g["skill"].mean()
+    q = q.reset_index()
+    cms = q[q["role"] == CM].set_index("person")
+    ranks = rank(cms.reset_index()).set_axis(cms.index)
+    cut = replace(rules.ranking, exit_bottom=min(rules.ranking.exit_bottom, len(cms)))
+    streak = bottom_streaks(streak, ranks, cut)
+    scores = cms["outlet"].map(outlets.set_index("outlet")["score"])
+    premium = premium_factor(True, True, rules.pay)
+    reward = rank_rewards(ranks, rules.ranking)
+    cms = cms.assign(rank=ranks, paid_points=paid_points(cms["points"].to_numpy(), rules.pay),
+                     rank_reward_yuan=reward,
+                     pay_yuan=premium * cm_pay(cms["points"].to_numpy(), scores.to_numpy(), rules.pay) + reward,
+                     bottom_streak=streak, exits=leaving(streak, cut))
+    extra = ["rank", "paid_points", "rank_reward_yuan", "pay_yuan", "bottom_streak", "exits"]
+    q = q.join(cms[extra], on="person")
+    q["exits"] = q["exits"].astype("boolean").fillna(False).astype(bool)
+    return q, streak
+
+
+@dataclass
+class _Arm:
+    """One rule set: a horizon per replication and its growing tables."""
+
+    rules: QuarterRules
+    horizons: list[Horizon]
+    streaks: list[pd.Series]
+    people: list[pd.DataFrame] = field(default_factory=list)
+    outlets: list[pd.DataFrame] = field(default_factory=list)
+    days: list[pd.DataFrame] = field(default_factory=list)
+
+    def absorb(self, r: int, q: int, span: HorizonDays, study: Study) -> None:
+        """Score, pay and rank one replication's quarter; replace who leaves."""
+        outlets = _score_outlets(span.outlets, q, study, self.rules)
+        people, self.streaks[r] = _pay_people(span.people, outlets, self.rules, self.streaks[r])
+        next_day = (q + 1) * self.rules.horizon.days_per_quarter
+        for pid in people.loc[people["exits"], "person"]:
+            self.horizons[r].replace(pid, next_day)
+        self.people.append(people.assign(replication=r, quarter=q + 1))
+        self.outlets.append(outlets.assign(replication=r, quarter=q + 1))
+        self.days.append(span.outlets.assign(replication=r, quarter=q + 1))
+
+
+def _arm(study: Study, rules: QuarterRules, replications: int, seed: int) -> _Arm:
+    cms = sum(sc.roles[CM].count for sc in study.scenarios if CM in sc.roles)
+    check_ranking_cut(cms, rules.ranking, rules.source)
+    books = [b or rules.horizon.vip_book for b in study.vip_books]
+    horizons = [Horizon(study.scenarios, rules.horizon, seed=seed, replication=r, names=study.names, vip_books=books)
+                for r in range(replications)]
+    return _Arm(rules, horizons, [pd.Series(dtype=int) for _ in range(replications)])
+
+
+def _summary(arm: _Arm, quarters: int) -> pd.DataFrame:
+    outlets = pd.concat(arm.outlets, ignore_index=True)
+    people = pd.concat(arm.people, ignore_index=True)
+    net = outlets.assign(net=outlets["value_yuan"] - outlets["value_lost_yuan"])
+    by_rep = net.groupby("replication")
+    last = net[net["quarter"] == quarters].groupby("replication")["net"].sum()
+    cm = people[people["role"] == CM]
+    return pd.DataFrame({
+        "net_value_yuan": by_rep["net"].sum(), "net_value_final_quarter_yuan": last,
+        "exits": cm.groupby("replication")["exits"].sum(),
+        "cm_vacancy_days": _vacancy_days(cm, arm.rules.horizon.days_per_quarter, quarters),
+        "vip_lost": by_rep["vip_lost"].sum(),
+        "cm_pay_yuan": cm.groupby("replication")["pay_yuan"].sum(),
+    }).reset_index()
+
+
+def _vacancy_days(cm: pd.DataFrame, days_per_quarter: int, quarters: int) -> pd.Series:
+    posts = cm[cm["quarter"] == 1].groupby("replication")["person"].size()
+    worked = cm.groupby("replication")["days_present"].sum()
+    return posts * days_per_quarter * quarters - worked
+
+
+def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replications: int, seed: int,
+         executor: str, workers: int | None, progress: Callable[[int], None] | None) -> list[QuarterResults]:
+    if quarters < 1:
+        raise ScenarioError(study.source, "quarters", f"must be >= 1, got {quarters}")
+    days = {r.horizon.days_per_quarter for r in arms_rules}
+    if len(days) != 1:
+        raise ScenarioError(arms_rules[-1].source, "horizon.days_per_quarter", "rule sets compared must agree")
+    d = days.pop()
+    arms = [_arm(study, rules, replications, seed) for rules in arms_rules]
+    started = time.perf_counter()
+    pool = make_executor(executor, workers)
+    try:
+        for q in range(quarters):
+            horizons = [h for arm in arms for h in arm.horizons]
+            spans = run_days(horizons, q * d, d, pool, progress)
+            for a, arm in enumerate(arms):
+                for r in range(replications):
+                    arm.absorb(r, q, spans[a * replications + r], study)
+    finally:
+        pool.close()
+    seconds = time.perf_counter() - started
+    return [QuarterResults(arm.rules, pd.concat(arm.people, ignore_index=True),
+                           pd.concat(arm.outlets, ignore_index=True), pd.concat(arm.days, ignore_index=True),
+                           _summary(arm, quarters), seconds) for arm in arms]
+
+
+def tasks_per_run(study: Study, quarters: int, replications: int, arms: int = 1) -> int:
+    """How many executor tasks (outlet-quarters) a run submits: the progress bar's total."""
+    return len(study.scenarios) * quarters * replications * arms
+
+
+def run_quarters(study: Study, rules: QuarterRules = QuarterRules(), *, quarters: int = 4, replications: int = 1,
+                 seed: int = 0, executor: str = "serial", workers: int | None = None,
+                 progress: Callable[[int], None] | None = None) -> QuarterResults:
+    """Run ``quarters`` quarters of ``study`` under ``rules``; tables as :class:`QuarterResults`.
+
+    The same seed gives the same tables on every executor (``serial``, ``processes``, ``dask``).
+    """
+    return _run(study, [rules], quarters, replications, seed, executor, workers, progress)[0]
+
+
+def compare_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: int = 8, replications: int = 10,
+                  seed: int = 0, executor: str = "serial", workers: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, QuarterResults,
+                                                                          QuarterResults]:
+    """Run rule sets ``a`` and ``b`` on common random numbers; paired 95% CIs of ``b − a`` per summary metric.
+
+    Returns the comparison table (metric, mean_a, mean_b, diff_mean, diff_ci95_low,
+    diff_ci95_high, n) and both results.
+    """
+    res_a, res_b = _run(study, [a, b], quarters, replications, seed, executor, workers, progress)
+    metrics = [c for c in res_a.summary.columns if c != "replication"]
+    diff = res_b.summary[metrics].to_numpy(float) - res_a.summary[metrics].to_numpy(float)
+    s = summarise(diff)
+    table = pd.DataFrame({"metric": metrics, "mean_a": res_a.summary[metrics].mean().to_numpy(),
+                          "mean_b": res_b.summary[metrics].mean().to_numpy(), "diff_mean": s[:, 0],
+                          "diff_ci95_low": s[:, 2], "diff_ci95_high": s[:, 3], "n": s[:, 5].astype(int)})
+    return table, res_a, res_b
+
+
+__all__ = ["QuarterResults", "QuarterRules", "Study", "compare_rules", "load_rules", "load_study", "run_quarters",
+           "tasks_per_run"]

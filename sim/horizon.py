@@ -1,0 +1,503 @@
+"""Multi-day runs: outlets over a horizon of working days, with named people and carried-over state.
+
+A quarter is about 60 working days. Each outlet-day is an ordinary :func:`sim.simulate`
+day; around it this module adds what changes from day to day:
+
+- **Volume**: the day's arrival rates are the scenario's times the day-of-month profile
+  (a parameter table, one weight per working day of the month: steady early, surges
+  mid-month and on pay days, lower at month end) times a random day factor (lognormal,
+  mean 1, ``volume_cv``), applied through ``arrivals.surge_factor``.
+- **People**: every staff member is a named person (``<outlet>/<role>_<n>``) with a skill
+  multiplier on conversion, drawn per person (lognormal, capped at ``skill_max``) for the
+  roles in ``skill_roles``, 1 for the others. A new hire starts at ``learning_start`` of
+  their skill and reaches it linearly over ``learning_weeks``; a leaver's post stays
+  empty for ``vacancy_days`` first. Customer managers take turns inside (the essay's
+  CMs on duty in turn at the low-counter desk, 轮流当值): every ``rotation_days`` the
+  inside posts move one step along the list of those present, so each CM holds each
+  inside post (the model's first post is offered customers first) and works outside
+  in turn.
+- **Skill without touching the model**: each day runs with every sales probability
+  (cross-sale and referral conversion) multiplied by ``skill_max``; afterwards each sale
+  credited to person *k* is kept with probability ``skill_k / skill_max`` (its own
+  random stream). A sale then happens with probability ``p × skill_k`` exactly, as long
+  as ``p × skill_max ≤ 1`` (cells where the scaled probability, times the segment's
+  propensity, would pass 1 are listed in :attr:`Horizon.capped`: there the effect of
+  skill is understated). Sales do not change the day's queues, so the thinning is exact.
+- **Field marketing** by the outside customer managers is done here, per person, from a
+  prospect pool that carries over: each visit reaches a prospect still available with
+  probability ``floor(available) / market`` and converts with ``conversion × skill``;
+  a conversion takes one prospect out (so the pool is never negative) and the pool
+  refills by ``prospect_refill_per_day`` a day up to the market size. The model's own
+  field marketing is switched off (``field.visits_per_day = 0``) to avoid counting twice.
+  Each new customer earns the outside person ``points_per_field_customer`` points and
+  the scenario's ``field.value_per_new_customer_yuan``.
+- **VIP book**: each walk-out (or balk) of a priority segment leaves the outlet's VIP
+  book with that segment's ``churn_probability``; the book never goes below 0. The
+  book's size and the "2 to 1" maintenance load per CM/WM are reported; lost VIPs do not
+  (yet) thin later VIP arrivals.
+
+Randomness: day ``d`` of outlet ``o`` in replication ``r`` of seed ``s`` draws stream
+``k`` from ``SeedSequence(s, spawn_key=(r, 0, d, o, k))`` (the model's own streams
+from a seed derived the same way); initial skills from ``(r, 1, o)``; replacements from
+``(r, 2, d, o, slot)``. No global RNG: the same seed gives the same run on any
+executor, and two rule sets run with the same seed see the same customers.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from sim.executors import Executor, SerialExecutor
+from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
+from sim.model import DayLog, simulate
+from sim.scenario import ROLES, ZONES, Scenario, StaffingPlan, with_overrides
+from sim.tomlio import Table, get_path
+
+_TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2
+_MODEL, _VOLUME, _THINNING, _FIELD, _VIP = range(5)
+_FULLY_TRAINED = -(10**9)  # start day of the people already in post when the run begins
+
+
+def _default_profile() -> tuple[float, ...]:
+    # 20 working days a month (assumed shape): steady early, pay-day bump on day 5,
+    # mid-month surge on days 9-11, pay day 15, lower at month end.
+    return (1.0, 1.0, 1.0, 1.0, 1.15, 1.0, 1.0, 1.05, 1.25, 1.3, 1.25, 1.05, 1.0, 1.0, 1.2, 1.0, 0.95, 0.9,
+            0.85, 0.85)
+
+
+@dataclass(frozen=True, slots=True)
+class HireRules:
+    """Skill of people, and what replacing a leaver costs (all assumed).
+
+    Skill is lognormal with ``skill_mean`` and ``skill_cv``, capped at ``skill_max``.
+    A new hire works at ``learning_start`` × skill on day one, full skill after
+    ``learning_weeks`` (5 working days a week); the post is empty ``vacancy_days`` first.
+    """
+
+    skill_mean: float = 1.0
+    skill_cv: float = 0.25
+    skill_max: float = 2.0
+    learning_weeks: float = 12.0
+    learning_start: float = 0.5
+    vacancy_days: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class HorizonRules:
+    """Day-to-day variation and carried-over state (see the module docstring; all assumed)."""
+
+    days_per_quarter: int = 60
+    day_of_month_profile: tuple[float, ...] = field(default_factory=_default_profile)
+    volume_cv: float = 0.10
+    prospect_refill_per_day: float = 1.0
+    points_per_field_customer: float = 60.0
+    vip_book: int = 300
+    rotation_days: int = 1
+    skill_roles: tuple[str, ...] = ("customer_manager", "wealth_manager", "cash_teller", "low_counter_teller")
+    hire: HireRules = field(default_factory=HireRules)
+
+
+def rng(seed: int, *key: int) -> np.random.Generator:
+    """The generator of ``SeedSequence(seed, spawn_key=key)``."""
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+
+
+def day_seed(seed: int, replication: int, day: int, outlet: int) -> int:
+    """Seed for the model's own streams on day ``day`` of outlet ``outlet`` (a 63-bit integer)."""
+    state = np.random.SeedSequence(seed, spawn_key=(replication, _TAG_DAY, day, outlet, _MODEL)).generate_state(2)
+    return (int(state[0]) << 31) ^ int(state[1])
+
+
+def draw_skills(rules: HireRules, generator: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` skill multipliers: lognormal (mean ``skill_mean``, cv ``skill_cv``) capped at ``skill_max``."""
+    sigma2 = math.log1p(rules.skill_cv**2)
+    draws = generator.lognormal(math.log(rules.skill_mean) - sigma2 / 2, math.sqrt(sigma2), n)
+    return np.minimum(draws, rules.skill_max)
+
+
+def learning(days_in_post: float, rules: HireRules) -> float:
+    """Share of full skill after ``days_in_post`` working days: ``learning_start`` rising linearly to 1."""
+    span = 5.0 * rules.learning_weeks
+    done = 1.0 if span <= 0 else min(max(days_in_post / span, 0.0), 1.0)
+    return rules.learning_start + (1.0 - rules.learning_start) * done
+
+
+@dataclass(frozen=True, slots=True)
+class Person:
+    """A named staff member: role, full skill multiplier, first working day (post empty before)."""
+
+    id: str
+    role: str
+    skill: float
+    start_day: int = _FULLY_TRAINED
+
+    def present(self, day: int) -> bool:
+        """True once the person has started (before that the post is vacant)."""
+        return day >= self.start_day
+
+    def skill_on(self, day: int, rules: HireRules) -> float:
+        """Skill multiplier on ``day``, on the learning curve since the start day."""
+        return self.skill * learning(day - self.start_day, rules)
+
+
+class ProspectPool:
+    """The outlet's local market for field marketing: ``available`` prospects out of ``market``."""
+
+    def __init__(self, market: int, refill_per_day: float, available: float | None = None) -> None:
+        self.market = market
+        self.refill_per_day = refill_per_day
+        self.available = float(market if available is None else available)
+
+    def visit(self, generator: np.random.Generator, skills: Sequence[float], visits_each: int,
+              conversion: float) -> np.ndarray:
+        """One day of visits by people with ``skills``: new customers won by each, pool depleted."""
+        won = np.zeros(len(skills), dtype=np.int64)
+        u = generator.random((len(skills), visits_each, 2))
+        for k, skill in enumerate(skills):
+            p = min(1.0, conversion * skill)
+            for reach, convert in u[k]:
+                if self.market and reach < math.floor(self.available) / self.market and convert < p:
+                    won[k] += 1
+                    self.available -= 1.0
+        return won
+
+    def refill(self) -> None:
+        """The day's inflow of new prospects, up to the market size."""
+        self.available = min(float(self.market), self.available + self.refill_per_day)
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpec:
+    """What one outlet-day needs: head-counts, who is inside (model id, person, skill), volume."""
+
+    day: int
+    counts: tuple[tuple[str, int], ...]
+    cm_inside: int
+    inside: tuple[tuple[str, str, float], ...]
+    outside: tuple[tuple[str, float], ...]
+    volume: float
+
+
+@dataclass(frozen=True, slots=True)
+class OutletDays:
+    """A task for an executor: consecutive days of one outlet of one horizon."""
+
+    key: tuple[int, int]
+    scenario: Scenario
+    seed: int
+    replication: int
+    outlet: int
+    skill_max: float
+    days: tuple[DaySpec, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class DayResult:
+    """One simulated outlet-day: outlet KPIs and per-person sales after skill thinning."""
+
+    day: int
+    outlet: dict[str, float]
+    vip_walkouts: tuple[int, ...]
+    people: dict[str, tuple[float, float, int]]
+
+
+def _thin(log: DayLog, spec: DaySpec, task: OutletDays) -> tuple[dict[str, tuple[float, float, int]], np.ndarray]:
+    """Keep each credited sale with probability skill / skill_max; per-person totals and the kept mask."""
+    sales = credit_sales(log)
+    who = {model_id: (pid, skill) for model_id, pid, skill in spec.inside}
+    skill = np.array([who[i][1] if i in who else 1.0 for i in log.staff.ids])
+    u = rng(task.seed, task.replication, _TAG_DAY, spec.day, task.outlet, _THINNING).random(sales.staff.size)
+    keep = u < skill[sales.staff] / task.skill_max
+    n = len(log.staff.ids)
+    pts = np.bincount(sales.staff[keep], sales.points[keep], minlength=n)
+    val = np.bincount(sales.staff[keep], sales.value_yuan[keep], minlength=n)
+    cnt = np.bincount(sales.staff[keep], minlength=n)
+    people = {who[i][0]: (float(pts[k]), float(val[k]), int(cnt[k])) for k, i in enumerate(log.staff.ids) if i in who}
+    counted = log.customers.arrival_min[sales.customer] >= log.scenario.outlet.warmup_min
+    dropped = counted & ~keep
+    removed = np.array([dropped.sum(), sales.points[dropped].sum(), sales.value_yuan[dropped].sum()])
+    return people, removed
+
+
+def _outlet_row(log: DayLog, removed: np.ndarray) -> tuple[dict[str, float], tuple[int, ...]]:
+    k = day_kpis(log)
+    names = ("arrived", "served", "abandoned", "balked", "no_service", "sales", "points", "value_yuan",
+             "value_lost_yuan")
+    row = {n: float(k.outlet[OUTLET_KPIS.index(n)]) for n in names}
+    row["sales"] -= removed[0]
+    row["points"] -= removed[1]
+    row["value_yuan"] -= removed[2]
+    row["mean_wait_min"] = float(k.zones[ZONES.index("waiting"), ZONE_KPIS.index("mean_wait_min")])
+    levels = k.zones[[ZONES.index(z) for z in ("cash", "non_cash", "wealth")], ZONE_KPIS.index("service_level")]
+    row["service_level"] = float(np.nanmean(levels)) if np.isfinite(levels).any() else math.nan
+    seg = list(log.scenario.segments.values())
+    gone = k.by_segment[:, SEGMENT_KPIS.index("abandoned")] + k.by_segment[:, SEGMENT_KPIS.index("balked")]
+    return row, tuple(int(gone[i]) for i, s in enumerate(seg) if s.priority)
+
+
+def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
+    """Run a task's days (picklable: executors call it in worker processes)."""
+    out = []
+    for spec in task.days:
+        sc = task.scenario.with_staffing(StaffingPlan.of(dict(spec.counts), spec.cm_inside))
+        surge = float(get_path(sc.raw, "arrivals.surge_factor", 1.0))
+        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume})
+        log = simulate(sc, seed=day_seed(task.seed, task.replication, spec.day, task.outlet), replication=0)
+        people, removed = _thin(log, spec, task)
+        row, vip = _outlet_row(log, removed)
+        out.append(DayResult(spec.day, row, vip, people))
+    return task.key, out
+
+
+def skill_scaled(scenario: Scenario, skill_max: float) -> tuple[Scenario, list[str]]:
+    """The scenario every day runs on: sales probabilities × ``skill_max`` (capped at 1), model field off.
+
+    Returns it with the list of ``zone.role.segment`` cells where the scaled probability
+    times the segment's propensity passes 1 (skill understated there).
+    """
+    s = scenario.sales
+    overrides: dict[str, float] = {"field.visits_per_day": 0.0,
+                                   "sales.referral_conversion": min(1.0, s.referral_conversion * skill_max)}
+    capped = [] if s.referral_conversion * skill_max <= 1 else ["referral_conversion"]
+    for zone, by_role in s.cross_sale.items():
+        for role, p in by_role.items():
+            overrides[f"sales.cross_sale.{zone}.{role}"] = min(1.0, p * skill_max)
+            capped += [f"{zone}.{role}.{g.id}" for g in scenario.segments.values() if p * skill_max * g.propensity > 1]
+    return with_overrides(scenario, overrides), capped
+
+
+@dataclass
+class _Outlet:
+    name: str
+    scenario: Scenario
+    base: Scenario
+    roster: list[Person]
+    inside_target: int
+    pool: ProspectPool
+    vip_book: float
+
+
+def _unique(names: Sequence[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+        out.append(n if seen[n] == 1 else f"{n} ({seen[n]})")
+    return out
+
+
+class Horizon:
+    """One replication of several outlets over consecutive working days, state carried over.
+
+    Build it, then call :func:`run_days` for a span of days (a quarter); between spans
+    :meth:`replace` people who leave. ``people_days`` and ``outlet_days`` accumulate.
+    """
+
+    def __init__(self, outlets: Sequence[Scenario], rules: HorizonRules = HorizonRules(), *, seed: int = 0,
+                 replication: int = 0, names: Sequence[str] | None = None,
+                 vip_books: Sequence[float] | None = None) -> None:
+        self.rules = rules
+        self.seed = seed
+        self.replication = replication
+        self.capped: list[str] = []
+        names = _unique(names if names is not None else [sc.outlet.name for sc in outlets])
+        self.outlets = [self._outlet(o, sc, names[o], None if vip_books is None else vip_books[o])
+                        for o, sc in enumerate(outlets)]
+
+    def _outlet(self, o: int, sc: Scenario, name: str, vip_book: float | None) -> _Outlet:
+        scaled, capped = skill_scaled(sc, self.rules.hire.skill_max)
+        self.capped += [f"{name}: {c}" for c in capped]
+        generator = rng(self.seed, self.replication, _TAG_ROSTER, o)
+        roster = []
+        for role in sc.roles.values():
+            skills = draw_skills(self.rules.hire, generator, role.count) if role.id in self.rules.skill_roles \
+                else np.ones(role.count)
+            roster += [Person(f"{name}/{role.id}_{k + 1}", role.id, float(skills[k])) for k in range(role.count)]
+        cms = sc.roles.get("customer_manager")
+        pool = ProspectPool(sc.field_marketing.prospect_pool, self.rules.prospect_refill_per_day)
+        book = float(self.rules.vip_book if vip_book is None else vip_book)
+        return _Outlet(name, scaled, sc, roster, 0 if cms is None else cms.inside, pool, book)
+
+    @property
+    def people(self) -> list[tuple[int, Person]]:
+        """Every person now on the rosters (with the outlet index), vacancies' future hires included."""
+        return [(o, p) for o, out in enumerate(self.outlets) for p in out.roster]
+
+    def replace(self, person_id: str, day: int) -> Person:
+        """``person_id`` leaves after ``day - 1``; a new hire (drawn skill) starts after the vacancy."""
+        for o, out in enumerate(self.outlets):
+            for slot, p in enumerate(out.roster):
+                if p.id == person_id:
+                    hire = self.rules.hire
+                    skill = draw_skills(hire, rng(self.seed, self.replication, _TAG_HIRE, day, o, slot), 1)[0]
+                    stem, _, gen = p.id.partition("#")
+                    new = Person(f"{stem}#{int(gen or 1) + 1}", p.role, float(skill), day + hire.vacancy_days)
+                    out.roster[slot] = new
+                    return new
+        raise KeyError(person_id)
+
+    def _inside_cms(self, present: list[Person], day: int, target: int) -> list[Person]:
+        k = min(target, len(present))
+        if not present or self.rules.rotation_days <= 0:
+            return present[:k]
+        offset = (day // self.rules.rotation_days) % len(present)  # one step a period: every slot in turn
+        return [present[(offset + j) % len(present)] for j in range(k)]
+
+    def spec(self, o: int, day: int) -> DaySpec:
+        """The day's head-counts, inside people and volume for outlet ``o``."""
+        out, hire = self.outlets[o], self.rules.hire
+        present = [p for p in out.roster if p.present(day)]
+        counts = {r: sum(p.role == r for p in present) for r in ROLES}
+        cms = [p for p in present if p.role == "customer_manager"]
+        inside_cms = self._inside_cms(cms, day, out.inside_target)
+        # CMs take the model's slots in rotation order, so the first slot (served first
+        # when several are idle) rotates too.
+        ordered = [p for p in present if p.role != "customer_manager"] + inside_cms
+        seen = dict.fromkeys(ROLES, 0)
+        inside = []
+        for p in ordered:
+            seen[p.role] += 1
+            inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire)))
+        outside = [(p.id, p.skill_on(day, hire)) for p in cms if p not in inside_cms]
+        profile = self.rules.day_of_month_profile
+        sigma2 = math.log1p(self.rules.volume_cv**2)
+        factor = rng(self.seed, self.replication, _TAG_DAY, day, o, _VOLUME).lognormal(-sigma2 / 2, math.sqrt(sigma2))
+        return DaySpec(day, tuple(counts.items()), len(inside_cms), tuple(inside), tuple(outside),
+                       profile[day % len(profile)] * float(factor))
+
+    def tasks(self, first_day: int, days: int, key: int = 0) -> list[OutletDays]:
+        """One task per outlet for days ``first_day … first_day + days - 1``."""
+        return [OutletDays((key, o), out.scenario, self.seed, self.replication, o, self.rules.hire.skill_max,
+                           tuple(self.spec(o, d) for d in range(first_day, first_day + days)))
+                for o, out in enumerate(self.outlets)]
+
+    def absorb(self, task: OutletDays, results: list[DayResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Apply a finished task in day order: field marketing, VIP churn; per-person and outlet rows."""
+        out = self.outlets[task.outlet]
+        f = out.base.field_marketing
+        priority = [s for s in out.base.segments.values() if s.priority]
+        people: list[tuple[object, ...]] = []
+        rows: list[dict[str, object]] = []
+        for spec, res in zip(task.days, results, strict=True):
+            won = out.pool.visit(rng(self.seed, self.replication, _TAG_DAY, spec.day, task.outlet, _FIELD),
+                                 [s for _, s in spec.outside], round(f.visits_per_day), f.conversion)
+            out.pool.refill()
+            churn = rng(self.seed, self.replication, _TAG_DAY, spec.day, task.outlet, _VIP)
+            lost = sum(int(churn.binomial(n, s.churn_probability)) for n, s in zip(res.vip_walkouts, priority,
+                                                                                   strict=True))
+            lost = min(lost, int(out.vip_book))
+            out.vip_book -= lost
+            people += _people_rows(spec, res, won, self.rules.points_per_field_customer, f.value_per_new_customer_yuan)
+            rows.append(_outlet_day(spec, res, won, f.value_per_new_customer_yuan, lost, out))
+        return _people_frame(people, out.name), pd.DataFrame(rows).assign(outlet=out.name)
+
+
+def _people_rows(spec: DaySpec, res: DayResult, won: np.ndarray, points_per_customer: float,
+                 value_per_customer: float) -> list[tuple[object, ...]]:
+    rows: list[tuple[object, ...]] = []
+    for _, pid, skill in spec.inside:
+        pts, val, cnt = res.people.get(pid, (0.0, 0.0, 0))
+        rows.append((spec.day, pid, True, skill, pts, val, cnt, 0))
+    for (pid, skill), n in zip(spec.outside, won, strict=True):
+        rows.append((spec.day, pid, False, skill, n * points_per_customer, n * value_per_customer, 0, int(n)))
+    return rows
+
+
+def _people_frame(rows: list[tuple[object, ...]], outlet: str) -> pd.DataFrame:
+    frame = pd.DataFrame(rows, columns=["day", "person", "inside", "skill", "points", "value_yuan", "sales",
+                                        "field_customers"])
+    frame["role"] = frame["person"].str.split("/").str[-1].str.rsplit("_", n=1).str[0]
+    return frame.assign(outlet=outlet)
+
+
+def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_customer: float, lost: int,
+                out: _Outlet) -> dict[str, object]:
+    row: dict[str, object] = {"day": spec.day, "volume": spec.volume, **res.outlet}
+    field_value = float(won.sum()) * value_per_customer
+    row["value_yuan"] = res.outlet["value_yuan"] + field_value
+    row["field_new_customers"] = int(won.sum())
+    row["staff_present"] = sum(c for _, c in spec.counts)
+    row["vip_walkouts"] = sum(res.vip_walkouts)
+    row["vip_lost"] = lost
+    row["vip_book"] = out.vip_book
+    maintainers = sum(c for r, c in spec.counts if r in ("customer_manager", "wealth_manager"))
+    row["vips_per_maintainer"] = 2 * out.vip_book / maintainers if maintainers else math.inf
+    row["prospects_available"] = out.pool.available
+    return row
+
+
+@dataclass(frozen=True)
+class HorizonDays:
+    """A span of days of one horizon: per person-day rows and per outlet-day rows."""
+
+    people: pd.DataFrame
+    outlets: pd.DataFrame
+
+
+def run_days(horizons: Sequence[Horizon], first_day: int, days: int, executor: Executor | None = None,
+             progress: Callable[[int], None] | None = None) -> list[HorizonDays]:
+    """Run days ``first_day …`` of every horizon, all outlet tasks through one executor.
+
+    Tasks run in any order (each carries its seeds); the carried-over state is applied
+    afterwards in day order, so the result does not depend on the executor.
+    """
+    tasks = [t for h, hz in enumerate(horizons) for t in hz.tasks(first_day, days, key=h)]
+    by_key = {t.key: t for t in tasks}
+    done: dict[tuple[int, int], list[DayResult]] = {}
+    for key, results in (executor or SerialExecutor()).imap(simulate_days, tasks):
+        done[key] = results
+        if progress is not None:
+            progress(1)
+    spans = []
+    for h, hz in enumerate(horizons):
+        parts = [hz.absorb(by_key[(h, o)], done[(h, o)]) for o in range(len(hz.outlets))]
+        spans.append(HorizonDays(pd.concat([p for p, _ in parts], ignore_index=True),
+                                 pd.concat([r for _, r in parts], ignore_index=True)))
+    return spans
+
+
+def _profile(t: Table, default: tuple[float, ...]) -> tuple[float, ...]:
+    value = t.raw("day_of_month_profile", list(default))
+    if not (isinstance(value, list) and value):
+        raise t.fail("day_of_month_profile", "expected a non-empty list of weights, one per working day of the month")
+    item = Table(t.source, t.where("day_of_month_profile"), {f"[{i}]": v for i, v in enumerate(value)})
+    return tuple(item.number(f"[{i}]", gt=0.0) for i in range(len(value)))
+
+
+def hire_rules(t: Table) -> HireRules:
+    """Read the ``[hiring]`` table (defaults from :class:`HireRules`)."""
+    d = HireRules()
+    rules = HireRules(t.number("skill_mean", d.skill_mean, gt=0.0), t.number("skill_cv", d.skill_cv, ge=0.0),
+                      t.number("skill_max", d.skill_max, gt=0.0), t.number("learning_weeks", d.learning_weeks, ge=0.0),
+                      t.probability("learning_start", d.learning_start), t.integer("vacancy_days", d.vacancy_days))
+    t.finish()
+    return rules
+
+
+def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
+    """Read the ``[horizon]`` table (defaults from :class:`HorizonRules`)."""
+    d = HorizonRules()
+    roles = t.raw("skill_roles", list(d.skill_roles))
+    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
+        raise t.fail("skill_roles", f"{roles!r}: a list of roles from {', '.join(ROLES)}")
+    rules = HorizonRules(t.integer("days_per_quarter", d.days_per_quarter, ge=1), _profile(t, d.day_of_month_profile),
+                         t.number("volume_cv", d.volume_cv, ge=0.0),
+                         t.number("prospect_refill_per_day", d.prospect_refill_per_day, ge=0.0),
+                         t.number("points_per_field_customer", d.points_per_field_customer, ge=0.0),
+                         t.integer("vip_book", d.vip_book), t.integer("rotation_days", d.rotation_days),
+                         tuple(roles), hire)
+    t.finish()
+    return rules
+
+
+__all__ = [
+    "DaySpec", "HireRules", "Horizon", "HorizonDays", "HorizonRules", "OutletDays", "Person", "ProspectPool",
+    "day_seed", "draw_skills", "hire_rules", "horizon_rules", "learning", "rng", "run_days", "simulate_days",
+    "skill_scaled",
+]
+

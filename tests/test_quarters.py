@@ -1,0 +1,138 @@
+"""Multi-day horizon and simulated quarters: carried-over state, skill thinning, exits, reproducibility."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from optimize.quarters import QuarterRules, compare_rules, load_rules, load_study, run_quarters
+from sim import ScenarioError
+from sim.horizon import HireRules, Horizon, HorizonRules, ProspectPool, learning, run_days
+from tests.conftest import SCENARIOS
+
+RULES_FILE = SCENARIOS / "quarter_rules.toml"
+BACKBONE = SCENARIOS / "backbone_outlet.toml"
+
+
+def _short(days: int = 5, **ranking: object) -> QuarterRules:
+    """Default rules with short quarters (fast tests) and ranking fields replaced."""
+    rules = QuarterRules()
+    hire = dataclasses.replace(rules.horizon.hire, vacancy_days=2)
+    return dataclasses.replace(rules, horizon=dataclasses.replace(rules.horizon, days_per_quarter=days, hire=hire),
+                               ranking=dataclasses.replace(rules.ranking, **ranking))
+
+
+def test_rules_file_holds_the_defaults() -> None:
+    loaded = load_rules(RULES_FILE)
+    assert dataclasses.replace(loaded, source="<defaults>") == QuarterRules()
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("[pay]\nband_edges_points = [8000, 4000]\n", "pay.band_edges_points"),
+    ("[pay]\nband_rates = [1.0, 1.6, 1.0]\n", r"pay.band_rates\[1\]"),
+    ("[pay]\nband_rates = [1.0, 0.6]\n", "pay.band_rates"),
+    ("[pay]\nband_reading = \"average\"\n", "pay.band_reading"),
+    ("[ranking]\nexit_bottom = -1\n", "ranking.exit_bottom"),
+    ("[horizon]\nday_of_month_profile = [1.0, -2]\n", r"horizon.day_of_month_profile\[1\]"),
+    ("[hiring]\nlearning_start = 1.5\n", "hiring.learning_start"),
+])
+def test_bad_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=rf"rules\.toml: {field}"):
+        load_rules(path)
+
+
+def test_ranking_cut_larger_than_people_and_negative_horizon() -> None:
+    study = load_study([BACKBONE])   # 6 customer managers
+    with pytest.raises(ScenarioError, match=r"ranking.exit_bottom: 7 is more than the 6"):
+        run_quarters(study, _short(exit_bottom=7), quarters=1)
+    with pytest.raises(ScenarioError, match=r"quarters: must be >= 1, got -1"):
+        run_quarters(study, _short(), quarters=-1)
+
+
+def test_prospect_pool_never_negative() -> None:
+    pool = ProspectPool(market=10, refill_per_day=0.3)
+    gen = np.random.default_rng(1)
+    for _ in range(200):   # far more sure-fire visits than prospects
+        won = pool.visit(gen, [3.0, 3.0], visits_each=20, conversion=1.0)
+        assert pool.available >= 0
+        assert won.sum() <= 10
+        pool.refill()
+    assert pool.available < 1.3   # kept near empty: every whole prospect is won at once
+
+
+def test_prospect_pool_refills_at_its_rate() -> None:
+    pool = ProspectPool(market=100, refill_per_day=2.5, available=0.0)
+    for day in range(1, 61):
+        won = pool.visit(np.random.default_rng(day), [1.0], visits_each=6, conversion=0.0)
+        assert won.sum() == 0
+        pool.refill()
+        assert pool.available == pytest.approx(min(100.0, 2.5 * day))
+
+
+def test_learning_curve_by_hand() -> None:
+    rules = HireRules(learning_weeks=4, learning_start=0.5)   # 20 working days
+    assert [learning(d, rules) for d in (0, 10, 20, 40)] == pytest.approx([0.5, 0.75, 1.0, 1.0])
+
+
+def _cm_points_per_day(skill: float, days: int) -> tuple[float, float]:
+    """Mean and standard error of CM points per day over a horizon with every skill = ``skill``."""
+    scenario = sim.load_scenario(BACKBONE)
+    rules = HorizonRules(day_of_month_profile=(1.0,), volume_cv=0.0, rotation_days=0,
+                         hire=HireRules(skill_mean=skill, skill_cv=0.0))
+    [span] = run_days([Horizon([scenario], rules, seed=11)], 0, days)
+    inside = span.people[(span.people["role"] == "customer_manager") & span.people["inside"]]
+    per_day = inside.groupby("day")["points"].sum()
+    return float(per_day.mean()), float(per_day.std(ddof=1) / np.sqrt(days))
+
+
+def test_skill_thinning_matches_the_model_and_scales_sales() -> None:
+    scenario = sim.load_scenario(BACKBONE)
+    base = sim.replicate(scenario, n=60, seed=5).by_role.set_index(["role", "kpi"]).loc[("customer_manager", "points")]
+    for skill in (1.0, 1.5):
+        mean, se = _cm_points_per_day(skill, 60)
+        expected = skill * base["mean"]
+        assert abs(mean - expected) < 4 * np.hypot(se, base["std"] / np.sqrt(60)), (skill, mean, expected)
+
+
+def test_exit_after_two_bottom_quarters_and_replacement() -> None:
+    study = load_study([BACKBONE])
+    res = run_quarters(study, _short(days=5, exit_bottom=2), quarters=3, seed=2)
+    cm = res.people[res.people["role"] == "customer_manager"]
+    q1, q2, q3 = (cm[cm["quarter"] == q].set_index("person") for q in (1, 2, 3))
+    assert not q1["exits"].any()
+    leavers = set(q2.index[q2["exits"]])
+    assert leavers == set(q1.index[q1["bottom_streak"] == 1]) & set(q2.index[q2["bottom_streak"] == 2])
+    hires = {p for p in q3.index if "#" in p}
+    assert {p.split("#")[0] for p in hires} == leavers
+    assert (q3.loc[sorted(hires), "days_present"] == 5 - 2).all()   # 2 vacancy days
+    off = run_quarters(study, _short(days=5, exit_bottom=2, exit_enabled=False), quarters=3, seed=2)
+    assert not off.people["exits"].any()
+    assert not off.people["person"].str.contains("#").any()
+
+
+def test_common_random_numbers_until_the_first_exit() -> None:
+    study = load_study([BACKBONE])
+    rules = _short(days=4, exit_bottom=2)
+    table, with_exit, without = compare_rules(study, rules, rules.without_exits(), quarters=3, replications=3, seed=4)
+    early = (with_exit.outlets["quarter"] <= 2)
+    pd.testing.assert_frame_equal(with_exit.outlets[early], without.outlets[early])   # nobody has left yet
+    assert table.set_index("metric").loc["exits", "diff_mean"] < 0                     # without the rule: no exits
+    assert (without.summary["exits"] == 0).all()
+
+
+def test_same_seed_same_quarters_on_serial_and_processes() -> None:
+    study = load_study([BACKBONE, SCENARIOS / "potential_outlet.toml"])
+    rules = _short(days=3, exit_bottom=2)
+    serial = run_quarters(study, rules, quarters=2, replications=2, seed=9, executor="serial")
+    procs = run_quarters(study, rules, quarters=2, replications=2, seed=9, executor="processes", workers=2)
+    for name in ("people", "outlets", "days", "summary"):
+        pd.testing.assert_frame_equal(getattr(serial, name), getattr(procs, name))
+    other = run_quarters(study, rules, quarters=2, replications=2, seed=10)
+    assert not serial.days["arrived"].equals(other.days["arrived"])
