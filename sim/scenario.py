@@ -683,8 +683,9 @@ def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
     for role in scenario.roles.values():
         if role.count and role.zones and not set(role.zones) & set(declared):
             missing = ", ".join(f"[zones.{z}]" for z in role.zones)
-            warn(src, f"staff.{role.id}.zones", f"the outlet has no {missing} table, so these {role.count} "
-                 "people serve no customers; declare the zone, or give zones = [] for staff who serve nobody")
+            people = "its 1 person serves" if role.count == 1 else f"its {role.count} people serve"
+            warn(src, f"staff.{role.id}.zones", f"the outlet has no {missing} table, so {people} no customers; "
+                 "declare the zone, or give zones = [] for staff who serve nobody")
     for zid in scenario.service:
         if zid not in declared:
             warn(src, f"service.{zid}", f"the outlet has no [zones.{zid}] table, so this service time is never used")
