@@ -37,7 +37,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.codes import VisitKind, VisitStatus, ZoneKpi, labels
+from sim.codes import VisitKind, VisitStatus, Zone, ZoneKpi, labels
 from sim.daylog import DayLog, wait_end_min
 from sim.layout import Layout, compile_layout
 from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, ZONES, Scenario
@@ -247,7 +247,7 @@ def _capped_area(days: np.ndarray, starts: np.ndarray, ends: np.ndarray, cap: fl
 def _capacity_minutes(layout: Layout, zone: int, lo: float, hi: float) -> float:
     """Server-minutes in [lo, hi]: min(positions, qualified staff on duty) integrated."""
     positions = layout.positions[zone]
-    if SERVICE_ZONES[zone] == "self_service":
+    if zone == Zone.SELF_SERVICE:
         return positions * max(hi - lo, 0.0)
     staff = layout.staff
     duty = np.array([(a, b) for k, d in enumerate(staff.duty) if zone in staff.zones[k] for a, b in d]).reshape(-1, 2)
