@@ -1,7 +1,22 @@
-"""branchlab's staffing optimiser (next milestone): assign staff across outlets, tiers and roles.
+"""branchlab's staffing optimiser: where each person should stand across a sub-branch's outlets.
 
-It will build on :mod:`sim` (candidate staffing patterns evaluated by replications with
-common random numbers) and solve a PuLP model; see DESIGN.md. Nothing is public yet.
+::
+
+    import optimize
+    region = optimize.load_region("scenarios/region_12_outlets.toml")
+    rec = optimize.recommend(region, replications=24, seed=0)   # verified Recommendation
+    rec.plan, rec.kpis, rec.uplift, rec.frontier                # pandas tables and numbers
+    rec.export("results/region")                                # CSV, JSON, Excel, HTML report
+
+The method (candidate patterns, simulation on common random numbers, pruning, a
+PuLP MILP solved by HiGHS, verification on fresh seeds, the head-count frontier) is
+described in :mod:`optimize.recommend`; the rules in :mod:`optimize.milp`.
 """
 
-__all__: list[str] = []
+from optimize.milp import InfeasibleError, Policy, RatioRule, VipRule
+from optimize.recommend import recommend
+from optimize.region import Region, load_region
+from optimize.result import Recommendation
+
+__all__ = ["InfeasibleError", "Policy", "RatioRule", "Recommendation", "Region", "VipRule", "load_region",
+           "recommend"]

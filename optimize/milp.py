@@ -29,6 +29,7 @@ import math
 import os
 import re
 import sys
+import warnings
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -242,11 +243,11 @@ def rules(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
 def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool
            ) -> tuple[pulp.LpProblem, list[list[pulp.LpVariable]], list[pulp.LpVariable]]:
     prob = pulp.LpProblem("staffing", pulp.LpMinimize if elastic else pulp.LpMaximize)
-    x = [[pulp.LpVariable(f"x_{o}_{p}", cat=pulp.LpBinary) for p in range(len(opt.value))]
+    x = [[prob.add_variable(f"x_{o}_{p}", 0, 1, cat=pulp.LpBinary) for p in range(len(opt.value))]
          for o, opt in enumerate(outlets)]
     slacks: list[pulp.LpVariable] = []
     if elastic:
-        slacks = [pulp.LpVariable(f"slack_{i}", lowBound=0) for i in range(len(rows))]
+        slacks = [prob.add_variable(f"slack_{i}", lowBound=0) for i in range(len(rows))]
         prob += pulp.lpSum(slacks)
     else:
         prob += pulp.LpAffineExpression([(x[o][p], float(v)) for o, opt in enumerate(outlets)
@@ -267,8 +268,12 @@ def _solver(name: str, gap: float, time_limit: float | None, log: Path | None) -
     if name == "cbc":
         # Bundled CBC can spend minutes in its ZeroHalf cut generator on these models
         # (measured in the project's design notes); switch it off.
-        return pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=time_limit, options=["zeroHalfCuts off"],
-                                 logPath=str(log) if log else None)
+        # PuLP 3.3 deprecates its bundled CBC (PuLP 4 wants a separately installed one); the bundled
+        # binary is what every PuLP install has, so use it and keep the notice out of users' output.
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return pulp.PULP_CBC_CMD(msg=False, gapRel=gap, timeLimit=time_limit, options=["zeroHalfCuts off"],
+                                     logPath=str(log) if log else None)
     raise ValueError(f"solver: {name!r} is not allowed; allowed: {', '.join(SOLVERS)}")
 
 
