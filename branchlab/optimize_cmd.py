@@ -54,8 +54,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, optimise, verify, export; print a short summary. Returns the exit status."""
-    from optimize import InfeasibleError, load_region, recommend
     from optimize.export import check_writable, export
+
+    from optimize import InfeasibleError, load_region, recommend
 
     problem = _check_args(args)
     if problem:

@@ -29,8 +29,8 @@ import math
 import os
 import re
 import sys
-import warnings
 import tempfile
+import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
