@@ -136,3 +136,42 @@ def test_same_seed_same_quarters_on_serial_and_processes() -> None:
         pd.testing.assert_frame_equal(getattr(serial, name), getattr(procs, name))
     other = run_quarters(study, rules, quarters=2, replications=2, seed=10)
     assert not serial.days["arrived"].equals(other.days["arrived"])
+
+
+def _cli(argv: list[str]) -> int:
+    """Run ``branchlab quarter`` through its own parser (the sub-command as registered)."""
+    import argparse
+
+    from branchlab.quarter_cmd import register
+
+    parser = argparse.ArgumentParser(prog="branchlab")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    return int(args.run(args))
+
+
+def test_quarter_command_writes_tables_json_and_report(tmp_path: Path) -> None:
+    import json
+
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[horizon]\ndays_per_quarter = 3\n[ranking]\nexit_bottom = 2\n", encoding="utf-8")
+    out = tmp_path / "out"
+    status = _cli(["quarter", str(BACKBONE), "--quarters", "2", "--out", str(out), "--executor", "serial",
+                   "--rules", str(rules), "--compare-exit-rule", "-q"])
+    assert status == 0
+    people = pd.read_csv(out / "people.csv")
+    assert set(people["quarter"]) == {1, 2}
+    doc = json.loads((out / "results.json").read_text(encoding="utf-8"))
+    assert len(doc["people"]) == len(people)
+    assert len(doc["exits"]) == int(people["exits"].sum()) == len(pd.read_csv(out / "exits.csv"))
+    assert doc["meta"]["rules"] == str(rules)
+    assert set(pd.read_csv(out / "comparison.csv")["metric"]) >= {"net_value_yuan", "exits", "vip_lost"}
+    assert (out / "report.html").read_text(encoding="utf-8").count("data:image/png;base64,") == 3
+
+
+def test_quarter_command_bad_rules_stop_before_writing(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.toml"
+    rules.write_text("[pay]\nband_rates = [1.0, 0.6, 1.2]\n", encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"rules\.toml: pay\.band_rates\[2\]: must be <= 1"):
+        _cli(["quarter", str(BACKBONE), "--out", str(tmp_path / "out"), "--rules", str(rules)])
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,133 @@
+"""Files of a quarter study: CSV tables, one JSON document and ``report.html`` with charts.
+
+Every file is written whole or not at all (:func:`sim.fileio.write_atomic`). Charts
+are matplotlib figures embedded as base64 PNG, so the report is one self-contained file:
+customer managers' quarterly points against the pay bands, their rank over the
+quarters, and the outlets' scores by quarter beside the scorecard table.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from optimize.quarters import CM, QuarterResults
+from sim.fileio import write_atomic
+
+TABLES = ("people", "outlets", "days", "summary")
+
+
+def prepare_out(out: str | Path) -> Path:
+    """Create the output folder and prove it is writable, before any long run.
+
+    Raises:
+        OSError: the folder cannot be created or written.
+    """
+    folder = Path(out)
+    folder.mkdir(parents=True, exist_ok=True)
+    probe = folder / ".write-test"
+    write_atomic(probe, "ok\n")
+    probe.unlink()
+    return folder
+
+
+def _png(fig: Figure) -> str:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def points_figure(res: QuarterResults) -> Figure:
+    """Histogram of customer managers' quarterly points with the pay-band edges marked."""
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    cm = res.people[res.people["role"] == CM]
+    ax.hist(cm["points"], bins=30, color="#4c72b0", alpha=0.8)
+    for edge in res.rules.pay.band_edges_points:
+        ax.axvline(edge, color="#c44e52", linestyle="--")
+    rates = ", ".join(f"{r:g}" for r in res.rules.pay.band_rates)
+    ax.set(xlabel="points in the quarter", ylabel="customer manager-quarters",
+           title=f"Points against the pay bands (rates {rates}, {res.rules.pay.band_reading} reading)")
+    return fig
+
+
+def ranking_figure(res: QuarterResults) -> Figure:
+    """Rank of each customer manager post over the quarters (replication 0; a new hire continues the line)."""
+    fig = Figure(figsize=(7, 4))
+    ax = fig.subplots()
+    cm = res.people[(res.people["role"] == CM) & (res.people["replication"] == 0)]
+    posts = cm.assign(post=cm["person"].str.split("#").str[0])
+    for post, rows in posts.groupby("post"):
+        ax.plot(rows["quarter"], rows["rank"], marker="o", linewidth=0.8, alpha=0.7, label=str(post))
+    for _, row in posts[posts["exits"]].iterrows():
+        ax.plot(row["quarter"], row["rank"], marker="x", color="black", markersize=9)
+    ax.invert_yaxis()
+    ax.set(xlabel="quarter", ylabel="rank (1 = most points)", title="Customer manager ranking (x = leaves)")
+    ax.set_xticks(sorted(cm["quarter"].unique()))
+    return fig
+
+
+def score_figure(res: QuarterResults) -> Figure:
+    """Outlet score by quarter (mean over replications)."""
+    fig = Figure(figsize=(7, 3.5))
+    ax = fig.subplots()
+    table = res.outlets.groupby(["quarter", "outlet"])["score"].mean().unstack()
+    table.plot(ax=ax, marker="o")
+    ax.set(xlabel="quarter", ylabel="score (0-100)", title="Outlet scorecards")
+    ax.legend(fontsize=7, ncol=2)
+    return fig
+
+
+def _most_common(values: pd.Series) -> str:
+    """The most frequent value (the first in order of appearance on a tie)."""
+    return str(values.value_counts(sort=True).index[0])
+
+
+def _scorecard_table(res: QuarterResults) -> pd.DataFrame:
+    cols = ["score", "outlet_rank", "subsidy_yuan", "penalty_points", "walkout_rate", "mean_wait_min",
+            "value_per_person_day_yuan"]
+    table = res.outlets.groupby(["quarter", "outlet"])[cols].mean().round(3)
+    moved = res.outlets.groupby(["quarter", "outlet"])["simulated_tier"].agg(_most_common)
+    return table.assign(tier=res.outlets.groupby(["quarter", "outlet"])["tier"].first(), simulated_tier=moved)
+
+
+def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict[str, Any]) -> str:
+    """The self-contained HTML report."""
+    images = "".join(f'<p><img src="data:image/png;base64,{_png(f(res))}"></p>'
+                     for f in (points_figure, ranking_figure, score_figure))
+    parts = [f"<h1>Quarters, pay and ranking: {html.escape(str(meta['study']))}</h1>",
+             f"<p>{meta['quarters']} quarters × {meta['replications']} replications, seed {meta['seed']}, "
+             f"rules {html.escape(str(meta['rules']))}, {meta['seconds']:.1f} s.</p>",
+             images, "<h2>Scorecards</h2>", _scorecard_table(res).to_html(), "<h2>Per replication</h2>",
+             res.summary.round(1).to_html(index=False)]
+    if comparison is not None:
+        parts += ["<h2>Without − with the exit rule (paired, common random numbers)</h2>",
+                  comparison.round(2).to_html(index=False)]
+    return "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Quarters</title></head><body>" + \
+        "".join(parts) + "</body></html>\n"
+
+
+def write_quarters(res: QuarterResults, out: str | Path, meta: dict[str, Any],
+                   comparison: pd.DataFrame | None = None) -> list[Path]:
+    """Write ``people.csv``, ``outlets.csv`` (scorecards), ``exits.csv``, ``days.csv``, ``summary.csv``,
+    ``comparison.csv`` (when given), ``results.json`` and ``report.html`` into ``out``."""
+    folder = Path(out)
+    frames: dict[str, pd.DataFrame] = {name: getattr(res, name) for name in TABLES}
+    frames["exits"] = res.people[res.people["exits"]]
+    if comparison is not None:
+        frames["comparison"] = comparison
+    written = []
+    for name, frame in frames.items():
+        write_atomic(folder / f"{name}.csv", frame.to_csv(index=False))
+        written.append(folder / f"{name}.csv")
+    body = ",".join(f'"{name}":{frame.to_json(orient="records")}' for name, frame in frames.items())
+    write_atomic(folder / "results.json", f'{{"meta":{json.dumps(meta)},{body}}}\n')
+    write_atomic(folder / "report.html", report_html(res, comparison, meta))
+    return [*written, folder / "results.json", folder / "report.html"]
