@@ -111,10 +111,16 @@ def outlet_options(region: Region, st: OutletState, ids: list[int], values: np.n
                          values, np.asarray([moves(current, p) for p in plans]))
 
 
-def moves(current: StaffingPlan, plan: StaffingPlan) -> int:
-    """People placed differently from today: Σ over roles (CMs inside and outside apart) of the increases."""
-    up = sum(max(0, plan.count(r) - current.count(r)) for r in ROLES if r != "customer_manager")
-    return up + max(0, plan.cm_inside - current.cm_inside) + max(0, plan.cm_outside - current.cm_outside)
+def moves(current: StaffingPlan, plan: StaffingPlan) -> float:
+    """People placed differently from today, counted half at each end: Σ |change| / 2.
+
+    Changes are taken per role, customer managers inside and outside apart. A teller
+    sent from one outlet to another counts ½ at each outlet (1 in the region); a
+    customer manager sent outside counts ½ + ½ = 1; a post left empty counts ½.
+    """
+    change = sum(abs(plan.count(r) - current.count(r)) for r in ROLES if r != "customer_manager")
+    change += abs(plan.cm_inside - current.cm_inside) + abs(plan.cm_outside - current.cm_outside)
+    return change / 2.0
 
 
 def _service_fate(region: Region, days: np.ndarray, by_ci: bool) -> str:
