@@ -59,7 +59,9 @@ def _validate(args: argparse.Namespace) -> int:
                                                  indent=2) + "\n")
         print(f"wrote {args.json}")
     if args.plot:
-        validation.plot(frame, args.plot)
+        from sim.plots import plot_validation, save_figure
+
+        save_figure(plot_validation(frame), args.plot)
         print(f"wrote {args.plot}")
     return 1 if failed else 0
 

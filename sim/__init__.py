@@ -13,9 +13,10 @@ The public API for notebooks and scripts::
 from sim.errors import ScenarioError, ScenarioWarning
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, credit_sales, day_kpis
 from sim.model import DayLog, simulate
+from sim.plots import plot_sweep
 from sim.replicate import Replications, replicate
 from sim.scenario import ROLES, ZONES, Scenario, StaffingPlan, from_dict, load_scenario, with_overrides
-from sim.sweeps import Sweep, load_sweep, load_sweep_file, plot_sweep, sweep
+from sim.sweeps import Sweep, load_sweep, load_sweep_file, sweep
 
 __all__ = [
     "OUTLET_KPIS",

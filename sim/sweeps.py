@@ -410,35 +410,6 @@ def load_sweep(out: str | Path, *, rows: bool = False) -> pd.DataFrame:
     return pd.DataFrame(out_rows)
 
 
-def plot_sweep(summary: pd.DataFrame, kpi: str, x: str, y: str | None = None, ax: Any = None) -> Any:
-    """Plot a KPI against one swept field (line with 95% CI band) or two (heatmap of means).
-
-    ``summary`` is :func:`load_sweep`'s per-point table; points sharing ``x`` (and ``y``)
-    are averaged. Returns the matplotlib axes.
-    """
-    import matplotlib.pyplot as plt
-
-    if ax is None:
-        _, ax = plt.subplots(figsize=(6, 4))
-    if y is None:
-        g = summary.groupby(x)[[f"{kpi}_mean", f"{kpi}_ci95_low", f"{kpi}_ci95_high"]].mean().sort_index()
-        ax.plot(g.index, g[f"{kpi}_mean"], marker="o")
-        ax.fill_between(g.index, g[f"{kpi}_ci95_low"], g[f"{kpi}_ci95_high"], alpha=0.25, label="95% CI")
-        ax.set_xlabel(x)
-        ax.set_ylabel(kpi)
-        ax.legend()
-    else:
-        grid = summary.pivot_table(index=y, columns=x, values=f"{kpi}_mean", aggfunc="mean").sort_index(ascending=False)
-        image = ax.imshow(grid.to_numpy(), aspect="auto", cmap="viridis")
-        ax.set_xticks(range(grid.shape[1]), [f"{v:g}" for v in grid.columns])
-        ax.set_yticks(range(grid.shape[0]), [f"{v:g}" for v in grid.index])
-        ax.set_xlabel(x)
-        ax.set_ylabel(y)
-        ax.figure.colorbar(image, ax=ax, label=f"{kpi} (mean)")
-    ax.set_title(kpi)
-    return ax
-
-
 def report_line(report: SweepReport) -> str:
     """One line summing up a sweep run, for the terminal."""
     rate = report.ran / report.seconds if report.seconds > 0 else math.nan

@@ -226,39 +226,3 @@ def run(quick: bool = False, seed: int = 2024, progress: Callable[[str], None] |
             rows.append((case.name, check.metric, check.simulated, check.ci95[0], check.ci95[1], check.analytic,
                          err, rel, check.tolerance(), check.passed, customers))
     return pd.DataFrame(rows, columns=list(VALIDATION_COLUMNS))
-
-
-def plot(frame: pd.DataFrame, path: str) -> None:
-    """Save simulated vs analytic values with 95% CI bars, and relative errors, to ``path``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, max(4.0, 0.28 * len(frame))))
-    labels = [f"{c} · {m}" for c, m in zip(frame["case"], frame["metric"], strict=True)]
-    y = range(len(frame))
-    rel = frame["rel_error"].fillna(0.0) * 100
-    colours = ["tab:green" if p else "tab:red" for p in frame["passed"]]
-    ax1.barh(list(y), rel, color=colours)
-    lo = (frame["ci95_low"] - frame["analytic"]) / frame["analytic"] * 100
-    hi = (frame["ci95_high"] - frame["analytic"]) / frame["analytic"] * 100
-    ax1.hlines(list(y), lo, hi, color="black", linewidth=1)
-    ax1.axvline(0, color="grey", linewidth=0.8)
-    ax1.set_yticks(list(y), labels, fontsize=7)
-    ax1.invert_yaxis()
-    ax1.set_xlabel("(simulated − analytic) / analytic, % (bar), 95% CI (line)")
-    ax1.set_title("Relative error per check (green: passed)")
-    ax2.errorbar(frame["analytic"], frame["simulated"],
-                 yerr=[frame["simulated"] - frame["ci95_low"], frame["ci95_high"] - frame["simulated"]],
-                 fmt="o", ms=3, capsize=2)
-    top = float(max(frame["analytic"].max(), frame["simulated"].max()) * 1.1)
-    ax2.plot([1e-4, top], [1e-4, top], color="grey", linewidth=0.8)
-    ax2.set_xscale("log")
-    ax2.set_yscale("log")
-    ax2.set_xlabel("analytic")
-    ax2.set_ylabel("simulated (95% CI)")
-    ax2.set_title("Simulated against queueing theory")
-    fig.tight_layout()
-    fig.savefig(path, dpi=120)
-    plt.close(fig)

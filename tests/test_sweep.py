@@ -154,21 +154,6 @@ def test_killed_sweep_resumes_to_exactly_the_uninterrupted_rows(tmp_path: Path) 
     pd.testing.assert_frame_equal(load_sweep(killed, rows=True), load_sweep(tmp_path / "clean", rows=True))
 
 
-def test_plot_helpers_draw_line_and_heatmap(tmp_path: Path) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from sim.sweeps import plot_sweep
-
-    design = load_sweep_file(SMALL)
-    sweep(design, tmp_path / "o", executor="serial", progress=False)
-    summary = load_sweep(tmp_path / "o")
-    line = plot_sweep(summary, "value_yuan", "staff.customer_manager.inside")
-    assert len(line.lines[0].get_xdata()) == 4
-    heat = plot_sweep(summary, "abandoned", "staff.cash_teller.count", "staff.customer_manager.inside")
-    assert heat.images[0].get_array().shape == (4, 3)
-
-
 def test_public_api_lists_what_it_exports() -> None:
     assert sim.sweep is sweep
     for name in sim.__all__:
