@@ -11,6 +11,7 @@ import argparse
 import sys
 from typing import Any
 
+from sim.errors import ScenarioError
 from sim.executors import EXECUTORS
 
 
@@ -20,6 +21,8 @@ def _quarter(args: argparse.Namespace) -> int:
     from optimize.quarter_report import prepare_out, write_quarters
     from optimize.quarters import compare_rules, load_rules, load_study, run_quarters, tasks_per_run
 
+    if args.quarters < 1:
+        raise ScenarioError("command line", "--quarters", f"must be >= 1, got {args.quarters}")
     rules = load_rules(args.rules)
     study = load_study(args.inputs)
     try:
