@@ -1,34 +1,111 @@
 """The ``branchlab`` command line: ``simulate``, ``validate`` and ``sweep`` sub-commands.
 
-Options mirror the Python API (:mod:`sim`). Bad input ends with one line naming the
-file, the field and what is allowed, and exit status 2.
+Options mirror the Python API (:mod:`sim`). Bad input — a bad option value, a bad
+scenario, an output path that cannot be written — ends with one line naming the file or
+option, the problem and what is allowed, and exit status 2, before any simulation runs.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+import os
+import stat
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import pandas as pd
 
+from branchlab import optimize_cmd
 from sim import ScenarioError, load_scenario, replicate
 from sim.executors import EXECUTORS
 from sim.fileio import write_atomic
+from sim.replicate import MAX_REPLICATIONS
 
 _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
+#: Largest seed accepted (a signed 64-bit integer, so every tool downstream can store it).
+MAX_SEED = 2**63 - 1
+#: Most worker processes one command may start.
+MAX_WORKERS = 256
+
+
+class UsageError(Exception):
+    """A command-line value that cannot be used; printed as one ``branchlab: ...`` line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse with its errors as :class:`UsageError` (one line, no usage block)."""
+
+    def error(self, message: str) -> NoReturn:
+        command = self.prog.removeprefix("branchlab").strip()  # "simulate" in a sub-command's parser
+        raise UsageError(f"{command}: {message}" if command else message)
+
+
+def _whole(low: int, high: int, high_text: str = "") -> Callable[[str], int]:
+    """An argparse ``type``: a whole number from ``low`` to ``high`` (written ``high_text``)."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or not low <= value <= high:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number from {low:,} to {high_text or f'{high:,}'}, got {text!r}")
+        return value
+    return parse
+
+
+def _seconds(text: str) -> float:
+    """An argparse ``type``: a finite number of seconds ≥ 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 <= value <= 86_400.0:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds from 0 to 86400, got {text!r}")
+    return value
+
+
+def check_output(path: str, option: str, suffixes: Sequence[str] = ()) -> Path:
+    """Fail now, before any work, if an output file could not be written at ``path``.
+
+    The file itself is written later, atomically (a temporary file in the same folder,
+    renamed over it): so its folder must exist and accept new files, and ``path`` must be
+    a regular file or not exist yet. ``suffixes``, when given, are the allowed endings.
+    """
+    target = Path(path)
+    try:
+        if target.exists() and not stat.S_ISREG(target.stat().st_mode):
+            kind = "a folder" if target.is_dir() else "not a regular file"
+            raise UsageError(f"{option} {path}: is {kind}; give a file name")
+        if suffixes and target.suffix.lower() not in suffixes:
+            raise UsageError(f"{option} {path}: the name must end in one of {', '.join(suffixes)}")
+        folder = target.parent
+        if not folder.is_dir():
+            raise UsageError(f"{option} {path}: folder {str(folder)!r} does not exist")
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except (OSError, ValueError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+        raise UsageError(f"{option} {path}: cannot write there ({reason})") from None
+    return target
 
 
 def _simulate(args: argparse.Namespace) -> int:
+    out = check_output(args.json, "--json") if args.json else None
+    executor = args.executor or ("processes" if args.workers else "serial")
     scenario = load_scenario(args.scenario)
     from tqdm.auto import tqdm
 
     with tqdm(total=args.replications, desc="replications", unit="day", disable=args.quiet, leave=False,
               file=sys.stderr) as bar:
-        result = replicate(scenario, args.replications, args.seed, progress=lambda done: bar.update(1))
+        result = replicate(scenario, args.replications, args.seed, executor=executor, workers=args.workers,
+                           progress=lambda done: bar.update(done - bar.n))
     print(f"{scenario.outlet.name} ({scenario.outlet.tier}) — {args.replications} replications, seed {args.seed}")
     print("mean ± 95% CI half-width; waits in minutes, value in yuan\n")
     with pd.option_context("display.width", 200, "display.max_columns", 20):
@@ -36,13 +113,18 @@ def _simulate(args: argparse.Namespace) -> int:
             print(f"[{group}]")
             print(result.table(group).to_string())
             print()
-    if args.json:
-        write_atomic(Path(args.json), json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
-        print(f"wrote {args.json}")
+    if out is not None:
+        write_atomic(out, json.dumps(result.to_dict(), indent=2, ensure_ascii=False) + "\n")
+        print(f"wrote {out}")
     return 0
 
 
 def _validate(args: argparse.Namespace) -> int:
+    out = check_output(args.json, "--json") if args.json else None
+    if args.plot:
+        from matplotlib.backend_bases import FigureCanvasBase
+
+        check_output(args.plot, "--plot", sorted(f".{s}" for s in FigureCanvasBase.get_supported_filetypes()))
     from sim import validation
 
     frame = validation.run(quick=args.quick, seed=args.seed,
@@ -53,11 +135,10 @@ def _validate(args: argparse.Namespace) -> int:
         print(shown.to_string(index=False))
     failed = int((~frame["passed"]).sum())
     print(f"\n{len(frame) - failed} of {len(frame)} checks passed")
-    if args.json:
+    if out is not None:
         records = frame.to_dict(orient="records")
-        write_atomic(Path(args.json), json.dumps({"seed": args.seed, "quick": args.quick, "checks": records},
-                                                 indent=2) + "\n")
-        print(f"wrote {args.json}")
+        write_atomic(out, json.dumps({"seed": args.seed, "quick": args.quick, "checks": records}, indent=2) + "\n")
+        print(f"wrote {out}")
     if args.plot:
         from sim.plots import plot_validation, save_figure
 
@@ -77,8 +158,7 @@ def _sweep(args: argparse.Namespace) -> int:
         report = sweep(design, args.out, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                        resume=args.resume, progress=not args.quiet, flush_seconds=args.flush_seconds)
     except FileExistsError as exc:
-        print(f"branchlab: {exc}", file=sys.stderr)
-        return 2
+        raise UsageError(str(exc)) from None
     print(report_line(report))
     if report.failed:
         print(f"{report.failed} points failed: their rows carry the error (sim.load_sweep(DIR, rows=True))",
@@ -88,23 +168,30 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="branchlab", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="branchlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
+    seed = _whole(0, MAX_SEED, "2**63 - 1")
+    workers = _whole(1, MAX_WORKERS)
+
     p = sub.add_parser("simulate", help="replicate one outlet scenario and print its KPIs with 95% CIs")
     p.add_argument("scenario", help="scenario TOML file (see scenarios/)")
-    p.add_argument("-n", "--replications", type=int, default=30, help="independent days (default 30)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
+    p.add_argument("-n", "--replications", type=_whole(1, MAX_REPLICATIONS), default=30,
+                   help=f"independent days, 1 to {MAX_REPLICATIONS:,} (default 30)")
+    p.add_argument("--seed", type=seed, default=0, help="base seed, >= 0 (default 0)")
     p.add_argument("--json", metavar="OUT", help="also write the KPIs as JSON to OUT")
     p.add_argument("--show", nargs="+", choices=_GROUPS, default=["outlet", "zones"],
                    help="which tables to print (default: outlet zones)")
+    p.add_argument("--executor", choices=EXECUTORS, default=None,
+                   help="where the days run (default serial, or processes when --workers is given)")
+    p.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_simulate)
 
     v = sub.add_parser("validate", help="compare the model, configured as textbook queues, with queueing theory")
     v.add_argument("--quick", action="store_true", help="the quick set (about a minute and a half)")
-    v.add_argument("--seed", type=int, default=2024, help="base seed (default 2024)")
+    v.add_argument("--seed", type=seed, default=2024, help="base seed, >= 0 (default 2024)")
     v.add_argument("--json", metavar="OUT", help="write every check as JSON to OUT")
-    v.add_argument("--plot", metavar="PATH", help="save a simulated-vs-analytic plot (PNG) to PATH")
+    v.add_argument("--plot", metavar="PATH", help="save a simulated-vs-analytic plot (PNG, PDF, SVG...) to PATH")
     v.add_argument("-q", "--quiet", action="store_true", help="no progress lines")
     v.set_defaults(run=_validate)
 
@@ -113,26 +200,36 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("sweep", help="sweep TOML file (see scenarios/sweep_small.toml)")
     s.add_argument("--out", required=True, metavar="DIR", help="results folder")
     s.add_argument("--executor", choices=EXECUTORS, default="processes", help="where points run (default processes)")
-    s.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    s.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
     s.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
     s.add_argument("--resume", action="store_true", help="continue a sweep already in DIR, skipping finished points")
-    s.add_argument("--flush-seconds", type=float, default=2.0, help="write finished rows this often (default 2)")
+    s.add_argument("--flush-seconds", type=_seconds, default=2.0, help="write finished rows this often (default 2)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(run=_sweep)
+    optimize_cmd.register(sub)
     return parser
 
 
+def _one_line(text: str) -> str:
+    """``text`` with line breaks shown as ``\\n``, so an error is always one line."""
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``branchlab`` console script; returns the exit status."""
-    args = _parser().parse_args(argv)
-    if getattr(args, "replications", 1) < 1:
-        print("branchlab: --replications must be >= 1", file=sys.stderr)
-        return 2
+    """Entry point of the ``branchlab`` console script; returns the exit status.
+
+    0 success, 1 failed validation checks, 2 bad input (one ``branchlab: ...`` line on
+    stderr), 100+N a sweep with N failed points, 130 interrupted.
+    """
     try:
+        args = _parser().parse_args(argv)
         status: Any = args.run(args)
-    except ScenarioError as exc:
-        print(f"branchlab: {exc}", file=sys.stderr)
+    except (UsageError, ScenarioError) as exc:
+        print(f"branchlab: {_one_line(str(exc))}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("branchlab: interrupted", file=sys.stderr)
+        return 130
     return int(status)
 
 

@@ -106,10 +106,10 @@ class Replications:
         """The ``--json`` shape: ``{scenario, source, seed, replications, zones, outlet, by_hour,
         by_segment, by_role}``; every KPI is ``{"mean": m, "ci95": [low, high]}`` (``None`` when
         undefined), grouped by zone, hour label, segment or role."""
-        grouped = {which: _grouped(getattr(self, which)) for which in ("zones", "by_hour", "by_segment", "by_role")}
         return {
             "scenario": self.scenario.outlet.name, "source": self.scenario.source, "seed": self.seed,
-            "replications": self.n, "outlet": _kpi_block(self.outlet), **grouped,
+            "replications": self.n, "zones": _grouped(self.zones), "outlet": _kpi_block(self.outlet),
+            **{which: _grouped(getattr(self, which)) for which in ("by_hour", "by_segment", "by_role")},
         }
 
 

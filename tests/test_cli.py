@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+import sim
+from branchlab import cli
 from branchlab.cli import main
-from sim import OUTLET_KPIS, ZONE_KPIS, ZONES
+from sim import OUTLET_KPIS, ZONE_KPIS, ZONES, validation
+from sim.replicate import MAX_REPLICATIONS
 from tests.conftest import SCENARIOS
 
 
@@ -40,3 +44,94 @@ def test_bad_scenario_exits_2_with_one_line(tmp_path: Path) -> None:
                           capture_output=True, text=True, check=False)
     assert proc.returncode == 2
     assert proc.stderr.strip().splitlines() == [f"branchlab: {bad}: arrivals.rate_per_hour: must be > 0, got -1"]
+
+
+def test_json_has_the_hour_segment_and_role_tables(tmp_path: Path) -> None:
+    out = tmp_path / "kpis.json"
+    assert main(["simulate", str(SCENARIOS / "backbone_outlet.toml"), "-n", "3", "--json", str(out), "-q"]) == 0
+    doc = json.loads(out.read_text())
+    scenario = sim.load_scenario(SCENARIOS / "backbone_outlet.toml")
+    assert list(doc["by_hour"]) == [f"{9 + h:02d}:00" for h in range(8)]
+    assert list(doc["by_segment"]) == list(scenario.segments)
+    assert list(doc["by_role"]) == [r for r in sim.ROLES if r in scenario.roles]
+    for table in ("by_hour", "by_segment", "by_role"):
+        for kpis in doc[table].values():
+            for cell in kpis.values():
+                assert set(cell) == {"mean", "ci95"}
+                assert len(cell["ci95"]) == 2
+
+
+def test_workers_give_the_serial_json(tmp_path: Path) -> None:
+    scenario = str(SCENARIOS / "advancing_outlet.toml")
+    serial, parallel = tmp_path / "serial.json", tmp_path / "parallel.json"
+    assert main(["simulate", scenario, "-n", "9", "--seed", "3", "--json", str(serial), "-q"]) == 0
+    assert main(["simulate", scenario, "-n", "9", "--seed", "3", "--json", str(parallel), "-q", "--workers", "2"]) == 0
+    assert serial.read_bytes() == parallel.read_bytes()
+
+
+def _one_error_line(capsys: pytest.CaptureFixture[str], *words: str) -> None:
+    captured = capsys.readouterr()
+    lines = captured.err.splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("branchlab: ")
+    for word in words:
+        assert word in lines[0]
+
+
+BAD_VALUES = [
+    (["--seed", "-1"], "--seed"), (["--seed", "x"], "--seed"), (["--seed", str(2**63)], "--seed"),
+    (["-n", "0"], "--replications"), (["-n", str(MAX_REPLICATIONS + 1)], "--replications"),
+    (["-n", "2.5"], "--replications"), (["--workers", "0"], "--workers"), (["--workers", "-1"], "--workers"),
+    (["--executor", "bogus"], "--executor"),
+]
+
+
+@pytest.mark.parametrize(("extra", "word"), BAD_VALUES)
+def test_bad_simulate_values_give_one_line_and_exit_2(extra: list[str], word: str,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", str(SCENARIOS / "potential_outlet.toml"), *extra]) == 2
+    _one_error_line(capsys, word)
+
+
+@pytest.mark.parametrize("seed", ["-1", "abc", str(2**63)])
+def test_bad_validate_seed_gives_one_line_and_exit_2(seed: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--quick", "--seed", seed]) == 2
+    _one_error_line(capsys, "--seed", "2**63 - 1")
+
+
+def _unwritable_paths(tmp_path: Path) -> list[tuple[str, str]]:
+    """(path, words in the error) that cannot take an output file."""
+    (tmp_path / "a_file").write_text("x")
+    paths = [(str(tmp_path), "folder"), (str(tmp_path / "missing" / "out.json"), "does not exist"),
+             (str(tmp_path / "a_file" / "out.json"), "does not exist"), ("/dev/null", "not a regular file"),
+             (str(tmp_path / ("x" * 300 + ".json")), "cannot write")]
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    if os.geteuid() != 0:  # root writes anywhere; a read-only mount stands in below
+        paths.append((str(locked / "out.json"), "cannot write"))
+    if Path("/proc/self").is_dir():
+        paths.append(("/proc/branchlab-out.json", "cannot write"))
+    return paths
+
+
+@pytest.mark.parametrize("command", ["simulate", "validate-json", "validate-plot"])
+def test_output_paths_are_checked_before_any_work(command: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    def no_work(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the run started before the output path was checked")
+
+    monkeypatch.setattr(validation, "run", no_work)
+    monkeypatch.setattr(cli, "load_scenario", no_work)
+    for path, words in _unwritable_paths(tmp_path):
+        argv = {"simulate": ["simulate", str(SCENARIOS / "potential_outlet.toml"), "--json", path],
+                "validate-json": ["validate", "--quick", "--json", path],
+                "validate-plot": ["validate", "--quick", "--plot", path]}[command]
+        if command == "validate-plot":
+            argv[-1] = path.removesuffix(".json") + ".png" if path.endswith(".json") else path
+        assert main(argv) == 2, path
+        _one_error_line(capsys, words)
+
+
+def test_plot_needs_an_image_file_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--plot", str(tmp_path / "plot.txt")]) == 2
+    _one_error_line(capsys, ".png", ".pdf", ".svg")
