@@ -23,7 +23,7 @@ cases that need tens of millions of customers (ρ = 0.95 with few servers).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -211,10 +211,12 @@ def cases(quick: bool = False) -> list[Case]:
     return [case for case in out if case.quick or not quick]
 
 
-def run(quick: bool = False, seed: int = 2024, progress: Callable[[str], None] | None = None) -> pd.DataFrame:
-    """Run the validation cases; one row per check (see ``VALIDATION_COLUMNS``)."""
+def run(quick: bool = False, seed: int = 2024, progress: Callable[[str], None] | None = None,
+        names: Collection[str] | None = None) -> pd.DataFrame:
+    """Run the validation cases (only those named in ``names``, if given); one row per check
+    (see ``VALIDATION_COLUMNS``)."""
     rows = []
-    for case in cases(quick):
+    for case in (c for c in cases(quick) if names is None or c.name in names):
         if progress is not None:
             progress(case.name)
         scenario: Scenario = from_dict(case.scenario, f"<validation: {case.name}>")
