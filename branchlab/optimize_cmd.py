@@ -32,7 +32,7 @@ def register(sub: Any) -> None:
                    help="optimum for budgets of today's head-count -N..+N (default 3; 0 = none)")
     p.add_argument("--gap", type=float, default=1e-6, help="relative MIP gap to prove (default 1e-6)")
     p.add_argument("--quick", action="store_true",
-                   help="a fast first look: fewer patterns (each role +/-1), 4 screen days, 8 days, frontier +/-1")
+                   help="a fast first look: fewer combined patterns, 4 screen days, 8 days, frontier +/-1")
     p.add_argument("--no-cache", action="store_true", help="do not reuse or keep simulated days in DIR/cache")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
@@ -54,9 +54,8 @@ def _check_args(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, optimise, verify, export; print a short summary. Returns the exit status."""
-    from optimize.export import check_writable, export
-
     from optimize import InfeasibleError, load_region, recommend
+    from optimize.export import check_writable, export
 
     problem = _check_args(args)
     if problem:
@@ -67,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
     check_writable(out)
     n, frontier = args.replications, args.frontier
     if args.quick:
-        region = replace(region, search=replace(region.search, step=1, total_step=2, screen_replications=4))
+        region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))
         n, frontier = min(n, 8), min(frontier, 1)
     bar = _progress(args.quiet)
     try:
@@ -91,7 +90,7 @@ class _Bar:
     def __init__(self, quiet: bool) -> None:
         from tqdm import tqdm
 
-        self._bar = tqdm(unit=" days", disable=quiet, file=sys.stderr)
+        self._bar = tqdm(unit=" days", disable=quiet, file=sys.stderr, mininterval=0.5)
         self._done = 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
