@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
 
@@ -64,6 +66,12 @@ class Recommendation:
     def moves(self) -> pd.DataFrame:
         """Rows of :attr:`plan` whose head-count changes."""
         return self.plan[self.plan["change"] != 0].reset_index(drop=True)
+
+    def export(self, out: str | Path) -> list[Path]:
+        """Write CSV, JSON, Excel and an HTML report into folder ``out``, all or none (see :mod:`optimize.export`)."""
+        from optimize.export import export
+
+        return export(self, out)
 
     def summary(self) -> dict[str, Any]:
         """The JSON-ready top level: status, objective, gap, solver, seed, head-count, uplift, binding rules."""

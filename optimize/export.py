@@ -1,0 +1,228 @@
+"""Writing a :class:`~optimize.result.Recommendation` to a folder planners can open.
+
+:func:`export` writes five files into the output folder:
+
+- ``recommendation.csv``: the plan, one row per (outlet, tier, role, placement) with
+  ``current``, ``recommended`` and ``change`` head-counts (:data:`PLAN_COLUMNS`);
+- ``recommendation.json``: the whole answer as one document (:func:`recommendation_json`);
+- ``candidates.csv``: every pattern generated, with its estimate and fate;
+- ``recommendation.xlsx``: sheets :data:`SHEETS` (openpyxl);
+- ``report.html``: one self-contained page, charts embedded as PNG (:mod:`optimize.report`).
+
+The set is published whole or not at all: every file is rendered in memory, written
+to a hidden temporary name in the folder and synced, and only when all five are
+complete are they renamed over their final names. A failure before that leaves the
+folder as it was (earlier exports intact, no partial or temporary file). Call
+:func:`check_writable` before any long run, so a bad folder fails in a second, not
+after the simulation.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+import os
+import secrets
+import tempfile
+from collections.abc import Callable, Mapping
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sim.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from optimize.result import Recommendation
+
+#: Columns of ``recommendation.csv`` (and the ``by_outlet`` sheet), in order.
+PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended", "change")
+#: Sheets of ``recommendation.xlsx``, in order.
+SHEETS = ("summary", "by_outlet", "kpis", "constraints", "frontier", "candidates")
+#: The files :func:`export` writes, in the order it returns them.
+FILES = ("recommendation.csv", "recommendation.json", "candidates.csv", "recommendation.xlsx", "report.html")
+
+
+def check_writable(out: str | Path) -> Path:
+    """Create the output folder if needed and prove new files can be written in it, before any work.
+
+    Raises:
+        ScenarioError: ``out`` is a file (or another non-folder), cannot be created, or
+            refuses new files; the one-line message names the path and the reason.
+    """
+    folder = Path(out)
+    if folder.exists() and not folder.is_dir():
+        raise ScenarioError(str(folder), "", "the output folder is a file; give a folder (it is created if missing)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        reason = exc.strerror or type(exc).__name__
+        raise ScenarioError(str(folder), "", f"cannot write the output folder ({reason}); "
+                                             "give a folder you may create files in") from None
+    return folder
+
+
+def package_version() -> str:
+    """The installed branchlab version, or ``"unknown"`` when running from an uninstalled checkout."""
+    try:
+        return metadata.version("branchlab")
+    except metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def jsonable(value: Any) -> Any:
+    """``value`` with NumPy scalars as Python numbers, tuples as lists and NaN/±inf as ``None``."""
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | np.ndarray):
+        return [jsonable(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [dict(zip(frame.columns, row, strict=True)) for row in frame.itertuples(index=False, name=None)]
+
+
+def _outlets(plan: pd.DataFrame) -> dict[str, Any]:
+    """Per outlet: tier, ``plan[role][placement] = {current, recommended, change}``, the moves and totals."""
+    out: dict[str, Any] = {}
+    for outlet, rows in plan.groupby("outlet", sort=False):
+        cells: dict[str, dict[str, Any]] = {}
+        for r in _records(rows):
+            cells.setdefault(r["role"], {})[r["placement"]] = {k: r[k] for k in ("current", "recommended", "change")}
+        moved = rows[rows["change"] != 0]
+        out[str(outlet)] = {
+            "tier": rows["tier"].iloc[0], "plan": cells,
+            "moves": [{k: r[k] for k in ("role", "placement", "change")} for r in _records(moved)],
+            "headcount": {"current": rows["current"].sum(), "recommended": rows["recommended"].sum()},
+        }
+    return out
+
+
+def kpi_tree(kpis: pd.DataFrame, plan: str) -> dict[str, dict[str, dict[str, Any]]]:
+    """``{outlet: {kpi: {"mean": m, "ci95": [lo, hi]}}}`` of one plan (``current`` or ``recommended``)."""
+    tree: dict[str, dict[str, dict[str, Any]]] = {}
+    for r in _records(kpis[kpis["plan"] == plan]):
+        tree.setdefault(str(r["outlet"]), {})[str(r["kpi"])] = {"mean": r["mean"],
+                                                                 "ci95": [r["ci95_low"], r["ci95_high"]]}
+    return tree
+
+
+def recommendation_json(rec: Recommendation) -> dict[str, Any]:
+    """The recommendation as one JSON-ready document (NaN as ``None``); ``recommendation.json`` holds it.
+
+    Keys: the :meth:`Recommendation.summary` fields (``status``, ``objective``, ``bound``,
+    ``gap``, ``solver``, ``seed``, ``headcount``, ``uplift``, ``binding`` …), ``region``,
+    ``source``, ``outlets`` (per outlet: ``tier``, ``plan[role][placement]`` =
+    ``{current, recommended, change}``, ``moves`` and ``headcount``), ``kpis_current`` and
+    ``kpis_recommended`` (per outlet and ``region``, see :func:`kpi_tree`),
+    ``constraints`` and ``frontier`` (lists of rows) and the package ``version``.
+    """
+    doc: dict[str, Any] = {"region": rec.region, "source": rec.source, **rec.summary(),
+                           "outlets": _outlets(rec.plan),
+                           "kpis_current": kpi_tree(rec.kpis, "current"),
+                           "kpis_recommended": kpi_tree(rec.kpis, "recommended"),
+                           "constraints": _records(rec.constraints), "frontier": _records(rec.frontier),
+                           "version": package_version()}
+    return dict(jsonable(doc))
+
+
+def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        return [row for k, v in value.items() for row in _flatten(f"{prefix}.{k}" if prefix else str(k), v)]
+    if isinstance(value, list | tuple):
+        return [(prefix, "; ".join(map(str, value)))]
+    return [(prefix, value)]
+
+
+def summary_frame(rec: Recommendation) -> pd.DataFrame:
+    """The ``summary`` sheet: one ``field``/``value`` row per summary item, nested keys dotted."""
+    top = {"region": rec.region, "source": rec.source, **rec.summary(), "version": package_version()}
+    return pd.DataFrame(_flatten("", jsonable(top)), columns=["field", "value"])
+
+
+def workbook_bytes(rec: Recommendation) -> bytes:
+    """``recommendation.xlsx`` in memory: the sheets of :data:`SHEETS`, one table each, no index column."""
+    frames = {"summary": summary_frame(rec), "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
+              "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates}
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name in SHEETS:
+            frames[name].to_excel(writer, sheet_name=name, index=False)
+    return buffer.getvalue()
+
+
+def render(rec: Recommendation) -> dict[str, bytes]:
+    """Every file of :data:`FILES` rendered in memory, by name."""
+    from optimize.report import report_html
+
+    makers: dict[str, Callable[[], str | bytes]] = {
+        "recommendation.csv": lambda: rec.plan.loc[:, list(PLAN_COLUMNS)].to_csv(index=False),
+        "recommendation.json": lambda: json.dumps(recommendation_json(rec), indent=2, ensure_ascii=False,
+                                                  allow_nan=False) + "\n",
+        "candidates.csv": lambda: rec.candidates.to_csv(index=False),
+        "recommendation.xlsx": lambda: workbook_bytes(rec),
+        "report.html": lambda: report_html(rec, package_version()),
+    }
+    out = {}
+    for name in FILES:
+        data = makers[name]()
+        out[name] = data.encode("utf-8") if isinstance(data, str) else data
+    return out
+
+
+def stage(folder: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` to a new hidden temporary file beside ``folder / name``, synced; return its path.
+
+    The file is created with the usual permissions (0o666 less the umask), not
+    :func:`tempfile.mkstemp`'s owner-only ones, so colleagues can read the exports.
+    """
+    tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return tmp
+
+
+def publish(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
+    """Write all ``files`` into ``folder`` as one set: staged to temporary names, then renamed together.
+
+    If staging any file fails, every staged file is removed and nothing is renamed.
+    """
+    staged: list[Path] = []
+    try:
+        for name, data in files.items():
+            staged.append(stage(folder, name, data))
+        for tmp, name in zip(staged, files, strict=True):
+            os.replace(tmp, folder / name)
+    except BaseException:
+        for tmp in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [folder / name for name in files]
+
+
+def export(rec: Recommendation, out: str | Path) -> list[Path]:
+    """Write the recommendation's files (:data:`FILES`) into folder ``out``, all or none; return their paths.
+
+    Raises:
+        ScenarioError: ``out`` cannot be used as an output folder (see :func:`check_writable`).
+    """
+    folder = check_writable(out)
+    return publish(folder, render(rec))

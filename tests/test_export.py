@@ -1,0 +1,265 @@
+"""Exports of a recommendation: the files read back equal the tables, all or nothing, a bad folder fails first."""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import os
+import re
+import stat
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import openpyxl
+import pandas as pd
+import pytest
+
+import optimize.export as export_mod
+from optimize.export import FILES, PLAN_COLUMNS, SHEETS, check_writable, export, jsonable
+from optimize.report import moves_by_role
+from sim.errors import ScenarioError
+from tests.fake_recommendation import OUTLETS, make_recommendation
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory: pytest.TempPathFactory) -> tuple[Any, Path, list[Path]]:
+    """The fake recommendation exported once (rendering charts takes a second)."""
+    rec = make_recommendation()
+    out = tmp_path_factory.mktemp("export") / "new" / "folder"
+    return rec, out, export(rec, out)
+
+
+def _strict_json(path: Path) -> Any:
+    def refuse(token: str) -> None:
+        raise AssertionError(f"{path.name}: non-standard JSON token {token}")
+
+    return json.loads(path.read_text(encoding="utf-8"), parse_constant=refuse)
+
+
+def test_export_writes_the_five_files_and_nothing_else(exported: tuple[Any, Path, list[Path]]) -> None:
+    _, out, written = exported
+    assert written == [out / name for name in FILES]
+    assert sorted(p.name for p in out.iterdir()) == sorted(FILES)  # no temporary or probe file left
+    assert all(p.stat().st_size > 0 for p in written)
+
+
+def test_plan_csv_round_trips(exported: tuple[Any, Path, list[Path]]) -> None:
+    rec, out, _ = exported
+    back = pd.read_csv(out / "recommendation.csv")
+    assert tuple(back.columns) == PLAN_COLUMNS
+    pd.testing.assert_frame_equal(back, rec.plan.loc[:, list(PLAN_COLUMNS)])
+    assert (back["change"] == back["recommended"] - back["current"]).all()
+
+
+def test_candidates_csv_round_trips_with_missing_estimates(exported: tuple[Any, Path, list[Path]]) -> None:
+    rec, out, _ = exported
+    back = pd.read_csv(out / "candidates.csv")
+    pd.testing.assert_frame_equal(back, rec.candidates)
+    dropped = back["status"].str.startswith("dropped")
+    assert dropped.sum() == len(OUTLETS)
+    assert back.loc[dropped, "objective_mean"].isna().all()
+
+
+def _plan_from_json(doc: dict[str, Any]) -> pd.DataFrame:
+    rows = [{"outlet": outlet, "tier": o["tier"], "role": role, "placement": place, **cell}
+            for outlet, o in doc["outlets"].items() for role, places in o["plan"].items()
+            for place, cell in places.items()]
+    return pd.DataFrame(rows).loc[:, list(PLAN_COLUMNS)]
+
+
+def test_json_has_the_documented_keys_and_round_trips_the_plan(exported: tuple[Any, Path, list[Path]]) -> None:
+    rec, out, _ = exported
+    doc = _strict_json(out / "recommendation.json")
+    for key in ("status", "objective", "gap", "solver", "seed", "headcount", "outlets", "kpis_current",
+                "kpis_recommended", "uplift", "binding", "version"):
+        assert key in doc, key
+    assert (doc["status"], doc["objective"], doc["gap"], doc["solver"], doc["seed"]) == (
+        rec.status, rec.objective, rec.gap, rec.solver, rec.seed)
+    assert doc["headcount"] == rec.headcount
+    assert doc["uplift"] == pytest.approx(rec.uplift)
+    assert doc["binding"] == list(rec.binding)
+    pd.testing.assert_frame_equal(_plan_from_json(doc), rec.plan.loc[:, list(PLAN_COLUMNS)])
+    # moves and head-counts of the second outlet, by hand from the fixture's PLAN
+    town = doc["outlets"][OUTLETS[1][0]]
+    assert town["headcount"] == {"current": 12, "recommended": 13}
+    assert {(m["role"], m["placement"]): m["change"] for m in town["moves"]} == {
+        ("low_counter_teller", "all"): 1, ("customer_manager", "inside"): -2, ("customer_manager", "outside"): 2}
+
+
+def test_json_kpis_round_trip_and_nan_becomes_null(exported: tuple[Any, Path, list[Path]]) -> None:
+    rec, out, _ = exported
+    doc = _strict_json(out / "recommendation.json")
+    for plan in ("current", "recommended"):
+        tree = doc[f"kpis_{plan}"]
+        assert set(tree) == {*(o for o, _ in OUTLETS), "region"}
+        for r in rec.kpis[rec.kpis["plan"] == plan].itertuples():
+            cell = tree[r.outlet][r.kpi]
+            expected = [None if math.isnan(v) else v for v in (r.mean, r.ci95_low, r.ci95_high)]
+            assert [cell["mean"], *cell["ci95"]] == expected
+    assert doc["kpis_recommended"]["region"]["cash.service_level"] == {"mean": None, "ci95": [None, None]}
+    assert doc["frontier"][0]["objective"] is None
+    assert doc["frontier"][0]["status"] == "Infeasible"
+    assert len(doc["constraints"]) == len(rec.constraints)
+
+
+def test_json_version_is_the_installed_package() -> None:
+    try:
+        expected = metadata.version("branchlab")
+    except metadata.PackageNotFoundError:
+        expected = "unknown"
+    assert export_mod.recommendation_json(make_recommendation())["version"] == expected
+
+
+def test_jsonable_converts_numpy_and_non_finite_numbers() -> None:
+    value = {"a": np.int64(3), "b": (np.float64(math.nan), math.inf, -math.inf, 1.5), 4: [np.bool_(True)]}
+    assert jsonable(value) == {"a": 3, "b": [None, None, None, 1.5], "4": [True]}
+    assert type(jsonable(np.int64(3))) is int
+
+
+def test_workbook_has_the_sheets_and_round_trips(exported: tuple[Any, Path, list[Path]]) -> None:
+    rec, out, _ = exported
+    book = openpyxl.load_workbook(out / "recommendation.xlsx", read_only=True)
+    assert book.sheetnames == list(SHEETS)
+    book.close()
+    sheets = pd.read_excel(out / "recommendation.xlsx", sheet_name=None, engine="openpyxl")
+    expected = {"by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis, "constraints": rec.constraints,
+                "frontier": rec.frontier, "candidates": rec.candidates}
+    for name, frame in expected.items():
+        pd.testing.assert_frame_equal(sheets[name], frame, check_dtype=False, obj=name)
+    summary = dict(zip(sheets["summary"]["field"], sheets["summary"]["value"], strict=True))
+    assert summary["status"] == rec.status
+    assert float(summary["objective"]) == rec.objective
+    assert float(summary["uplift.ci95_low"]) == rec.uplift["ci95_low"]
+    assert int(summary["headcount.recommended"]) == rec.headcount["recommended"]
+    assert summary["binding"] == "; ".join(rec.binding)
+
+
+def test_report_is_self_contained_with_the_summary(exported: tuple[Any, Path, list[Path]]) -> None:
+    _, out, _ = exported
+    page = (out / "report.html").read_text(encoding="utf-8")
+    images = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', page)
+    assert len(images) == 4
+    assert all(base64.b64decode(img).startswith(PNG_MAGIC) for img in images)
+    assert not re.search(r'(src|href)="(?!data:)', page)  # nothing fetched from elsewhere
+    assert "450 yuan/day (95% CI 380 to 520)" in page  # uplift 450.0 [380.5, 519.5], rounded
+    assert "Optimal (highs)" in page
+    assert "moves &lt;= 6" in page
+    assert "Old Town &lt;2&gt; &amp; Co" in page
+    assert "Old Town <2>" not in page
+    for heading in ("Summary", "Moves by role", "Charts", "Plan", "Policy rules", "Frontier"):
+        assert f">{heading}</h" in page
+
+
+def test_moves_by_role_totals_the_plan_by_hand() -> None:
+    totals = moves_by_role(make_recommendation().plan)
+    got = {(r.role, r.placement): (r.added, r.removed) for r in totals.itertuples()}
+    # cash -1 at Central Plaza; low counter +1 at Old Town; CMs inside -2, -2, -1; outside +3, +2, +1
+    assert got == {("cash_teller", "all"): (0, 1), ("low_counter_teller", "all"): (1, 0),
+                   ("customer_manager", "inside"): (0, 5), ("customer_manager", "outside"): (6, 0)}
+
+
+def test_failure_while_rendering_writes_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "recommendation.csv").write_text("old\n")
+
+    def broken(rec: Any) -> bytes:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(export_mod, "workbook_bytes", broken)
+    with pytest.raises(RuntimeError, match="disk on fire"):
+        export(make_recommendation(), tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == ["recommendation.csv"]
+    assert (tmp_path / "recommendation.csv").read_text() == "old\n"
+
+
+def test_failure_mid_write_leaves_no_partial_or_temporary_file(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "recommendation.csv").write_text("old\n")
+    real_fsync = os.fsync
+    synced: list[int] = []
+
+    def full_disk_on_third(fd: int) -> None:
+        synced.append(fd)
+        if len(synced) == 3:  # the third file's bytes are written but cannot be synced
+            raise OSError(28, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(export_mod.os, "fsync", full_disk_on_third)
+    with pytest.raises(OSError, match="No space left"):
+        export(make_recommendation(), tmp_path)
+    assert len(synced) == 3
+    # the two staged files and the half-done third are gone; the earlier export is untouched
+    assert [p.name for p in tmp_path.iterdir()] == ["recommendation.csv"]
+    assert (tmp_path / "recommendation.csv").read_text() == "old\n"
+
+
+def test_failure_while_renaming_leaves_each_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real_replace = os.replace
+    renamed: list[str] = []
+
+    def fail_second(src: Any, dst: Any) -> None:
+        if renamed:
+            raise OSError(5, "Input/output error")
+        renamed.append(Path(dst).name)
+        real_replace(src, dst)
+
+    monkeypatch.setattr(export_mod.os, "replace", fail_second)
+    with pytest.raises(OSError, match="Input/output"):
+        export(make_recommendation(), tmp_path)
+    assert [p.name for p in tmp_path.iterdir()] == [FILES[0]]  # published whole; no temporary file left
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / FILES[0]),
+                                  make_recommendation().plan.loc[:, list(PLAN_COLUMNS)])
+
+
+def test_check_writable_creates_a_missing_folder(tmp_path: Path) -> None:
+    out = tmp_path / "a" / "b"
+    assert check_writable(out) == out
+    assert out.is_dir()
+    assert list(out.iterdir()) == []
+
+
+def test_a_file_in_place_of_the_folder_is_refused_before_any_work(tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    target = tmp_path / "results.txt"
+    target.write_text("keep me\n")
+    rendered: list[Any] = []
+    monkeypatch.setattr(export_mod, "render", rendered.append)
+    with pytest.raises(ScenarioError, match=r"results\.txt: the output folder is a file") as err:
+        export(make_recommendation(), target)
+    assert "\n" not in str(err.value)
+    assert rendered == []
+    assert target.read_text() == "keep me\n"
+
+
+def test_a_folder_under_a_file_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(ScenarioError, match=r"plain/out: cannot write the output folder \(Not a directory\)"):
+        check_writable(tmp_path / "plain" / "out")
+
+
+def test_a_folder_refusing_new_files_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def denied(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(export_mod.tempfile, "mkstemp", denied)  # root ignores chmod: simulate a read-only folder
+    with pytest.raises(ScenarioError, match=r"ro: cannot write the output folder \(Permission denied\)"):
+        check_writable(tmp_path / "ro")
+
+
+def test_exported_files_get_the_usual_permissions(tmp_path: Path) -> None:
+    mask = os.umask(0o022)  # a known umask for this test (restored below): files must be 0o644, not 0o600
+    try:
+        written = export_mod.publish(tmp_path, {"a.txt": b"x", "b.bin": b"\x00"})
+    finally:
+        os.umask(mask)
+    assert [stat.S_IMODE(p.stat().st_mode) for p in written] == [0o644, 0o644]
+
+
+def test_the_recommendation_exports_itself(tmp_path: Path) -> None:
+    written = make_recommendation().export(tmp_path / "out")
+    assert [p.name for p in written] == list(FILES)
+    assert json.loads(written[1].read_text(encoding="utf-8"))["status"] == "Optimal"
