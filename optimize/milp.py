@@ -33,7 +33,7 @@ import sys
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -316,27 +316,46 @@ def _bound(prob: pulp.LpProblem, solver: str, log: Path | None) -> tuple[float |
     return None, None
 
 
+def _allowed(outlets: Sequence[OutletOptions], policy: Policy) -> list[np.ndarray]:
+    """Per outlet, the patterns meeting every rule on that outlet alone."""
+    return [np.flatnonzero(satisfied(outlet_rules(opt, policy), len(opt.value)).all(axis=1)) for opt in outlets]
+
+
+def _restrict(opt: OutletOptions, keep: np.ndarray) -> OutletOptions:
+    return replace(opt, counts=opt.counts[keep], cm_inside=opt.cm_inside[keep], value=opt.value[keep],
+                   moves=opt.moves[keep])
+
+
 def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs", gap: float = DEFAULT_GAP,
           time_limit: float | None = None) -> Solution:
     """Choose one pattern per outlet maximising total value under ``policy``.
+
+    Rules on a single outlet (tier bounds, minimum CMs, inside : outside, VIP
+    maintenance) are applied by leaving out the patterns that break them, which is
+    exact for a one-pattern-per-outlet model and leaves the solver only the regional
+    rules (pools, transfers, the monotone tier rule). The elastic diagnosis still sees
+    every rule.
 
     Raises:
         InfeasibleError: with the diagnosis from :func:`diagnose`.
         RuntimeError: the solver stopped without a usable solution (time limit, error).
     """
-    rows = rules(outlets, policy)
-    prob, x, _ = _build(outlets, rows, elastic=False)
+    allowed = _allowed(outlets, policy)
+    if any(a.size == 0 for a in allowed):
+        raise InfeasibleError(diagnose(outlets, policy, solver=solver))
+    kept = [_restrict(opt, a) for opt, a in zip(outlets, allowed, strict=True)]
+    prob, x, _ = _build(kept, _regional(kept, policy), elastic=False)
     status, bound, achieved, seconds = _run(prob, solver, gap, time_limit)
     if status == "Infeasible":
         raise InfeasibleError(diagnose(outlets, policy, solver=solver))
     if status != "Optimal":
         raise RuntimeError(f"solver {solver} stopped with status {status}; no plan to report")
-    choice = tuple(int(np.argmax([v.value() or 0.0 for v in xs])) for xs in x)
+    choice = tuple(int(a[np.argmax([v.value() or 0.0 for v in xs])]) for a, xs in zip(allowed, x, strict=True))
     objective = float(sum(outlets[o].value[p] for o, p in enumerate(choice)))
     if achieved is None and bound is not None:
         achieved = abs(bound - objective) / max(abs(objective), 1e-9)
-    return Solution(status, solver, choice, objective, bound, achieved, gap, _binding(outlets, rows, choice),
-                    seconds)
+    return Solution(status, solver, choice, objective, bound, achieved, gap,
+                    _binding(outlets, rules(outlets, policy), choice), seconds)
 
 
 def _lhs(row: Row, choice: Sequence[int]) -> float:
