@@ -237,5 +237,5 @@ def plot_candidates(candidates: pd.DataFrame, max_outlets: int = 16, label: str 
     fig.suptitle(f"Candidate patterns per outlet: estimated objective against head-count{note}")
     if outlets:
         handles, labels = grid[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside upper center", ncols=4, fontsize="small")
+        fig.legend(handles, labels, loc="outside right upper", fontsize="small")
     return fig
