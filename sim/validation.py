@@ -5,7 +5,7 @@ Each case builds an ordinary scenario (the same TOML format, through
 analytic value:
 
 - **M/M/c** (Erlang C) at loads ρ = 0.5, 0.8, 0.9, 0.95 and c = 1, 3, 10: mean wait
-  within the 95% CI *and* within 3% relative; P(wait ≤ t) within 0.01 absolute.
+  within 3% relative; P(wait ≤ t) within 0.01 absolute.
 - **M/M/c+M** (Erlang A) at two patience means: abandonment probability and mean wait
   within 5% relative.
 - **Priority**: two classes, non-pre-emptive priority, M/M/1, against Cobham's formula
@@ -17,7 +17,10 @@ analytic value:
   that hour (pointwise stationary approximation) within 10%.
 
 Run lengths are chosen per case so the tolerance is meaningful; the quick set drops the
-cases that need tens of millions of customers (ρ = 0.95 with few servers).
+cases that need tens of millions of customers (ρ = 0.95 with few servers). Where a run
+cannot resolve its tolerance, a check allows the simulation's own 99.9% noise instead
+(see :class:`Check`): a correct model then fails a check about once in a thousand seeds,
+and the output says which checks were noise-limited.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ import pandas as pd
 from sim.queueing import erlang_a, erlang_c
 from sim.replicate import Replications, replicate
 from sim.scenario import Scenario, format_clock, from_dict
+from sim.student_t import t_quantile
 
 VALIDATION_COLUMNS = ("case", "metric", "simulated", "ci95_low", "ci95_high", "analytic", "abs_error",
                       "rel_error", "tolerance", "passed", "customers")
@@ -63,33 +67,49 @@ def queue_scenario(
 
 @dataclass(frozen=True)
 class Check:
-    """One simulated-versus-analytic comparison and its rule."""
+    """One simulated-versus-analytic comparison and its rule.
+
+    The check passes when ``|simulated − analytic|`` is within the tolerance (``rel_tol``
+    of the analytic value, or ``abs_tol``) or, when the run is too short to resolve the
+    tolerance, within the simulation's own noise: the half-width of its 99.9% Student-t
+    interval over ``days`` replications. A correct model then fails a check about once
+    in a thousand seeds, whatever the seed; a deviation beyond both fails.
+    """
 
     metric: str
     simulated: float
     ci95: tuple[float, float]
     analytic: float
+    days: int
     rel_tol: float | None = None
     abs_tol: float | None = None
-    need_ci: bool = False
+
+    @property
+    def noise(self) -> float:
+        """Half-width of the simulated value's 99.9% interval (from its 95% interval)."""
+        if self.days < 2 or not all(math.isfinite(x) for x in self.ci95):
+            return 0.0
+        df = self.days - 1
+        return (self.ci95[1] - self.ci95[0]) / 2 * t_quantile(0.9995, df) / t_quantile(0.975, df)
+
+    @property
+    def stated(self) -> float:
+        """The stated tolerance as an absolute deviation."""
+        return self.rel_tol * abs(self.analytic) if self.rel_tol is not None else self.abs_tol or 0.0
+
+    @property
+    def allowed(self) -> float:
+        """The largest deviation that passes: the stated tolerance, or the noise if wider."""
+        return max(self.stated, self.noise)
 
     @property
     def passed(self) -> bool:
-        err = abs(self.simulated - self.analytic)
-        ok = True
-        if self.rel_tol is not None:
-            ok &= err <= self.rel_tol * abs(self.analytic)
-        if self.abs_tol is not None:
-            ok &= err <= self.abs_tol
-        if self.need_ci:
-            ok &= self.ci95[0] <= self.analytic <= self.ci95[1]
-        return bool(ok)
+        return bool(abs(self.simulated - self.analytic) <= self.allowed)
 
     def tolerance(self) -> str:
-        parts = [f"{self.rel_tol:.0%} rel"] if self.rel_tol is not None else []
-        parts += [f"{self.abs_tol:g} abs"] if self.abs_tol is not None else []
-        parts += ["in 95% CI"] if self.need_ci else []
-        return ", ".join(parts)
+        """The rule as text, e.g. ``3% rel`` or ``10% rel (noise-limited: ±0.0083)``."""
+        text = f"{self.rel_tol:.0%} rel" if self.rel_tol is not None else f"{self.abs_tol:g} abs"
+        return text + (f" (noise-limited: ±{self.noise:.3g})" if self.noise > self.stated else "")
 
 
 @dataclass(frozen=True)
@@ -108,8 +128,9 @@ _MAX_DAY_MIN = 50_000.0  # clock times stop at 999:59; longer runs are split int
 
 
 def _split(customers: float, lam: float, warm: float) -> tuple[int, float]:
-    """Replications (at least 10) and day length (min) for ``customers`` after warm-up."""
-    reps = max(10, math.ceil(customers / lam / (_MAX_DAY_MIN - warm)))
+    """Replications (at least 20, for a steady estimate of the noise) and day length (min)
+    for ``customers`` after warm-up."""
+    reps = max(20, math.ceil(customers / lam / (_MAX_DAY_MIN - warm)))
     return reps, customers / lam / reps + warm
 
 
@@ -131,8 +152,8 @@ def _mmc_case(rho: float, c: int, customers: float, quick: bool) -> Case:
     def checks(result: Replications) -> list[Check]:
         wait, wait_ci = _kpi(result, "zones", "zone", "cash", "mean_wait_min")
         sl, sl_ci = _kpi(result, "zones", "zone", "cash", "service_level")
-        return [Check("mean_wait_min", wait, wait_ci, theory.mean_wait, rel_tol=0.03, need_ci=True),
-                Check("P(wait<=t)", sl, sl_ci, theory.service_level(t), abs_tol=0.01)]
+        return [Check("mean_wait_min", wait, wait_ci, theory.mean_wait, result.n, rel_tol=0.03),
+                Check("P(wait<=t)", sl, sl_ci, theory.service_level(t), result.n, abs_tol=0.01)]
 
     scen = queue_scenario(lam, 1.0 / mu, c, day_min=day, warmup_min=warm, target_wait_min=t)
     return Case(f"M/M/{c} rho={rho}", scen, reps, checks, quick, ("mmc",))
@@ -147,9 +168,9 @@ def _erlang_a_case(lam: float, c: int, patience: float, customers: float) -> Cas
         ab, ab_ci = _kpi(result, "zones", "zone", "cash", "abandon_rate")
         wait, wait_ci = _kpi(result, "zones", "zone", "cash", "mean_wait_min")
         sl, sl_ci = _kpi(result, "zones", "zone", "cash", "service_level")
-        return [Check("P(abandon)", ab, ab_ci, theory.p_abandon, rel_tol=0.05),
-                Check("mean_wait_min", wait, wait_ci, theory.mean_wait, rel_tol=0.05),
-                Check("P(wait<=t, served)", sl, sl_ci, theory.service_level(t), abs_tol=0.01)]
+        return [Check("P(abandon)", ab, ab_ci, theory.p_abandon, result.n, rel_tol=0.05),
+                Check("mean_wait_min", wait, wait_ci, theory.mean_wait, result.n, rel_tol=0.05),
+                Check("P(wait<=t, served)", sl, sl_ci, theory.service_level(t), result.n, abs_tol=0.01)]
 
     t = 0.05 * patience  # service-level threshold (min)
     scen = queue_scenario(lam, 1.0, c, day_min=day, warmup_min=warm, patience_mean_min=patience, target_wait_min=t)
@@ -175,7 +196,7 @@ def _priority_case(rho: float, vip_share: float, customers: float) -> Case:
         out = []
         for seg, value in theory.items():
             wait, ci = _kpi(result, "by_segment", "segment", seg, "mean_wait_min")
-            out.append(Check(f"mean_wait_min[{seg}]", wait, ci, value, rel_tol=0.05))
+            out.append(Check(f"mean_wait_min[{seg}]", wait, ci, value, result.n, rel_tol=0.05))
         return out
 
     return Case(f"M/M/1 priority rho={rho} vip={vip_share}", scen, reps, checks, True, ("priority",))
@@ -192,7 +213,7 @@ def _psa_case(loads: tuple[float, ...], c: int, mu: float, reps: int) -> Case:
         for h, rho in enumerate(loads):
             wait, ci = _kpi(result, "by_hour", "hour", hours[h], "mean_wait_min")
             out.append(Check(f"mean_wait_min[{hours[h]}] rho={rho}", wait, ci,
-                             erlang_c(rho * c * mu, mu, c).mean_wait, rel_tol=0.10))
+                             erlang_c(rho * c * mu, mu, c).mean_wait, result.n, rel_tol=0.10))
         return out
 
     return Case(f"M(t)/M/{c} hourly profile", scen, reps, checks, True, ("time_varying",))
