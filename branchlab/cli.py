@@ -148,6 +148,8 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from sim.executors import ExecutorError
+    from sim.fileio import FolderBusyError
     from sim.sweeps import load_sweep_file, report_line, sweep
 
     design = load_sweep_file(args.sweep)
@@ -157,7 +159,7 @@ def _sweep(args: argparse.Namespace) -> int:
     try:
         report = sweep(design, args.out, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
                        resume=args.resume, progress=not args.quiet, flush_seconds=args.flush_seconds)
-    except FileExistsError as exc:
+    except (FileExistsError, FolderBusyError, ExecutorError) as exc:
         raise UsageError(str(exc)) from None
     print(report_line(report))
     if report.failed:
@@ -202,7 +204,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--executor", choices=EXECUTORS, default="processes", help="where points run (default processes)")
     s.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
     s.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
-    s.add_argument("--resume", action="store_true", help="continue a sweep already in DIR, skipping finished points")
+    s.add_argument("--resume", action="store_true",
+                   help="continue a sweep already in DIR: finished points are skipped, failed ones run again")
     s.add_argument("--flush-seconds", type=_seconds, default=2.0, help="write finished rows this often (default 2)")
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(run=_sweep)

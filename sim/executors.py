@@ -4,12 +4,22 @@ All executors share one small interface: :meth:`Executor.imap` takes a picklable
 function and an iterable of tasks and yields results *as they finish*, keeping at most
 a few tasks per worker in flight so memory stays flat however long the sweep. Results
 do not depend on the executor: each task carries its own seeds.
+
+Starting is checked before any work: :func:`check_executor` refuses an unknown name or
+a worker count outside ``1 … MAX_WORKERS`` with a one-line :class:`ExecutorError`, and
+a Dask scheduler that does not answer within :data:`CONNECT_TIMEOUT_S` gives one line
+too (not a traceback after 30 s). Local worker processes watch their parent and exit
+when it dies, even by ``kill -9``, instead of running on as orphans.
 """
 
 from __future__ import annotations
 
+import gc
 import itertools
 import os
+import sys
+import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from typing import Protocol, TypeVar
@@ -18,6 +28,48 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 EXECUTORS = ("serial", "processes", "dask")
+#: Most worker processes one executor may start.
+MAX_WORKERS = 256
+#: Seconds to wait for a Dask scheduler to answer before giving up.
+CONNECT_TIMEOUT_S = 5.0
+#: How often (seconds) a worker process checks that its parent is still alive.
+PARENT_POLL_S = 0.5
+
+
+class ExecutorError(ValueError):
+    """An executor that cannot start (bad name or worker count, no scheduler); one line."""
+
+
+def check_executor(name: str, workers: int | None = None) -> None:
+    """Refuse an executor ``name`` or ``workers`` count that could not start, before any work.
+
+    Raises:
+        ExecutorError: the name is not one of :data:`EXECUTORS`, or ``workers`` is not
+            ``None`` or a whole number from 1 to :data:`MAX_WORKERS`.
+    """
+    if name not in EXECUTORS:
+        raise ExecutorError(f"executor: {name!r} is not allowed; allowed: {', '.join(EXECUTORS)}")
+    if workers is not None and (isinstance(workers, bool) or not isinstance(workers, int)
+                                or not 1 <= workers <= MAX_WORKERS):
+        raise ExecutorError(f"workers: must be a whole number from 1 to {MAX_WORKERS} (or None for all cores), "
+                            f"got {workers!r}")
+
+
+def _exit_with_parent() -> None:
+    """Worker initializer: a daemon thread ends this process as soon as its parent dies.
+
+    A dead parent shows as a change of ``os.getppid()`` (the orphan is re-parented),
+    checked every :data:`PARENT_POLL_S` seconds; this works under every start method
+    (under ``forkserver`` the server itself exits when the main process dies).
+    """
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(PARENT_POLL_S)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
 
 
 class Executor(Protocol):
@@ -47,8 +99,9 @@ class ProcessExecutor:
     """Local worker processes (``concurrent.futures``); the default for sweeps."""
 
     def __init__(self, workers: int | None = None) -> None:
+        check_executor("processes", workers)
         self.workers = workers or os.cpu_count() or 1
-        self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        self._pool = ProcessPoolExecutor(max_workers=self.workers, initializer=_exit_with_parent)
 
     def imap(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
         pending: set[Future[R]] = set()
@@ -69,11 +122,12 @@ class DaskExecutor:
     """A Dask cluster through ``dask.distributed``: a scheduler address, or a LocalCluster."""
 
     def __init__(self, workers: int | None = None, scheduler: str | None = None) -> None:
+        check_executor("dask", workers)
         try:
             import dask
             from distributed import Client, LocalCluster
         except ImportError:  # pragma: no cover - depends on the environment
-            raise RuntimeError("the dask executor needs dask.distributed: pip install 'branchlab[dask]'") from None
+            raise ExecutorError("the dask executor needs dask.distributed: pip install 'branchlab[dask]'") from None
         self._cluster = None
         if scheduler is None:
             # The worker's statistical profiler samples every 10 ms under the GIL; for these
@@ -83,7 +137,7 @@ class DaskExecutor:
                                          processes=True, dashboard_address=None)
             self._client = Client(self._cluster)
         else:
-            self._client = Client(scheduler)
+            self._client = _connect(Client, scheduler)
         self.workers = max(1, len(self._client.scheduler_info().get("workers", {})))
 
     def imap(self, fn: Callable[[T], R], tasks: Iterable[T]) -> Iterator[R]:
@@ -106,12 +160,32 @@ class DaskExecutor:
             self._cluster.close()
 
 
+def _connect(client: Callable[..., T], scheduler: str) -> T:
+    """A Dask ``Client`` on ``scheduler``, or one :class:`ExecutorError` line after a short wait."""
+    try:
+        return client(scheduler, timeout=CONNECT_TIMEOUT_S)
+    except (OSError, TimeoutError, ValueError, TypeError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    # The half-built client's own clean-up would print "Exception ignored ..." when it is
+    # collected later; collect it now with that report silenced.
+    hook, sys.unraisablehook = sys.unraisablehook, lambda _info: None
+    try:
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    raise ExecutorError(f"scheduler {scheduler!r}: cannot connect to a Dask scheduler within {CONNECT_TIMEOUT_S:g} s "
+                        f"({reason}); check the address, or leave out --scheduler for a local cluster")
+
+
 def make_executor(name: str, workers: int | None = None, scheduler: str | None = None) -> Executor:
-    """An executor by name: ``serial``, ``processes`` (default) or ``dask``."""
+    """An executor by name: ``serial``, ``processes`` (default) or ``dask``.
+
+    Raises:
+        ExecutorError: see :func:`check_executor`; or a Dask scheduler that does not answer.
+    """
+    check_executor(name, workers)
     if name == "serial":
         return SerialExecutor()
     if name == "processes":
         return ProcessExecutor(workers)
-    if name == "dask":
-        return DaskExecutor(workers, scheduler)
-    raise ValueError(f"executor: {name!r} is not allowed; allowed: {', '.join(EXECUTORS)}")
+    return DaskExecutor(workers, scheduler)

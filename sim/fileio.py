@@ -1,27 +1,138 @@
-"""File output that is written whole or not at all."""
+"""File output that is written whole or not at all, and one writer per output folder.
+
+- :func:`write_atomic`: text or bytes go to a temporary file beside the target, flushed
+  to disk (``fsync``) and renamed over it, so a crash leaves the old file or the new one,
+  never a truncated one. New files get the usual mode (``0o666`` less the umask); a file
+  that already exists keeps its mode; a symbolic link is followed, so its target is
+  rewritten and the link stays.
+- :class:`FolderLock`: an exclusive lock on a folder (a lock file holding the owner's
+  pid, host and start time, locked with ``flock``), so two processes never write into
+  the same results folder. The operating system drops the lock when its owner dies, so
+  a lock file left by a killed run is noticed as stale and taken over.
+"""
 
 from __future__ import annotations
 
+import json
 import os
-import tempfile
+import socket
+import time
+import uuid
 from collections.abc import Iterable
 from pathlib import Path
+from types import TracebackType
+
+#: Name of the lock file :class:`FolderLock` keeps in the folder it guards.
+LOCK_NAME = ".lock"
 
 
-def write_atomic(path: Path, text: str | Iterable[str]) -> None:
-    """Write ``text`` (a string, or chunks streamed one by one) to ``path`` atomically.
+def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]) -> None:
+    """Write ``data`` (text, bytes, or text chunks streamed one by one) to ``path`` atomically.
 
-    The text goes to a temporary file in the same folder, renamed over ``path`` once
-    complete: a crash mid-write leaves the previous file (or none), never a truncated one.
+    The data go to a temporary file in the same folder, which is flushed to disk and
+    renamed over ``path`` once complete: a crash mid-write leaves the previous file (or
+    none), never a truncated one. The folder is created when missing.
     """
+    path = Path(os.path.realpath(path))  # a symlink's target is rewritten, the link kept
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.writelines([text] if isinstance(text, str) else text)
+        mode = path.stat().st_mode & 0o7777
+    except FileNotFoundError:
+        mode = None
+    # 0o666 masked by the umask (by the kernel), as for any new file
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            for chunk in [data] if isinstance(data, str | bytes) else data:
+                fh.write(chunk.encode("utf-8") if isinstance(chunk, str) else chunk)
             fh.flush()
             os.fsync(fh.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        tmp.unlink(missing_ok=True)
         raise
+
+
+class FolderBusyError(RuntimeError):
+    """Another live process holds the folder's lock; the message names it (pid, host, since)."""
+
+
+class FolderLock:
+    """An exclusive, non-blocking lock on ``folder`` (created when missing), as a context manager.
+
+    The lock file ``folder/.lock`` records the owner's pid, host and start time (JSON) and
+    is held with an advisory ``flock`` for as long as the lock is. A second process gets
+    :class:`FolderBusyError` at once, naming the owner. When the owner dies (even by
+    ``kill -9``) the operating system releases the ``flock``; the file it leaves is stale
+    and the next process takes it over (:attr:`stale_owner` then describes the dead one).
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = Path(folder)
+        self.path = self.folder / LOCK_NAME
+        self.stale_owner: dict[str, object] | None = None
+        self._fd: int | None = None
+
+    def acquire(self) -> FolderLock:
+        """Take the lock, or raise :class:`FolderBusyError` naming its live owner."""
+        import fcntl  # POSIX only, like the lock itself
+
+        self.folder.mkdir(parents=True, exist_ok=True)
+        while self._fd is None:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                owner = _read_owner(fd)
+                os.close(fd)
+                raise FolderBusyError(f"{self.folder}: another process is writing here ({_describe(owner)}); "
+                                      "wait for it to finish or choose another folder") from None
+            if _same_file(fd, self.path):
+                self._fd = fd
+            else:  # the previous owner removed the file while we opened it: start again
+                os.close(fd)
+        self.stale_owner = _read_owner(self._fd) or None
+        record = {"pid": os.getpid(), "host": socket.gethostname(), "since": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
+        os.ftruncate(self._fd, 0)
+        os.pwrite(self._fd, (json.dumps(record) + "\n").encode(), 0)
+        os.fsync(self._fd)
+        return self
+
+    def release(self) -> None:
+        """Remove the lock file and drop the lock (nothing when not held)."""
+        if self._fd is not None:
+            self.path.unlink(missing_ok=True)
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> FolderLock:
+        return self.acquire()
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+        self.release()
+
+
+def _read_owner(fd: int) -> dict[str, object]:
+    """The owner record in an open lock file ({} when empty or unreadable)."""
+    try:
+        record = json.loads(os.pread(fd, 4096, 0) or b"{}")
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
+
+
+def _describe(owner: dict[str, object]) -> str:
+    if not owner:
+        return "owner unknown"
+    return f"pid {owner.get('pid')} on host {owner.get('host')} since {owner.get('since')}"
+
+
+def _same_file(fd: int, path: Path) -> bool:
+    """True when the open file ``fd`` is still the file named ``path``."""
+    try:
+        return os.path.samestat(os.fstat(fd), path.stat())
+    except FileNotFoundError:
+        return False
