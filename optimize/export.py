@@ -42,6 +42,8 @@ if TYPE_CHECKING:
 PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended", "change")
 #: Sheets of ``recommendation.xlsx``, in order.
 SHEETS = ("summary", "by_outlet", "kpis", "constraints", "frontier", "candidates")
+#: Data rows an Excel sheet holds below its header row.
+EXCEL_MAX_ROWS = 1_048_575
 #: The files :func:`export` writes, in the order it returns them.
 FILES = ("recommendation.csv", "recommendation.json", "candidates.csv", "recommendation.xlsx", "report.html")
 
@@ -145,20 +147,29 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
     return [(prefix, value)]
 
 
-def summary_frame(rec: Recommendation) -> pd.DataFrame:
-    """The ``summary`` sheet: one ``field``/``value`` row per summary item, nested keys dotted."""
-    top = {"region": rec.region, "source": rec.source, **rec.summary(), "version": package_version()}
+def summary_frame(rec: Recommendation, notes: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """The ``summary`` sheet: one ``field``/``value`` row per summary item, nested keys dotted, then ``notes``."""
+    top = {"region": rec.region, "source": rec.source, **rec.summary(), "version": package_version(),
+           **(notes or {})}
     return pd.DataFrame(_flatten("", jsonable(top)), columns=["field", "value"])
 
 
-def workbook_bytes(rec: Recommendation) -> bytes:
-    """``recommendation.xlsx`` in memory: the sheets of :data:`SHEETS`, one table each, no index column."""
-    frames = {"summary": summary_frame(rec), "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
+def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS) -> bytes:
+    """``recommendation.xlsx`` in memory: the sheets of :data:`SHEETS`, one table each, no index column.
+
+    A table longer than ``max_rows`` (Excel's limit less the header) keeps its first
+    ``max_rows`` rows, and the summary sheet says so; the CSV files hold every row.
+    """
+    frames = {"by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
               "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates}
+    notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"
+             for name, frame in frames.items() if len(frame) > max_rows}
+    frames["summary"] = summary_frame(rec, notes)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name in SHEETS:
-            frames[name].to_excel(writer, sheet_name=name, index=False)
+            frame = frames[name] if name == "summary" else frames[name].head(max_rows)
+            frame.to_excel(writer, sheet_name=name, index=False)
     return buffer.getvalue()
 
 

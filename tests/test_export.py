@@ -139,6 +139,20 @@ def test_workbook_has_the_sheets_and_round_trips(exported: tuple[Any, Path, list
     assert summary["binding"] == "; ".join(rec.binding)
 
 
+def test_workbook_keeps_what_fits_in_a_sheet_and_says_so(tmp_path: Path) -> None:
+    rec = make_recommendation()
+    path = tmp_path / "small.xlsx"
+    path.write_bytes(export_mod.workbook_bytes(rec, max_rows=10))  # candidates has 12 rows, kpis 24
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl")
+    pd.testing.assert_frame_equal(sheets["candidates"], rec.candidates.head(10), check_dtype=False)
+    assert len(sheets["by_outlet"]) == 10
+    pd.testing.assert_frame_equal(sheets["frontier"], rec.frontier, check_dtype=False)
+    notes = sheets["summary"].set_index("field")["value"]
+    assert notes["note.candidates"] == "first 10 of 12 rows (every row is in the CSV files)"
+    assert notes["note.kpis"] == "first 10 of 24 rows (every row is in the CSV files)"
+    assert "note.frontier" not in notes
+
+
 def test_report_is_self_contained_with_the_summary(exported: tuple[Any, Path, list[Path]]) -> None:
     _, out, _ = exported
     page = (out / "report.html").read_text(encoding="utf-8")
