@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
+from sim.fileio import write_atomic
 
 if TYPE_CHECKING:
     from optimize.result import Recommendation
@@ -192,34 +193,19 @@ def render(rec: Recommendation) -> dict[str, bytes]:
     return out
 
 
-def stage(folder: Path, name: str, data: bytes) -> Path:
-    """Write ``data`` to a new hidden temporary file beside ``folder / name``, synced; return its path.
-
-    The file is created with the usual permissions (0o666 less the umask), not
-    :func:`tempfile.mkstemp`'s owner-only ones, so colleagues can read the exports.
-    """
-    tmp = folder / f".{name}.{os.getpid()}.{secrets.token_hex(6)}.tmp"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return tmp
-
-
 def publish(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write all ``files`` into ``folder`` as one set: staged to temporary names, then renamed together.
+    """Write all ``files`` into ``folder`` as one set: each staged whole under a hidden name, then all renamed.
 
-    If staging any file fails, every staged file is removed and nothing is renamed.
+    Staging uses :func:`sim.fileio.write_atomic` (synced, usual permissions). If staging
+    any file fails, every staged file is removed and no final name is touched; a failed
+    rename leaves the files already renamed whole and removes the others' staged copies.
     """
+    token = secrets.token_hex(6)
     staged: list[Path] = []
     try:
-        for name, data in files.items():
-            staged.append(stage(folder, name, data))
+        for name in files:
+            staged.append(folder / f".{name}.{token}.staged")
+            write_atomic(staged[-1], files[name])
         for tmp, name in zip(staged, files, strict=True):
             os.replace(tmp, folder / name)
     except BaseException:
