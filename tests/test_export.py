@@ -275,3 +275,20 @@ def test_the_recommendation_exports_itself(tmp_path: Path) -> None:
     written = make_recommendation().export(tmp_path / "out")
     assert [p.name for p in written] == list(FILES)
     assert json.loads(written[1].read_text(encoding="utf-8"))["status"] == "Optimal"
+
+
+def test_an_unchanged_plan_without_frontier_or_rules_exports(tmp_path: Path) -> None:
+    base = make_recommendation()
+    rec = make_recommendation(
+        plan=base.plan.assign(recommended=base.plan["current"], change=0), binding=(), gap=None, bound=None,
+        frontier=pd.DataFrame(columns=["budget", "delta", "status", "objective", "marginal_yuan"]),
+        constraints=pd.DataFrame(columns=["group", "rule", "sense", "limit", "value", "binding"]))
+    export(rec, tmp_path)
+    doc = _strict_json(tmp_path / "recommendation.json")
+    assert doc["frontier"] == []
+    assert doc["gap"] is None
+    assert all(o["moves"] == [] for o in doc["outlets"].values())
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "No moves: the recommendation is today's plan." in page
+    assert "<h2>Frontier</h2><p>Not computed.</p>" in page
+    assert "<dt>Binding rules</dt><dd>none</dd>" in page
