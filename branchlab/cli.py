@@ -214,8 +214,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _one_line(text: str) -> str:
-    """``text`` with line breaks shown as ``\\n``, so an error is always one line."""
-    return text.replace("\r", "\\r").replace("\n", "\\n")
+    """``text`` with control characters and line breaks written as escapes (``\\n``, ``\\x0c``):
+    an error message is always one line, and a file name cannot move the terminal's cursor."""
+    return "".join(c if c.isprintable() else c.encode("unicode_escape").decode("ascii") for c in text)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
