@@ -48,10 +48,11 @@ def number(value: Any) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
-def table(frame: pd.DataFrame) -> str:
-    """An HTML table of ``frame`` (escaped, no index, numbers by :func:`number`)."""
-    shown = frame.astype(object).map(number) if len(frame) else frame
-    return shown.to_html(index=False, escape=True, border=0, na_rep="—")
+def table(frame: pd.DataFrame, empty: str = "None.") -> str:
+    """An HTML table of ``frame`` (escaped, no index, numbers by :func:`number`), or ``empty`` when it has no row."""
+    if not len(frame):
+        return f"<p>{html.escape(empty, quote=False)}</p>"
+    return frame.astype(object).map(number).to_html(index=False, escape=True, border=0, na_rep="—")
 
 
 def moves_by_role(plan: pd.DataFrame) -> pd.DataFrame:
@@ -104,7 +105,7 @@ def _facts(rec: Recommendation) -> list[tuple[str, str]]:
 def _summary(rec: Recommendation) -> str:
     rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _facts(rec))
     moves = moves_by_role(rec.plan)
-    moved = table(moves) if len(moves) else "<p>No moves: the recommendation is today's plan.</p>"
+    moved = table(moves, "No moves: the recommendation is today's plan.")
     return f"<h2>Summary</h2><dl>{rows}</dl><h3>Moves by role</h3>{moved}"
 
 
@@ -125,11 +126,11 @@ def report_html(rec: Recommendation, version: str = "unknown") -> str:
         f"<h1>{title}</h1>",
         f'<p class="note">{html.escape(f"Region file {rec.source}; seed {rec.seed}; branchlab {version}.")}</p>',
         _summary(rec),
-        "<h2>Moves</h2>" + (table(moved) if len(moved) else "<p>None.</p>"),
+        "<h2>Moves</h2>" + table(moved),
         _charts(rec),
         "<h2>Plan</h2>" + table(rec.plan),
         "<h2>Policy rules</h2>" + table(rec.constraints),
-        "<h2>Frontier</h2>" + (table(rec.frontier) if len(rec.frontier) else "<p>Not computed.</p>"),
+        "<h2>Frontier</h2>" + table(rec.frontier, "Not computed."),
     ]
     return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
             f"<style>{_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n")

@@ -292,3 +292,4 @@ def test_an_unchanged_plan_without_frontier_or_rules_exports(tmp_path: Path) -> 
     assert "No moves: the recommendation is today's plan." in page
     assert "<h2>Frontier</h2><p>Not computed.</p>" in page
     assert "<dt>Binding rules</dt><dd>none</dd>" in page
+    assert "<h2>Policy rules</h2><p>None.</p>" in page
