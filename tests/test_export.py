@@ -293,3 +293,24 @@ def test_an_unchanged_plan_without_frontier_or_rules_exports(tmp_path: Path) -> 
     assert "<h2>Frontier</h2><p>Not computed.</p>" in page
     assert "<dt>Binding rules</dt><dd>none</dd>" in page
     assert "<h2>Policy rules</h2><p>None.</p>" in page
+
+
+def test_a_real_recommendation_round_trips(tmp_path: Path) -> None:
+    from optimize import load_region, recommend
+    from tests.test_optimize_recommend import SMALL
+
+    (tmp_path / "region.toml").write_text(SMALL)
+    rec = recommend(load_region(tmp_path / "region.toml"), replications=4, seed=1, executor="serial", frontier=1,
+                    stage2=2)
+    written = rec.export(tmp_path / "out")
+    pd.testing.assert_frame_equal(pd.read_csv(written[0]), rec.plan.loc[:, list(PLAN_COLUMNS)])
+    pd.testing.assert_frame_equal(pd.read_csv(written[2]), rec.candidates)
+    doc = _strict_json(written[1])
+    pd.testing.assert_frame_equal(_plan_from_json(doc), rec.plan.loc[:, list(PLAN_COLUMNS)])
+    region = rec.kpis[(rec.kpis["plan"] == "recommended") & (rec.kpis["outlet"] == "region")
+                      & (rec.kpis["kpi"] == "objective")].iloc[0]
+    assert doc["kpis_recommended"]["region"]["objective"] == {
+        "mean": region["mean"], "ci95": [region["ci95_low"], region["ci95_high"]]}
+    sheets = pd.read_excel(written[3], sheet_name=None, engine="openpyxl")
+    pd.testing.assert_frame_equal(sheets["kpis"], rec.kpis, check_dtype=False)
+    pd.testing.assert_frame_equal(sheets["constraints"], rec.constraints, check_dtype=False)
