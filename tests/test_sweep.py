@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import json
 import os
 import signal
 import subprocess
@@ -15,7 +17,12 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.sweeps import load_sweep, load_sweep_file, sweep
+from sim import with_overrides
+from sim.executors import ExecutorError
+from sim.fileio import FolderBusyError, FolderLock
+from sim.metrics import OUTLET_KPIS
+from sim.replicate import run_days
+from sim.sweeps import Sweep, load_sweep, load_sweep_file, sweep
 from tests.conftest import SCENARIOS
 
 SMALL = SCENARIOS / "sweep_small.toml"
@@ -30,9 +37,9 @@ def write_sweep(tmp_path: Path, body: str, name: str = "sweep.toml") -> Path:
 
 def test_grid_is_the_full_product() -> None:
     design = load_sweep_file(SMALL)
-    assert len(design.points) == 12
-    assert {p["staff.cash_teller.count"] for p in design.points} == {2, 3, 4}
-    assert len({tuple(p.values()) for p in design.points}) == 12
+    expected = [{"staff.cash_teller.count": t, "staff.customer_manager.inside": m}
+                for t, m in itertools.product([2, 3, 4], [1, 2, 3, 4])]
+    assert list(design.points) == expected  # every combination once, the last field varying fastest
 
 
 def test_grid_range_with_steps(tmp_path: Path) -> None:
@@ -94,17 +101,30 @@ def test_every_executor_gives_identical_rows(tmp_path: Path) -> None:
     pd.testing.assert_frame_equal(frames["serial"], frames["dask"])
 
 
+def _direct(design: Sweep, k: int) -> list[float]:
+    """Customers arrived in each replication of point ``k``, simulated directly (no sweep)."""
+    scenario = with_overrides(design.base, design.points[k])
+    return [kpis.outlet[OUTLET_KPIS.index("arrived")] for kpis in run_days(scenario, design.seed_of(k),
+                                                                           design.replications)]
+
+
 def test_common_random_numbers_and_per_point_seeds(tmp_path: Path) -> None:
     crn = load_sweep_file(SMALL)
     sweep(crn, tmp_path / "crn", executor="serial", progress=False)
     rows = load_sweep(tmp_path / "crn", rows=True)
-    # With common random numbers every point sees the same customers.
-    assert rows.groupby("replication")["arrived"].nunique().eq(1).all()
+    # With common random numbers every point sees the same customers: its rows are the
+    # days simulated directly from the sweep seed.
+    assert rows["seed"].eq(crn.seed).all()
+    for k in (0, 5, 11):
+        assert rows.loc[rows["point"] == k, "arrived"].tolist() == _direct(crn, k)
     independent = dataclasses.replace(crn, common_random_numbers=False)
     sweep(independent, tmp_path / "ind", executor="serial", progress=False, points=[0, 1, 2])
     ind = load_sweep(tmp_path / "ind", rows=True)
-    assert ind["seed"].nunique() == 3
-    assert not ind.groupby("replication")["arrived"].nunique().eq(1).all()
+    seeds = [int(np.random.SeedSequence([crn.seed, k]).generate_state(1)[0]) for k in range(3)]
+    assert ind.groupby("point")["seed"].first().tolist() == seeds
+    for k in range(3):  # each point's days come from its own seed
+        assert ind.loc[ind["point"] == k, "arrived"].tolist() == _direct(independent, k)
+    assert len({tuple(_direct(independent, k)) for k in range(3)}) == 3
 
 
 def test_failing_point_is_recorded_and_the_rest_run(tmp_path: Path) -> None:
@@ -158,3 +178,104 @@ def test_public_api_lists_what_it_exports() -> None:
     assert sim.sweep is sweep
     for name in sim.__all__:
         assert hasattr(sim, name)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "branchlab.cli", "sweep", *args], check=False, capture_output=True,
+                          text=True)
+
+
+def test_second_writer_is_refused_while_the_first_holds_the_folder(tmp_path: Path) -> None:
+    design = load_sweep_file(SMALL)
+    out = tmp_path / "out"
+    sweep(design, out, executor="serial", progress=False, points=[0])
+    with FolderLock(out):  # a run still writing here
+        with pytest.raises(FolderBusyError, match=f"another process is writing here \\(pid {os.getpid()} "):
+            sweep(design, out, executor="serial", progress=False, resume=True)
+        again = _cli(str(SMALL), "--out", str(out), "-q", "--executor", "serial", "--resume")
+    assert again.returncode == 2
+    assert again.stderr.startswith(f"branchlab: {out}: another process is writing here (pid {os.getpid()} ")
+    assert again.stderr.count("\n") == 1
+    assert load_sweep(out, rows=True)["point"].tolist() == [0, 0]  # nothing added by the refused runs
+    report = sweep(design, out, executor="serial", progress=False, resume=True)  # free again: resumes
+    assert (report.ran, report.skipped) == (11, 1)
+
+
+def test_load_sweep_refuses_repeated_point_replication_rows(tmp_path: Path) -> None:
+    design = load_sweep_file(SMALL)
+    out = tmp_path / "out"
+    sweep(design, out, executor="serial", progress=False, points=[0, 1])
+    (part,) = (out / "results").glob("part-*")
+    (out / "results" / f"part-copy{part.suffix}").write_bytes(part.read_bytes())  # as a second writer would
+    with pytest.raises(sim.ScenarioError) as info:
+        load_sweep(out)
+    assert str(info.value).startswith(f"{out}: results: 4 rows repeat a (point, replication) pair "
+                                      "(e.g. point 0, replication 0)")
+
+
+def test_resume_runs_failed_points_again_and_counts_final_failures(tmp_path: Path) -> None:
+    design = load_sweep_file(SMALL)
+    bad_point = {"staff.cash_teller.count": -4, "staff.customer_manager.inside": 1}
+    broken = dataclasses.replace(design, points=(*design.points[:2], bad_point))
+    out = tmp_path / "out"
+    assert sweep(broken, out, executor="serial", progress=False).failed == 1
+    still = sweep(broken, out, executor="serial", progress=False, resume=True)
+    assert (still.ran, still.skipped, still.failed) == (1, 2, 1)  # retried, failed again: still counted
+    fixed = dataclasses.replace(design, points=design.points[:3])  # same digest: the fault was outside the files
+    report = sweep(fixed, out, executor="serial", progress=False, resume=True)
+    assert (report.ran, report.skipped, report.failed) == (1, 2, 0)
+    sweep(fixed, tmp_path / "clean", executor="serial", progress=False)
+    pd.testing.assert_frame_equal(load_sweep(out, rows=True), load_sweep(tmp_path / "clean", rows=True))
+
+
+@pytest.mark.parametrize(("kwargs", "error", "message"), [
+    ({"executor": "bogus"}, ExecutorError, "executor: 'bogus' is not allowed; allowed: serial, processes, dask"),
+    ({"executor": "processes", "workers": -1}, ExecutorError, "workers: must be a whole number from 1 to 256"),
+    ({"points": [99]}, ValueError, "points: 99 is not a point of this sweep; allowed: whole numbers 0 to 11"),
+    ({"points": [-1]}, ValueError, "points: -1 is not a point of this sweep"),
+    ({"points": [True]}, ValueError, "points: True is not a point of this sweep"),
+    ({"points": "1"}, ValueError, "points: expected a list of point indices"),
+])
+def test_bad_run_arguments_write_nothing(tmp_path: Path, kwargs: dict[str, object], error: type[Exception],
+                                         message: str) -> None:
+    with pytest.raises(error) as info:
+        sweep(load_sweep_file(SMALL), tmp_path / "out", progress=False, **kwargs)  # type: ignore[arg-type]
+    assert str(info.value).startswith(message)
+    assert not (tmp_path / "out").exists()
+
+
+def test_dead_scheduler_is_one_line_and_leaves_the_folder_usable(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, 'replications = 1\n[fields."staff.cash_teller.count"]\nvalues = [3]\n')
+    out = tmp_path / "out"
+    start = time.monotonic()
+    dead = _cli(str(path), "--out", str(out), "-q", "--executor", "dask", "--scheduler", "tcp://127.0.0.1:9")
+    assert time.monotonic() - start < 20
+    assert dead.returncode == 2
+    assert dead.stderr.startswith("branchlab: scheduler 'tcp://127.0.0.1:9': cannot connect to a Dask scheduler")
+    assert dead.stderr.count("\n") == 1
+    assert not (out / "manifest.json").exists()
+    assert _cli(str(path), "--out", str(out), "-q", "--executor", "serial").returncode == 0  # plain rerun works
+
+
+def test_repeated_points_and_duplicate_indices(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, '[fields."staff.cash_teller.count"]\nlow = 2\nhigh = 3\nsteps = 5\n')
+    with pytest.raises(sim.ScenarioError) as info:
+        load_sweep_file(path)
+    assert str(info.value) == (f"{path}: fields.staff.cash_teller.count.steps: 5 steps from 2 to 3 repeat values "
+                               "after rounding to whole numbers (2, 2, 2, 3, 3); use fewer steps or list the values")
+    path = write_sweep(tmp_path, '[fields."staff.cash_teller.count"]\nvalues = [2, 3, 2.0]\n')
+    with pytest.raises(sim.ScenarioError, match=r"fields.staff.cash_teller.count.values: values repeat \(2, 3, 2.0\)"):
+        load_sweep_file(path)
+    report = sweep(load_sweep_file(SMALL), tmp_path / "o", executor="serial", progress=False, points=[3, 1, 3])
+    assert report.ran == 2
+    assert load_sweep(tmp_path / "o")["point"].tolist() == [1, 3]
+
+
+def test_load_sweep_of_a_folder_without_a_sweep(tmp_path: Path) -> None:
+    with pytest.raises(sim.ScenarioError, match=r"holds no sweep \(no manifest\.json\)"):
+        load_sweep(tmp_path)
+    (tmp_path / "manifest.json").write_text(json.dumps({"fields": ["staff.cash_teller.count"]}))
+    assert load_sweep(tmp_path, rows=True).empty  # started, nothing finished yet: empty, with the columns
+    summary = load_sweep(tmp_path)
+    assert summary.empty
+    assert {"point", "staff.cash_teller.count", "arrived_mean", "failed"} <= set(summary.columns)
