@@ -2,7 +2,8 @@
 
 Three kinds of timed events drive the day: an arrival (each schedules the next), a
 service completion, and a walk-out at the end of a customer's patience in a queue;
-plus the staff's duty changes. Each customer costs two to four events. The rules are
+plus the staff's duty changes: a few events per customer (one per queue joined and
+per service, one per patience timer started). The rules are
 in the docstring of :mod:`sim.model`; the layout (open zones, routes, staff) comes
 compiled from :func:`sim.layout.compile_layout`.
 
