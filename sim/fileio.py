@@ -8,7 +8,8 @@
 - :class:`FolderLock`: an exclusive lock on a folder (a lock file holding the owner's
   pid, host and start time, locked with ``flock``), so two processes never write into
   the same results folder. The operating system drops the lock when its owner dies, so
-  a lock file left by a killed run is noticed as stale and taken over.
+  a lock file left by a killed run is noticed as stale and taken over. Where ``flock``
+  is not available the recorded pid decides: a dead process on this host is stale.
 """
 
 from __future__ import annotations
@@ -78,18 +79,15 @@ class FolderLock:
 
     def acquire(self) -> FolderLock:
         """Take the lock, or raise :class:`FolderBusyError` naming its live owner."""
-        import fcntl  # POSIX only, like the lock itself
-
         self.folder.mkdir(parents=True, exist_ok=True)
         while self._fd is None:
             fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            except BlockingIOError:
-                owner = _read_owner(fd)
+            owner = _read_owner(fd)
+            locked = _flock(fd)
+            if locked is False or (locked is None and _alive_elsewhere(owner)):
                 os.close(fd)
                 raise FolderBusyError(f"{self.folder}: another process is writing here ({_describe(owner)}); "
-                                      "wait for it to finish or choose another folder") from None
+                                      "wait for it to finish or choose another folder")
             if _same_file(fd, self.path):
                 self._fd = fd
             else:  # the previous owner removed the file while we opened it: start again
@@ -122,6 +120,37 @@ def _read_owner(fd: int) -> dict[str, object]:
     except (OSError, ValueError):
         return {}
     return record if isinstance(record, dict) else {}
+
+
+def _flock(fd: int) -> bool | None:
+    """Try an exclusive ``flock`` on ``fd``: True taken, False held by another, None unsupported here."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:  # a file system without advisory locks (some network mounts)
+        return None
+    return True
+
+
+def _alive_elsewhere(owner: dict[str, object]) -> bool:
+    """Without ``flock``: is the recorded owner another live process (on another host: assumed so)?"""
+    pid = owner.get("pid")
+    if not isinstance(pid, int) or pid == os.getpid():
+        return False
+    if owner.get("host") != socket.gethostname():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by another user
+        return True
+    return True
 
 
 def _describe(owner: dict[str, object]) -> str:

@@ -98,3 +98,20 @@ def test_lock_left_by_a_killed_owner_is_stale_and_taken_over(tmp_path: Path) -> 
     with FolderLock(folder) as lock:
         assert lock.stale_owner == left
         assert json.loads((folder / LOCK_NAME).read_text())["pid"] == os.getpid()
+
+
+def test_without_flock_the_recorded_pid_decides(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # as on a platform without fcntl
+    folder = tmp_path / "runs"
+    folder.mkdir()
+    sleeper = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    owner = {"pid": sleeper.pid, "host": socket.gethostname(), "since": "earlier"}
+    try:
+        (folder / LOCK_NAME).write_text(json.dumps(owner))
+        with pytest.raises(FolderBusyError, match=f"pid {sleeper.pid} on host"):
+            FolderLock(folder).acquire()
+    finally:
+        sleeper.kill()
+        sleeper.wait()
+    with FolderLock(folder) as lock:  # its owner is dead now: stale, taken over
+        assert lock.stale_owner == owner
