@@ -108,16 +108,18 @@ def _progress(quiet: bool) -> _Bar:
 
 
 def _summary(rec: Any, written: list[Path]) -> str:
+    from optimize.report import moves_by_role
+
     u = rec.uplift
-    moves = rec.moves()
-    by_role = moves.groupby(["role", "placement"])["change"].agg(lambda s: f"+{s[s > 0].sum()}/{s[s < 0].sum()}")
+    by_role = moves_by_role(rec.plan)
     lines = [
         f"{rec.region}: {rec.status} ({rec.solver}), objective {rec.objective:,.0f} yuan/day, gap {rec.gap or 0:.1e}",
         f"head-count {rec.headcount['current']} today -> {rec.headcount['recommended']} recommended "
         f"(budget {rec.headcount['budget']})",
         f"verified uplift {u['mean']:,.0f} yuan/day, 95% CI [{u['ci95_low']:,.0f}, {u['ci95_high']:,.0f}] "
         f"(paired, {rec.replications} fresh days; {u['share_realised']:.0%} of the {u['predicted']:,.0f} predicted)",
-        "moves by role (added/removed): " + ", ".join(f"{r} {p}: {v}" for (r, p), v in by_role.items()),
+        "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"
+                                       for r in by_role.itertuples()) or "none"),
         "binding rules: " + ("; ".join(rec.binding) if rec.binding else "none"),
         f"patterns: {rec.counts['generated']} generated, {rec.counts['dropped_analytic']} dropped analytically, "
         f"{rec.counts['simulated']} simulated, {rec.counts['kept']} kept; "

@@ -35,8 +35,9 @@ class Recommendation:
             ``limit``, ``value`` in the recommended plan and ``binding``.
         frontier: optimal objective by total head-count budget (``budget``, ``delta``,
             ``status``, ``objective``, ``marginal_yuan``).
-        counts: patterns ``generated``, ``dropped_analytic``, ``simulated``, ``kept``.
-        timings: seconds per step (``evaluate``, ``solve``, ``verify``, ``frontier``).
+        counts: patterns ``generated``, ``dropped_analytic``, ``simulated``, ``kept``, and
+            ``simulated_days`` (days simulated in this run; 0 when all came from the cache).
+        timings: seconds per step (``evaluate``, ``solve_and_verify``, ``frontier``).
         verification_rounds: solves needed until the chosen plan met every service limit.
         headcount: ``{"current": n, "recommended": m, "budget": b}``.
     """
