@@ -223,7 +223,7 @@ def plot_outlet_summary(result: Replications) -> Figure:
              color=[ZONE_COLOURS[z] for z in names])
     left.set_ylim(0, 1.05)
     left.set_xlabel("zone")
-    left.set_ylabel(axis_label("service_level") + ", within target wait")
+    left.set_ylabel("service level (share within target wait)")
     outlet = result.outlet.set_index("kpi").loc[["value_yuan", "value_lost_yuan"]]
     right.bar(["earned", "lost"], outlet["mean"], yerr=outlet["ci95_half_width"].fillna(0.0), capsize=3,
               color=[TOTAL_COLOUR, LOSS_COLOUR])
