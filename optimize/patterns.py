@@ -30,8 +30,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 
 from optimize.region import OutletSpec, Region
+from sim.layout import compile_layout
 from sim.queueing import erlang_a, erlang_c, zone_load
-from sim.scenario import ROLES, Scenario, StaffingPlan
+from sim.scenario import ROLES, SERVICE_ZONES, Scenario, StaffingPlan
 
 _CM = "customer_manager"
 
@@ -146,17 +147,18 @@ class AnalyticScreen:
         self.scenario = scenario
         self.limits = dict(limits)
         self.margin = margin
-        self._cache: dict[tuple[str, int, tuple[str, ...]], float] = {}
+        self._cache: dict[tuple[str, int, tuple[bool, ...]], float] = {}
 
     def service_level(self, plan: StaffingPlan, zone: str) -> float:
         """Arrival-weighted Erlang A (Erlang C without patience) service level of ``zone``; 1 when closed."""
         variant = self.scenario.with_staffing(plan)
-        if zone not in variant.service or not variant.zone_open(zone):
+        layout = compile_layout(variant)
+        if zone not in variant.service or not layout.is_open(zone):
             return 1.0
-        able = sum(r.inside for r in variant.roles.values() if zone in r.zones)
-        servers = variant.zones[zone].positions if zone == "self_service" else min(variant.zones[zone].positions,
-                                                                                    able)
-        key = (zone, servers, tuple(z for z in variant.zones if variant.zone_open(z)))
+        z = SERVICE_ZONES.index(zone)
+        able = len(layout.zone_staff[z])
+        servers = layout.positions[z] if zone == "self_service" else min(layout.positions[z], able)
+        key = (zone, servers, layout.open)
         if key not in self._cache:
             self._cache[key] = _weighted_sl(variant, zone, servers)
         return self._cache[key]
