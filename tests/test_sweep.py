@@ -279,3 +279,22 @@ def test_load_sweep_of_a_folder_without_a_sweep(tmp_path: Path) -> None:
     summary = load_sweep(tmp_path)
     assert summary.empty
     assert {"point", "staff.cash_teller.count", "arrived_mean", "failed"} <= set(summary.columns)
+
+
+def test_resume_while_the_sweep_runs_is_refused_and_rows_stay_exact(tmp_path: Path) -> None:
+    path = write_sweep(tmp_path, 'replications = 2\nseed = 5\n[fields."arrivals.daily_customers"]\n'
+                                 'low = 300\nhigh = 500\nsteps = 200\n')
+    out = tmp_path / "out"
+    cmd = [str(path), "--out", str(out), "-q", "--executor", "serial", "--flush-seconds", "0.05"]
+    first = subprocess.Popen([sys.executable, "-m", "branchlab.cli", "sweep", *cmd], stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not list((out / "results").glob("part-*")):
+        time.sleep(0.02)
+    second = _cli(*cmd, "--resume")
+    assert first.poll() is None  # the first run was still writing all along
+    _, first_err = first.communicate()
+    assert first.returncode == 0, first_err
+    assert second.returncode == 2
+    assert "another process is writing here" in second.stderr
+    rows = load_sweep(out, rows=True)
+    assert list(zip(rows["point"], rows["replication"], strict=True)) == [(k, r) for k in range(200) for r in (0, 1)]
