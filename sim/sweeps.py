@@ -519,7 +519,7 @@ def load_sweep(out: str | Path, *, rows: bool = False) -> pd.DataFrame:
     columns = ["point", *(f"field:{n}" for n in names), "seed", "replication", *OUTLET_KPIS, "error"]
     frame = _read_parts(out / "results")
     frame = frame if len(frame.columns) else pd.DataFrame(columns=columns)
-    repeated = frame.duplicated(["point", "replication"], keep=False)
+    repeated = frame.duplicated(["point", "replication"], keep="first")
     if repeated.any():
         first = frame[repeated].iloc[0]
         raise ScenarioError(str(out), "results", f"{int(repeated.sum())} rows repeat a (point, replication) pair "
