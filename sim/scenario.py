@@ -390,10 +390,6 @@ def _slot_lengths(outlet: Outlet) -> list[float]:
     return [min(60.0, day - 60.0 * h) for h in range(n)]
 
 
-#: Kept for ``sim.sweeps`` until it imports :class:`sim.tomlio.Table`; do not use in new code.
-_Table = Table
-
-
 def _duration(t: Table, key: str) -> float:
     """A duration in minutes, > 0 and at most :data:`MAX_DURATION_MIN`."""
     return t.number(key, gt=0.0, le=MAX_DURATION_MIN)
