@@ -20,7 +20,7 @@ from typing import Any, NoReturn
 
 import pandas as pd
 
-from branchlab import optimize_cmd
+from branchlab import optimize_cmd, quarter_cmd
 from sim import ScenarioError, load_scenario, replicate
 from sim.executors import EXECUTORS
 from sim.fileio import write_atomic
@@ -210,6 +210,7 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     s.set_defaults(run=_sweep)
     optimize_cmd.register(sub)
+    quarter_cmd.register(sub)
     return parser
 
 

@@ -207,7 +207,11 @@ class DayResult:
 
 
 def _thin(log: DayLog, spec: DaySpec, task: OutletDays) -> tuple[dict[str, tuple[float, float, int]], np.ndarray]:
-    """Keep each credited sale with probability skill / skill_max; per-person totals and the kept mask."""
+    """Keep each credited sale with probability skill / skill_max.
+
+    Returns per-person (points, value, sales) kept, and the (sales, points, value) of
+    counted customers' sales dropped, to take off the day's outlet KPIs.
+    """
     sales = credit_sales(log)
     who = {model_id: (pid, skill) for model_id, pid, skill in spec.inside}
     skill = np.array([who[i][1] if i in who else 1.0 for i in log.staff.ids])

@@ -178,3 +178,14 @@ def test_quarter_command_bad_rules_stop_before_writing(tmp_path: Path) -> None:
     with pytest.raises(ScenarioError, match=r"--quarters: must be >= 1, got 0"):
         _cli(["quarter", str(BACKBONE), "--out", str(tmp_path / "out"), "--quarters", "0"])
     assert not (tmp_path / "out").exists()
+
+
+def test_branchlab_quarter_bad_band_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from branchlab.cli import main
+
+    rules = tmp_path / "bad.toml"
+    rules.write_text("[pay]\nband_edges_points = [8000, 4000]\n", encoding="utf-8")
+    assert main(["quarter", str(BACKBONE), "--out", str(tmp_path / "o"), "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"branchlab: {rules}: pay.band_edges_points:")
