@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from sim.executors import EXECUTORS
+from sim.executors import EXECUTORS, ExecutorError
 
 #: Exit status when no plan satisfies every rule (the diagnosis is printed).
 EXIT_INFEASIBLE = 3
@@ -39,8 +39,8 @@ def register(sub: Any) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> str | None:
-    if args.seed < 0:
-        return f"--seed: must be >= 0, got {args.seed}"
+    if not 0 <= args.seed <= 2**63 - 1:
+        return f"--seed: must be in 0..2**63-1, got {args.seed}"
     if not 2 <= args.replications <= 10_000:
         return f"--replications: must be in 2..10000, got {args.replications}"
     if args.workers is not None and not 1 <= args.workers <= 1024:
@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from optimize import InfeasibleError, load_region, recommend
     from optimize.export import check_writable, export
 
-    problem = _check_args(args)
+    problem = _check_args(args) or ("--out: an empty path; give a folder" if not args.out.strip() else None)
     if problem:
         print(f"branchlab: {problem}", file=sys.stderr)
         return 2
@@ -77,6 +77,9 @@ def run(args: argparse.Namespace) -> int:
     except InfeasibleError as exc:
         print(f"branchlab: {args.region}: {exc}", file=sys.stderr)
         return EXIT_INFEASIBLE
+    except ExecutorError as exc:
+        print(f"branchlab: {exc}", file=sys.stderr)
+        return 2
     finally:
         bar.close()
     written = export(rec, out)

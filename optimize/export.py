@@ -56,9 +56,17 @@ def check_writable(out: str | Path) -> Path:
         ScenarioError: ``out`` is a file (or another non-folder), cannot be created, or
             refuses new files; the one-line message names the path and the reason.
     """
+    if str(out).strip() == "":
+        raise ScenarioError("--out", "", "an empty path; give a folder (it is created if missing)")
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise ScenarioError(str(folder), "", "the output folder is a file; give a folder (it is created if missing)")
+    for name in FILES:
+        if (folder / name).is_dir():
+            raise ScenarioError(str(folder / name), "", "a folder stands where this export file goes; move it away")
+    if (folder / "cache").exists() and not (folder / "cache").is_dir():
+        raise ScenarioError(str(folder / "cache"), "", "a file stands where the simulation cache folder goes; "
+                            "move it away or use --no-cache")
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(dir=folder, prefix=".write-test.", suffix=".tmp")

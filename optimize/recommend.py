@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.evaluate import Evaluator, column
-from optimize.milp import DEFAULT_GAP, InfeasibleError, OutletOptions, Solution, outlet_rules, satisfied, solve
+from optimize.milp import DEFAULT_GAP, SOLVERS, InfeasibleError, OutletOptions, Solution, outlet_rules, satisfied, solve
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
 from optimize.region import OutletSpec, Region
 from optimize.result import Recommendation
@@ -194,6 +194,31 @@ class Settings:
     stage2: int
 
 
+def _whole(value: object, low: int, high: int) -> bool:
+    return bool(isinstance(value, int | np.integer) and not isinstance(value, bool) and low <= value <= high)
+
+
+def check_settings(s: Settings) -> None:
+    """Refuse run settings that would fail late or mean nothing, before any simulation.
+
+    Raises:
+        ValueError: naming the argument and what is allowed.
+    """
+    problems = [
+        (not _whole(s.replications, 2, 10_000), f"replications: a whole number in 2..10000, got {s.replications!r}"),
+        (not _whole(s.verify_replications, 2, 10_000),
+         f"verify_replications: a whole number in 2..10000, got {s.verify_replications!r}"),
+        (not _whole(s.seed, 0, 2**63 - 1), f"seed: a whole number in 0..2**63-1, got {s.seed!r}"),
+        (s.solver not in SOLVERS, f"solver: {s.solver!r} is not allowed; allowed: {', '.join(SOLVERS)}"),
+        (not (isinstance(s.gap, int | float) and 0.0 <= s.gap < 1.0), f"gap: a number in [0, 1), got {s.gap!r}"),
+        (not _whole(s.frontier, 0, 1000), f"frontier: a whole number in 0..1000, got {s.frontier!r}"),
+        (not _whole(s.stage2, 1, 10_000), f"stage2: a whole number in 1..10000, got {s.stage2!r}"),
+    ]
+    for bad, message in problems:
+        if bad:
+            raise ValueError(message)
+
+
 def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
     screens = [AnalyticScreen(st.spec.scenario, region.service.service_level, region.search.analytic_margin)
                for st in states]
@@ -265,7 +290,7 @@ def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Setting
 def _frontier(region: Region, states: list[OutletState], s: Settings) -> pd.DataFrame:
     base = region.policy.total_headcount or region.current_total
     rows = []
-    for delta in range(-s.frontier, s.frontier + 1):
+    for delta in range(max(-s.frontier, -base), s.frontier + 1):
         try:
             sol, _ = _solve(region, states, s, replace(region.policy, total_headcount=base + delta))
             rows.append({"budget": base + delta, "delta": delta, "status": sol.status, "objective": sol.objective})
@@ -298,7 +323,9 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
     Raises:
         InfeasibleError: no plan meets every rule; its ``diagnosis`` names the conflict.
     """
-    s = Settings(replications, verify_replications or replications, seed, solver, gap, frontier, stage2)
+    s = Settings(replications, replications if verify_replications is None else verify_replications, seed, solver,
+                 gap, frontier, stage2)
+    check_settings(s)
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None)
     timings: dict[str, float] = {}

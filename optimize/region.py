@@ -113,7 +113,7 @@ def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
     specs = []
     for i, item in enumerate(items):
         t = Table(root.source, f"outlets[{i}]", item)
-        name = t.string("name")
+        name = _name(t, "name")
         path = t.string("scenario")
         try:
             scenario = load_scenario(base / path)
@@ -128,13 +128,22 @@ def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
                 raise t.fail("overrides", str(exc)) from None
         tier = t.string("tier", scenario.outlet.tier, TIERS)
         specs.append(OutletSpec(name, tier, scenario, t.boolean("second_level", True),
-                                t.number("vip_customers", 0.0, ge=0.0, le=1e7)))
+                                float(t.integer("vip_customers", 0, le=10_000_000))))
         t.finish()
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
     if duplicated:
         raise root.fail("outlets", f"outlet names must be distinct; repeated: {', '.join(duplicated)}")
     return tuple(specs)
+
+
+def _name(t: Table, key: str, default: str | None = None) -> str:
+    """A display name: printable, no leading or trailing spaces, 1..100 characters."""
+    value = t.string(key) if default is None else t.string(key, default)
+    if not 1 <= len(value) <= 100 or value != value.strip() or not value.isprintable():
+        raise t.fail(key, f"{value!r} is not a usable name; 1..100 printable characters, "
+                     "no leading or trailing spaces")
+    return value
 
 
 def _roles_list(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
@@ -160,7 +169,7 @@ def _enabled(t: Table) -> bool:
 
 def _ratio(rules: Table) -> RatioRule | None:
     t = rules.table("inside_outside")
-    rule = RatioRule(t.number("low", 0.8, ge=0.0), t.number("high", 1.25, gt=0.0),
+    rule = RatioRule(t.number("low", 0.8, ge=0.0, le=100.0), t.number("high", 1.25, gt=0.0, le=100.0),
                      t.number("tolerance_people", 1.0, ge=0.0, le=1000.0))
     if rule.high < rule.low:
         raise t.fail("high", f"must be >= low ({rule.low:g}), got {rule.high:g}")
@@ -197,6 +206,8 @@ def _tiers(rules: Table) -> tuple[dict[str, tuple[int | None, int | None]], bool
         bounds[tier] = (lo, hi)
         b.finish()
     monotone = t.boolean("monotone", True)
+    if not _enabled(t):
+        bounds, monotone = {}, False
     t.finish()
     return bounds, monotone
 
@@ -238,6 +249,8 @@ def _policy(root: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ..
     rules = root.table("rules")
     transfers = rules.table("transfers")
     max_moves = transfers.integer("max_moves", None, le=_MAX_PEOPLE) if transfers.has("max_moves") else None
+    if not _enabled(transfers):
+        max_moves = None
     transfers.finish()
     bounds, monotone = _tiers(rules)
     policy = Policy(total, pools, bounds, monotone, _min_cms(rules), _ratio(rules), _vip(rules), max_moves)
@@ -266,7 +279,7 @@ def load_region(path: str | Path) -> Region:
     source = str(path)
     root = Table(source, "", read_toml(path))
     region = root.table("region")
-    name = region.string("name", Path(source).stem)
+    name = _name(region, "name", Path(source).stem)
     objective = region.string("objective", "value", OBJECTIVES)
     movable = _roles_list(region, "movable", DEFAULT_MOVABLE)
     region.finish()

@@ -32,6 +32,8 @@ from sim.errors import ScenarioError
 #: Largest hour accepted in a clock time ``"HHHH:MM"`` (about 417 days): enough for
 #: long analytic runs of one "day", small enough that per-hour tables stay small.
 MAX_CLOCK_HOURS = 10_000
+#: Largest input file read (bytes): scenario, sweep and region files are small texts.
+MAX_FILE_BYTES = 10_000_000
 _CLOCK = re.compile(r"^([0-9]{1,6}):([0-5][0-9])$")
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 #: Default of a :class:`Table` getter meaning "no default: the key is required".
@@ -59,6 +61,19 @@ def parse_toml(raw: bytes, source: str) -> dict[str, Any]:
         raise ScenarioError(source, "", f"not valid TOML: {exc}") from None
 
 
+def _not_readable(path: Path) -> str | None:
+    """Why ``path`` is not a small regular file to read (a pipe or device would hang or never end), or None."""
+    if path.is_dir():
+        return "cannot read the file (it is a folder)"
+    if not path.exists():
+        return "cannot read the file (no such file)"
+    if not path.is_file():
+        return "cannot read the file (not a regular file)"
+    if path.stat().st_size > MAX_FILE_BYTES:
+        return f"larger than {MAX_FILE_BYTES // 1_000_000} MB; input files are small TOML texts"
+    return None
+
+
 def read_bytes(path: object) -> bytes:
     """The bytes of the file at ``path`` (a ``str`` or path-like object).
 
@@ -69,11 +84,14 @@ def read_bytes(path: object) -> bytes:
     if not isinstance(path, str | os.PathLike):
         raise ScenarioError("<no file>", "", f"expected a file path (str or pathlib.Path), got {show(path)}")
     try:
-        return Path(path).read_bytes()
+        problem = _not_readable(Path(path))
+        if problem is None:
+            return Path(path).read_bytes()
     except OSError as exc:
         raise ScenarioError(str(path), "", f"cannot read the file ({exc.strerror or exc})") from None
     except ValueError as exc:  # e.g. an embedded NUL character in the path
         raise ScenarioError(repr(str(path)), "", f"not a usable file path ({exc})") from None
+    raise ScenarioError(str(path), "", problem)
 
 
 def read_toml(path: object) -> dict[str, Any]:
