@@ -1,0 +1,23 @@
+"""Start-up stays light: heavy libraries are imported by the paths that use them, not by ``import sim``.
+
+``scipy.stats`` alone once cost half a second of every command, test and spawned
+worker (see ``benchmarks/startup.py``); these checks catch an eager import coming back.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+#: Imported only where needed: sweep designs (scipy.stats.qmc), queueing theory (scipy),
+#: plots (matplotlib), the optimiser (pulp, highspy), clusters (dask), progress bars (tqdm).
+LAZY = ("scipy", "matplotlib", "pulp", "highspy", "dask", "distributed", "tqdm", "optimize")
+
+
+@pytest.mark.parametrize("module", ["sim", "branchlab.cli"])
+def test_importing_loads_none_of_the_heavy_optional_libraries(module: str) -> None:
+    code = f"import sys, {module}; print(' '.join(m for m in {LAZY!r} if m in sys.modules))"
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
