@@ -156,6 +156,7 @@ def _short_runs(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @given(data=st.data())
 def test_any_arguments_give_one_line_and_exit_2_or_success(data: st.DataObject, files: dict[str, str],
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(files["folder"])  # a drawn relative output path lands in the temporary folder
     argv = _draw_argv(data, files)
     out, err = io.StringIO(), io.StringIO()
     status: object
