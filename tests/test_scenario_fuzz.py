@@ -52,7 +52,8 @@ KEYS = ["count", "positions", "seats", "rate_per_hour", "daily_customers", "hour
 FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def _float_literal(x: float) -> str:
+def float_literal(x: float) -> str:
+    """A float as TOML writes it (``nan``, ``inf``, ``-inf`` or its repr)."""
     if math.isnan(x):
         return "nan"
     return ("inf" if x > 0 else "-inf") if math.isinf(x) else repr(x)

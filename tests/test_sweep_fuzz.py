@@ -10,18 +10,17 @@ one line; no other exception.
 from __future__ import annotations
 
 import json
-import math
 import warnings
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import event, given
 from hypothesis import strategies as st
 
 import sim
 from sim import with_overrides
 from sim.sweeps import load_sweep_file
-from tests.test_scenario_fuzz import MINIMAL_TOML
+from tests.test_scenario_fuzz import FUZZ, MINIMAL_TOML
 
 VALID = """\
 [sweep]
@@ -43,13 +42,6 @@ KEYS = ["scenario", "design", "points", "replications", "seed", "common_random_n
 HEADERS = ['[fields."zones.cash.positions"]', '[fields.""]', '[fields."a..b"]', "[fields]", "[sweep]", "[other]",
            '[fields."staff.cash_teller"]', '[fields."outlet.name"]', '[fields."service.cash.mean_min"]',
            '[fields."segments.mass.share"]', '[fields."outlet.close"]', "[[fields]]", '[fields."x".y]']
-FUZZ = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-
-
-def _float_literal(x: float) -> str:
-    if math.isnan(x):
-        return "nan"
-    return ("inf" if x > 0 else "-inf") if math.isinf(x) else repr(x)
 
 
 literals = st.one_of(
