@@ -61,7 +61,7 @@ def float_literal(x: float) -> str:
 
 toml_literals = st.one_of(
     st.integers(-(2**63), 2**63 - 1).map(str),
-    st.floats(allow_nan=True, allow_infinity=True).map(_float_literal),
+    st.floats(allow_nan=True, allow_infinity=True).map(float_literal),
     st.text(max_size=8).map(json.dumps),
     st.sampled_from(["true", "[]", "{}", '["cash", "cash"]', '["09:00"]', '["12:00", "11:00"]', '"1500:00"',
                      '"99999:00"', '"none"', "1979-05-27", '{ distribution = "gamma", mean_min = 1, cv = 1e-300 }',

@@ -47,7 +47,7 @@ HEADERS = ['[fields."zones.cash.positions"]', '[fields.""]', '[fields."a..b"]', 
 literals = st.one_of(
     st.integers(-10, 70).map(str),
     st.sampled_from(["100001", "9223372036854775807", "-9223372036854775808", "99999999999999999999"]),
-    st.floats(allow_nan=True, allow_infinity=True).map(_float_literal),
+    st.floats(allow_nan=True, allow_infinity=True).map(float_literal),
     st.text(max_size=8).map(json.dumps),
     st.sampled_from(['"grid"', '"lhs"', '"sobol"', '"minimal.toml"', '"../missing.toml"', '""', '"."', "true",
                      "false", "[]", "{}", "[1, 1]", "[1, 2.0]", '["a", "b"]', "[[1], [2]]", "[{ a = 1 }]",
