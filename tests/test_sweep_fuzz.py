@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import sim
 from sim import with_overrides
 from sim.sweeps import load_sweep_file
-from tests.test_scenario_fuzz import FUZZ, MINIMAL_TOML
+from tests.test_scenario_fuzz import FUZZ, MINIMAL_TOML, float_literal
 
 VALID = """\
 [sweep]
