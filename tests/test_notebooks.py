@@ -22,6 +22,9 @@ NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.i
 SMALL: dict[str, tuple[dict[str, Any], int]] = {
     "01_outlet_day": ({"REPLICATIONS": 3, "WHAT_IF_REPLICATIONS": 3}, 5),
     "02_sweeps_and_sensitivity": ({"REPLICATIONS": 2, "SOBOL_BASE": 8, "SOBOL_REPLICATIONS": 1, "BOOTSTRAP": 20}, 5),
+    "03_staffing_plan": ({"REPLICATIONS": 4, "FRONTIER": 1, "EXECUTOR": "serial",
+                          "OUTLETS": ["Central Plaza", "Station Road", "New District", "Hillside"],
+                          "SEARCH": {"step": 1, "total_step": 1, "combos": 1, "screen_replications": 3}}, 4),
     "04_validation": ({"CASES": ["M/M/1 rho=0.5"]}, 1),
 }
 
@@ -62,3 +65,6 @@ def test_notebook_runs_small(path: Path) -> None:
     if path.stem == "01_outlet_day":  # every slider move re-simulated and redrew
         text = "".join(out.get("text", "") for out in outputs if out.get("name") == "stdout")
         assert "4 changes: median" in text
+    if path.stem == "03_staffing_plan":  # the export wrote and listed every file
+        shown = "".join(out.get("data", {}).get("text/plain", "") for out in outputs)
+        assert all(name in shown for name in ("recommendation.csv", "recommendation.json", "report.html"))
