@@ -28,8 +28,8 @@ def register(sub: Any) -> None:
     p.add_argument("--executor", choices=EXECUTORS, default="processes", help="where simulations run")
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
-    p.add_argument("--frontier", type=int, default=3, metavar="N",
-                   help="optimum for budgets of today's head-count -N..+N (default 3; 0 = none)")
+    p.add_argument("--frontier", type=int, default=8, metavar="N",
+                   help="optimum for budgets of today's head-count -N..+N (default 8; 0 = none)")
     p.add_argument("--gap", type=float, default=1e-6, help="relative MIP gap to prove (default 1e-6)")
     p.add_argument("--quick", action="store_true",
                    help="a fast first look: fewer combined patterns, 4 screen days, 8 days, frontier +/-1")

@@ -303,7 +303,7 @@ def _frontier(region: Region, states: list[OutletState], s: Settings) -> pd.Data
 
 def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor: str = "processes",
               workers: int | None = None, scheduler: str | None = None, solver: str = "highs",
-              gap: float = DEFAULT_GAP, frontier: int = 3, verify_replications: int | None = None, stage2: int = 10,
+              gap: float = DEFAULT_GAP, frontier: int = 8, verify_replications: int | None = None, stage2: int = 10,
               cache_dir: str | Path | None = None, progress: Callable[[str, int, int], None] | None = None
               ) -> Recommendation:
     """Recommend where each person should stand across the region's outlets, verified by simulation.
