@@ -1,4 +1,5 @@
-"""The ``branchlab`` command line: ``simulate``, ``validate`` and ``sweep`` sub-commands.
+"""The ``branchlab`` command line: ``simulate``, ``validate``, ``sweep``, ``optimize`` and ``quarter``.
+
 
 Options mirror the Python API (:mod:`sim`). Bad input — a bad option value, a bad
 scenario, an output path that cannot be written — ends with one line naming the file or
@@ -175,7 +176,7 @@ def _parser() -> argparse.ArgumentParser:
     seed = _whole(0, MAX_SEED, "2**63 - 1")
     workers = _whole(1, MAX_WORKERS)
 
-    p = sub.add_parser("simulate", help="replicate one outlet scenario and print its KPIs with 95% CIs")
+    p = sub.add_parser("simulate", help="replicate one outlet scenario and print its KPIs with 95%% CIs")
     p.add_argument("scenario", help="scenario TOML file (see scenarios/)")
     p.add_argument("-n", "--replications", type=_whole(1, MAX_REPLICATIONS), default=30,
                    help=f"independent days, 1 to {MAX_REPLICATIONS:,} (default 30)")

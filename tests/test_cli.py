@@ -135,3 +135,11 @@ def test_output_paths_are_checked_before_any_work(command: str, tmp_path: Path, 
 def test_plot_needs_an_image_file_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["validate", "--plot", str(tmp_path / "plot.txt")]) == 2
     _one_error_line(capsys, ".png", ".pdf", ".svg")
+
+
+@pytest.mark.parametrize("command", [[], ["simulate"], ["validate"], ["sweep"], ["optimize"], ["quarter"]])
+def test_help_prints_usage_and_exits_0(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        cli.main([*command, "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out.startswith("usage: branchlab")
