@@ -1,5 +1,4 @@
-"""The ``branchlab`` command line: ``simulate``, ``validate``, ``sweep``, ``optimize`` and ``quarter``.
-
+"""The ``branchlab`` command line: ``simulate``, ``validate``, ``sweep``, ``optimize``, ``quarter``.
 
 Options mirror the Python API (:mod:`sim`). Bad input — a bad option value, a bad
 scenario, an output path that cannot be written — ends with one line naming the file or
