@@ -26,6 +26,8 @@ SMALL: dict[str, tuple[dict[str, Any], int]] = {
                           "OUTLETS": ["Central Plaza", "Station Road", "New District", "Hillside"],
                           "SEARCH": {"step": 1, "total_step": 1, "combos": 1, "screen_replications": 3}}, 4),
     "04_validation": ({"CASES": ["M/M/1 rho=0.5"]}, 1),
+    "05_pay_and_ranking": ({"QUARTERS": 3, "REPLICATIONS": 2, "EXECUTOR": "serial", "DAYS_PER_QUARTER": 10,
+                            "OUTLETS": ["Station Road", "New District", "Hillside"]}, 3),
 }
 
 
