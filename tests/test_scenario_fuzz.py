@@ -69,6 +69,17 @@ toml_literals = st.one_of(
 )
 
 
+def damaged(draw: st.DrawFn, lines: list[str], how: str) -> bytes:
+    """``lines`` as UTF-8 text, then with a few random bytes spliced in (``bytes``) or cut short (``cut``)."""
+    raw = ("\n".join(lines) + "\n").encode()
+    if how == "bytes":
+        at = draw(st.integers(0, len(raw)))
+        raw = raw[:at] + draw(st.binary(min_size=1, max_size=6)) + raw[at + draw(st.integers(0, 6)):]
+    elif how == "cut":
+        raw = raw[: draw(st.integers(0, len(raw)))]
+    return raw
+
+
 @st.composite
 def toml_texts(draw: st.DrawFn) -> bytes:
     """A damaged variant of :data:`MINIMAL_TOML`."""
@@ -80,12 +91,7 @@ def toml_texts(draw: st.DrawFn) -> bytes:
         lines[k] = f"{key} = {draw(toml_literals)}"
     elif how == "insert":
         lines.insert(k, f"{draw(st.sampled_from(KEYS))} = {draw(toml_literals)}")
-    raw = ("\n".join(lines) + "\n").encode()
-    if how == "bytes":
-        at = draw(st.integers(0, len(raw)))
-        raw = raw[:at] + draw(st.binary(min_size=1, max_size=6)) + raw[at + draw(st.integers(0, 6)):]
-    elif how == "cut":
-        raw = raw[: draw(st.integers(0, len(raw)))]
+    raw = damaged(draw, lines, how)
     return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + raw
 
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import sim
 from sim import with_overrides
 from sim.sweeps import load_sweep_file
-from tests.test_scenario_fuzz import FUZZ, MINIMAL_TOML, float_literal
+from tests.test_scenario_fuzz import FUZZ, MINIMAL_TOML, damaged, float_literal
 
 VALID = """\
 [sweep]
@@ -72,13 +72,7 @@ def sweep_files(draw: st.DrawFn) -> bytes:
         lines[2] = f'design = "{draw(st.sampled_from(["lhs", "sobol"]))}"\npoints = {draw(literals)}'
     elif how == "drop":
         del lines[k]
-    raw = ("\n".join(lines) + "\n").encode()
-    if how == "bytes":
-        at = draw(st.integers(0, len(raw)))
-        raw = raw[:at] + draw(st.binary(min_size=1, max_size=6)) + raw[at + draw(st.integers(0, 6)):]
-    elif how == "cut":
-        raw = raw[: draw(st.integers(0, len(raw)))]
-    return raw
+    return damaged(draw, lines, how)
 
 
 @pytest.fixture(scope="module")
