@@ -241,14 +241,17 @@ def rules(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
     return _per_outlet(outlets, policy) + _regional(outlets, policy)
 
 
-def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool
+def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool, soft: Sequence[bool] | None = None
            ) -> tuple[pulp.LpProblem, list[list[pulp.LpVariable]], list[pulp.LpVariable]]:
+    """The model; ``elastic`` minimises the slack of the rows marked ``soft`` (all rows by default)."""
     prob = pulp.LpProblem("staffing", pulp.LpMinimize if elastic else pulp.LpMaximize)
     x = [[prob.add_variable(f"x_{o}_{p}", 0, 1, cat=pulp.LpBinary) for p in range(len(opt.value))]
          for o, opt in enumerate(outlets)]
     slacks: list[pulp.LpVariable] = []
     if elastic:
-        slacks = [prob.add_variable(f"slack_{i}", lowBound=0) for i in range(len(rows))]
+        soft = [True] * len(rows) if soft is None else soft
+        slacks = [prob.add_variable(f"slack_{i}", lowBound=0, upBound=None if s else 0)
+                  for i, s in enumerate(soft)]
         prob += pulp.lpSum(slacks)
     else:
         prob += pulp.LpAffineExpression([(x[o][p], float(v)) for o, opt in enumerate(outlets)
@@ -369,26 +372,79 @@ def _binding(outlets: Sequence[OutletOptions], rows: list[Row], choice: Sequence
 
 
 def diagnose(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs") -> list[str]:
-    """Name the rules that cannot all hold, with the smallest total violation that would reconcile them.
+    """Name the rules that cannot all hold, and by how much.
 
-    Solves an elastic copy: every rule gets a slack, the total slack is minimised, and
-    each rule left with a positive slack is reported with its size, e.g.
-    ``customer_manager pool 48: needs 60 (12 over)``.
+    1. An outlet none of whose patterns meets all the rules on that outlet alone is
+       named with the rules its closest pattern (fewest rules broken, then the smallest
+       shortfall) still breaks.
+    2. Otherwise an elastic copy with a slack on every regional rule (pools, transfers,
+       monotone tiers), the outlet rules kept hard, finds the smallest total violation,
+       e.g. ``customer_manager pool 48: the plan closest to every rule has 60 (12 over)``;
+       then, keeping those rules hard and every other rule soft, the rules that would
+       have to give instead are named too: both sides of the conflict.
     """
-    rows = rules(outlets, policy)
-    prob, x, slacks = _build(outlets, rows, elastic=True)
+    lines = _outlet_conflicts(outlets, policy)
+    if lines:
+        return lines
+    per, regional = _per_outlet(outlets, policy), _regional(outlets, policy)
+    rows = per + regional
+    first = _elastic(outlets, rows, [i >= len(per) for i in range(len(rows))], solver)
+    if first is None:
+        return ["the elastic model could not be solved either"]
+    lines = _violations(rows, *first)
+    if not lines:
+        return ["no single rule is violated, yet the model is infeasible (numerical trouble)"]
+    given = {i for i, (_, amount) in enumerate(zip(rows, first[1], strict=True)) if amount > 1e-6}
+    second = _elastic(outlets, rows, [i not in given for i in range(len(rows))], solver)
+    other = _violations(rows, *second) if second is not None else []
+    if other:
+        shown = other[:6] + ([f"... and {len(other) - 6} more"] if len(other) > 6 else [])
+        lines += ["keeping those, these would have to give instead:"] + [f"  {line}" for line in shown]
+    return lines
+
+
+def _elastic(outlets: Sequence[OutletOptions], rows: list[Row], soft: Sequence[bool], solver: str
+             ) -> tuple[list[int], list[float]] | None:
+    """Solve the elastic copy; the chosen patterns and each row's slack, or None when it is infeasible."""
+    prob, x, slacks = _build(outlets, rows, elastic=True, soft=soft)
     status, _, _, _ = _run(prob, solver, DEFAULT_GAP, None)
     if status != "Optimal":
-        return [f"the elastic model could not be solved either (status {status})"]
-    choice = [int(np.argmax([v.value() or 0.0 for v in xs])) for xs in x]
+        return None
+    return [int(np.argmax([v.value() or 0.0 for v in xs])) for xs in x], [s.value() or 0.0 for s in slacks]
+
+
+def _violations(rows: list[Row], choice: list[int], amounts: list[float]) -> list[str]:
     lines = []
-    for row, s in zip(rows, slacks, strict=True):
-        amount = s.value() or 0.0
+    for row, amount in zip(rows, amounts, strict=True):
         if amount > 1e-6:
-            lhs = _lhs(row, choice)
             word = "over" if row.sense == "<=" else "short"
-            lines.append(f"{row.text}: the plan closest to every rule has {_fmt(lhs)} ({_fmt(amount)} {word})")
-    return lines or ["no single rule is violated, yet the model is infeasible (numerical trouble)"]
+            lines.append(f"{row.text}: the plan closest to every rule has {_fmt(_lhs(row, choice))} "
+                         f"({_fmt(amount)} {word})")
+    return lines
+
+
+def _outlet_conflicts(outlets: Sequence[OutletOptions], policy: Policy) -> list[str]:
+    """Outlets where no pattern meets every rule on that outlet, with what the closest pattern breaks."""
+    lines = []
+    for o, opt in enumerate(outlets):
+        rows = outlet_rules(opt, policy, o)
+        ok = satisfied(rows, len(opt.value))
+        if not rows or ok.all(axis=1).any():
+            continue
+        lhs = np.zeros((len(opt.value), len(rows)))
+        for i, row in enumerate(rows):
+            for _, p, c in row.terms:
+                lhs[p, i] += c
+        gap = np.array([[max(0.0, r.rhs - v) if r.sense == ">=" else max(0.0, v - r.rhs)
+                         for r, v in zip(rows, lhs[p], strict=True)] for p in range(len(opt.value))])
+        scale = np.maximum(np.abs(lhs).max(axis=0), 1e-9)  # shortfalls compared in the rule's own units
+        best = int(np.lexsort(((gap / scale).sum(axis=1), (~ok).sum(axis=1)))[0])
+        for i, row in enumerate(rows):
+            if not ok[best, i]:
+                word = "over" if row.sense == "<=" else "short"
+                lines.append(f"{row.text}: no candidate pattern of this outlet meets it with the outlet's other "
+                             f"rules; the closest has {_fmt(lhs[best, i])} ({_fmt(gap[best, i])} {word})")
+    return lines
 
 
 def _fmt(x: float) -> str:

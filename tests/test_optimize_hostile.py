@@ -3,8 +3,7 @@
 The README promises: exit 0 a verified plan, exit 2 bad input with ONE line
 ``branchlab: <file>: <field>: <problem>; allowed …`` and nothing written, exit 3 no plan
 meets every rule with a diagnosis naming the conflicting rules. Each case below states
-that expectation; cases that do not hold yet are marked ``xfail(strict=True)`` with the
-defect as the reason, so the marks can be removed as fixes land.
+that expectation; each began as a defect found by a review and now guards its fix.
 
 Runs are kept cheap: two or three small outlets on ``potential_outlet.toml`` with the
 smallest search, ``--quick --executor serial --frontier 0 -n 2``.
@@ -83,11 +82,6 @@ def assert_bad_input(status: int | str, err: list[str], source: str, field: str,
     """Exit 2, one line ``branchlab: <source>: … <field> …``, no recommendation written."""
     assert_one_line(status, err, f"branchlab: {source}", field)
     assert recommendation_files(out) == []
-
-
-def xfail(reason: str) -> pytest.MarkDecorator:
-    """A known defect: this case fails today (strict, so a fix shows up as XPASS)."""
-    return pytest.mark.xfail(strict=True, reason=reason)
 
 
 # ---- region file fields: exit 2 naming the field -------------------------------------------------
@@ -354,14 +348,8 @@ MONOTONE_BROKEN_TODAY = region_text(
                              '"staff.customer_manager.inside" = 0'), "at least 5 customer managers", None,
                  id="no-cms-at-outlet"),
     pytest.param(region_text(outlet_a="vip_customers = 100000"), "VIP", "inside >=",
-                 marks=xfail("the diagnosis also blames the inside:outside rule, which today's plan meets, with a "
-                             "meaningless figure ('inside >= 0.8 x outside - 1: the plan closest to every rule "
-                             "has -1.20 (0.20 short)'): the elastic copy trades ratio slack for VIP slack"),
                  id="vip-100000-spurious-ratio-blame"),
     pytest.param(MONOTONE_BROKEN_TODAY, "mean head-count", None,
-                 marks=xfail("today's plan breaks the monotone tier rule (flagship 10 < potential 11) and "
-                             "max_moves = 0; the diagnosis names only 'at most 0 people moved ... 0.50 over' "
-                             "and never the tier rule it conflicts with"),
                  id="monotone-vs-no-moves-names-both"),
 ])
 def test_infeasible_region_exits_3_with_diagnosis(tmp_path: Path, capsys: pytest.CaptureFixture[str], text: str,
