@@ -37,7 +37,7 @@ import pandas as pd
 from optimize.evaluate import Evaluator, column
 from optimize.milp import DEFAULT_GAP, SOLVERS, InfeasibleError, OutletOptions, Solution, outlet_rules, satisfied, solve
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
-from optimize.region import OutletSpec, Region
+from optimize.region import AUTO_TIER, OutletSpec, Region
 from optimize.result import Recommendation
 from sim.executors import make_executor
 from sim.replicate import summarise
@@ -301,6 +301,28 @@ def _frontier(region: Region, states: list[OutletState], s: Settings) -> pd.Data
     return frame
 
 
+def resolve_tiers(region: Region, ev: Evaluator, seed: int) -> Region:
+    """Outlets whose tier is ``"auto"`` get one from their simulated business scale and results.
+
+    Today's plan of each such outlet is simulated for the screen's days (the same days
+    stage one uses, so nothing is simulated twice) and classified by
+    :func:`optimize.tiers.classify` on customers and value per day (its default thresholds).
+    """
+    auto = [o for o, spec in enumerate(region.outlets) if spec.tier == AUTO_TIER]
+    if not auto:
+        return region
+    from optimize.tiers import classify
+
+    days = ev.run([(region.outlets[o].scenario, _seed(seed, 0, o), region.search.screen_replications)
+                   for o in auto])
+    kpis = pd.DataFrame({"arrived_per_day": [column(d, "arrived").mean() for d in days],
+                         "value_per_day_yuan": [column(d, "value_yuan").mean() for d in days]})
+    outlets = list(region.outlets)
+    for o, tier in zip(auto, classify(kpis), strict=True):
+        outlets[o] = replace(outlets[o], tier=str(tier))
+    return replace(region, outlets=tuple(outlets))
+
+
 def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor: str = "processes",
               workers: int | None = None, scheduler: str | None = None, solver: str = "highs",
               gap: float = DEFAULT_GAP, frontier: int = 8, verify_replications: int | None = None, stage2: int = 10,
@@ -329,9 +351,10 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None)
     timings: dict[str, float] = {}
-    states = [OutletState(spec, _seed(seed, 0, o)) for o, spec in enumerate(region.outlets)]
     try:
         t0 = time.perf_counter()
+        region = resolve_tiers(region, ev, seed)
+        states = [OutletState(spec, _seed(seed, 0, o)) for o, spec in enumerate(region.outlets)]
         _with_progress(ev, progress, "screen", lambda: _stage_one(region, states, ev, s))
         _with_progress(ev, progress, "refine", lambda: _stage_two(region, states, ev, s))
         timings["evaluate"] = time.perf_counter() - t0

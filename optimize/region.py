@@ -24,6 +24,8 @@ from sim.scenario import ROLES, TIERS, Scenario, load_scenario, with_overrides
 from sim.tomlio import Table, read_toml
 
 OBJECTIVES = ("value", "value_minus_cost")
+#: An outlet's ``tier = "auto"``: classified from its simulated scale and results (:mod:`optimize.tiers`).
+AUTO_TIER = "auto"
 #: Roles that may move between outlets unless the region file says otherwise; outlet
 #: heads, operations managers and third-party guides usually stay (domain notes).
 DEFAULT_MOVABLE = ("lobby_manager", "deputy_lobby_manager", "cash_teller", "low_counter_teller",
@@ -126,7 +128,7 @@ def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
                 scenario = with_overrides(scenario, overrides)
             except ScenarioError as exc:
                 raise t.fail("overrides", str(exc)) from None
-        tier = t.string("tier", scenario.outlet.tier, TIERS)
+        tier = t.string("tier", scenario.outlet.tier, (*TIERS, AUTO_TIER))
         specs.append(OutletSpec(name, tier, scenario, t.boolean("second_level", True),
                                 float(t.integer("vip_customers", 0, le=10_000_000))))
         t.finish()

@@ -167,3 +167,20 @@ def test_region_defaults_follow_the_domain_notes(tmp_path: Path) -> None:
     assert len(shipped.outlets) == 12
     assert {o.tier for o in shipped.outlets} == {"flagship", "backbone", "advancing", "potential"}
     assert np.mean([o.vip_customers for o in shipped.outlets]) > 0
+
+
+def test_auto_tier_is_classified_from_simulated_results(tmp_path: Path) -> None:
+    # Hill: a flagship scenario with a potential outlet's traffic; Park: a real flagship
+    text = SMALL.replace(f'name = "Hill"\nscenario = "{SCENARIOS / "potential_outlet.toml"}"',
+                         f'name = "Hill"\nscenario = "{SCENARIOS / "flagship_outlet.toml"}"\ntier = "auto"')
+    text = text.replace('"staff.customer_manager.inside" = 5', '"staff.customer_manager.inside" = 5\n'
+                        '"arrivals.daily_customers" = 150')
+    text = text.replace(f'scenario = "{SCENARIOS / "advancing_outlet.toml"}"',
+                        f'scenario = "{SCENARIOS / "flagship_outlet.toml"}"\ntier = "auto"')
+    text = text.replace("wealth_manager = 3", "wealth_manager = 6")
+    assert text.count('tier = "auto"') == 2
+    rec = _run(_region(tmp_path, text=text), frontier=0)
+    tiers = rec.plan.groupby("outlet")["tier"].first().to_dict()
+    # ~650 customers and ~50,000 yuan a day pass the flagship thresholds (500, 40,000);
+    # 150 customers a day pass none, whatever the scenario file calls itself
+    assert tiers == {"Hill": "potential", "Lake": "potential", "Park": "flagship"}
