@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     if args.quick:
         region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))
         n, frontier = min(n, 8), min(frontier, 1)
-    bar = _progress(args.quiet)
+    bar = _Bar(args.quiet)
     try:
         rec = recommend(region, replications=n, seed=args.seed, executor=args.executor, workers=args.workers,
                         scheduler=args.scheduler, solver=args.solver, gap=args.gap, frontier=frontier,
@@ -94,20 +94,20 @@ class _Bar:
         from tqdm import tqdm
 
         self._bar = tqdm(unit=" days", disable=quiet, file=sys.stderr, mininterval=0.5)
+        self._stage = ""
         self._done = 0
 
     def __call__(self, stage: str, done: int, total: int) -> None:
+        """``done`` days of ``stage`` so far (it restarts at each stage); ``total`` is not known (0)."""
         del total
-        self._bar.set_description(stage)
-        self._bar.update(max(0, done - self._done) if done >= self._done else done)
+        if stage != self._stage:
+            self._stage, self._done = stage, 0
+            self._bar.set_description(stage)
+        self._bar.update(done - self._done)
         self._done = done
 
     def close(self) -> None:
         self._bar.close()
-
-
-def _progress(quiet: bool) -> _Bar:
-    return _Bar(quiet)
 
 
 def _summary(rec: Any, written: list[Path]) -> str:

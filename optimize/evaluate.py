@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -125,10 +125,6 @@ class Evaluator:
                 self.progress(len(reps))
         return [np.asarray([self._memory[k][r] for r in range(n)]) for k, (_, _, n) in zip(keys, requests,
                                                                                           strict=True)]
-
-    def pending_days(self, requests: Sequence[tuple[Scenario, int, int]]) -> int:
-        """How many replications :meth:`run` would simulate for these requests."""
-        return sum(sum(1 for r in range(n) if r not in self._load(variant_key(s, seed))) for s, seed, n in requests)
 
 
 def column(values: np.ndarray, metric: str) -> np.ndarray:

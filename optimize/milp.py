@@ -358,17 +358,17 @@ def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "hi
     if achieved is None and bound is not None:
         achieved = abs(bound - objective) / max(abs(objective), 1e-9)
     return Solution(status, solver, choice, objective, bound, achieved, gap,
-                    _binding(outlets, rules(outlets, policy), choice), seconds)
+                    tuple(r.text for r in rules(outlets, policy) if binds(r, choice)), seconds)
 
 
-def _lhs(row: Row, choice: Sequence[int]) -> float:
+def rule_value(row: Row, choice: Sequence[int]) -> float:
+    """The left-hand side of ``row`` when outlet ``o`` takes pattern ``choice[o]``."""
     return sum(c for o, p, c in row.terms if choice[o] == p)
 
 
-def _binding(outlets: Sequence[OutletOptions], rows: list[Row], choice: Sequence[int]) -> tuple[str, ...]:
-    """Rules met with equality (within 1e-6 of their limit) by the chosen plan."""
-    del outlets
-    return tuple(row.text for row in rows if abs(_lhs(row, choice) - row.rhs) <= 1e-6)
+def binds(row: Row, choice: Sequence[int]) -> bool:
+    """True when the chosen plan meets ``row`` with equality (within 1e-6 of its limit)."""
+    return abs(rule_value(row, choice) - row.rhs) <= 1e-6
 
 
 def diagnose(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs") -> list[str]:
@@ -418,7 +418,7 @@ def _violations(rows: list[Row], choice: list[int], amounts: list[float]) -> lis
     for row, amount in zip(rows, amounts, strict=True):
         if amount > 1e-6:
             word = "over" if row.sense == "<=" else "short"
-            lines.append(f"{row.text}: the plan closest to every rule has {_fmt(_lhs(row, choice))} "
+            lines.append(f"{row.text}: the plan closest to every rule has {_fmt(rule_value(row, choice))} "
                          f"({_fmt(amount)} {word})")
     return lines
 

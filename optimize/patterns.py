@@ -14,7 +14,7 @@ plan in two rounds:
    combinations, and the ``combos`` best that also meet the outlet's policy rules, are
    added (see :func:`combine`).
 
-**Analytic screen** (:func:`analytic_service_level`): before any simulation, a pattern
+**Analytic screen** (:class:`AnalyticScreen`): before any simulation, a pattern
 is dropped when a zone with a service-level limit cannot meet it even in the
 optimistic pointwise-stationary Erlang A model — every qualified person inside
 serving that zone all day (no lunches, no sharing with other zones), customers with
@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 
 import numpy as np
 
@@ -189,8 +189,3 @@ def _weighted_sl(scenario: Scenario, zone: str, servers: int) -> float:
         elif rate * mean_service < servers:
             served += rate * erlang_c(rate, 1.0 / mean_service, servers).service_level(target)
     return served / total
-
-
-def dedupe(plans: Sequence[StaffingPlan]) -> list[StaffingPlan]:
-    """``plans`` without repeats, first occurrence kept."""
-    return list(dict.fromkeys(plans))

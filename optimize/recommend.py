@@ -29,13 +29,22 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from optimize.evaluate import Evaluator, column
-from optimize.milp import DEFAULT_GAP, SOLVERS, InfeasibleError, OutletOptions, Solution, outlet_rules, satisfied, solve
+from optimize.milp import (
+    DEFAULT_GAP,
+    SOLVERS,
+    InfeasibleError,
+    OutletOptions,
+    Policy,
+    Solution,
+    outlet_rules,
+    satisfied,
+    solve,
+)
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
 from optimize.region import AUTO_TIER, OutletSpec, Region
 from optimize.result import Recommendation
@@ -47,7 +56,6 @@ _KEPT = "kept"
 #: KPIs reported for the current and recommended plans.
 REPORT_KPIS = ("objective", "value_yuan", "value_lost_yuan", "walkout_rate", "sales", "field_new_customers",
                "lobby.service_level", "cash.service_level", "non_cash.service_level", "wealth.service_level")
-_ADDITIVE = ("objective", "value_yuan", "value_lost_yuan", "sales", "field_new_customers")
 
 
 @dataclass
@@ -98,15 +106,13 @@ def _simulate(ev: Evaluator, states: list[OutletState], idx: list[list[int]], n:
             st.days[st.plans[i]] = next(results)
 
 
-def outlet_options(region: Region, st: OutletState, ids: list[int], values: np.ndarray | None = None
-                   ) -> OutletOptions:
-    """The MILP's view of plans ``ids`` of one outlet: counts, objective means (or ``values``), moves."""
+def outlet_options(region: Region, st: OutletState, ids: list[int]) -> OutletOptions:
+    """The MILP's view of plans ``ids`` of one outlet: counts, objective means, moves."""
     plans = [st.plans[i] for i in ids]
     current = st.spec.scenario.staffing_plan()
     counts = np.asarray([[c for _, c in p.counts] for p in plans], dtype=int).reshape(len(plans), len(ROLES))
     inside = np.asarray([p.cm_inside for p in plans], dtype=int)
-    if values is None:
-        values = np.asarray([objective_days(region, p, st.days[p]).mean() if p in st.days else 0.0 for p in plans])
+    values = np.asarray([objective_days(region, p, st.days[p]).mean() if p in st.days else 0.0 for p in plans])
     return OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
                          values, np.asarray([moves(current, p) for p in plans]))
 
@@ -230,9 +236,7 @@ def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Sett
     for st in states:
         values = {st.plans[i]: float(objective_days(region, st.plans[i], st.days[st.plans[i]]).mean())
                   for i in st.live() if st.origin[i] != "combined"}
-        rows_ok = _rules_check(region, st)
-        combined.append(combine(st.spec, region, values, rows_ok) if st.spec.scenario.staffing_plan() in values
-                        else [])
+        combined.append(combine(st.spec, region, values, _rules_check(region, st)))  # today's plan is never dropped
     for st, screen, plans in zip(states, screens, combined, strict=True):
         st.add(plans, "combined", screen)
     _simulate(ev, states, [[i for i in st.live() if st.plans[i] not in st.days] for st in states], n1)
@@ -254,7 +258,7 @@ def _stage_two(region: Region, states: list[OutletState], ev: Evaluator, s: Sett
         _prune(region, st, by_ci=False)
 
 
-def _solve(region: Region, states: list[OutletState], s: Settings, policy: Any = None
+def _solve(region: Region, states: list[OutletState], s: Settings, policy: Policy | None = None
            ) -> tuple[Solution, list[list[int]]]:
     ids = [st.live() for st in states]
     opts = [outlet_options(region, st, i) for st, i in zip(states, ids, strict=True)]
@@ -340,7 +344,8 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         verify_replications: days per plan in verification (default: ``replications``).
         stage2: patterns per outlet given the full ``replications``.
         cache_dir: where simulated days are cached (``None``: no disk cache).
-        progress: called ``(stage, days_done, days_total)`` as simulation proceeds.
+        progress: called ``(stage, days_done, days_total)`` as candidate days are simulated
+            (``screen``, then ``refine``); ``days_total`` is 0: not known in advance.
 
     Raises:
         InfeasibleError: no plan meets every rule; its ``diagnosis`` names the conflict.

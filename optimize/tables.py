@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.evaluate import column
-from optimize.milp import Solution, rules
+from optimize.milp import Solution, binds, rule_value, rules
 from optimize.recommend import REPORT_KPIS, OutletState, Settings, moves, objective_days, outlet_options
 from optimize.region import Region
 from optimize.result import Recommendation
@@ -120,9 +120,8 @@ def constraint_frame(region: Region, states: Sequence[OutletState], ids: Sequenc
     opts = [outlet_options(region, st, list(i)) for st, i in zip(states, ids, strict=True)]
     rows = []
     for row in rules(opts, region.policy):
-        lhs = sum(c for o, p, c in row.terms if sol.choice[o] == p)
-        rows.append({"group": row.group, "rule": row.text, "sense": row.sense, "limit": row.rhs, "value": lhs,
-                     "binding": abs(lhs - row.rhs) <= 1e-6})
+        rows.append({"group": row.group, "rule": row.text, "sense": row.sense, "limit": row.rhs,
+                     "value": rule_value(row, sol.choice), "binding": binds(row, sol.choice)})
     return pd.DataFrame(rows, columns=["group", "rule", "sense", "limit", "value", "binding"])
 
 
