@@ -122,7 +122,6 @@ def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
         except ScenarioError as exc:
             raise t.fail("scenario", str(exc)) from None
         overrides = t.table("overrides").data
-        t.mark_used("overrides")
         if overrides:
             try:
                 scenario = with_overrides(scenario, overrides)
@@ -219,7 +218,6 @@ def _service(rules: Table) -> ServiceLimits:
     levels: dict[str, float] = {}
     sl = t.table("service_level") if t.has("service_level") else None
     defaults = {"cash": 0.8, "wealth": 0.9} if sl is None else {}
-    t.mark_used("service_level")
     if sl is not None:
         for zone in sl.data:
             if zone not in LIMIT_ZONES:
@@ -241,14 +239,12 @@ def _search(root: Table) -> Search:
     return s
 
 
-def _policy(root: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...]) -> Policy:
+def _policy(root: Table, rules: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...]) -> Policy:
     head = root.table("headcount")
     current = sum(o.scenario.staffing_plan().total for o in outlets)
     total = head.integer("total", current, le=_MAX_PEOPLE * 10)
     pools = _role_numbers(head.table("pools"), integer=True)
-    head.mark_used("pools")
     head.finish()
-    rules = root.table("rules")
     transfers = rules.table("transfers")
     max_moves = transfers.integer("max_moves", None, le=_MAX_PEOPLE) if transfers.has("max_moves") else None
     if not _enabled(transfers):
@@ -286,13 +282,11 @@ def load_region(path: str | Path) -> Region:
     movable = _roles_list(region, "movable", DEFAULT_MOVABLE)
     region.finish()
     outlets = _outlets(root, Path(source).parent)
-    policy = _policy(root, outlets, movable)
     rules = root.table("rules")
+    policy = _policy(root, rules, outlets, movable)
     service = _service(rules)
-    rules.mark_used("transfers", "tiers", "inside_outside", "vip_maintenance", "min_customer_managers")
     rules.finish()
     cost = _role_numbers(root.table("cost_yuan_per_day"), integer=False)
-    root.mark_used("cost_yuan_per_day", "headcount", "rules")
     if objective == "value_minus_cost" and not cost:
         raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
     search = _search(root)
