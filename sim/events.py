@@ -98,6 +98,7 @@ class _Day:
         self.busy = [0] * len(Zone)
         self.waiting_seated = 0
         self.staff_zones = layout.staff.zones
+        self.speed = layout.staff.speed
         self.zone_staff = layout.zone_staff
         self.state = [_OFF] * len(layout.staff.ids)
         self.leaving = [False] * len(layout.staff.ids)
@@ -223,10 +224,11 @@ class _Day:
         self.v_staff[v] = server
         self.v_status[v] = _SERVING
         self.busy[zone] += 1
+        duration = self.service[zone][self.v_kind[v] == _REFERRAL][self.v_cust[v]]
         if server >= 0:
             self.state[server] = _BUSY
+            duration /= self.speed[server]  # exact for speed 1: x / 1.0 == x
         self.events += 1
-        duration = self.service[zone][self.v_kind[v] == _REFERRAL][self.v_cust[v]]
         self.env.timeout(duration, v).callbacks.append(self._complete_cb)
 
     def _complete(self, ev: Any) -> None:

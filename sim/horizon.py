@@ -469,8 +469,7 @@ def _profile(t: Table, default: tuple[float, ...]) -> tuple[float, ...]:
     value = t.raw("day_of_month_profile", list(default))
     if not (isinstance(value, list) and value):
         raise t.fail("day_of_month_profile", "expected a non-empty list of weights, one per working day of the month")
-    item = Table(t.source, t.where("day_of_month_profile"), {f"[{i}]": v for i, v in enumerate(value)})
-    return tuple(item.number(f"[{i}]", gt=0.0) for i in range(len(value)))
+    return t.number_list("day_of_month_profile", value, gt=0.0)
 
 
 def hire_rules(t: Table) -> HireRules:

@@ -19,8 +19,9 @@ Rules (zone indices are :class:`~sim.codes.Zone`):
   wealth room (priority segments), each falling back to the other; none are made when
   both are absent.
 - **Staff**: each role's ``inside`` people who serve at least one open zone, named
-  ``<role>_<k>``, with their open zones (home first) and on-duty intervals in minutes
-  from opening (shift minus their staggered lunch).
+  ``<role>_<k>``, with their open zones (home first), on-duty intervals in minutes
+  from opening (shift minus their staggered lunch) and service speed (1 unless the
+  role's ``speed`` list says otherwise).
 """
 
 from __future__ import annotations
@@ -37,13 +38,14 @@ class Staffing:
 
     ``zones[k]`` lists staff member ``k``'s open zone indices (:class:`~sim.codes.Zone`),
     home first; ``duty[k]`` their on-duty intervals in minutes from opening; ``roles[k]``
-    their role's index in ``ROLES``.
+    their role's index in ``ROLES``; ``speed[k]`` their service speed (service time ÷ speed).
     """
 
     ids: tuple[str, ...]
     roles: tuple[int, ...]
     zones: tuple[tuple[int, ...], ...]
     duty: tuple[tuple[tuple[float, float], ...], ...]
+    speed: tuple[float, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +81,7 @@ def staffing(scenario: Scenario) -> Staffing:
     roles: list[int] = []
     zones: list[tuple[int, ...]] = []
     duty: list[tuple[tuple[float, float], ...]] = []
+    speed: list[float] = []
     for role in scenario.roles.values():
         zone_idx = tuple(SERVICE_ZONES.index(z) for z in role.zones if scenario.zone_open(z))
         if not zone_idx:
@@ -87,13 +90,14 @@ def staffing(scenario: Scenario) -> Staffing:
             ids.append(f"{role.id}_{k + 1}")
             roles.append(ROLES.index(role.id))
             zones.append(zone_idx)
+            speed.append(role.speed[k] if k < len(role.speed) else 1.0)
             if role.lunch_start_min is None:
                 duty.append(((role.shift_start_min, role.shift_end_min),))
             else:
                 lunch = role.lunch_start_min + k * role.lunch_stagger_min
                 duty.append(tuple((a, b) for a, b in ((role.shift_start_min, lunch),
                                                        (lunch + role.lunch_min, role.shift_end_min)) if b > a))
-    return Staffing(tuple(ids), tuple(roles), tuple(zones), tuple(duty))
+    return Staffing(tuple(ids), tuple(roles), tuple(zones), tuple(duty), tuple(speed))
 
 
 def _routes(open_: tuple[bool, ...]) -> tuple[tuple[int, int], ...]:

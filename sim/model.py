@@ -22,7 +22,9 @@ How a day runs (simulated minutes from opening, 0 … ``outlet.day_min``):
    several zones (their ``zones`` list, home zone first) and, when free, takes the
    next customer from the first of their zones with anyone waiting; at most
    ``positions`` customers are in service per zone. Self-service machines serve
-   without staff.
+   without staff. A service by staff member ``k`` lasts the customer's drawn service
+   time divided by ``k``'s speed (the role's ``speed`` list; 1 by default): tellers
+   differ in speed.
 5. **Waiting area**: customers queueing at cash, non-cash or wealth use seats; when all
    are taken a customer who cannot be served at once balks if ``balk_when_full``.
 6. **Patience**: a customer whose wait in any queue — the lobby's included — exceeds

@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.codes import NO_ZONE
 from sim.layout import compile_layout
-from sim.scenario import NEEDS, SERVICE_ZONES, Scenario
+from sim.scenario import NEEDS, SERVICE_ZONES, STAFFED_ZONES, Scenario
 
 
 class UnstableQueueError(ValueError):
@@ -246,6 +246,11 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
     referrals to the low counter or wealth room. Patience and balking are ignored: it
     is the offered load. Used for pointwise-stationary staffing per hour.
 
+    When the staff able to serve the zone have speeds other than 1 (a role's ``speed``
+    list), the mean is divided by their average speed, so that the zone's pooled
+    capacity is right: exact when they share one speed, an approximation of the
+    heterogeneous-server queue otherwise. Self-service machines work at speed 1.
+
     Raises:
         ValueError: the zone is not open in the scenario.
     """
@@ -271,4 +276,7 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
     mine = [(p, service.for_need(need).mean_min) for p, z, need in flows if z == zone and p > 0]
     share = sum(p for p, _ in mine)
     mean = sum(p * m for p, m in mine) / share if share > 0 else math.nan
+    servers = layout.zone_staff[SERVICE_ZONES.index(zone)] if zone in STAFFED_ZONES else ()
+    if servers:
+        mean /= sum(layout.staff.speed[k] for k in servers) / len(servers)
     return np.asarray(scenario.rate_per_hour) / 60.0 * share, mean

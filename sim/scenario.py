@@ -78,6 +78,8 @@ MAX_DAY_CUSTOMERS = 1_000_000
 MAX_SURGE = 100.0
 #: Any duration: mean service, greeting or patience time, service-level target (~694 days).
 MAX_DURATION_MIN = 1_000_000.0
+#: A person's service speed multiplier (service time ÷ speed): a tenth to ten times the norm.
+MIN_SPEED, MAX_SPEED = 0.1, 10.0
 #: Coefficient of variation of lognormal and gamma durations: MIN_CV … MAX_CV.
 MIN_CV, MAX_CV = 0.001, 100.0
 #: Any amount of money in yuan (product value, fee, walk-out loss, churn value) or of points.
@@ -132,6 +134,9 @@ class Role:
     Times are minutes from opening. Person ``k`` (0-based) of the role starts lunch at
     ``lunch_start_min + k * lunch_stagger_min``. ``inside`` people work in the outlet;
     the other ``count - inside`` (customer managers only) do field marketing outside.
+    ``speed[k]`` is inside person ``k``'s service speed: every service they give (a
+    greeting included) takes the customer's drawn service time divided by it; people
+    beyond the list work at speed 1.
     """
 
     id: str
@@ -143,6 +148,7 @@ class Role:
     lunch_start_min: float | None = None
     lunch_min: float = 0.0
     lunch_stagger_min: float = 0.0
+    speed: tuple[float, ...] = ()
 
     @property
     def outside(self) -> int:
@@ -294,11 +300,14 @@ class Scenario:
             role = roles[rid]
             inside = plan.cm_inside if rid == "customer_manager" else count
             stagger = _fitting_stagger(role, inside)
-            roles[rid] = replace(role, count=count, inside=inside, lunch_stagger_min=stagger)
+            speed = role.speed[:inside]
+            roles[rid] = replace(role, count=count, inside=inside, lunch_stagger_min=stagger, speed=speed)
             entry = dict(staff_raw.get(rid, {}))
             entry["count"] = count
             if stagger != role.lunch_stagger_min:
                 entry["lunch_stagger_min"] = stagger
+            if speed != role.speed:
+                entry["speed"] = list(speed)
             if rid == "customer_manager":
                 entry["inside"] = inside
             staff_raw[rid] = entry
@@ -496,8 +505,12 @@ def _role(rid: str, t: Table, outlet: Outlet) -> Role:
         lunch_len = lunch_end - lunch_start
     elif t.has("lunch_stagger_min"):
         raise t.fail("lunch_stagger_min", 'used only with lunch = ["HH:MM", "HH:MM"]; add a lunch or remove it')
+    speed = t.number_list("speed", [], ge=MIN_SPEED, le=MAX_SPEED)
+    if len(speed) > inside:
+        raise t.fail("speed", f"{len(speed)} speeds for {inside} people inside; give at most one per inside "
+                     "person, in order (people beyond the list work at speed 1)")
     t.finish()
-    role = Role(rid, count, inside, zones, start, end, lunch_start, lunch_len, stagger)
+    role = Role(rid, count, inside, zones, start, end, lunch_start, lunch_len, stagger, speed)
     _check_lunch(role, t.source)
     return role
 
@@ -541,8 +554,7 @@ def _hourly(t: Table, key: str, value: object, n: int, le: float | None) -> list
     """A list of ``n`` numbers >= 0 (at most ``le``), one per opening hour, not all zero."""
     if not isinstance(value, list) or len(value) != n:
         raise t.fail(key, f"expected a list of {n} numbers, one per opening hour")
-    items = Table(t.source, t.where(key), {f"[{i}]": v for i, v in enumerate(value)})
-    weights = [items.number(f"[{i}]", ge=0.0, le=le) for i in range(n)]
+    weights = list(t.number_list(key, value, ge=0.0, le=le))
     if not any(w > 0 for w in weights):
         raise t.fail(key, "at least one hour must have a positive rate")
     return weights

@@ -243,6 +243,17 @@ class Table:
             raise self.fail(key, f"must be <= {le:g}, got {show(value)}")
         return number
 
+    def number_list(
+        self, key: str, default: Any = REQUIRED, *, gt: float | None = None, ge: float | None = None,
+        le: float | None = None,
+    ) -> tuple[float, ...]:
+        """A list of numbers, each within the bounds (an error names the item, ``key[i]``)."""
+        value = self.raw(key, default)
+        if not isinstance(value, list):
+            raise self.fail(key, f"expected a list of numbers, got {show(value)}")
+        items = Table(self.source, self.where(key), {f"[{i}]": v for i, v in enumerate(value)})
+        return tuple(items.number(f"[{i}]", gt=gt, ge=ge, le=le) for i in range(len(value)))
+
     def probability(self, key: str, default: Any = REQUIRED) -> float:
         """A number in [0, 1]."""
         return self.number(key, default, ge=0.0, le=1.0)
