@@ -16,6 +16,10 @@ day; around it this module adds what changes from day to day:
   inside posts move one step along the list of those present, so each CM holds each
   inside post (the model's first post is offered customers first) and works outside
   in turn.
+- **Speed**: the people of ``speed_roles`` (tellers, by default) also have a service
+  speed, drawn per person (lognormal, mean 1, ``speed_cv``) and on the same learning
+  curve as skill; each day runs with the inside people's speeds as the roles' ``speed``
+  lists, so a slow teller's customers take longer and the queues show it.
 - **Skill without touching the model**: each day runs with every sales probability
   (cross-sale and referral conversion) multiplied by ``skill_max``; afterwards each sale
   credited to person *k* is kept with probability ``skill_k / skill_max`` (its own
@@ -38,9 +42,10 @@ day; around it this module adds what changes from day to day:
 
 Randomness: day ``d`` of outlet ``o`` in replication ``r`` of seed ``s`` draws stream
 ``k`` from ``SeedSequence(s, spawn_key=(r, 0, d, o, k))`` (the model's own streams
-from a seed derived the same way); initial skills from ``(r, 1, o)``; replacements from
-``(r, 2, d, o, slot)``. No global RNG: the same seed gives the same run on any
-executor, and two rule sets run with the same seed see the same customers.
+from a seed derived the same way); initial skills from ``(r, 1, o)``, speeds from
+``(r, 1, o, 1)``; replacements (skill, then speed) from ``(r, 2, d, o, slot)``. No
+global RNG: the same seed gives the same run on any executor, and two rule sets run
+with the same seed see the same customers.
 """
 
 from __future__ import annotations
@@ -55,7 +60,7 @@ import pandas as pd
 from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
 from sim.model import DayLog, simulate
-from sim.scenario import ROLES, ZONES, Scenario, StaffingPlan, with_overrides
+from sim.scenario import MAX_CV, MAX_SPEED, MIN_SPEED, ROLES, ZONES, Scenario, StaffingPlan, with_overrides
 from sim.tomlio import Table, get_path
 
 _TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2
@@ -74,8 +79,10 @@ def _default_profile() -> tuple[float, ...]:
 class HireRules:
     """Skill of people, and what replacing a leaver costs (all assumed).
 
-    Skill is lognormal with ``skill_mean`` and ``skill_cv``, capped at ``skill_max``.
-    A new hire works at ``learning_start`` × skill on day one, full skill after
+    Skill is lognormal with ``skill_mean`` and ``skill_cv``, capped at ``skill_max``;
+    speed (service time ÷ speed) lognormal with mean 1 and ``speed_cv`` (0: everyone at
+    speed 1), kept within the scenario's speed bounds. A new hire works at
+    ``learning_start`` × skill and speed on day one, full skill and speed after
     ``learning_weeks`` (5 working days a week); the post is empty ``vacancy_days`` first.
     """
 
@@ -85,6 +92,7 @@ class HireRules:
     learning_weeks: float = 12.0
     learning_start: float = 0.5
     vacancy_days: int = 20
+    speed_cv: float = 0.15  # assumed: tellers' speeds differ by person (DOMAIN.md, "teller speed differs")
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +107,7 @@ class HorizonRules:
     vip_book: int = 300
     rotation_days: int = 1
     skill_roles: tuple[str, ...] = ("customer_manager", "wealth_manager", "cash_teller", "low_counter_teller")
+    speed_roles: tuple[str, ...] = ("cash_teller", "low_counter_teller")
     hire: HireRules = field(default_factory=HireRules)
 
 
@@ -113,11 +122,19 @@ def day_seed(seed: int, replication: int, day: int, outlet: int) -> int:
     return (int(state[0]) << 31) ^ int(state[1])
 
 
+def _lognormal(generator: np.random.Generator, mean: float, cv: float, n: int) -> np.ndarray:
+    sigma2 = math.log1p(cv**2)
+    return generator.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), n)
+
+
 def draw_skills(rules: HireRules, generator: np.random.Generator, n: int) -> np.ndarray:
     """``n`` skill multipliers: lognormal (mean ``skill_mean``, cv ``skill_cv``) capped at ``skill_max``."""
-    sigma2 = math.log1p(rules.skill_cv**2)
-    draws = generator.lognormal(math.log(rules.skill_mean) - sigma2 / 2, math.sqrt(sigma2), n)
-    return np.minimum(draws, rules.skill_max)
+    return np.asarray(np.minimum(_lognormal(generator, rules.skill_mean, rules.skill_cv, n), rules.skill_max))
+
+
+def draw_speeds(rules: HireRules, generator: np.random.Generator, n: int) -> np.ndarray:
+    """``n`` service speeds: lognormal (mean 1, cv ``speed_cv``) within the scenario's speed bounds."""
+    return np.asarray(np.clip(_lognormal(generator, 1.0, rules.speed_cv, n), MIN_SPEED, MAX_SPEED))
 
 
 def learning(days_in_post: float, rules: HireRules) -> float:
@@ -129,12 +146,13 @@ def learning(days_in_post: float, rules: HireRules) -> float:
 
 @dataclass(frozen=True, slots=True)
 class Person:
-    """A named staff member: role, full skill multiplier, first working day (post empty before)."""
+    """A named staff member: role, full skill and speed multipliers, first working day (post empty before)."""
 
     id: str
     role: str
     skill: float
     start_day: int = _FULLY_TRAINED
+    speed: float = 1.0
 
     def present(self, day: int) -> bool:
         """True once the person has started (before that the post is vacant)."""
@@ -143,6 +161,10 @@ class Person:
     def skill_on(self, day: int, rules: HireRules) -> float:
         """Skill multiplier on ``day``, on the learning curve since the start day."""
         return self.skill * learning(day - self.start_day, rules)
+
+    def speed_on(self, day: int, rules: HireRules) -> float:
+        """Service speed on ``day``, on the learning curve since the start day (at least the smallest speed)."""
+        return max(self.speed * learning(day - self.start_day, rules), MIN_SPEED)
 
 
 class ProspectPool:
@@ -173,12 +195,12 @@ class ProspectPool:
 
 @dataclass(frozen=True, slots=True)
 class DaySpec:
-    """What one outlet-day needs: head-counts, who is inside (model id, person, skill), volume."""
+    """What one outlet-day needs: head-counts, who is inside (model id, person, skill, speed), volume."""
 
     day: int
     counts: tuple[tuple[str, int], ...]
     cm_inside: int
-    inside: tuple[tuple[str, str, float], ...]
+    inside: tuple[tuple[str, str, float, float], ...]
     outside: tuple[tuple[str, float], ...]
     volume: float
 
@@ -213,7 +235,7 @@ def _thin(log: DayLog, spec: DaySpec, task: OutletDays) -> tuple[dict[str, tuple
     counted customers' sales dropped, to take off the day's outlet KPIs.
     """
     sales = credit_sales(log)
-    who = {model_id: (pid, skill) for model_id, pid, skill in spec.inside}
+    who = {model_id: (pid, skill) for model_id, pid, skill, _ in spec.inside}
     skill = np.array([who[i][1] if i in who else 1.0 for i in log.staff.ids])
     u = rng(task.seed, task.replication, _TAG_DAY, spec.day, task.outlet, _THINNING).random(sales.staff.size)
     keep = u < skill[sales.staff] / task.skill_max
@@ -250,12 +272,21 @@ def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
     for spec in task.days:
         sc = task.scenario.with_staffing(StaffingPlan.of(dict(spec.counts), spec.cm_inside))
         surge = float(get_path(sc.raw, "arrivals.surge_factor", 1.0))
-        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume})
+        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume, **_speeds(sc, spec)})
         log = simulate(sc, seed=day_seed(task.seed, task.replication, spec.day, task.outlet), replication=0)
         people, removed = _thin(log, spec, task)
         row, vip = _outlet_row(log, removed)
         out.append(DayResult(spec.day, row, vip, people))
     return task.key, out
+
+
+def _speeds(scenario: Scenario, spec: DaySpec) -> dict[str, list[float]]:
+    """``staff.<role>.speed`` overrides: the inside people's speeds in model order (roles not all at 1)."""
+    by_role: dict[str, list[float]] = {}
+    for model_id, _, _, speed in spec.inside:
+        by_role.setdefault(model_id.rsplit("_", 1)[0], []).append(speed)
+    return {f"staff.{role}.speed": speeds[:scenario.roles[role].inside] for role, speeds in by_role.items()
+            if role in scenario.roles and any(v != 1.0 for v in speeds)}
 
 
 def skill_scaled(scenario: Scenario, skill_max: float) -> tuple[Scenario, list[str]]:
@@ -317,15 +348,24 @@ class Horizon:
         scaled, capped = skill_scaled(sc, self.rules.hire.skill_max)
         self.capped += [f"{name}: {c}" for c in capped]
         generator = rng(self.seed, self.replication, _TAG_ROSTER, o)
+        speed_generator = rng(self.seed, self.replication, _TAG_ROSTER, o, 1)
         roster = []
         for role in sc.roles.values():
-            skills = draw_skills(self.rules.hire, generator, role.count) if role.id in self.rules.skill_roles \
-                else np.ones(role.count)
-            roster += [Person(f"{name}/{role.id}_{k + 1}", role.id, float(skills[k])) for k in range(role.count)]
+            skills, speeds = self._draw(role.id, generator, speed_generator, role.count)
+            roster += [Person(f"{name}/{role.id}_{k + 1}", role.id, float(skills[k]), speed=float(speeds[k]))
+                       for k in range(role.count)]
         cms = sc.roles.get("customer_manager")
         pool = ProspectPool(sc.field_marketing.prospect_pool, self.rules.prospect_refill_per_day)
         book = float(self.rules.vip_book if vip_book is None else vip_book)
         return _Outlet(name, scaled, sc, roster, 0 if cms is None else cms.inside, pool, book)
+
+    def _draw(self, role: str, skill_gen: np.random.Generator, speed_gen: np.random.Generator,
+              n: int) -> tuple[np.ndarray, np.ndarray]:
+        """Skills and speeds of ``n`` people of ``role`` (1 for roles outside ``skill_roles`` / ``speed_roles``)."""
+        hire = self.rules.hire
+        skills = draw_skills(hire, skill_gen, n) if role in self.rules.skill_roles else np.ones(n)
+        speeds = draw_speeds(hire, speed_gen, n) if role in self.rules.speed_roles else np.ones(n)
+        return skills, speeds
 
     @property
     def people(self) -> list[tuple[int, Person]]:
@@ -333,14 +373,15 @@ class Horizon:
         return [(o, p) for o, out in enumerate(self.outlets) for p in out.roster]
 
     def replace(self, person_id: str, day: int) -> Person:
-        """``person_id`` leaves after ``day - 1``; a new hire (drawn skill) starts after the vacancy."""
+        """``person_id`` leaves after ``day - 1``; a new hire (drawn skill and speed) starts after the vacancy."""
         for o, out in enumerate(self.outlets):
             for slot, p in enumerate(out.roster):
                 if p.id == person_id:
-                    hire = self.rules.hire
-                    skill = draw_skills(hire, rng(self.seed, self.replication, _TAG_HIRE, day, o, slot), 1)[0]
+                    generator = rng(self.seed, self.replication, _TAG_HIRE, day, o, slot)
+                    skill, speed = self._draw(p.role, generator, generator, 1)
                     stem, _, gen = p.id.partition("#")
-                    new = Person(f"{stem}#{int(gen or 1) + 1}", p.role, float(skill), day + hire.vacancy_days)
+                    new = Person(f"{stem}#{int(gen or 1) + 1}", p.role, float(skill[0]),
+                                 day + self.rules.hire.vacancy_days, float(speed[0]))
                     out.roster[slot] = new
                     return new
         raise KeyError(person_id)
@@ -366,7 +407,7 @@ class Horizon:
         inside = []
         for p in ordered:
             seen[p.role] += 1
-            inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire)))
+            inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire), p.speed_on(day, hire)))
         outside = [(p.id, p.skill_on(day, hire)) for p in cms if p not in inside_cms]
         profile = self.rules.day_of_month_profile
         sigma2 = math.log1p(self.rules.volume_cv**2)
@@ -404,16 +445,16 @@ class Horizon:
 def _people_rows(spec: DaySpec, res: DayResult, won: np.ndarray, points_per_customer: float,
                  value_per_customer: float) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
-    for _, pid, skill in spec.inside:
+    for _, pid, skill, speed in spec.inside:
         pts, val, cnt = res.people.get(pid, (0.0, 0.0, 0))
-        rows.append((spec.day, pid, True, skill, pts, val, cnt, 0))
+        rows.append((spec.day, pid, True, skill, speed, pts, val, cnt, 0))
     for (pid, skill), n in zip(spec.outside, won, strict=True):
-        rows.append((spec.day, pid, False, skill, n * points_per_customer, n * value_per_customer, 0, int(n)))
+        rows.append((spec.day, pid, False, skill, 1.0, n * points_per_customer, n * value_per_customer, 0, int(n)))
     return rows
 
 
 def _people_frame(rows: list[tuple[object, ...]], outlet: str) -> pd.DataFrame:
-    frame = pd.DataFrame(rows, columns=["day", "person", "inside", "skill", "points", "value_yuan", "sales",
+    frame = pd.DataFrame(rows, columns=["day", "person", "inside", "skill", "speed", "points", "value_yuan", "sales",
                                         "field_customers"])
     frame["role"] = frame["person"].str.split("/").str[-1].str.rsplit("_", n=1).str[0]
     return frame.assign(outlet=outlet)
@@ -472,12 +513,20 @@ def _profile(t: Table, default: tuple[float, ...]) -> tuple[float, ...]:
     return t.number_list("day_of_month_profile", value, gt=0.0)
 
 
+def _roles(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    roles = t.raw(key, list(default))
+    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
+        raise t.fail(key, f"{roles!r}: a list of roles from {', '.join(ROLES)}")
+    return tuple(roles)
+
+
 def hire_rules(t: Table) -> HireRules:
     """Read the ``[hiring]`` table (defaults from :class:`HireRules`)."""
     d = HireRules()
-    rules = HireRules(t.number("skill_mean", d.skill_mean, gt=0.0), t.number("skill_cv", d.skill_cv, ge=0.0),
+    rules = HireRules(t.number("skill_mean", d.skill_mean, gt=0.0), t.number("skill_cv", d.skill_cv, ge=0.0, le=MAX_CV),
                       t.number("skill_max", d.skill_max, gt=0.0), t.number("learning_weeks", d.learning_weeks, ge=0.0),
-                      t.probability("learning_start", d.learning_start), t.integer("vacancy_days", d.vacancy_days))
+                      t.probability("learning_start", d.learning_start), t.integer("vacancy_days", d.vacancy_days),
+                      t.number("speed_cv", d.speed_cv, ge=0.0, le=MAX_CV))
     t.finish()
     return rules
 
@@ -485,22 +534,19 @@ def hire_rules(t: Table) -> HireRules:
 def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
     """Read the ``[horizon]`` table (defaults from :class:`HorizonRules`)."""
     d = HorizonRules()
-    roles = t.raw("skill_roles", list(d.skill_roles))
-    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
-        raise t.fail("skill_roles", f"{roles!r}: a list of roles from {', '.join(ROLES)}")
     rules = HorizonRules(t.integer("days_per_quarter", d.days_per_quarter, ge=1), _profile(t, d.day_of_month_profile),
-                         t.number("volume_cv", d.volume_cv, ge=0.0),
+                         t.number("volume_cv", d.volume_cv, ge=0.0, le=MAX_CV),
                          t.number("prospect_refill_per_day", d.prospect_refill_per_day, ge=0.0),
                          t.number("points_per_field_customer", d.points_per_field_customer, ge=0.0),
                          t.integer("vip_book", d.vip_book), t.integer("rotation_days", d.rotation_days),
-                         tuple(roles), hire)
+                         _roles(t, "skill_roles", d.skill_roles), _roles(t, "speed_roles", d.speed_roles), hire)
     t.finish()
     return rules
 
 
 __all__ = [
     "DaySpec", "HireRules", "Horizon", "HorizonDays", "HorizonRules", "OutletDays", "Person", "ProspectPool",
-    "day_seed", "draw_skills", "hire_rules", "horizon_rules", "learning", "rng", "run_days", "simulate_days",
-    "skill_scaled",
+    "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng", "run_days",
+    "simulate_days", "skill_scaled",
 ]
 

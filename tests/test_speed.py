@@ -91,6 +91,6 @@ def test_fewer_people_keep_the_first_speeds(minimal: dict[str, Any]) -> None:
 ])
 def test_bad_speeds_name_the_field(minimal: dict[str, Any], speed: object, problem: str) -> None:
     minimal["staff"]["cash_teller"]["speed"] = speed
-    with pytest.raises(sim.ScenarioError, match="staff.cash_teller.speed") as err:
+    with pytest.raises(sim.ScenarioError, match=r"staff\.cash_teller\.speed") as err:
         sim.from_dict(minimal)
     assert problem in str(err.value)

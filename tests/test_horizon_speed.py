@@ -1,0 +1,93 @@
+"""Tellers' service speed over a horizon: drawn per person, on the learning curve, passed to the model."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import sim
+from optimize.quarters import load_rules
+from sim import ScenarioError
+from sim.horizon import (
+    DaySpec,
+    HireRules,
+    Horizon,
+    HorizonRules,
+    OutletDays,
+    Person,
+    day_seed,
+    draw_speeds,
+    learning,
+    run_days,
+    simulate_days,
+)
+from tests.conftest import SCENARIOS
+
+BACKBONE = SCENARIOS / "backbone_outlet.toml"
+
+
+def test_speed_draws_have_mean_one_and_the_stated_cv() -> None:
+    speeds = draw_speeds(HireRules(speed_cv=0.15), np.random.default_rng(3), 40_000)
+    assert speeds.mean() == pytest.approx(1.0, abs=0.005)        # standard error 0.00075
+    assert speeds.std() / speeds.mean() == pytest.approx(0.15, rel=0.03)
+    assert (draw_speeds(HireRules(speed_cv=0.0), np.random.default_rng(3), 5) == 1.0).all()
+
+
+def test_only_speed_roles_get_speeds() -> None:
+    horizon = Horizon([sim.load_scenario(BACKBONE)], HorizonRules(), seed=2)
+    by_role: dict[str, list[float]] = {}
+    for _, p in horizon.people:
+        by_role.setdefault(p.role, []).append(p.speed)
+    assert len(set(by_role["cash_teller"])) == len(by_role["cash_teller"]) > 1     # each teller their own
+    assert all(v == 1.0 for r, vs in by_role.items() if r not in ("cash_teller", "low_counter_teller") for v in vs)
+
+
+def test_a_new_hire_learns_speed_like_skill() -> None:
+    rules = HireRules(learning_weeks=4, learning_start=0.5)
+    hire = Person("x/cash_teller_1#2", "cash_teller", 1.2, start_day=100, speed=1.4)
+    for day in (100, 110, 120, 130):
+        assert hire.speed_on(day, rules) == pytest.approx(1.4 * learning(day - 100, rules))
+        assert hire.skill_on(day, rules) == pytest.approx(1.2 * learning(day - 100, rules))
+
+
+def test_a_day_runs_the_model_with_the_inside_tellers_speeds() -> None:
+    """An outlet-day with a slow first teller equals the model run on the scenario with that speed list."""
+    scenario = sim.load_scenario(BACKBONE)
+    counts = tuple((r.id, r.count) for r in scenario.roles.values())
+    tellers = scenario.roles["cash_teller"].inside
+    inside = tuple((f"cash_teller_{k + 1}", f"o/cash_teller_{k + 1}", 1.0, 0.5 if k == 0 else 1.0)
+                   for k in range(tellers))
+    spec = DaySpec(0, counts, scenario.roles["customer_manager"].inside, inside, (), 1.0)
+    _, [day] = simulate_days(OutletDays((0, 0), scenario, 9, 0, 0, 1.0, (spec,)))
+    slow = sim.with_overrides(scenario, {"staff.cash_teller.speed": [0.5] + [1.0] * (tellers - 1)})
+    direct = sim.day_kpis(sim.simulate(slow, seed=day_seed(9, 0, 0, 0)))
+    assert day.outlet["served"] == direct.outlet[sim.OUTLET_KPIS.index("served")]
+    assert day.outlet["mean_wait_min"] == direct.zones[sim.ZONES.index("waiting"), sim.ZONE_KPIS.index("mean_wait_min")]
+    normal = dataclasses.replace(spec, inside=tuple((m, p, s, 1.0) for m, p, s, _ in inside))
+    _, [base] = simulate_days(OutletDays((0, 0), scenario, 9, 0, 0, 1.0, (normal,)))
+    assert day.outlet["mean_wait_min"] > base.outlet["mean_wait_min"]     # the same customers wait longer
+
+
+def test_people_rows_report_each_tellers_speed() -> None:
+    horizon = Horizon([sim.load_scenario(BACKBONE)], HorizonRules(day_of_month_profile=(1.0,)), seed=4)
+    drawn = {p.id: p.speed for _, p in horizon.people}
+    [span] = run_days([horizon], 0, 2)
+    tellers = span.people[span.people["role"] == "cash_teller"]
+    assert not tellers.empty
+    assert all(row.speed == pytest.approx(drawn[row.person]) for row in tellers.itertuples())
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("[hiring]\nspeed_cv = -0.1\n", "hiring.speed_cv"),
+    ("[hiring]\nspeed_cv = 1000\n", "hiring.speed_cv"),
+    ("[horizon]\nspeed_roles = [\"teller\"]\n", "horizon.speed_roles"),
+    ("[horizon]\nspeed_roles = \"cash_teller\"\n", "horizon.speed_roles"),
+])
+def test_bad_speed_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=rf"rules\.toml: {field}"):
+        load_rules(path)
