@@ -37,8 +37,11 @@ day; around it this module adds what changes from day to day:
   the scenario's ``field.value_per_new_customer_yuan``.
 - **VIP book**: each walk-out (or balk) of a priority segment leaves the outlet's VIP
   book with that segment's ``churn_probability``; the book never goes below 0. The
-  book's size and the "2 to 1" maintenance load per CM/WM are reported; lost VIPs do not
-  (yet) thin later VIP arrivals.
+  book's size and the "2 to 1" maintenance load per CM/WM are reported. Lost VIPs stop
+  coming: the priority segments' arrival rates are scaled by the book's size over its
+  size at the start (the other segments' rates stay), so a day after heavy churn has
+  fewer VIP customers, sales and walk-outs. The book changes day by day inside a task
+  (an outlet's consecutive days run in one worker, in order).
 
 Randomness: day ``d`` of outlet ``o`` in replication ``r`` of seed ``s`` draws stream
 ``k`` from ``SeedSequence(s, spawn_key=(r, 0, d, o, k))`` (the model's own streams
@@ -216,16 +219,20 @@ class OutletDays:
     outlet: int
     skill_max: float
     days: tuple[DaySpec, ...]
+    vip_book: float = 0.0
+    vip_book_start: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
 class DayResult:
-    """One simulated outlet-day: outlet KPIs and per-person sales after skill thinning."""
+    """One simulated outlet-day: outlet KPIs, per-person sales after skill thinning, VIPs lost and the book after."""
 
     day: int
     outlet: dict[str, float]
     vip_walkouts: tuple[int, ...]
     people: dict[str, tuple[float, float, int]]
+    vip_lost: int
+    vip_book: float
 
 
 def _thin(log: DayLog, spec: DaySpec, task: OutletDays) -> tuple[dict[str, tuple[float, float, int]], np.ndarray]:
@@ -269,15 +276,43 @@ def _outlet_row(log: DayLog, removed: np.ndarray) -> tuple[dict[str, float], tup
 def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
     """Run a task's days (picklable: executors call it in worker processes)."""
     out = []
+    book = task.vip_book
+    priority = [s for s in task.scenario.segments.values() if s.priority]
     for spec in task.days:
         sc = task.scenario.with_staffing(StaffingPlan.of(dict(spec.counts), spec.cm_inside))
         surge = float(get_path(sc.raw, "arrivals.surge_factor", 1.0))
-        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume, **_speeds(sc, spec)})
+        kept = book / task.vip_book_start if task.vip_book_start > 0 else 1.0
+        shares, volume = vip_thinned(sc, kept)
+        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume * volume, **shares, **_speeds(sc, spec)})
         log = simulate(sc, seed=day_seed(task.seed, task.replication, spec.day, task.outlet), replication=0)
         people, removed = _thin(log, spec, task)
         row, vip = _outlet_row(log, removed)
-        out.append(DayResult(spec.day, row, vip, people))
+        churn = rng(task.seed, task.replication, _TAG_DAY, spec.day, task.outlet, _VIP)
+        lost = min(sum(int(churn.binomial(n, s.churn_probability)) for n, s in zip(vip, priority, strict=True)),
+                   int(book))
+        book -= lost
+        out.append(DayResult(spec.day, row, vip, people, lost, book))
     return task.key, out
+
+
+def vip_thinned(scenario: Scenario, kept: float) -> tuple[dict[str, float], float]:
+    """Segment-share overrides and a volume factor that scale priority arrivals by ``kept`` (0…1).
+
+    The other segments' arrival rates stay as they were: with priority share ``v`` the
+    day's volume is × ``1 − v(1 − kept)`` and the shares are renormalised over it. An
+    empty book keeps a vanishing ``1e-9`` of the priority rate (the scenario format needs
+    every share > 0). A scenario of priority customers only scales its volume (at least
+    1% of it).
+    """
+    segments = list(scenario.segments.values())
+    vip = sum(s.share for s in segments if s.priority)
+    if kept >= 1.0 or vip <= 0.0:
+        return {}, 1.0
+    kept = max(kept, 1e-9)
+    total = 1.0 - vip * (1.0 - kept)
+    if vip >= 1.0 - 1e-9:
+        return {}, max(kept, 0.01)
+    return {f"segments.{s.id}.share": s.share * (kept if s.priority else 1.0) / total for s in segments}, total
 
 
 def _speeds(scenario: Scenario, spec: DaySpec) -> dict[str, list[float]]:
@@ -315,6 +350,7 @@ class _Outlet:
     inside_target: int
     pool: ProspectPool
     vip_book: float
+    vip_book_start: float
 
 
 def _unique(names: Sequence[str]) -> list[str]:
@@ -357,7 +393,7 @@ class Horizon:
         cms = sc.roles.get("customer_manager")
         pool = ProspectPool(sc.field_marketing.prospect_pool, self.rules.prospect_refill_per_day)
         book = float(self.rules.vip_book if vip_book is None else vip_book)
-        return _Outlet(name, scaled, sc, roster, 0 if cms is None else cms.inside, pool, book)
+        return _Outlet(name, scaled, sc, roster, 0 if cms is None else cms.inside, pool, book, book)
 
     def _draw(self, role: str, skill_gen: np.random.Generator, speed_gen: np.random.Generator,
               n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -418,27 +454,23 @@ class Horizon:
     def tasks(self, first_day: int, days: int, key: int = 0) -> list[OutletDays]:
         """One task per outlet for days ``first_day … first_day + days - 1``."""
         return [OutletDays((key, o), out.scenario, self.seed, self.replication, o, self.rules.hire.skill_max,
-                           tuple(self.spec(o, d) for d in range(first_day, first_day + days)))
+                           tuple(self.spec(o, d) for d in range(first_day, first_day + days)), out.vip_book,
+                           out.vip_book_start)
                 for o, out in enumerate(self.outlets)]
 
     def absorb(self, task: OutletDays, results: list[DayResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Apply a finished task in day order: field marketing, VIP churn; per-person and outlet rows."""
+        """Apply a finished task in day order: field marketing, the VIP book; per-person and outlet rows."""
         out = self.outlets[task.outlet]
         f = out.base.field_marketing
-        priority = [s for s in out.base.segments.values() if s.priority]
         people: list[tuple[object, ...]] = []
         rows: list[dict[str, object]] = []
         for spec, res in zip(task.days, results, strict=True):
             won = out.pool.visit(rng(self.seed, self.replication, _TAG_DAY, spec.day, task.outlet, _FIELD),
                                  [s for _, s in spec.outside], round(f.visits_per_day), f.conversion)
             out.pool.refill()
-            churn = rng(self.seed, self.replication, _TAG_DAY, spec.day, task.outlet, _VIP)
-            lost = sum(int(churn.binomial(n, s.churn_probability)) for n, s in zip(res.vip_walkouts, priority,
-                                                                                   strict=True))
-            lost = min(lost, int(out.vip_book))
-            out.vip_book -= lost
+            out.vip_book = res.vip_book
             people += _people_rows(spec, res, won, self.rules.points_per_field_customer, f.value_per_new_customer_yuan)
-            rows.append(_outlet_day(spec, res, won, f.value_per_new_customer_yuan, lost, out))
+            rows.append(_outlet_day(spec, res, won, f.value_per_new_customer_yuan, out))
         return _people_frame(people, out.name), pd.DataFrame(rows).assign(outlet=out.name)
 
 
@@ -460,7 +492,7 @@ def _people_frame(rows: list[tuple[object, ...]], outlet: str) -> pd.DataFrame:
     return frame.assign(outlet=outlet)
 
 
-def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_customer: float, lost: int,
+def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_customer: float,
                 out: _Outlet) -> dict[str, object]:
     row: dict[str, object] = {"day": spec.day, "volume": spec.volume, **res.outlet}
     field_value = float(won.sum()) * value_per_customer
@@ -468,7 +500,7 @@ def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_custom
     row["field_new_customers"] = int(won.sum())
     row["staff_present"] = sum(c for _, c in spec.counts)
     row["vip_walkouts"] = sum(res.vip_walkouts)
-    row["vip_lost"] = lost
+    row["vip_lost"] = res.vip_lost
     row["vip_book"] = out.vip_book
     maintainers = sum(c for r, c in spec.counts if r in ("customer_manager", "wealth_manager"))
     row["vips_per_maintainer"] = 2 * out.vip_book / maintainers if maintainers else math.inf
@@ -547,6 +579,6 @@ def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
 __all__ = [
     "DaySpec", "HireRules", "Horizon", "HorizonDays", "HorizonRules", "OutletDays", "Person", "ProspectPool",
     "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng", "run_days",
-    "simulate_days", "skill_scaled",
+    "simulate_days", "skill_scaled", "vip_thinned",
 ]
 

@@ -23,6 +23,7 @@ from sim.horizon import (
     learning,
     run_days,
     simulate_days,
+    vip_thinned,
 )
 from tests.conftest import SCENARIOS
 
@@ -91,3 +92,27 @@ def test_bad_speed_rules_name_file_and_field(tmp_path: Path, text: str, field: s
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ScenarioError, match=rf"rules\.toml: {field}"):
         load_rules(path)
+
+
+def test_vip_thinning_scales_priority_rates_and_keeps_the_others() -> None:
+    scenario = sim.load_scenario(BACKBONE)
+    shares, volume = vip_thinned(scenario, 0.5)
+    thinned = sim.with_overrides(scenario, {**shares, "arrivals.surge_factor": volume})
+    for seg in scenario.segments.values():
+        before = scenario.expected_customers * seg.share
+        after = thinned.expected_customers * thinned.segments[seg.id].share
+        assert after == pytest.approx(before * (0.5 if seg.priority else 1.0), rel=1e-6), seg.id
+    assert vip_thinned(scenario, 1.0) == ({}, 1.0)
+
+
+def test_an_empty_vip_book_brings_no_more_vips() -> None:
+    """Every VIP walk-out loses the VIP (churn 1) from a book of 3: once it is empty, no VIP comes to walk out."""
+    scenario = sim.with_overrides(sim.load_scenario(BACKBONE), {"segments.vip.churn_probability": 1.0,
+                                                                 "arrivals.surge_factor": 2.5})
+    horizon = Horizon([scenario], HorizonRules(day_of_month_profile=(1.0,), vip_book=3), seed=1)
+    [span] = run_days([horizon], 0, 12)
+    days = span.outlets.sort_values("day")
+    assert days["vip_lost"].sum() == 3
+    empty_from = int(days.loc[days["vip_book"] == 0, "day"].min())
+    assert (days.loc[days["day"] > empty_from, "vip_walkouts"] == 0).all()
+    assert days.loc[days["day"] <= empty_from, "vip_walkouts"].sum() >= 3
