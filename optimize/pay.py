@@ -18,11 +18,22 @@ the person's product points, paid by bands — below 4,000 points at the full ra
   this reading has cliffs, which the planners should see before choosing it.
 
 Outlet heads (网点主任): 70% from the target-responsibility score, 30% from growth; the
-growth part is paid in full only when growth reaches 120% of plan, pro rata below
-(or nothing below, as an option). Office customer managers (机关客户经理) are paid as a
-team by weighted target completion, uncapped once every indicator is met. Front office
-earns 10% over back office and grassroots 10% over the same rank elsewhere
-(multiplicative: an outlet CM gets × 1.1 × 1.1).
+growth part is paid in full only when "deposit and customer growth beat plan by 20%",
+pro rata below (or nothing below, as an option). Neither balances nor accounts are
+simulated, so :func:`head_growth` derives both from what a quarter produces:
+
+- customer growth = new customers won in the field − VIPs lost;
+- deposit growth = new customers × ``new_customer_deposit_yuan`` + product sales ×
+  ``deposit_per_sale_yuan`` − VIPs lost × ``vip_deposit_yuan`` (all assumed averages);
+
+each is divided by its plan per outlet and quarter, and the gate reads the smaller of the
+two attainments (``head_growth_gate = "both"``: deposit AND customer growth must reach
+120%), or only one of them.
+
+Office customer managers (机关客户经理) are paid as a team by target completion, uncapped
+(:func:`office_team_pay`; in a quarter study, :class:`OfficeTeamRules`: one target on the
+whole study's net value contribution). Front office earns 10% over back office and
+grassroots 10% over the same rank elsewhere (multiplicative: an outlet CM gets × 1.1 × 1.1).
 
 Ranking (排队): customer managers are ranked by points, highest first. Ties are broken
 by value contributed (higher first), then by person id (alphabetical), so a ranking is
@@ -44,6 +55,7 @@ from sim.tomlio import Table
 
 BAND_READINGS = ("marginal", "level")
 GROWTH_BELOW_FULL = ("pro_rata", "nothing")
+GROWTH_GATES = ("both", "customers", "deposits")
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +66,9 @@ class PayRules:
     ``band_rates`` (fractions of the full rate ``yuan_per_point``).
     ``cm_reference_pay_yuan`` is what the outlet-score part pays at a score of 100.
     ``head_growth_full_at`` is the growth attainment (actual growth / planned growth)
-    that earns the full growth part.
+    that earns the full growth part; ``head_growth_gate`` which attainment it reads
+    (``both``: the smaller of deposits' and customers'; ``customers``; ``deposits``).
+    The deposit model's balances (``*_deposit_yuan``) are yuan per customer or sale.
     """
 
     band_edges_points: tuple[float, ...] = (4000.0, 8000.0)  # seed
@@ -70,6 +84,11 @@ class PayRules:
     head_growth_below_full: str = "pro_rata"
     head_reference_pay_yuan: float = 30000.0  # assumed
     head_plan_new_customers: float = 40.0  # assumed: planned net customer growth per outlet and quarter
+    head_plan_deposit_growth_yuan: float = 2_000_000.0  # assumed: planned net deposit growth per outlet and quarter
+    head_growth_gate: str = "both"  # seed: "deposit and customer growth must beat plan by 20%"
+    new_customer_deposit_yuan: float = 50_000.0  # assumed: balance a new customer brings in its first quarter
+    deposit_per_sale_yuan: float = 0.0  # assumed: most products sold are fee products that bring no balance
+    vip_deposit_yuan: float = 200_000.0  # assumed: deposit balance a lost VIP takes away
     office_reference_pay_yuan: float = 8000.0  # assumed
     front_office_premium: float = 0.10  # seed
     grassroots_premium: float = 0.10  # seed
@@ -142,6 +161,35 @@ def growth_factor(attainment: float, rules: PayRules = PayRules()) -> float:
     return max(attainment, 0.0) / rules.head_growth_full_at
 
 
+def head_growth(field_new_customers: float | Sequence[float] | np.ndarray,
+                vip_lost: float | Sequence[float] | np.ndarray, sales: float | Sequence[float] | np.ndarray,
+                rules: PayRules = PayRules()) -> pd.DataFrame:
+    """Customer and deposit growth of outlets in a quarter, and the attainment the head's gate reads.
+
+    Per outlet (one row each, inputs are the quarter's sums): ``net_new_customers`` =
+    field customers − VIPs lost; ``deposits_in_yuan`` = field customers ×
+    ``new_customer_deposit_yuan`` + sales × ``deposit_per_sale_yuan``;
+    ``deposits_lost_yuan`` = VIPs lost × ``vip_deposit_yuan``; ``deposit_growth_yuan`` =
+    in − lost. ``customer_attainment`` and ``deposit_attainment`` divide each growth by
+    its plan (``head_plan_new_customers``, ``head_plan_deposit_growth_yuan``);
+    ``growth_attainment`` is the smaller of the two (``head_growth_gate = "both"``) or the
+    one the gate names, for :func:`growth_factor`.
+    """
+    won, lost, sold = (np.asarray(x, dtype=float) for x in (field_new_customers, vip_lost, sales))
+    deposits_in = won * rules.new_customer_deposit_yuan + sold * rules.deposit_per_sale_yuan
+    deposits_lost = lost * rules.vip_deposit_yuan
+    customers = (won - lost) / rules.head_plan_new_customers
+    deposits = (deposits_in - deposits_lost) / rules.head_plan_deposit_growth_yuan
+    gated = {"both": np.minimum(customers, deposits), "customers": customers, "deposits": deposits}
+    return pd.DataFrame({
+        "net_new_customers": np.atleast_1d(won - lost), "deposits_in_yuan": np.atleast_1d(deposits_in),
+        "deposits_lost_yuan": np.atleast_1d(deposits_lost),
+        "deposit_growth_yuan": np.atleast_1d(deposits_in - deposits_lost),
+        "customer_attainment": np.atleast_1d(customers), "deposit_attainment": np.atleast_1d(deposits),
+        "growth_attainment": np.atleast_1d(gated[rules.head_growth_gate]),
+    })
+
+
 def head_pay(target_score: float, growth_attainment: float, rules: PayRules = PayRules(),
              growth_score: float = 1.0) -> float:
     """Quarterly pay of an outlet head (网点主任), before premiums.
@@ -162,13 +210,46 @@ def office_team_pay(actual: Sequence[float], target: Sequence[float], weights: S
     Completion = Σ wᵢ · actualᵢ / targetᵢ over the team's indicators (weights summing
     to 1). Above-target completion counts only when every indicator is met (the essay:
     "on the basis that every indicator is completed, by actual completion, no cap");
-    otherwise each indicator counts at most 100%.
+    otherwise each indicator counts at most 100%. An indicator below 0 counts as 0.
+    With one indicator, pay = ``office_reference_pay_yuan`` × completion, uncapped.
     """
     a, t, w = (np.asarray(x, dtype=float) for x in (actual, target, weights))
-    ratio = a / t
+    ratio = np.maximum(a / t, 0.0)
     if np.any(ratio < 1.0):
         ratio = np.minimum(ratio, 1.0)
     return float(rules.office_reference_pay_yuan * np.sum(w * ratio))
+
+
+@dataclass(frozen=True, slots=True)
+class OfficeTeamRules:
+    """One office (机关) customer-manager team, judged on the study's net value contribution.
+
+    ``members`` people (0 = no team) share one quarterly target,
+    ``target_net_value_yuan``: value − value lost, summed over every outlet of the study
+    in the quarter (the whole sub-branch's value contribution). See
+    :func:`office_team_quarter`.
+    """
+
+    members: int = 0
+    target_net_value_yuan: float = 0.0  # required (> 0) when members > 0
+
+
+def office_team_quarter(net_value_yuan: float, team: OfficeTeamRules, rules: PayRules = PayRules()) -> pd.DataFrame:
+    """The office team's row for a quarter in which the study's net value was ``net_value_yuan``.
+
+    ``completion`` = net value / target; each member gets ``office_reference_pay_yuan`` ×
+    completion (no cap: 1.5 pays 1.5 ×; below 0 pays 0) × the front-office premium (office
+    staff are not grassroots); ``team_pay_yuan`` = members × that. No team: no row.
+    """
+    columns = ["members", "target_net_value_yuan", "net_value_yuan", "completion", "pay_per_member_yuan",
+               "team_pay_yuan"]
+    if team.members == 0:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+    each = premium_factor(True, False, rules) * office_team_pay([net_value_yuan], [team.target_net_value_yuan],
+                                                                [1.0], rules)
+    row = [team.members, team.target_net_value_yuan, net_value_yuan, net_value_yuan / team.target_net_value_yuan,
+           each, team.members * each]
+    return pd.DataFrame([row], columns=columns)
 
 
 def premium_factor(front_office: bool, grassroots: bool, rules: PayRules = PayRules()) -> float:
@@ -227,20 +308,11 @@ def check_ranking_cut(people: int, rules: RankingRules, source: str) -> None:
                             f"but only {people} customer managers ranked; allowed: at most one amount per person")
 
 
-def _number_list(t: Table, key: str, default: tuple[float, ...], *, ge: float = 0.0,
-                 le: float | None = None) -> tuple[float, ...]:
-    value = t.raw(key, list(default))
-    if not isinstance(value, list):
-        raise t.fail(key, f"expected a list of numbers, got {value!r}")
-    item = Table(t.source, t.where(key), {f"[{i}]": v for i, v in enumerate(value)})
-    return tuple(item.number(f"[{i}]", ge=ge, le=le) for i in range(len(value)))
-
-
 def _bands(t: Table) -> tuple[tuple[float, ...], tuple[float, ...]]:
-    edges = _number_list(t, "band_edges_points", PayRules().band_edges_points)
+    edges = t.number_list("band_edges_points", list(PayRules().band_edges_points), ge=0.0)
     if any(b <= a for a, b in itertools.pairwise(edges)) or (edges and edges[0] <= 0):
         raise t.fail("band_edges_points", f"{list(edges)} must be positive and strictly increasing")
-    rates = _number_list(t, "band_rates", PayRules().band_rates, le=1.0)
+    rates = t.number_list("band_rates", list(PayRules().band_rates), ge=0.0, le=1.0)
     if len(rates) != len(edges) + 1:
         raise t.fail("band_rates", f"expected {len(edges) + 1} rates (one per band), got {len(rates)}")
     return edges, rates
@@ -261,6 +333,11 @@ def pay_rules(t: Table) -> PayRules:
         t.string("head_growth_below_full", d.head_growth_below_full, GROWTH_BELOW_FULL),
         t.number("head_reference_pay_yuan", d.head_reference_pay_yuan, ge=0.0),
         t.number("head_plan_new_customers", d.head_plan_new_customers, gt=0.0),
+        t.number("head_plan_deposit_growth_yuan", d.head_plan_deposit_growth_yuan, gt=0.0),
+        t.string("head_growth_gate", d.head_growth_gate, GROWTH_GATES),
+        t.number("new_customer_deposit_yuan", d.new_customer_deposit_yuan, ge=0.0),
+        t.number("deposit_per_sale_yuan", d.deposit_per_sale_yuan, ge=0.0),
+        t.number("vip_deposit_yuan", d.vip_deposit_yuan, ge=0.0),
         t.number("office_reference_pay_yuan", d.office_reference_pay_yuan, ge=0.0),
         t.probability("front_office_premium", d.front_office_premium),
         t.probability("grassroots_premium", d.grassroots_premium),
@@ -269,11 +346,25 @@ def pay_rules(t: Table) -> PayRules:
     return rules
 
 
+def office_team_rules(t: Table) -> OfficeTeamRules:
+    """Read the ``[office_team]`` table (absent or ``members = 0``: no office team).
+
+    Raises:
+        ScenarioError: a target missing or not positive while ``members > 0``.
+    """
+    members = t.integer("members", OfficeTeamRules().members)
+    target = t.number("target_net_value_yuan", OfficeTeamRules().target_net_value_yuan, ge=0.0)
+    if members > 0 and target <= 0.0:
+        raise t.fail("target_net_value_yuan", f"must be > 0 when members > 0 (members = {members}), got {target:g}")
+    t.finish()
+    return OfficeTeamRules(members, target)
+
+
 def ranking_rules(t: Table) -> RankingRules:
     """Read the ``[ranking]`` table (defaults from :class:`RankingRules`)."""
     d = RankingRules()
     rules = RankingRules(
-        _number_list(t, "top_rewards_yuan", d.top_rewards_yuan), t.integer("exit_bottom", d.exit_bottom),
+        t.number_list("top_rewards_yuan", list(d.top_rewards_yuan), ge=0.0), t.integer("exit_bottom", d.exit_bottom),
         t.integer("exit_consecutive_quarters", d.exit_consecutive_quarters, ge=1),
         t.boolean("exit_enabled", d.exit_enabled),
     )

@@ -3,7 +3,9 @@
 Every file is written whole or not at all (:func:`sim.fileio.write_atomic`). Charts
 are matplotlib figures embedded as base64 PNG, so the report is one self-contained file:
 customer managers' quarterly points against the pay bands, their rank over the
-quarters, and the outlets' scores by quarter beside the scorecard table.
+quarters, and the outlets' scores by quarter beside the scorecard table; then the outlet
+heads' growth gate (customer and deposit growth against plan, head pay) and, when the
+rules have one, the office team's completion and pay.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from matplotlib.figure import Figure
 from optimize.quarters import CM, QuarterResults
 from sim.fileio import write_atomic
 
-TABLES = ("people", "outlets", "days", "summary")
+TABLES = ("people", "outlets", "office", "days", "summary")
 
 
 def prepare_out(out: str | Path) -> Path:
@@ -98,6 +100,33 @@ def _scorecard_table(res: QuarterResults) -> pd.DataFrame:
     return table.assign(tier=res.outlets.groupby(["quarter", "outlet"])["tier"].first(), simulated_tier=moved)
 
 
+def _heads_table(res: QuarterResults) -> pd.DataFrame:
+    cols = ["net_new_customers", "customer_attainment", "deposits_in_yuan", "deposits_lost_yuan",
+            "deposit_growth_yuan", "deposit_attainment", "growth_attainment", "head_pay_yuan"]
+    return res.outlets.groupby(["quarter", "outlet"])[cols].mean().round(3)
+
+
+def _gate_text(res: QuarterResults) -> str:
+    pay = res.rules.pay
+    return (f"Deposits in = new customers × {pay.new_customer_deposit_yuan:,.0f} + sales × "
+            f"{pay.deposit_per_sale_yuan:,.0f}; lost = VIPs lost × {pay.vip_deposit_yuan:,.0f} yuan (assumed). "
+            f"Plans per outlet and quarter: {pay.head_plan_new_customers:g} net new customers, "
+            f"{pay.head_plan_deposit_growth_yuan:,.0f} yuan net deposits. The growth part is paid in full at "
+            f"{pay.head_growth_full_at:.0%} of plan; gate reads: {pay.head_growth_gate}. Mean over replications.")
+
+
+def _office_part(res: QuarterResults) -> list[str]:
+    if res.office.empty:
+        return []
+    cols = ["members", "target_net_value_yuan", "net_value_yuan", "completion", "pay_per_member_yuan",
+            "team_pay_yuan"]
+    pay = res.rules.pay
+    return [f"<h2>Office team (机关): net value against target, uncapped</h2><p>pay per member = "
+            f"{pay.office_reference_pay_yuan:,.0f} yuan × completion × {1 + pay.front_office_premium:g} "
+            "(front office); mean over replications.</p>",
+            res.office.groupby("quarter")[cols].mean().round(3).to_html()]
+
+
 def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict[str, Any]) -> str:
     """The self-contained HTML report."""
     images = "".join(f'<p><img src="data:image/png;base64,{_png(f(res))}"></p>'
@@ -105,8 +134,9 @@ def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict
     parts = [f"<h1>Quarters, pay and ranking: {html.escape(str(meta['study']))}</h1>",
              f"<p>{meta['quarters']} quarters × {meta['replications']} replications, seed {meta['seed']}, "
              f"rules {html.escape(str(meta['rules']))}, {meta['seconds']:.1f} s.</p>",
-             images, "<h2>Scorecards</h2>", _scorecard_table(res).to_html(), "<h2>Per replication</h2>",
-             res.summary.round(1).to_html(index=False)]
+             images, "<h2>Scorecards</h2>", _scorecard_table(res).to_html(),
+             f"<h2>Outlet heads: growth gate</h2><p>{html.escape(_gate_text(res))}</p>", _heads_table(res).to_html(),
+             *_office_part(res), "<h2>Per replication</h2>", res.summary.round(1).to_html(index=False)]
     if comparison is not None:
         parts += ["<h2>Without − with the exit rule (paired, common random numbers)</h2>",
                   comparison.round(2).to_html(index=False)]
@@ -116,8 +146,9 @@ def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict
 
 def write_quarters(res: QuarterResults, out: str | Path, meta: dict[str, Any],
                    comparison: pd.DataFrame | None = None) -> list[Path]:
-    """Write ``people.csv``, ``outlets.csv`` (scorecards), ``exits.csv``, ``days.csv``, ``summary.csv``,
-    ``comparison.csv`` (when given), ``results.json`` and ``report.html`` into ``out``."""
+    """Write ``people.csv``, ``outlets.csv`` (scorecards, head pay), ``office.csv`` (office team; no rows
+    without one), ``exits.csv``, ``days.csv``, ``summary.csv``, ``comparison.csv`` (when given),
+    ``results.json`` and ``report.html`` into ``out``."""
     folder = Path(out)
     frames: dict[str, pd.DataFrame] = {name: getattr(res, name) for name in TABLES}
     frames["exits"] = res.people[res.people["exits"]]

@@ -7,13 +7,16 @@ quarter applies the rules of :mod:`optimize.pay`, :mod:`optimize.scorecard` and
 
 1. each outlet's quarter KPIs → score sheet → outlet ranking, red flag, penalty; its
    simulated tier beside the tier it carries; the head's pay (target score = the
-   outlet's score; growth attainment = net new customers — field conversions minus
-   VIPs lost — over the planned ``head_plan_new_customers``; deposits are not simulated);
+   outlet's score; growth attainment = the smaller of customer growth — field
+   conversions minus VIPs lost — and deposit growth — new customers' assumed balances
+   minus lost VIPs' — each over its plan: :func:`optimize.pay.head_growth`);
 2. customer managers (all outlets together, as the sub-branch ranks them) → rank by
    points (ties: value, then id) → pay = banded points + outlet-score part, × the
    front-office and grassroots premiums, + rank reward;
 3. bottom-streaks; anyone at ``exit_consecutive_quarters`` leaves at the quarter's end
-   and a new hire takes the post after the vacancy (:meth:`sim.horizon.Horizon.replace`).
+   and a new hire takes the post after the vacancy (:meth:`sim.horizon.Horizon.replace`);
+4. an office (机关) CM team, when the rules have one (``[office_team]``): paid by the
+   completion of a target on the study's net value (value − value lost), uncapped.
 
 :func:`compare_rules` runs two rule sets on the same seeds (common random numbers: the
 same customers, volumes and initial staff) over replications and reports paired 95%
@@ -30,13 +33,17 @@ from pathlib import Path
 import pandas as pd
 
 from optimize.pay import (
+    OfficeTeamRules,
     PayRules,
     RankingRules,
     bottom_streaks,
     check_ranking_cut,
     cm_pay,
+    head_growth,
     head_pay,
     leaving,
+    office_team_quarter,
+    office_team_rules,
     paid_points,
     pay_rules,
     premium_factor,
@@ -66,6 +73,7 @@ class QuarterRules:
     scorecard: ScoreSheet = field(default_factory=ScoreSheet)
     tiers: TierRules = field(default_factory=TierRules)
     horizon: HorizonRules = field(default_factory=HorizonRules)
+    office: OfficeTeamRules = field(default_factory=OfficeTeamRules)
 
     def without_exits(self) -> QuarterRules:
         """The same rules with the forced-ranking exit switched off."""
@@ -73,7 +81,8 @@ class QuarterRules:
 
 
 def load_rules(path: str | Path | None = None) -> QuarterRules:
-    """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``).
+    """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``,
+    ``office_team``).
 
     Missing sections and fields take the defaults. ``None`` gives the defaults.
 
@@ -86,7 +95,7 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
     pay, ranking = pay_rules(root.table("pay")), ranking_rules(root.table("ranking"))
     horizon = horizon_rules(root.table("horizon"), hire_rules(root.table("hiring")))
     rules = QuarterRules(str(path), pay, ranking, score_sheet(root.table("scorecard")), tier_rules(root.table("tiers")),
-                         horizon)
+                         horizon, office_team_rules(root.table("office_team")))
     root.finish()
     return rules
 
@@ -123,13 +132,19 @@ class QuarterResults:
     ``people``: points, value, sales, field customers, days present, and for customer
     managers rank, paid points, pay, rank reward, bottom streak and ``exits``.
     ``outlets``: quarter KPIs, score sheet items, ``score``, ``outlet_rank``,
-    ``red_flag``, ``subsidy_yuan``, ``penalty_points``, ``tier``, ``simulated_tier``,
-    ``head_pay_yuan``. ``days``: outlet-day rows. ``summary``: one row per replication.
+    ``red_flag``, ``subsidy_yuan``, ``penalty_points``, ``tier``, ``simulated_tier``, the
+    head's growth gate (``sales``, ``net_new_customers``, ``deposits_in_yuan``,
+    ``deposits_lost_yuan``, ``deposit_growth_yuan``, ``customer_attainment``,
+    ``deposit_attainment``, ``growth_attainment``) and ``head_pay_yuan``. ``office``: the
+    office team's row per replication × quarter (none without a team; columns of
+    :func:`optimize.pay.office_team_quarter`). ``days``: outlet-day rows. ``summary``: one
+    row per replication.
     """
 
     rules: QuarterRules
     people: pd.DataFrame
     outlets: pd.DataFrame
+    office: pd.DataFrame
     days: pd.DataFrame
     summary: pd.DataFrame
     seconds: float
@@ -147,7 +162,7 @@ def _outlet_quarter(days: pd.DataFrame) -> pd.DataFrame:
         "value_per_person_day_yuan": s["value_yuan"] / s["staff_present"],
         "arrived_per_day": s["arrived"] / g["day"].size(), "value_per_day_yuan": s["value_yuan"] / g["day"].size(),
     })
-    out = out.join(s[["value_yuan", "value_lost_yuan", "field_new_customers", "vip_lost"]])
+    out = out.join(s[["value_yuan", "value_lost_yuan", "sales", "field_new_customers", "vip_lost"]])
     out["vip_book_end"] = g["vip_book"].last()
     return out.reset_index()
 
@@ -157,9 +172,12 @@ def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: Quarte
     out = rank_outlets(score(out, rules.scorecard), rules.scorecard)
     out["tier"] = out["outlet"].map(dict(zip(study.names, study.tiers, strict=True)))
     out["simulated_tier"] = classify(out, rules.tiers)
-    attainment = (out["field_new_customers"] - out["vip_lost"]) / rules.pay.head_plan_new_customers
+    growth = head_growth(out["field_new_customers"].to_numpy(), out["vip_lost"].to_numpy(), out["sales"].to_numpy(),
+                         rules.pay)
+    out = out.join(growth.set_axis(out.index))
     premium = premium_factor(True, True, rules.pay)
-    out["head_pay_yuan"] = [premium * head_pay(s, a, rules.pay) for s, a in zip(out["score"], attainment, strict=True)]
+    out["head_pay_yuan"] = [premium * head_pay(s, a, rules.pay)
+                            for s, a in zip(out["score"], out["growth_attainment"], strict=True)]
     return out
 
 
@@ -197,6 +215,7 @@ class _Arm:
     streaks: list[pd.Series]
     people: list[pd.DataFrame] = field(default_factory=list)
     outlets: list[pd.DataFrame] = field(default_factory=list)
+    office: list[pd.DataFrame] = field(default_factory=list)
     days: list[pd.DataFrame] = field(default_factory=list)
 
     def absorb(self, r: int, q: int, span: HorizonDays, study: Study) -> None:
@@ -208,6 +227,9 @@ class _Arm:
             self.horizons[r].replace(pid, next_day)
         self.people.append(people.assign(replication=r, quarter=q + 1))
         self.outlets.append(outlets.assign(replication=r, quarter=q + 1))
+        net_value = float((outlets["value_yuan"] - outlets["value_lost_yuan"]).sum())
+        office = office_team_quarter(net_value, self.rules.office, self.rules.pay)
+        self.office.append(office.assign(replication=r, quarter=q + 1))
         self.days.append(span.outlets.assign(replication=r, quarter=q + 1))
 
 
@@ -264,7 +286,8 @@ def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replic
         pool.close()
     seconds = time.perf_counter() - started
     return [QuarterResults(arm.rules, pd.concat(arm.people, ignore_index=True),
-                           pd.concat(arm.outlets, ignore_index=True), pd.concat(arm.days, ignore_index=True),
+                           pd.concat(arm.outlets, ignore_index=True), pd.concat(arm.office, ignore_index=True),
+                           pd.concat(arm.days, ignore_index=True),
                            _summary(arm, quarters), seconds) for arm in arms]
 
 

@@ -1,21 +1,27 @@
-"""Pay rules against hand-computed examples (bands in both readings, head pay at the 120% gate)."""
+"""Pay rules against hand-computed examples (bands in both readings, head pay at the 120% gate on deposit and
+customer growth, the office team uncapped)."""
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
 
 from optimize.pay import (
+    OfficeTeamRules,
     PayRules,
     RankingRules,
     bottom_streaks,
     check_ranking_cut,
     cm_pay,
     growth_factor,
+    head_growth,
     head_pay,
     leaving,
     office_team_pay,
+    office_team_quarter,
     paid_points,
     premium_factor,
     rank,
@@ -86,6 +92,68 @@ def test_office_team_pay_uncapped_only_when_every_target_met() -> None:
     assert office_team_pay([150, 100], [100, 100], [0.5, 0.5]) == pytest.approx(10000)
     # one missed: 8,000 x (0.5 x 1.0 + 0.5 x 0.8) = 7,200 (the 150% counts as 100%)
     assert office_team_pay([150, 80], [100, 100], [0.5, 0.5]) == pytest.approx(7200)
+
+
+# Plans 100 customers and 100,000 yuan; a new customer brings 1,000, a sale 100, a lost VIP takes 5,000.
+GATE = PayRules(head_plan_new_customers=100, head_plan_deposit_growth_yuan=100_000, new_customer_deposit_yuan=1_000,
+                deposit_per_sale_yuan=100, vip_deposit_yuan=5_000)
+
+
+@pytest.mark.parametrize(("won", "lost", "sales", "customers", "deposits", "factor"), [
+    # customers (160 - 10) / 100 = 1.5 above; deposits (160,000 + 100 s - 50,000) / 100,000
+    (160, 10, 90, 1.50, 1.19, 1.19 / 1.20),
+    (160, 10, 100, 1.50, 1.20, 1.0),
+    (160, 10, 110, 1.50, 1.21, 1.0),
+    # the reverse: deposits (w x 1,000 + 100 s - 50,000) / 100,000 = 1.5 above, customers (w - 10) / 100
+    (129, 10, 710, 1.19, 1.50, 1.19 / 1.20),
+    (130, 10, 700, 1.20, 1.50, 1.0),
+    (131, 10, 690, 1.21, 1.50, 1.0),
+])
+def test_gate_reads_the_smaller_of_deposit_and_customer_growth(won: int, lost: int, sales: int, customers: float,
+                                                               deposits: float, factor: float) -> None:
+    row = head_growth(won, lost, sales, GATE).iloc[0]
+    assert row["net_new_customers"] == won - lost
+    assert row["deposits_in_yuan"] == pytest.approx(won * 1_000 + sales * 100)
+    assert row["deposits_lost_yuan"] == pytest.approx(lost * 5_000)
+    assert (row["customer_attainment"], row["deposit_attainment"]) == pytest.approx((customers, deposits))
+    assert row["growth_attainment"] == pytest.approx(min(customers, deposits))
+    assert growth_factor(row["growth_attainment"], GATE) == pytest.approx(factor)
+    # 30,000 x (0.7 x 80/100 + 0.3 x factor)
+    assert head_pay(80.0, row["growth_attainment"], GATE) == pytest.approx(30000 * (0.56 + 0.3 * factor))
+
+
+def test_gate_reading_one_measure_ignores_the_other() -> None:
+    # customers 1.5, deposits 1.19 (first case above)
+    only_customers = dataclasses.replace(GATE, head_growth_gate="customers")
+    only_deposits = dataclasses.replace(GATE, head_growth_gate="deposits")
+    assert head_growth(160, 10, 90, only_customers)["growth_attainment"].item() == pytest.approx(1.5)
+    assert head_growth(160, 10, 90, only_deposits)["growth_attainment"].item() == pytest.approx(1.19)
+
+
+def test_more_vip_losses_lower_deposits_by_the_vip_balance() -> None:
+    growth = head_growth([50] * 6, np.arange(6), [300] * 6)   # default rules: 50,000 in, 200,000 out per VIP
+    assert growth["deposits_in_yuan"].tolist() == [50 * 50_000.0] * 6
+    assert np.diff(growth["deposit_growth_yuan"]).tolist() == [-200_000.0] * 5
+    assert growth["deposit_growth_yuan"].iloc[0] == 2_500_000.0   # 0 VIPs lost, sales bring nothing by default
+    assert np.all(np.diff(growth["deposit_attainment"]) < 0)
+
+
+@pytest.mark.parametrize(("net_value", "completion", "each"), [
+    (15e6, 1.5, 8000 * 1.5 * 1.1),    # above target: no cap
+    (10e6, 1.0, 8000 * 1.1),
+    (8e6, 0.8, 8000 * 0.8 * 1.1),
+    (-1e6, -0.1, 0.0),                # a loss pays nothing, not less than nothing
+])
+def test_office_team_paid_by_completion_uncapped(net_value: float, completion: float, each: float) -> None:
+    row = office_team_quarter(net_value, OfficeTeamRules(members=3, target_net_value_yuan=10e6)).iloc[0]
+    assert row["completion"] == pytest.approx(completion)
+    assert row["pay_per_member_yuan"] == pytest.approx(each)   # x 1.1: front office, not grassroots
+    assert row["team_pay_yuan"] == pytest.approx(3 * each)
+
+
+def test_no_office_team_no_rows() -> None:
+    assert office_team_quarter(15e6, OfficeTeamRules()).empty
+    assert office_team_quarter(15e6, OfficeTeamRules(members=0, target_net_value_yuan=10e6)).empty
 
 
 def test_premiums_multiply() -> None:

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import sim
+from optimize.pay import OfficeTeamRules
 from optimize.quarters import QuarterRules, compare_rules, load_rules, load_study, run_quarters
 from sim import ScenarioError
 from sim.horizon import HireRules, Horizon, HorizonRules, ProspectPool, learning, run_days
@@ -40,6 +41,12 @@ def test_rules_file_holds_the_defaults() -> None:
     ("[ranking]\nexit_bottom = -1\n", "ranking.exit_bottom"),
     ("[horizon]\nday_of_month_profile = [1.0, -2]\n", r"horizon.day_of_month_profile\[1\]"),
     ("[hiring]\nlearning_start = 1.5\n", "hiring.learning_start"),
+    ("[pay]\nhead_growth_gate = \"either\"\n", "pay.head_growth_gate"),
+    ("[pay]\nvip_deposit_yuan = -1\n", "pay.vip_deposit_yuan"),
+    ("[pay]\nhead_plan_deposit_growth_yuan = 0\n", "pay.head_plan_deposit_growth_yuan"),
+    ("[office_team]\nmembers = 2\n", "office_team.target_net_value_yuan: must be > 0 when members > 0"),
+    ("[office_team]\nmembers = -1\n", "office_team.members"),
+    ("[office_team]\nmember = 2\n", "office_team.member: unknown key"),
 ])
 def test_bad_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
     path = tmp_path / "rules.toml"
@@ -54,6 +61,29 @@ def test_ranking_cut_larger_than_people_and_negative_horizon() -> None:
         run_quarters(study, _short(exit_bottom=7), quarters=1)
     with pytest.raises(ScenarioError, match=r"quarters: must be >= 1, got -1"):
         run_quarters(study, _short(), quarters=-1)
+
+
+def test_head_gate_and_office_team_from_the_simulated_quarter() -> None:
+    study = load_study([BACKBONE, SCENARIOS / "potential_outlet.toml"])
+    rules = dataclasses.replace(_short(days=4, exit_bottom=2),
+                                office=OfficeTeamRules(members=4, target_net_value_yuan=100_000.0))
+    res = run_quarters(study, rules, quarters=2, replications=2, seed=3)
+    sums = res.days.groupby(["replication", "quarter", "outlet"])[["field_new_customers", "vip_lost", "sales"]].sum()
+    out = res.outlets.set_index(["replication", "quarter", "outlet"]).loc[sums.index]
+    pay = rules.pay   # defaults: 50,000 per new customer, nothing per sale, 200,000 per lost VIP
+    deposits = sums["field_new_customers"] * 50_000 - sums["vip_lost"] * 200_000
+    assert np.allclose(out["deposit_growth_yuan"], deposits)
+    customers = (sums["field_new_customers"] - sums["vip_lost"]) / pay.head_plan_new_customers
+    gate = np.minimum(customers, deposits / pay.head_plan_deposit_growth_yuan)
+    assert np.allclose(out["growth_attainment"], gate)
+    net = (res.outlets["value_yuan"] - res.outlets["value_lost_yuan"]).groupby(
+        [res.outlets["replication"], res.outlets["quarter"]]).sum()
+    office = res.office.set_index(["replication", "quarter"]).loc[net.index]
+    assert len(office) == 4
+    assert (office["members"] == 4).all()
+    assert np.allclose(office["pay_per_member_yuan"], 8000 * 1.1 * net / 100_000)
+    assert (office["completion"] > 1.2).all()   # above target: paid beyond the reference, uncapped
+    assert run_quarters(study, _short(days=2), quarters=1).office.empty   # no [office_team]: no rows
 
 
 def test_prospect_pool_never_negative() -> None:
@@ -154,7 +184,8 @@ def test_quarter_command_writes_tables_json_and_report(tmp_path: Path) -> None:
     import json
 
     rules = tmp_path / "rules.toml"
-    rules.write_text("[horizon]\ndays_per_quarter = 3\n[ranking]\nexit_bottom = 2\n", encoding="utf-8")
+    rules.write_text("[horizon]\ndays_per_quarter = 3\n[ranking]\nexit_bottom = 2\n"
+                     "[office_team]\nmembers = 2\ntarget_net_value_yuan = 100000\n", encoding="utf-8")
     out = tmp_path / "out"
     status = _cli(["quarter", str(BACKBONE), "--quarters", "2", "--out", str(out), "--executor", "serial",
                    "--rules", str(rules), "--compare-exit-rule", "-q"])
@@ -166,7 +197,15 @@ def test_quarter_command_writes_tables_json_and_report(tmp_path: Path) -> None:
     assert len(doc["exits"]) == int(people["exits"].sum()) == len(pd.read_csv(out / "exits.csv"))
     assert doc["meta"]["rules"] == str(rules)
     assert set(pd.read_csv(out / "comparison.csv")["metric"]) >= {"net_value_yuan", "exits", "vip_lost"}
-    assert (out / "report.html").read_text(encoding="utf-8").count("data:image/png;base64,") == 3
+    report = (out / "report.html").read_text(encoding="utf-8")
+    assert report.count("data:image/png;base64,") == 3
+    assert "Outlet heads: growth gate" in report
+    assert "Office team" in report
+    office = pd.read_csv(out / "office.csv")
+    assert office["quarter"].tolist() == [1, 2]
+    assert len(doc["office"]) == 2
+    outlets = pd.read_csv(out / "outlets.csv")
+    assert {"deposits_in_yuan", "deposits_lost_yuan", "deposit_attainment", "growth_attainment"} <= set(outlets)
 
 
 def test_quarter_command_bad_rules_stop_before_writing(tmp_path: Path) -> None:
@@ -189,3 +228,8 @@ def test_branchlab_quarter_bad_band_exits_2(tmp_path: Path, capsys: pytest.Captu
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1
     assert err[0].startswith(f"branchlab: {rules}: pay.band_edges_points:")
+    rules.write_text("[office_team]\nmembers = 3\n", encoding="utf-8")
+    assert main(["quarter", str(BACKBONE), "--out", str(tmp_path / "o"), "--rules", str(rules)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [f"branchlab: {rules}: office_team.target_net_value_yuan: must be > 0 when members > 0 "
+                   "(members = 3), got 0"]
