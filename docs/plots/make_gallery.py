@@ -1,7 +1,7 @@
 """Draw one PNG of each chart of ``sim.plots`` into this folder (the README's gallery).
 
 Run from the repository root: ``python docs/plots/make_gallery.py`` (about twelve minutes,
-most of it the quick validation set). Seeds are fixed, so the charts are reproducible.
+most of it the full validation set). Seeds are fixed, so the charts are reproducible.
 """
 
 from __future__ import annotations
