@@ -2,7 +2,9 @@
 
 ``branchlab quarter REGION_OR_SCENARIO... --quarters 4 --out DIR [--seed] [--executor]
 [--replications] [--rules FILE] [--compare-exit-rule]`` writes pay, points, rankings,
-exits and scorecards per quarter as CSV and JSON, and ``report.html`` with charts.
+exits and scorecards per quarter as CSV and JSON, and ``report.html`` with charts; the
+outlet heads' pay with its deposit-and-customer growth gate, and an office team's pay
+when the rules file has an ``[office_team]``.
 """
 
 from __future__ import annotations
@@ -47,6 +49,13 @@ def _quarter(args: argparse.Namespace) -> int:
     print(f"{len(study.scenarios)} outlets, {args.quarters} quarters x {args.replications} replications in "
           f"{res.seconds:.1f} s: {int(cm['exits'].sum())} exits, mean CM pay "
           f"{cm['pay_yuan'].mean():,.0f} yuan/quarter; wrote {out}/report.html")
+    heads = res.outlets
+    print(f"outlet heads: mean deposit growth {heads['deposit_growth_yuan'].mean():,.0f} yuan/quarter, "
+          f"{(heads['growth_attainment'] >= rules.pay.head_growth_full_at).mean():.0%} of outlet-quarters pass the "
+          f"growth gate, mean head pay {heads['head_pay_yuan'].mean():,.0f} yuan/quarter")
+    if not res.office.empty:
+        print(f"office team: mean completion {res.office['completion'].mean():.2f}, "
+              f"pay per member {res.office['pay_per_member_yuan'].mean():,.0f} yuan/quarter")
     if comparison is not None:
         print(comparison.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
     return 0
