@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 import sim
-from optimize.quarters import load_rules
-from sim import ScenarioError
 from sim.horizon import (
     DaySpec,
     HireRules,
@@ -79,19 +76,6 @@ def test_people_rows_report_each_tellers_speed() -> None:
     tellers = span.people[span.people["role"] == "cash_teller"]
     assert not tellers.empty
     assert all(row.speed == pytest.approx(drawn[row.person]) for row in tellers.itertuples())
-
-
-@pytest.mark.parametrize(("text", "field"), [
-    ("[hiring]\nspeed_cv = -0.1\n", "hiring.speed_cv"),
-    ("[hiring]\nspeed_cv = 1000\n", "hiring.speed_cv"),
-    ("[horizon]\nspeed_roles = [\"teller\"]\n", "horizon.speed_roles"),
-    ("[horizon]\nspeed_roles = \"cash_teller\"\n", "horizon.speed_roles"),
-])
-def test_bad_speed_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError, match=rf"rules\.toml: {field}"):
-        load_rules(path)
 
 
 def test_vip_thinning_scales_priority_rates_and_keeps_the_others() -> None:

@@ -47,6 +47,10 @@ def test_rules_file_holds_the_defaults() -> None:
     ("[office_team]\nmembers = 2\n", "office_team.target_net_value_yuan: must be > 0 when members > 0"),
     ("[office_team]\nmembers = -1\n", "office_team.members"),
     ("[office_team]\nmember = 2\n", "office_team.member: unknown key"),
+    ("[hiring]\nspeed_cv = -0.1\n", "hiring.speed_cv"),
+    ("[hiring]\nspeed_cv = 1000\n", "hiring.speed_cv"),
+    ("[horizon]\nspeed_roles = [\"teller\"]\n", "horizon.speed_roles"),
+    ("[horizon]\nspeed_roles = \"cash_teller\"\n", "horizon.speed_roles"),
 ])
 def test_bad_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
     path = tmp_path / "rules.toml"
