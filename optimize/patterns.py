@@ -147,7 +147,7 @@ class AnalyticScreen:
         self.scenario = scenario
         self.limits = dict(limits)
         self.margin = margin
-        self._cache: dict[tuple[str, int, tuple[bool, ...]], float] = {}
+        self._cache: dict[tuple[str, int, tuple[bool, ...], tuple[float, ...]], float] = {}
 
     def service_level(self, plan: StaffingPlan, zone: str) -> float:
         """Arrival-weighted Erlang A (Erlang C without patience) service level of ``zone``; 1 when closed."""
@@ -158,7 +158,7 @@ class AnalyticScreen:
         z = SERVICE_ZONES.index(zone)
         able = len(layout.zone_staff[z])
         servers = layout.positions[z] if zone == "self_service" else min(layout.positions[z], able)
-        key = (zone, servers, layout.open)
+        key = (zone, servers, layout.open, tuple(sorted(layout.staff.speed[k] for k in layout.zone_staff[z])))
         if key not in self._cache:
             self._cache[key] = _weighted_sl(variant, zone, servers)
         return self._cache[key]

@@ -233,12 +233,14 @@ class _Arm:
         self.days.append(span.outlets.assign(replication=r, quarter=q + 1))
 
 
-def _arm(study: Study, rules: QuarterRules, replications: int, seed: int) -> _Arm:
+def _arm(study: Study, rules: QuarterRules, replications: int, seed: int, quarters: int) -> _Arm:
     cms = sum(sc.roles[CM].count for sc in study.scenarios if CM in sc.roles)
     check_ranking_cut(cms, rules.ranking, rules.source)
     books = [b or rules.horizon.vip_book for b in study.vip_books]
     horizons = [Horizon(study.scenarios, rules.horizon, seed=seed, replication=r, names=study.names, vip_books=books)
                 for r in range(replications)]
+    for horizon in horizons:
+        horizon.check_volumes(quarters * rules.horizon.days_per_quarter, rules.source)
     return _Arm(rules, horizons, [pd.Series(dtype=int) for _ in range(replications)])
 
 
@@ -272,7 +274,7 @@ def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replic
     if len(days) != 1:
         raise ScenarioError(arms_rules[-1].source, "horizon.days_per_quarter", "rule sets compared must agree")
     d = days.pop()
-    arms = [_arm(study, rules, replications, seed) for rules in arms_rules]
+    arms = [_arm(study, rules, replications, seed, quarters) for rules in arms_rules]
     started = time.perf_counter()
     pool = make_executor(executor, workers)
     try:

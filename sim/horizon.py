@@ -16,10 +16,13 @@ day; around it this module adds what changes from day to day:
   inside posts move one step along the list of those present, so each CM holds each
   inside post (the model's first post is offered customers first) and works outside
   in turn.
-- **Speed**: the people of ``speed_roles`` (tellers, by default) also have a service
-  speed, drawn per person (lognormal, mean 1, ``speed_cv``) and on the same learning
-  curve as skill; each day runs with the inside people's speeds as the roles' ``speed``
-  lists, so a slow teller's customers take longer and the queues show it.
+- **Speed**: every person has a service speed: the outlet scenario's own ``speed`` for
+  their post (``staff.<role>.speed``, 1 when it has none) times, for the roles in
+  ``speed_roles`` (tellers, by default), a draw per person (lognormal, mean 1,
+  ``speed_cv``); a new hire's speed is a fresh draw (1 outside ``speed_roles``), and
+  in ``speed_roles`` it follows the same learning curve as skill. Each day runs with
+  the inside people's speeds as the roles' ``speed`` lists, so a slow teller's
+  customers take longer and the queues show it.
 - **Skill without touching the model**: each day runs with every sales probability
   (cross-sale and referral conversion) multiplied by ``skill_max``; afterwards each sale
   credited to person *k* is kept with probability ``skill_k / skill_max`` (its own
@@ -60,15 +63,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.errors import ScenarioError
 from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
 from sim.model import DayLog, simulate
-from sim.scenario import MAX_CV, MAX_SPEED, MIN_SPEED, ROLES, ZONES, Scenario, StaffingPlan, with_overrides
+from sim.scenario import (
+    MAX_CV,
+    MAX_DAY_CUSTOMERS,
+    MAX_SPEED,
+    MAX_SURGE,
+    MIN_SPEED,
+    ROLES,
+    ZONES,
+    Scenario,
+    StaffingPlan,
+    with_overrides,
+)
 from sim.tomlio import Table, get_path
 
 _TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2
 _MODEL, _VOLUME, _THINNING, _FIELD, _VIP = range(5)
 _FULLY_TRAINED = -(10**9)  # start day of the people already in post when the run begins
+#: Largest ``speed_cv``: beyond it draws clipped to the scenario's speed bounds lose their mean of 1.
+MAX_SPEED_CV = 1.0
 
 
 def _default_profile() -> tuple[float, ...]:
@@ -316,12 +333,17 @@ def vip_thinned(scenario: Scenario, kept: float) -> tuple[dict[str, float], floa
 
 
 def _speeds(scenario: Scenario, spec: DaySpec) -> dict[str, list[float]]:
-    """``staff.<role>.speed`` overrides: the inside people's speeds in model order (roles not all at 1)."""
+    """``staff.<role>.speed`` overrides: the inside people's speeds in model order.
+
+    Roles whose people all work at speed 1 and whose scenario has no speed list are left
+    alone (the same day, with fewer fields to re-validate).
+    """
     by_role: dict[str, list[float]] = {}
     for model_id, _, _, speed in spec.inside:
         by_role.setdefault(model_id.rsplit("_", 1)[0], []).append(speed)
     return {f"staff.{role}.speed": speeds[:scenario.roles[role].inside] for role, speeds in by_role.items()
-            if role in scenario.roles and any(v != 1.0 for v in speeds)}
+            if role in scenario.roles and scenario.roles[role].zones
+            and (scenario.roles[role].speed or any(v != 1.0 for v in speeds))}
 
 
 def skill_scaled(scenario: Scenario, skill_max: float) -> tuple[Scenario, list[str]]:
@@ -388,7 +410,10 @@ class Horizon:
         roster = []
         for role in sc.roles.values():
             skills, speeds = self._draw(role.id, generator, speed_generator, role.count)
-            roster += [Person(f"{name}/{role.id}_{k + 1}", role.id, float(skills[k]), speed=float(speeds[k]))
+            posts = np.ones(role.count)
+            posts[:len(role.speed)] = role.speed[:role.count]
+            roster += [Person(f"{name}/{role.id}_{k + 1}", role.id, float(skills[k]),
+                              speed=float(np.clip(posts[k] * speeds[k], MIN_SPEED, MAX_SPEED)))
                        for k in range(role.count)]
         cms = sc.roles.get("customer_manager")
         pool = ProspectPool(sc.field_marketing.prospect_pool, self.rules.prospect_refill_per_day)
@@ -443,13 +468,36 @@ class Horizon:
         inside = []
         for p in ordered:
             seen[p.role] += 1
-            inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire), p.speed_on(day, hire)))
+            speed = p.speed_on(day, hire) if p.role in self.rules.speed_roles else p.speed
+            inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire), speed))
         outside = [(p.id, p.skill_on(day, hire)) for p in cms if p not in inside_cms]
+        return DaySpec(day, tuple(counts.items()), len(inside_cms), tuple(inside), tuple(outside), self.volume(o, day))
+
+    def volume(self, o: int, day: int) -> float:
+        """Outlet ``o``'s volume multiplier on ``day``: day-of-month weight × random day factor."""
         profile = self.rules.day_of_month_profile
         sigma2 = math.log1p(self.rules.volume_cv**2)
         factor = rng(self.seed, self.replication, _TAG_DAY, day, o, _VOLUME).lognormal(-sigma2 / 2, math.sqrt(sigma2))
-        return DaySpec(day, tuple(counts.items()), len(inside_cms), tuple(inside), tuple(outside),
-                       profile[day % len(profile)] * float(factor))
+        return profile[day % len(profile)] * float(factor)
+
+    def check_volumes(self, days: int, source: str) -> None:
+        """Refuse, before anything runs, rules whose day volumes push an outlet past the scenario limits.
+
+        Raises:
+            ScenarioError: naming ``source`` (the rules file) and its day-of-month profile,
+                when on some day ``surge_factor`` × volume passes ``MAX_SURGE`` or the
+                expected customers pass ``MAX_DAY_CUSTOMERS``.
+        """
+        for o, out in enumerate(self.outlets):
+            surge = float(get_path(out.base.raw, "arrivals.surge_factor", 1.0))
+            for day in range(days):
+                v = self.volume(o, day)
+                if surge * v > MAX_SURGE or out.base.expected_customers * v > MAX_DAY_CUSTOMERS:
+                    raise ScenarioError(source, "horizon.day_of_month_profile", f"on day {day + 1} at {out.name} the "
+                                        f"day's volume (weight x random factor) is {v:.4g}: x the scenario's surge "
+                                        f"{surge:g} and {out.base.expected_customers:.4g} customers a day it passes "
+                                        f"the limits (surge <= {MAX_SURGE:g}, <= {MAX_DAY_CUSTOMERS} customers); "
+                                        "lower the weights or volume_cv")
 
     def tasks(self, first_day: int, days: int, key: int = 0) -> list[OutletDays]:
         """One task per outlet for days ``first_day … first_day + days - 1``."""
@@ -547,8 +595,9 @@ def _profile(t: Table, default: tuple[float, ...]) -> tuple[float, ...]:
 
 def _roles(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
     roles = t.raw(key, list(default))
-    if not isinstance(roles, list) or any(r not in ROLES for r in roles):
-        raise t.fail(key, f"{roles!r}: a list of roles from {', '.join(ROLES)}")
+    if not isinstance(roles, list) or any(not isinstance(r, str) or r not in ROLES for r in roles) \
+            or len(set(roles)) < len(roles):
+        raise t.fail(key, f"{roles!r}: a list of distinct roles from {', '.join(ROLES)}")
     return tuple(roles)
 
 
@@ -558,7 +607,7 @@ def hire_rules(t: Table) -> HireRules:
     rules = HireRules(t.number("skill_mean", d.skill_mean, gt=0.0), t.number("skill_cv", d.skill_cv, ge=0.0, le=MAX_CV),
                       t.number("skill_max", d.skill_max, gt=0.0), t.number("learning_weeks", d.learning_weeks, ge=0.0),
                       t.probability("learning_start", d.learning_start), t.integer("vacancy_days", d.vacancy_days),
-                      t.number("speed_cv", d.speed_cv, ge=0.0, le=MAX_CV))
+                      t.number("speed_cv", d.speed_cv, ge=0.0, le=MAX_SPEED_CV))
     t.finish()
     return rules
 

@@ -247,9 +247,10 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
     is the offered load. Used for pointwise-stationary staffing per hour.
 
     When the staff able to serve the zone have speeds other than 1 (a role's ``speed``
-    list), the mean is divided by their average speed, so that the zone's pooled
-    capacity is right: exact when they share one speed, an approximation of the
-    heterogeneous-server queue otherwise. Self-service machines work at speed 1.
+    list), the mean is divided by the average speed of the fastest of them, as many as
+    the zone has positions: the zone's capacity when its fastest people hold its
+    positions. Exact when they share one speed; with mixed speeds an optimistic
+    approximation of the heterogeneous-server queue. Self-service machines work at speed 1.
 
     Raises:
         ValueError: the zone is not open in the scenario.
@@ -276,7 +277,8 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
     mine = [(p, service.for_need(need).mean_min) for p, z, need in flows if z == zone and p > 0]
     share = sum(p for p, _ in mine)
     mean = sum(p * m for p, m in mine) / share if share > 0 else math.nan
-    servers = layout.zone_staff[SERVICE_ZONES.index(zone)] if zone in STAFFED_ZONES else ()
-    if servers:
-        mean /= sum(layout.staff.speed[k] for k in servers) / len(servers)
+    z = SERVICE_ZONES.index(zone)
+    if zone in STAFFED_ZONES and layout.zone_staff[z]:
+        fastest = sorted((layout.staff.speed[k] for k in layout.zone_staff[z]), reverse=True)[:layout.positions[z]]
+        mean /= sum(fastest) / len(fastest)
     return np.asarray(scenario.rate_per_hour) / 60.0 * share, mean

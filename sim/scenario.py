@@ -136,7 +136,8 @@ class Role:
     the other ``count - inside`` (customer managers only) do field marketing outside.
     ``speed[k]`` is inside person ``k``'s service speed: every service they give (a
     greeting included) takes the customer's drawn service time divided by it; people
-    beyond the list work at speed 1.
+    beyond the list work at speed 1, and speeds beyond the people inside are not used
+    (a smaller head-count keeps the first speeds: the list is in order of who stays).
     """
 
     id: str
@@ -506,9 +507,8 @@ def _role(rid: str, t: Table, outlet: Outlet) -> Role:
     elif t.has("lunch_stagger_min"):
         raise t.fail("lunch_stagger_min", 'used only with lunch = ["HH:MM", "HH:MM"]; add a lunch or remove it')
     speed = t.number_list("speed", [], ge=MIN_SPEED, le=MAX_SPEED)
-    if len(speed) > inside:
-        raise t.fail("speed", f"{len(speed)} speeds for {inside} people inside; give at most one per inside "
-                     "person, in order (people beyond the list work at speed 1)")
+    if speed and not zones:
+        raise t.fail("speed", "this role serves no zone (zones = []), so speeds would have no effect; remove them")
     t.finish()
     role = Role(rid, count, inside, zones, start, end, lunch_start, lunch_len, stagger, speed)
     _check_lunch(role, t.source)
@@ -694,6 +694,9 @@ def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
             people = "its 1 person serves" if role.count == 1 else f"its {role.count} people serve"
             warn(src, f"staff.{role.id}.zones", f"the outlet has no {missing} table, so {people} no customers; "
                  "declare the zone, or give zones = [] for staff who serve nobody")
+        if len(role.speed) > role.inside:
+            warn(src, f"staff.{role.id}.speed", f"{len(role.speed)} speeds for {role.inside} people inside: the "
+                 f"last {len(role.speed) - role.inside} are not used (a smaller head-count keeps the first speeds)")
     for zid in scenario.service:
         if zid not in declared:
             warn(src, f"service.{zid}", f"the outlet has no [zones.{zid}] table, so this service time is never used")

@@ -184,8 +184,17 @@ def _sweep_field(name: str, t: Table, design: str, base: Scenario) -> SweepField
 
 
 def _distinct(values: list[Any]) -> set[Any]:
-    """The distinct values (by equality; tables and lists by their text)."""
-    return {v if isinstance(v, str | numbers.Number) else repr(v) for v in values}
+    """The distinct values, by equality: inside lists and tables too (``[1, 1]`` equals ``[1.0, 1.0]``)."""
+    return {_hashable(v) for v in values}
+
+
+def _hashable(value: Any) -> Any:
+    """``value`` with lists as tuples and tables as sorted item tuples, so that equal values hash alike."""
+    if isinstance(value, list | tuple):
+        return ("list", *(_hashable(v) for v in value))
+    if isinstance(value, dict):
+        return ("table", *sorted((str(k), _hashable(v)) for k, v in value.items()))
+    return value if isinstance(value, str | numbers.Number) else repr(value)
 
 
 def _field_tables(root: Table) -> Iterator[tuple[str, Table]]:

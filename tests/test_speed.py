@@ -9,6 +9,7 @@ import pytest
 
 import sim
 from sim.codes import VisitStatus, Zone
+from sim.layout import compile_layout
 from sim.queueing import erlang_c, zone_load
 from sim.scenario import StaffingPlan
 from sim.validation import queue_scenario
@@ -67,11 +68,25 @@ def test_faster_tellers_match_erlang_c_at_the_scaled_rate() -> None:
     assert cash.loc["utilisation", "mean"] == pytest.approx(theory.occupancy, rel=0.02)
 
 
-def test_analytic_load_divides_the_mean_service_by_the_average_speed(minimal: dict[str, Any]) -> None:
+def test_analytic_load_divides_the_mean_service_by_the_fastest_average_speed(minimal: dict[str, Any]) -> None:
+    """Two positions, three tellers: the two fastest hold them (the optimistic capacity)."""
     minimal["zones"]["cash"]["positions"] = 2
-    minimal["staff"]["cash_teller"] = {"count": 2, "zones": ["cash"], "speed": [2.0, 1.0]}
+    minimal["staff"]["cash_teller"] = {"count": 3, "zones": ["cash"], "speed": [1.0, 0.5, 2.0]}
     _, mean = zone_load(sim.from_dict(minimal), "cash")
     assert mean == pytest.approx(2.0 / 1.5)
+
+
+def test_a_longer_list_than_people_inside_warns(minimal: dict[str, Any]) -> None:
+    minimal["staff"]["cash_teller"]["speed"] = [1.0, 0.5]
+    with pytest.warns(sim.ScenarioWarning, match=r"staff\.cash_teller\.speed: 2 speeds for 1 people inside"):
+        scenario = sim.from_dict(minimal)
+    assert compile_layout(scenario).staff.speed == (1.0,)
+
+
+def test_a_speed_for_staff_who_serve_nobody_is_refused(minimal: dict[str, Any]) -> None:
+    minimal["staff"]["outlet_head"] = {"count": 1, "zones": [], "speed": [1.5]}
+    with pytest.raises(sim.ScenarioError, match=r"staff\.outlet_head\.speed: this role serves no zone"):
+        sim.from_dict(minimal)
 
 
 def test_fewer_people_keep_the_first_speeds(minimal: dict[str, Any]) -> None:
@@ -83,7 +98,6 @@ def test_fewer_people_keep_the_first_speeds(minimal: dict[str, Any]) -> None:
 
 
 @pytest.mark.parametrize(("speed", "problem"), [
-    ([1.0, 1.0], "2 speeds for 1 people inside"),
     ([0.0], "must be >= 0.1"),
     ([11.0], "must be <= 10"),
     (["fast"], "expected a finite number"),
