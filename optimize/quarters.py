@@ -188,6 +188,7 @@ def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules
     q["days_present"] = g["day"].size()
     q["inside_days"] = g["inside"].sum()
     q["skill"] = g["skill"].mean()
+    q["speed"] = g["speed"].mean()  # service speed on the days inside (1 outside)
     q = q.reset_index()
     cms = q[q["role"] == CM].set_index("person")
     ranks = rank(cms.reset_index()).set_axis(cms.index)
