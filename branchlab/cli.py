@@ -10,20 +10,17 @@ from __future__ import annotations
 import argparse
 import json
 import math
-import os
-import stat
 import sys
-import tempfile
 from collections.abc import Callable, Sequence
-from pathlib import Path
 from typing import Any, NoReturn
 
 import pandas as pd
 
 from branchlab import optimize_cmd, quarter_cmd
+from branchlab.outputs import Output, UsageError, check_output, refuse_clobber
 from sim import ScenarioError, load_scenario, replicate
 from sim.executors import EXECUTORS
-from sim.fileio import write_atomic
+from sim.fileio import LOCK_NAME, write_atomic
 from sim.replicate import MAX_REPLICATIONS
 
 _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
@@ -31,10 +28,8 @@ _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
 MAX_SEED = 2**63 - 1
 #: Most worker processes one command may start.
 MAX_WORKERS = 256
-
-
-class UsageError(Exception):
-    """A command-line value that cannot be used; printed as one ``branchlab: ...`` line."""
+#: Files ``branchlab sweep`` writes directly in its ``--out`` folder (beside its ``results/`` folder).
+SWEEP_FILES = ("manifest.json", "points.csv", LOCK_NAME)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -70,34 +65,9 @@ def _seconds(text: str) -> float:
     return value
 
 
-def check_output(path: str, option: str, suffixes: Sequence[str] = ()) -> Path:
-    """Fail now, before any work, if an output file could not be written at ``path``.
-
-    The file itself is written later, atomically (a temporary file in the same folder,
-    renamed over it): so its folder must exist and accept new files, and ``path`` must be
-    a regular file or not exist yet. ``suffixes``, when given, are the allowed endings.
-    """
-    target = Path(path)
-    try:
-        if target.exists() and not stat.S_ISREG(target.stat().st_mode):
-            kind = "a folder" if target.is_dir() else "not a regular file"
-            raise UsageError(f"{option} {path}: is {kind}; give a file name")
-        if suffixes and target.suffix.lower() not in suffixes:
-            raise UsageError(f"{option} {path}: the name must end in one of {', '.join(suffixes)}")
-        folder = target.parent
-        if not folder.is_dir():
-            raise UsageError(f"{option} {path}: folder {str(folder)!r} does not exist")
-        fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
-        os.close(fd)
-        os.unlink(probe)
-    except (OSError, ValueError) as exc:
-        reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-        raise UsageError(f"{option} {path}: cannot write there ({reason})") from None
-    return target
-
-
 def _simulate(args: argparse.Namespace) -> int:
     out = check_output(args.json, "--json") if args.json else None
+    refuse_clobber([("scenario", args.scenario)], [Output("--json", out)] if out else [])
     executor = args.executor or ("processes" if args.workers else "serial")
     scenario = load_scenario(args.scenario)
     from tqdm.auto import tqdm
@@ -125,6 +95,8 @@ def _validate(args: argparse.Namespace) -> int:
         from matplotlib.backend_bases import FigureCanvasBase
 
         check_output(args.plot, "--plot", sorted(f".{s}" for s in FigureCanvasBase.get_supported_filetypes()))
+    given = (("--json", args.json), ("--plot", args.plot))
+    refuse_clobber([], [Output(option, path) for option, path in given if path])
     from sim import validation
 
     frame = validation.run(quick=args.quick, seed=args.seed,
@@ -153,6 +125,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.sweeps import load_sweep_file, report_line, sweep
 
     design = load_sweep_file(args.sweep)
+    refuse_clobber([("sweep file", design.source), ("scenario", design.base.source)],
+                   [Output("--out", args.out, SWEEP_FILES, ("results",))])
     if not args.quiet:
         print(f"{args.sweep}: {len(design.points)} points × {design.replications} replications "
               f"({design.design}), executor {args.executor}", file=sys.stderr)
@@ -211,7 +185,31 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_sweep)
     optimize_cmd.register(sub)
     quarter_cmd.register(sub)
+    quarter = sub.choices["quarter"]
+    quarter.set_defaults(run=_refusing_clobber(quarter.get_default("run")))
     return parser
+
+
+def quarter_files() -> tuple[str, ...]:
+    """Files ``branchlab quarter`` writes directly in its ``--out`` folder, its write probe included."""
+    from optimize.quarter_report import TABLES
+
+    return (*(f"{name}.csv" for name in (*TABLES, "exits", "comparison")), "results.json", "report.html",
+            ".write-test")
+
+
+def _refusing_clobber(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """``branchlab quarter``'s ``run``, after refusing an ``--out`` that would overwrite one of its inputs:
+    the files named on the command line, the scenarios a region file names, the rules file."""
+    def guarded(args: argparse.Namespace) -> int:
+        from optimize.quarters import load_study
+
+        study = load_study(args.inputs)
+        inputs = [("file", path) for path in args.inputs] + [("scenario", s.source) for s in study.scenarios]
+        refuse_clobber([*inputs, *([("rules file", args.rules)] if args.rules else [])],
+                       [Output("--out", args.out, quarter_files())])
+        return run(args)
+    return guarded
 
 
 def _one_line(text: str) -> str:

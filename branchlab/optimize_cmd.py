@@ -8,6 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from branchlab.outputs import Output, refuse_clobber
 from sim.executors import EXECUTORS, ExecutorError
 
 #: Exit status when no plan satisfies every rule (the diagnosis is printed).
@@ -55,7 +56,7 @@ def _check_args(args: argparse.Namespace) -> str | None:
 def run(args: argparse.Namespace) -> int:
     """Load, optimise, verify, export; print a short summary. Returns the exit status."""
     from optimize import InfeasibleError, load_region, recommend
-    from optimize.export import check_writable, export
+    from optimize.export import FILES, check_writable, export
 
     problem = _check_args(args) or ("--out: an empty path; give a folder" if not args.out.strip() else None)
     if problem:
@@ -63,6 +64,8 @@ def run(args: argparse.Namespace) -> int:
         return 2
     region = load_region(args.region)
     out = Path(args.out)
+    refuse_clobber([("region file", region.source), *(("scenario", o.scenario.source) for o in region.outlets)],
+                   [Output("--out", out, FILES, () if args.no_cache else ("cache",))])
     check_writable(out)
     n, frontier = args.replications, args.frontier
     if args.quick:
