@@ -15,7 +15,9 @@ customers who joined its queue (balked customers never joined):
   staff member left);
 - ``utilisation``: busy server-minutes in the zone / server-minutes available while
   open, where the servers available at a moment are min(positions, inside staff on
-  duty who can serve the zone) — machines for self-service; at most 1;
+  duty who can serve the zone) — machines for self-service; at most 1. A service
+  that runs past its server's duty (finishing a customer into lunch or after close)
+  counts only up to the end of the duty: the rest is overtime, outside both numbers;
 - ``queue_len_mean``: time-average number waiting.
 
 The ``waiting`` zone row describes the seats: waits and ``abandon_rate`` of everyone
@@ -93,6 +95,7 @@ class _Constants:
     fee_yuan: np.ndarray  # by service zone
     staff_role: np.ndarray
     staff_duty_min: np.ndarray
+    staff_duty: np.ndarray  # [staff, interval, (start, end)] minutes; padded with (0, 0)
     target_wait_min: np.ndarray  # by service zone
     zone_open: np.ndarray  # by service zone
     zone_rows: np.ndarray  # row of each service zone in the ZONES table
@@ -126,6 +129,7 @@ def _constants(sc: Scenario) -> _Constants:
         np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments]),
         np.array([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES]),
         np.asarray(layout.staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in layout.staff.duty]),
+        _duty_table(layout.staff.duty),
         np.array([sc.zones[z].target_wait_min for z in SERVICE_ZONES]),
         np.array(layout.open), np.array([ZONES.index(z) for z in SERVICE_ZONES]),
         np.array([SERVICE_ZONES.index(z) for z in SEATED_ZONES]),
@@ -134,6 +138,25 @@ def _constants(sc: Scenario) -> _Constants:
         _CACHE.pop(next(iter(_CACHE)))
     _CACHE[id(sc)] = (sc, const)
     return const
+
+
+def _duty_table(duty: Sequence[Sequence[tuple[float, float]]]) -> np.ndarray:
+    """Each staff member's duty intervals as one array ``[staff, interval, 2]``, padded with empty (0, 0)."""
+    table = np.zeros((len(duty), max((len(d) for d in duty), default=0), 2))
+    for k, intervals in enumerate(duty):
+        table[k, :len(intervals)] = intervals
+    return table
+
+
+def _on_duty_min(b: _Batch, const: _Constants, lo: float, hi: float) -> np.ndarray:
+    """Per visit, its service minutes within [lo, hi] while its server was on duty (machines: all of it)."""
+    start, end = np.clip(b.start, lo, hi), np.clip(b.end, lo, hi)
+    staffed = b.staff >= 0
+    if not staffed.any() or const.staff_duty.size == 0:
+        return np.asarray(end - start)
+    duty = const.staff_duty[np.where(staffed, b.staff, 0)]  # [visit, interval, 2]
+    overlap = np.minimum(end[:, None], duty[:, :, 1]) - np.maximum(start[:, None], duty[:, :, 0])
+    return np.asarray(np.where(staffed, np.clip(overlap, 0.0, None).sum(axis=1), end - start))
 
 
 @dataclass(frozen=True, slots=True)
@@ -302,7 +325,7 @@ def _service_zones(b: _Batch, w: _Waits, const: _Constants, warm: float, day: fl
     n_joined = np.bincount(key[joined], minlength=size)
     on_time = joined & started & (wait <= const.target_wait_min[b.zone])
     lost = joined & ((b.status == _ABANDONED) | (b.status == _UNSERVED))
-    served_time = np.clip(b.end, warm, day) - np.clip(b.start, warm, day)
+    served_time = _on_duty_min(b, const, warm, day)
     per_zone = np.empty((size, len(ZoneKpi)))
     with np.errstate(invalid="ignore", divide="ignore"):
         per_zone[:, ZoneKpi.MEAN_WAIT_MIN] = np.bincount(key[waited], wait[waited], minlength=size) / np.bincount(
@@ -458,7 +481,7 @@ def _grouped(b: _Batch, who: _Outcomes, group: np.ndarray, groups: int, extra: l
 
 
 def _by_role(b: _Batch, const: _Constants, sales: SalesLog) -> np.ndarray:
-    """Per day and role: inside head-count, utilisation (busy / on-duty min), served, sales, points, value."""
+    """Per day and role: inside head-count, utilisation (busy on duty / on-duty min), served, sales, points, value."""
     n_roles, n_days = len(ROLES), b.days
     size = n_days * n_roles
     role_of = const.staff_role
@@ -467,7 +490,7 @@ def _by_role(b: _Batch, const: _Constants, sales: SalesLog) -> np.ndarray:
     sold_by = b.cust_day[sales.customer] * n_roles + role_of[sales.staff]
     headcount = np.tile(np.bincount(role_of, minlength=n_roles).astype(float), n_days)
     duty = np.tile(np.bincount(role_of, const.staff_duty_min, minlength=n_roles), n_days)
-    busy = np.bincount(who, (b.end - b.start)[served], minlength=size)
+    busy = np.bincount(who, _on_duty_min(b, const, -np.inf, np.inf)[served], minlength=size)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.column_stack([
             headcount, busy / duty, np.bincount(who, minlength=size), np.bincount(sold_by, minlength=size),

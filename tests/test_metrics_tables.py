@@ -58,12 +58,17 @@ def test_utilisation_and_queue_length(day: tuple[sim.Scenario, sim.DayLog, sim.m
     mine = visits[visits["zone"] == zone]
     t = grid(close)
     served = mine[mine["start_min"].notna()]
-    busy = count_open(t, served["start_min"], served["end_min"])
     positions = scenario.zones[zone].positions
     if zone == "self_service":
+        busy = count_open(t, served["start_min"], served["end_min"])
         available = np.full(t.size, positions)
     else:
         shifts = duty(log)
+        # Busy only while the server is on duty: a service run into lunch or past close is overtime.
+        on_duty = served.merge(shifts, on="staff")
+        on_duty = on_duty.assign(start_min=np.maximum(on_duty["start_min"], on_duty["on"]),
+                                 end_min=np.minimum(on_duty["end_min"], on_duty["off"]))
+        busy = count_open(t, on_duty["start_min"], on_duty["end_min"])
         able = shifts[[zone in scenario.roles[r].zones for r in shifts["role"]]]
         available = np.minimum(count_open(t, able["on"], able["off"]), positions)
     row = zone_row(kpis, zone)
@@ -142,7 +147,11 @@ def test_by_role(day: tuple[sim.Scenario, sim.DayLog, sim.metrics.DayKpis, pd.Da
     shifts["minutes"] = shifts["off"] - shifts["on"]
     served = visits[(visits["status"] == "done") & ~visits["staff"].isin(["", "machine"])].copy()
     served["role"] = served["staff"].map(dict(zip(shifts["staff"], shifts["role"], strict=False)))
-    served["busy"] = served["end_min"] - served["start_min"]
+    # Busy minutes while on duty (each shift interval's overlap): overtime is not counted.
+    overlap = served.reset_index().merge(shifts[["staff", "on", "off"]], on="staff")
+    overlap["busy"] = (np.minimum(overlap["end_min"], overlap["off"])
+                       - np.maximum(overlap["start_min"], overlap["on"])).clip(lower=0.0)
+    served["busy"] = overlap.groupby("index")["busy"].sum()
     sales = sim.credit_sales(log)
     sold = pd.DataFrame({"role": [sim.ROLES[log.staff.roles[k]] for k in sales.staff], "points": sales.points,
                          "value": sales.value_yuan})

@@ -3,7 +3,7 @@
 Every entry point that can carry ``staff.<role>.speed`` or the horizon's ``speed_cv`` /
 ``speed_roles`` is fed bad or extreme values: scenario files through ``branchlab
 simulate``, sweeps, region files, quarter rules, and the Python API. Tests marked
-``xfail(strict=True)`` pin a defect found on review; remove the mark with the fix.
+``xfail(strict=True)`` would pin a defect found on review (all ten found are fixed).
 """
 
 from __future__ import annotations
@@ -154,8 +154,6 @@ def test_a_speed_for_a_role_that_serves_nobody_is_refused() -> None:
         sim.from_dict(data)
 
 
-@pytest.mark.xfail(strict=True, reason="defect (pre-existing, reached easily with slow tellers): zone utilisation "
-                   "exceeds the documented maximum of 1 when services overrun lunch or close")
 def test_utilisation_stays_at_most_one_with_slow_tellers() -> None:
     scenario = sim.with_overrides(sim.load_scenario(BACKBONE), {"staff.cash_teller.speed": [0.1, 0.1, 0.1]})
     for r in range(2):
