@@ -64,9 +64,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     region = load_region(args.region)
     out = Path(args.out)
+    check_writable(out)  # creates the folder only when missing: then it holds no input
     refuse_clobber([("region file", region.source), *(("scenario", o.scenario.source) for o in region.outlets)],
                    [Output("--out", out, FILES, () if args.no_cache else ("cache",))])
-    check_writable(out)
     n, frontier = args.replications, args.frontier
     if args.quick:
         region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))

@@ -162,14 +162,6 @@ def test_optimize_out_may_hold_an_input_it_does_not_write(tmp_path: Path, monkey
         main(["optimize", str(region), "--out", str(tmp_path), "-q"])
 
 
-def test_optimize_out_is_the_region_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
-    region = write_region(tmp_path)
-    monkeypatch.setattr(optimize, "recommend", no_work)
-    refused(capsys, ["optimize", str(region), "--out", str(tmp_path / "." / "region.toml"), "-q"], "--out",
-            "region file", region)
-
-
 @pytest.mark.parametrize(("name", "what"), [("people.csv", "rules file"), ("days.csv", "scenario"),
                                             ("results.json", "file"), ("comparison.csv", "scenario")])
 def test_quarter_out_never_overwrites_its_inputs(tmp_path: Path, name: str, what: str,
