@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -46,55 +46,20 @@ from optimize.milp import (
     solve,
 )
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
-from optimize.region import AUTO_TIER, OutletSpec, Region
+from optimize.region import AUTO_TIER, Region
 from optimize.result import Recommendation
+from optimize.state import KEPT, OutletState, Settings, moves, objective_days, outlet_options
+from optimize.tables import REPORT_KPIS, build
 from sim.executors import make_executor
 from sim.replicate import summarise
-from sim.scenario import ROLES, StaffingPlan
+from sim.scenario import ROLES
 
-_KEPT = "kept"
-#: KPIs reported for the current and recommended plans.
-REPORT_KPIS = ("objective", "value_yuan", "value_lost_yuan", "walkout_rate", "sales", "field_new_customers",
-               "lobby.service_level", "cash.service_level", "non_cash.service_level", "wealth.service_level")
-
-
-@dataclass
-class OutletState:
-    """One outlet's candidates as the method proceeds: plans, where they came from, fate, simulated days."""
-
-    spec: OutletSpec
-    seed: int
-    plans: list[StaffingPlan] = field(default_factory=list)
-    origin: list[str] = field(default_factory=list)
-    status: list[str] = field(default_factory=list)
-    days: dict[StaffingPlan, np.ndarray] = field(default_factory=dict)
-
-    def add(self, plans: list[StaffingPlan], origin: str, screen: AnalyticScreen) -> None:
-        """Append new plans; those failing the analytic screen (never today's) are marked dropped."""
-        current = self.spec.scenario.staffing_plan()
-        for plan in plans:
-            if plan in self.plans:
-                continue
-            reasons = [] if plan == current else screen.failures(plan)
-            self.plans.append(plan)
-            self.origin.append("current" if plan == current else origin)
-            self.status.append("dropped: " + "; ".join(reasons) if reasons else _KEPT)
-
-    def live(self) -> list[int]:
-        """Indices of plans still in the running."""
-        return [i for i, s in enumerate(self.status) if s == _KEPT]
+__all__ = ["REPORT_KPIS", "OutletState", "Settings", "check_settings", "moves", "objective_days", "outlet_options",
+           "recommend", "resolve_tiers"]
 
 
 def _seed(seed: int, stage: int, outlet: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(stage, outlet)).generate_state(1)[0])
-
-
-def objective_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> np.ndarray:
-    """Per-day objective (yuan/day): value contribution, minus staff cost when the region asks for it."""
-    value: np.ndarray = column(days, "value_yuan") - column(days, "value_lost_yuan")
-    if region.objective == "value_minus_cost":
-        value = value - sum(region.cost_yuan_per_day.get(r, 0.0) * c for r, c in plan.counts)
-    return value
 
 
 def _simulate(ev: Evaluator, states: list[OutletState], idx: list[list[int]], n: int) -> None:
@@ -104,29 +69,6 @@ def _simulate(ev: Evaluator, states: list[OutletState], idx: list[list[int]], n:
     for st, ids in zip(states, idx, strict=True):
         for i in ids:
             st.days[st.plans[i]] = next(results)
-
-
-def outlet_options(region: Region, st: OutletState, ids: list[int]) -> OutletOptions:
-    """The MILP's view of plans ``ids`` of one outlet: counts, objective means, moves."""
-    plans = [st.plans[i] for i in ids]
-    current = st.spec.scenario.staffing_plan()
-    counts = np.asarray([[c for _, c in p.counts] for p in plans], dtype=int).reshape(len(plans), len(ROLES))
-    inside = np.asarray([p.cm_inside for p in plans], dtype=int)
-    values = np.asarray([objective_days(region, p, st.days[p]).mean() if p in st.days else 0.0 for p in plans])
-    return OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
-                         values, np.asarray([moves(current, p) for p in plans]))
-
-
-def moves(current: StaffingPlan, plan: StaffingPlan) -> float:
-    """People placed differently from today, counted half at each end: Σ |change| / 2.
-
-    Changes are taken per role, customer managers inside and outside apart. A teller
-    sent from one outlet to another counts ½ at each outlet (1 in the region); a
-    customer manager sent outside counts ½ + ½ = 1; a post left empty counts ½.
-    """
-    change = sum(abs(plan.count(r) - current.count(r)) for r in ROLES if r != "customer_manager")
-    change += abs(plan.cm_inside - current.cm_inside) + abs(plan.cm_outside - current.cm_outside)
-    return change / 2.0
 
 
 def _service_fate(region: Region, days: np.ndarray, by_ci: bool) -> str:
@@ -141,7 +83,7 @@ def _service_fate(region: Region, days: np.ndarray, by_ci: bool) -> str:
         if (sense == ">=" and edge < limit) or (sense == "<=" and edge > limit):
             side = "95% CI entirely" if by_ci else "mean"
             broken.append(f"{kpi} {mean:.3f} {'<' if sense == '>=' else '>'} {limit:g} ({side})")
-    return "pruned: breaks " + "; ".join(broken) if broken else _KEPT
+    return "pruned: breaks " + "; ".join(broken) if broken else KEPT
 
 
 def _prune(region: Region, st: OutletState, by_ci: bool) -> None:
@@ -185,19 +127,6 @@ def _could_be_optimal(region: Region, st: OutletState, limit: int) -> list[int]:
     keep = order[:limit]
     keep += [i for i in live if st.origin[i] == "current" and i not in keep]
     return keep
-
-
-@dataclass(frozen=True)
-class Settings:
-    """Run settings of :func:`recommend` (see its arguments)."""
-
-    replications: int
-    verify_replications: int
-    seed: int
-    solver: str
-    gap: float
-    frontier: int
-    stage2: int
 
 
 def _whole(value: object, low: int, high: int) -> bool:
@@ -283,7 +212,7 @@ def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Setting
         failed = False
         for st, i, c, d in zip(states, ids, sol.choice, rec, strict=True):
             fate = _service_fate(region, d, by_ci=False)
-            if fate != _KEPT:
+            if fate != KEPT:
                 st.status[i[c]] = "failed verification: " + fate.removeprefix("pruned: ")
                 failed = True
         if not failed:
@@ -372,8 +301,6 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
     front = _frontier(region, states, s) if frontier > 0 else pd.DataFrame(
         columns=["budget", "delta", "status", "objective", "marginal_yuan"])
     timings["frontier"] = time.perf_counter() - t0
-    from optimize.tables import build
-
     return build(region, states, s, sol, ids, rec, cur, rounds, front, timings, ev.simulated_days)
 
 

@@ -11,12 +11,15 @@ import pandas as pd
 
 from optimize.evaluate import column
 from optimize.milp import Solution, binds, rule_value, rules
-from optimize.recommend import REPORT_KPIS, OutletState, Settings, moves, objective_days, outlet_options
 from optimize.region import Region
 from optimize.result import Recommendation
+from optimize.state import OutletState, Settings, moves, objective_days, outlet_options
 from sim.replicate import summarise
 from sim.scenario import StaffingPlan
 
+#: KPIs reported for the current and recommended plans.
+REPORT_KPIS = ("objective", "value_yuan", "value_lost_yuan", "walkout_rate", "sales", "field_new_customers",
+               "lobby.service_level", "cash.service_level", "non_cash.service_level", "wealth.service_level")
 _ADDITIVE = ("objective", "value_yuan", "value_lost_yuan", "sales", "field_new_customers", "arrived", "lost")
 
 

@@ -1,0 +1,98 @@
+"""The optimiser's working state, shared by the method (:mod:`optimize.recommend`) and its tables.
+
+:mod:`optimize.tables` turns this state into the recommendation's tables; both modules
+import it at the top, so neither imports the other inside a function.
+
+An :class:`OutletState` holds one outlet's candidate staffing patterns as the method
+proceeds — where each came from, its fate (``kept``, dropped, pruned, failed
+verification) and its simulated days; :class:`Settings` the run's settings.
+:func:`objective_days` is the per-day objective every stage ranks patterns by (yuan per
+day), :func:`moves` the people a pattern places differently from today, and
+:func:`outlet_options` one outlet's patterns as the MILP sees them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from optimize.evaluate import column
+from optimize.milp import OutletOptions
+from optimize.patterns import AnalyticScreen
+from optimize.region import OutletSpec, Region
+from sim.scenario import ROLES, StaffingPlan
+
+#: Status of a pattern still in the running.
+KEPT = "kept"
+
+
+@dataclass
+class OutletState:
+    """One outlet's candidates as the method proceeds: plans, where they came from, fate, simulated days."""
+
+    spec: OutletSpec
+    seed: int
+    plans: list[StaffingPlan] = field(default_factory=list)
+    origin: list[str] = field(default_factory=list)
+    status: list[str] = field(default_factory=list)
+    days: dict[StaffingPlan, np.ndarray] = field(default_factory=dict)
+
+    def add(self, plans: list[StaffingPlan], origin: str, screen: AnalyticScreen) -> None:
+        """Append new plans; those failing the analytic screen (never today's) are marked dropped."""
+        current = self.spec.scenario.staffing_plan()
+        for plan in plans:
+            if plan in self.plans:
+                continue
+            reasons = [] if plan == current else screen.failures(plan)
+            self.plans.append(plan)
+            self.origin.append("current" if plan == current else origin)
+            self.status.append("dropped: " + "; ".join(reasons) if reasons else KEPT)
+
+    def live(self) -> list[int]:
+        """Indices of plans still in the running."""
+        return [i for i, s in enumerate(self.status) if s == KEPT]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Run settings of :func:`optimize.recommend` (see its arguments)."""
+
+    replications: int
+    verify_replications: int
+    seed: int
+    solver: str
+    gap: float
+    frontier: int
+    stage2: int
+
+
+def objective_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> np.ndarray:
+    """Per-day objective (yuan/day): value contribution, minus staff cost when the region asks for it."""
+    value: np.ndarray = column(days, "value_yuan") - column(days, "value_lost_yuan")
+    if region.objective == "value_minus_cost":
+        value = value - sum(region.cost_yuan_per_day.get(r, 0.0) * c for r, c in plan.counts)
+    return value
+
+
+def moves(current: StaffingPlan, plan: StaffingPlan) -> float:
+    """People placed differently from today, counted half at each end: Σ |change| / 2.
+
+    Changes are taken per role, customer managers inside and outside apart. A teller
+    sent from one outlet to another counts ½ at each outlet (1 in the region); a
+    customer manager sent outside counts ½ + ½ = 1; a post left empty counts ½.
+    """
+    change = sum(abs(plan.count(r) - current.count(r)) for r in ROLES if r != "customer_manager")
+    change += abs(plan.cm_inside - current.cm_inside) + abs(plan.cm_outside - current.cm_outside)
+    return change / 2.0
+
+
+def outlet_options(region: Region, st: OutletState, ids: list[int]) -> OutletOptions:
+    """The MILP's view of plans ``ids`` of one outlet: counts, objective means, moves."""
+    plans = [st.plans[i] for i in ids]
+    current = st.spec.scenario.staffing_plan()
+    counts = np.asarray([[c for _, c in p.counts] for p in plans], dtype=int).reshape(len(plans), len(ROLES))
+    inside = np.asarray([p.cm_inside for p in plans], dtype=int)
+    values = np.asarray([objective_days(region, p, st.days[p]).mean() if p in st.days else 0.0 for p in plans])
+    return OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
+                         values, np.asarray([moves(current, p) for p in plans]))
