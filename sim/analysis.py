@@ -86,13 +86,13 @@ def queue_profile(logs: Sequence[DayLog], bin_min: float = 15.0) -> pd.DataFrame
 def utilisation_profile(logs: Sequence[DayLog]) -> pd.DataFrame:
     """Busy and on-duty minutes of each role inside the outlet, per clock hour and replication.
 
-    Busy minutes: services completed by the role's people that fall in the hour; duty
-    minutes: their on-duty time in the hour (shift minus lunch). Columns:
-    ``replication``, ``role``, ``start_min`` (hour start, minutes from opening),
-    ``busy_min``, ``duty_min``, ``utilisation`` (busy / duty; NaN with nobody on duty).
-    A service under way when its server's lunch or shift end comes is finished first,
-    so an hour in which people leave can show more busy than on-duty minutes (above 1).
-    Only roles with people inside appear.
+    Busy minutes: services completed by the role's people that fall in the hour while
+    their server was on duty; duty minutes: their on-duty time in the hour (shift minus
+    lunch). A service under way when its server's lunch or shift end comes is finished
+    first; those minutes are overtime and not counted (as in the KPIs), so utilisation
+    is at most 1. Columns: ``replication``, ``role``, ``start_min`` (hour start, minutes
+    from opening), ``busy_min``, ``duty_min``, ``utilisation`` (busy / duty; NaN with
+    nobody on duty). Only roles with people inside appear.
     """
     edges = _edges(logs, 60.0)
     frames = []
@@ -100,7 +100,7 @@ def utilisation_profile(logs: Sequence[DayLog]) -> pd.DataFrame:
         staff = log.staff
         roles = np.asarray(staff.roles, dtype=np.int64)
         served = np.flatnonzero((log.visit_status == VisitStatus.DONE) & (log.visit_staff >= 0))
-        busy = _overlap(log.visit_start_min[served], log.visit_end_min[served], edges)
+        busy = _busy_on_duty(log, served, edges)
         served_role = roles[log.visit_staff[served]]
         duty = [(roles[k], a, b) for k, intervals in enumerate(staff.duty) for a, b in intervals]
         duty_role = np.array([d[0] for d in duty], dtype=np.int64)
@@ -112,6 +112,19 @@ def utilisation_profile(logs: Sequence[DayLog]) -> pd.DataFrame:
             frames.append(pd.DataFrame({"replication": r, "role": ROLES[role], "start_min": edges[:-1],
                                         "busy_min": b, "duty_min": d, "utilisation": share}))
     return pd.concat(frames, ignore_index=True)
+
+
+def _busy_on_duty(log: DayLog, served: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Minutes of the ``served`` visits in each bin while their server was on duty: (visits, bins)."""
+    duty = log.staff.duty
+    who = log.visit_staff[served]
+    start, end = log.visit_start_min[served], log.visit_end_min[served]
+    busy = np.zeros((served.size, edges.size - 1))
+    for j in range(max((len(d) for d in duty), default=0)):
+        on = np.array([d[j][0] if j < len(d) else 0.0 for d in duty])[who]
+        off = np.array([d[j][1] if j < len(d) else 0.0 for d in duty])[who]
+        busy += np.clip(_overlap(np.maximum(start, on), np.minimum(end, off), edges), 0.0, None)
+    return busy
 
 
 def wait_samples(logs: Sequence[DayLog]) -> pd.DataFrame:

@@ -88,10 +88,7 @@ def test_utilisation_profile_sums_to_the_role_utilisation(logs: list[sim.DayLog]
             want = kpis[r].by_role[ROLES.index(str(role)), ROLE_KPIS.index("utilisation")]
             assert row["busy_min"] / row["duty_min"] == pytest.approx(want, rel=1e-9)
     assert (profile["utilisation"].dropna() >= 0).all()
-    # Above 1 only in an hour someone left for lunch or went home mid-service.
-    people = pd.Series(np.bincount(logs[0].staff.roles), index=[ROLES[k] for k in range(max(logs[0].staff.roles) + 1)])
-    over = profile[profile["utilisation"] > 1 + 1e-9]
-    assert (over["duty_min"].to_numpy() < 60.0 * people[over["role"]].to_numpy()).all()
+    assert (profile["utilisation"].dropna() <= 1 + 1e-9).all()   # overtime past lunch or close is not counted
 
 
 def test_wait_samples_are_the_waits_behind_mean_wait(logs: list[sim.DayLog]) -> None:
