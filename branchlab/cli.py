@@ -20,7 +20,7 @@ from branchlab import optimize_cmd, quarter_cmd
 from branchlab.outputs import Output, UsageError, check_output, refuse_clobber
 from sim import ScenarioError, load_scenario, replicate
 from sim.executors import EXECUTORS
-from sim.fileio import LOCK_NAME, write_atomic
+from sim.fileio import write_atomic
 from sim.replicate import MAX_REPLICATIONS
 
 _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
@@ -28,8 +28,6 @@ _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
 MAX_SEED = 2**63 - 1
 #: Most worker processes one command may start.
 MAX_WORKERS = 256
-#: Files ``branchlab sweep`` writes directly in its ``--out`` folder (beside its ``results/`` folder).
-SWEEP_FILES = ("manifest.json", "points.csv", LOCK_NAME)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -122,11 +120,11 @@ def _validate(args: argparse.Namespace) -> int:
 def _sweep(args: argparse.Namespace) -> int:
     from sim.executors import ExecutorError
     from sim.fileio import FolderBusyError
-    from sim.sweeps import load_sweep_file, report_line, sweep
+    from sim.sweeps import RESULTS_FOLDER, SWEEP_FILES, load_sweep_file, report_line, sweep
 
     design = load_sweep_file(args.sweep)
     refuse_clobber([("sweep file", design.source), ("scenario", design.base.source)],
-                   [Output("--out", args.out, SWEEP_FILES, ("results",))])
+                   [Output("--out", args.out, SWEEP_FILES, (RESULTS_FOLDER,))])
     if not args.quiet:
         print(f"{args.sweep}: {len(design.points)} points × {design.replications} replications "
               f"({design.design}), executor {args.executor}", file=sys.stderr)
@@ -185,31 +183,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_sweep)
     optimize_cmd.register(sub)
     quarter_cmd.register(sub)
-    quarter = sub.choices["quarter"]
-    quarter.set_defaults(run=_refusing_clobber(quarter.get_default("run")))
     return parser
-
-
-def quarter_files() -> tuple[str, ...]:
-    """Files ``branchlab quarter`` writes directly in its ``--out`` folder, its write probe included."""
-    from optimize.quarter_report import TABLES
-
-    return (*(f"{name}.csv" for name in (*TABLES, "exits", "comparison")), "results.json", "report.html",
-            ".write-test")
-
-
-def _refusing_clobber(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
-    """``branchlab quarter``'s ``run``, after refusing an ``--out`` that would overwrite one of its inputs:
-    the files named on the command line, the scenarios a region file names, the rules file."""
-    def guarded(args: argparse.Namespace) -> int:
-        from optimize.quarters import load_study
-
-        study = load_study(args.inputs)
-        inputs = [("file", path) for path in args.inputs] + [("scenario", s.source) for s in study.scenarios]
-        refuse_clobber([*inputs, *([("rules file", args.rules)] if args.rules else [])],
-                       [Output("--out", args.out, quarter_files())])
-        return run(args)
-    return guarded
 
 
 def _one_line(text: str) -> str:

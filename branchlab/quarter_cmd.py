@@ -13,6 +13,7 @@ import argparse
 import sys
 from typing import Any
 
+from branchlab.outputs import Output, refuse_clobber
 from sim.errors import ScenarioError
 from sim.executors import EXECUTORS
 
@@ -20,13 +21,16 @@ from sim.executors import EXECUTORS
 def _quarter(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from optimize.quarter_report import prepare_out, write_quarters
+    from optimize.quarter_report import FILES, prepare_out, write_quarters
     from optimize.quarters import compare_rules, load_rules, load_study, run_quarters, tasks_per_run
 
     if args.quarters < 1:
         raise ScenarioError("command line", "--quarters", f"must be >= 1, got {args.quarters}")
     rules = load_rules(args.rules)
     study = load_study(args.inputs)
+    inputs = [("file", path) for path in args.inputs] + [("scenario", s.source) for s in study.scenarios]
+    refuse_clobber([*inputs, *([("rules file", args.rules)] if args.rules else [])],
+                   [Output("--out", args.out, FILES)])
     try:
         out = prepare_out(args.out)
     except OSError as exc:

@@ -24,6 +24,10 @@ from optimize.quarters import CM, QuarterResults
 from sim.fileio import write_atomic
 
 TABLES = ("people", "outlets", "office", "days", "summary")
+#: The write probe :func:`prepare_out` leaves for an instant in the folder.
+PROBE = ".write-test"
+#: Every file ``write_quarters`` (and :func:`prepare_out`'s probe) may write directly in ``--out``.
+FILES = (*(f"{name}.csv" for name in (*TABLES, "exits", "comparison")), "results.json", "report.html", PROBE)
 
 
 def prepare_out(out: str | Path) -> Path:
@@ -34,7 +38,7 @@ def prepare_out(out: str | Path) -> Path:
     """
     folder = Path(out)
     folder.mkdir(parents=True, exist_ok=True)
-    probe = folder / ".write-test"
+    probe = folder / PROBE
     write_atomic(probe, "ok\n")
     probe.unlink()
     return folder

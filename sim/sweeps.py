@@ -61,7 +61,7 @@ import pandas as pd
 
 from sim.errors import ScenarioError
 from sim.executors import Executor, check_executor, make_executor
-from sim.fileio import FolderLock, write_atomic
+from sim.fileio import LOCK_NAME, FolderLock, write_atomic
 from sim.metrics import OUTLET_KPIS
 from sim.replicate import MAX_REPLICATIONS, SUMMARY_COLUMNS, run_days, summarise
 from sim.scenario import Scenario, from_dict, load_scenario, with_overrides
@@ -72,6 +72,10 @@ DESIGNS = ("grid", "lhs", "sobol")
 MAX_POINTS = 100_000
 #: Largest sweep seed (a signed 64-bit integer).
 MAX_SEED = 2**63 - 1
+#: The ``--out`` folder's sweep description, design table and results folder.
+MANIFEST, POINTS, RESULTS_FOLDER = "manifest.json", "points.csv", "results"
+#: Files a sweep writes directly in its ``--out`` folder (beside ``results/``), the lock included.
+SWEEP_FILES = (MANIFEST, POINTS, LOCK_NAME)
 #: Keys of the ``[sweep]`` table and of each ``[fields."..."]`` table.
 HEAD_KEYS = ("scenario", "design", "points", "replications", "seed", "common_random_numbers")
 FIELD_KEYS = ("values", "low", "high", "steps", "integer")
@@ -380,7 +384,7 @@ def _manifest(sweep: Sweep) -> dict[str, Any]:
 
 def _read_manifest(out: Path) -> dict[str, Any] | None:
     """The folder's ``manifest.json`` (None when there is none)."""
-    path = out / "manifest.json"
+    path = out / MANIFEST
     try:
         manifest = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -395,7 +399,7 @@ def _read_manifest(out: Path) -> dict[str, Any] | None:
 def _check_folder(out: Path, design: Sweep, resume: bool) -> None:
     """Refuse to write into ``out`` when it holds another sweep, or this one without ``resume``."""
     manifest = _read_manifest(out)
-    if manifest is None and not _part_files(out / "results"):
+    if manifest is None and not _part_files(out / RESULTS_FOLDER):
         return
     if not resume:
         raise FileExistsError(f"{out}: already holds a sweep; pass resume=True (--resume) or choose another --out")
@@ -481,10 +485,10 @@ def _run(design: Sweep, out: Path, ex: Executor, wanted: list[int], *, resume: b
     """Write the manifest and design, then run the points not yet finished (the folder is locked)."""
     from tqdm.auto import tqdm
 
-    results = out / "results"
+    results = out / RESULTS_FOLDER
     results.mkdir(parents=True, exist_ok=True)
-    write_atomic(out / "manifest.json", json.dumps(_manifest(design), indent=2) + "\n")
-    write_atomic(out / "points.csv", _design_csv(design))
+    write_atomic(out / MANIFEST, json.dumps(_manifest(design), indent=2) + "\n")
+    write_atomic(out / POINTS, _design_csv(design))
     done, failed_before = _finished(results) if resume else (set(), set())
     _drop_rows(results, failed_before & set(wanted))  # failed points run again
     todo = [k for k in wanted if k not in done]
@@ -526,7 +530,7 @@ def load_sweep(out: str | Path, *, rows: bool = False) -> pd.DataFrame:
         raise ScenarioError(str(out), "", "holds no sweep (no manifest.json); give the --out folder of a sweep")
     names = [str(name) for name in manifest.get("fields", [])]
     columns = ["point", *(f"field:{n}" for n in names), "seed", "replication", *OUTLET_KPIS, "error"]
-    frame = _read_parts(out / "results")
+    frame = _read_parts(out / RESULTS_FOLDER)
     frame = frame if len(frame.columns) else pd.DataFrame(columns=columns)
     repeated = frame.duplicated(["point", "replication"], keep="first")
     if repeated.any():

@@ -19,9 +19,11 @@ import optimize
 import optimize.quarters
 import sim.sweeps
 from branchlab import cli
-from branchlab.cli import SWEEP_FILES, main, quarter_files
+from branchlab.cli import main
 from optimize.export import FILES
+from optimize.quarter_report import FILES as QUARTER_FILES
 from sim import validation
+from sim.sweeps import SWEEP_FILES
 from tests.conftest import SCENARIOS
 
 POTENTIAL = SCENARIOS / "potential_outlet.toml"
@@ -192,4 +194,4 @@ def test_folder_names_checked_are_the_names_written(tmp_path: Path) -> None:
     assert main(["quarter", str(POTENTIAL), "--quarters", "1", "--out", str(tmp_path / "q"), "--rules", str(rules),
                  "--compare-exit-rule", "--executor", "serial", "-q"]) == 0
     written = sorted(p.name for p in (tmp_path / "q").iterdir())
-    assert written == sorted(set(quarter_files()) - {".write-test"})
+    assert written == sorted(set(QUARTER_FILES) - {".write-test"})
