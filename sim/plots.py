@@ -168,7 +168,7 @@ def plot_utilisation_heatmap(profile: pd.DataFrame, scenario: Scenario) -> Figur
     for tick, role in zip(ax.get_yticklabels(), share.index, strict=True):
         tick.set_color(ROLE_COLOURS[str(role)])
     ax.set_ylabel("role (inside the outlet)")
-    fig.colorbar(image, ax=ax, label="utilisation (busy / on-duty minutes; above 1 shown as 1)", extend="max")
+    fig.colorbar(image, ax=ax, label="utilisation (busy / on-duty minutes)")
     ax.set_title(f"{scenario.outlet.name}: utilisation by role and hour")
     return fig
 
