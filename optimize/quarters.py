@@ -51,6 +51,7 @@ from optimize.pay import (
     rank_rewards,
     ranking_rules,
 )
+from optimize.region import load_region
 from optimize.scorecard import ScoreSheet, rank_outlets, score, score_sheet
 from optimize.tiers import TierRules, classify, tier_rules
 from sim.errors import ScenarioError
@@ -114,8 +115,6 @@ class Study:
 def load_study(paths: Sequence[str | Path]) -> Study:
     """Outlet scenario files, or one region file (a TOML file with a ``[region]`` table)."""
     if len(paths) == 1 and "region" in read_toml(paths[0]):
-        from optimize.region import load_region
-
         region = load_region(paths[0])
         outlets = region.outlets
         return Study(str(paths[0]), tuple(o.scenario for o in outlets), tuple(o.name for o in outlets),

@@ -50,6 +50,7 @@ from optimize.region import AUTO_TIER, Region
 from optimize.result import Recommendation
 from optimize.state import KEPT, OutletState, Settings, moves, objective_days, outlet_options
 from optimize.tables import REPORT_KPIS, build
+from optimize.tiers import classify
 from sim.executors import make_executor
 from sim.replicate import summarise
 from sim.scenario import ROLES
@@ -244,8 +245,6 @@ def resolve_tiers(region: Region, ev: Evaluator, seed: int) -> Region:
     auto = [o for o, spec in enumerate(region.outlets) if spec.tier == AUTO_TIER]
     if not auto:
         return region
-    from optimize.tiers import classify
-
     days = ev.run([(region.outlets[o].scenario, _seed(seed, 0, o), region.search.screen_replications)
                    for o in auto])
     kpis = pd.DataFrame({"arrived_per_day": [column(d, "arrived").mean() for d in days],
