@@ -127,6 +127,8 @@ def _summary(rec: Any, written: list[Path]) -> str:
         "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"
                                        for r in by_role.itertuples()) or "none"),
         "binding rules: " + ("; ".join(rec.binding) if rec.binding else "none"),
+        "tiers on today's simulated customers and value: " + ("; ".join(
+            f"{o} {t} -> {s}" for o, t, s in rec.tier_moves) or "every outlet in its given tier"),
         f"patterns: {rec.counts['generated']} generated, {rec.counts['dropped_analytic']} dropped analytically, "
         f"{rec.counts['simulated']} simulated, {rec.counts['kept']} kept; "
         f"{rec.verification_rounds} verification round(s)",

@@ -236,22 +236,20 @@ def _frontier(region: Region, states: list[OutletState], s: Settings) -> pd.Data
 
 
 def resolve_tiers(region: Region, ev: Evaluator, seed: int) -> Region:
-    """Outlets whose tier is ``"auto"`` get one from their simulated business scale and results.
+    """Each outlet's simulated tier; outlets whose tier is ``"auto"`` take it as their tier.
 
-    Today's plan of each such outlet is simulated for the screen's days (the same days
-    stage one uses, so nothing is simulated twice) and classified by
-    :func:`optimize.tiers.classify` on customers and value per day (its default thresholds).
+    Today's plan of every outlet is simulated for the screen's days (the same days stage
+    one uses, so nothing is simulated twice) and classified by
+    :func:`optimize.tiers.classify` on customers and value per day (its default
+    thresholds) into ``OutletSpec.simulated_tier``; the recommendation reports the
+    outlets whose given tier differs (:attr:`Recommendation.tier_moves`).
     """
-    auto = [o for o, spec in enumerate(region.outlets) if spec.tier == AUTO_TIER]
-    if not auto:
-        return region
-    days = ev.run([(region.outlets[o].scenario, _seed(seed, 0, o), region.search.screen_replications)
-                   for o in auto])
+    days = ev.run([(spec.scenario, _seed(seed, 0, o), region.search.screen_replications)
+                   for o, spec in enumerate(region.outlets)])
     kpis = pd.DataFrame({"arrived_per_day": [column(d, "arrived").mean() for d in days],
                          "value_per_day_yuan": [column(d, "value_yuan").mean() for d in days]})
-    outlets = list(region.outlets)
-    for o, tier in zip(auto, classify(kpis), strict=True):
-        outlets[o] = replace(outlets[o], tier=str(tier))
+    outlets = [replace(spec, simulated_tier=str(tier), tier=str(tier) if spec.tier == AUTO_TIER else spec.tier)
+               for spec, tier in zip(region.outlets, classify(kpis), strict=True)]
     return replace(region, outlets=tuple(outlets))
 
 

@@ -42,7 +42,9 @@ class OutletSpec:
 
     ``vip_customers`` is the outlet's VIP book (0 = the maintenance rule does not apply
     to it); ``second_level`` marks second-level outlets (二级网点), where the
-    minimum-CM and inside : outside rules apply.
+    minimum-CM and inside : outside rules apply. ``simulated_tier`` is the tier its
+    simulated results today put it in (:func:`optimize.recommend.resolve_tiers`; empty
+    until then).
     """
 
     name: str
@@ -50,6 +52,7 @@ class OutletSpec:
     scenario: Scenario
     second_level: bool
     vip_customers: float
+    simulated_tier: str = ""
 
 
 @dataclass(frozen=True)

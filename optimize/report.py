@@ -96,6 +96,8 @@ def _facts(rec: Recommendation) -> list[tuple[str, str]]:
         ("Head-count", f"{hc.get('current')} today → {hc.get('recommended')} recommended "
                        f"(budget {hc.get('budget')})"),
         ("Binding rules", "; ".join(rec.binding) if rec.binding else "none"),
+        ("Tier moves (today's simulated customers and value)",
+         "; ".join(f"{o}: {t} → {s}" for o, t, s in rec.tier_moves) or "none"),
         ("Patterns", ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in c.items())),
         ("Verification rounds", str(rec.verification_rounds)),
         ("Time", ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in rec.timings.items())),

@@ -40,6 +40,9 @@ class Recommendation:
         timings: seconds per step (``evaluate``, ``solve_and_verify``, ``frontier``).
         verification_rounds: solves needed until the chosen plan met every service limit.
         headcount: ``{"current": n, "recommended": m, "budget": b}``.
+        binding: the rules that bind in the chosen plan, as text.
+        tier_moves: ``(outlet, tier, simulated_tier)`` for each outlet whose simulated
+            customers and value today put it in another tier than the one it carries.
     """
 
     region: str
@@ -63,6 +66,7 @@ class Recommendation:
     verification_rounds: int
     headcount: dict[str, int]
     binding: tuple[str, ...] = field(default=())
+    tier_moves: tuple[tuple[str, str, str], ...] = field(default=())
 
     def moves(self) -> pd.DataFrame:
         """Rows of :attr:`plan` whose head-count changes."""
@@ -82,4 +86,5 @@ class Recommendation:
             "replications": self.replications, "headcount": self.headcount, "uplift": self.uplift,
             "binding": list(self.binding), "counts": self.counts, "timings": self.timings,
             "verification_rounds": self.verification_rounds,
+            "tier_moves": [{"outlet": o, "tier": t, "simulated_tier": s} for o, t, s in self.tier_moves],
         }

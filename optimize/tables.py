@@ -152,5 +152,6 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
         region.name, region.source, sol.status, sol.objective, sol.bound, sol.gap, sol.gap_limit, sol.solver,
         s.seed, s.verify_replications, plan_frame(region, chosen), candidates, kpis, uplift(totals, predicted),
         constraint_frame(region, states, ids, sol), frontier, counts, {k: round(v, 2) for k, v in timings.items()},
-        rounds, headcount, sol.binding)
+        rounds, headcount, sol.binding,
+        tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets if o.simulated_tier not in ("", o.tier)))
 

@@ -178,9 +178,15 @@ def test_auto_tier_is_classified_from_simulated_results(tmp_path: Path) -> None:
     text = text.replace(f'scenario = "{SCENARIOS / "advancing_outlet.toml"}"',
                         f'scenario = "{SCENARIOS / "flagship_outlet.toml"}"\ntier = "auto"')
     text = text.replace("wealth_manager = 3", "wealth_manager = 6")
+    # Lake carries a tier its simulated results do not support: kept, and reported
+    text = text.replace('name = "Lake"\n', 'name = "Lake"\ntier = "advancing"\n')
+    text = text.replace("[search]", "[rules.tiers]\nmonotone = false\n[search]")  # Lake is no real advancing outlet
     assert text.count('tier = "auto"') == 2
+    assert 'tier = "advancing"' in text
     rec = _run(_region(tmp_path, text=text), frontier=0)
     tiers = rec.plan.groupby("outlet")["tier"].first().to_dict()
     # ~650 customers and ~50,000 yuan a day pass the flagship thresholds (500, 40,000);
     # 150 customers a day pass none, whatever the scenario file calls itself
-    assert tiers == {"Hill": "potential", "Lake": "potential", "Park": "flagship"}
+    assert tiers == {"Hill": "potential", "Lake": "advancing", "Park": "flagship"}
+    assert rec.tier_moves == (("Lake", "advancing", "potential"),)
+    assert rec.summary()["tier_moves"] == [{"outlet": "Lake", "tier": "advancing", "simulated_tier": "potential"}]
