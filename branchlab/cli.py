@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any, NoReturn
 
@@ -18,7 +19,7 @@ import pandas as pd
 
 from branchlab import optimize_cmd, quarter_cmd
 from branchlab.outputs import Output, UsageError, check_output, refuse_clobber
-from sim import ScenarioError, load_scenario, replicate
+from sim import ScenarioError, ScenarioWarning, load_scenario, replicate
 from sim.executors import EXECUTORS
 from sim.fileio import write_atomic
 from sim.replicate import MAX_REPLICATIONS
@@ -198,6 +199,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     0 success, 1 failed validation checks, 2 bad input (one ``branchlab: ...`` line on
     stderr), 100+N a sweep with N failed points, 130 interrupted.
     """
+    formatted = warnings.formatwarning
+    warnings.formatwarning = _format_warning(formatted)
     try:
         args = _parser().parse_args(argv)
         status: Any = args.run(args)
@@ -207,7 +210,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("branchlab: interrupted", file=sys.stderr)
         return 130
+    finally:
+        warnings.formatwarning = formatted
     return int(status)
+
+
+def _format_warning(other: Callable[..., str]) -> Callable[..., str]:
+    """A ``warnings.formatwarning`` that writes scenario warnings as one ``branchlab: warning: ...``
+    line (no source path or code line of the package) and leaves others to ``other``."""
+    def format_warning(message: Warning | str, category: type[Warning], filename: str, lineno: int,
+                       line: str | None = None) -> str:
+        if issubclass(category, ScenarioWarning):
+            return f"branchlab: warning: {_one_line(str(message))}\n"
+        return other(message, category, filename, lineno, line)
+    return format_warning
 
 
 if __name__ == "__main__":

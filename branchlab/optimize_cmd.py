@@ -105,7 +105,7 @@ class _Bar:
         del total
         if stage != self._stage:
             self._stage, self._done = stage, 0
-            self._bar.set_description(stage)
+            self._bar.set_description_str(stage)  # tqdm adds the ": " itself
         self._bar.update(done - self._done)
         self._done = done
 

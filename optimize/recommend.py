@@ -29,6 +29,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -54,6 +55,8 @@ from optimize.tiers import classify
 from sim.executors import make_executor
 from sim.replicate import summarise
 from sim.scenario import ROLES
+
+T = TypeVar("T")
 
 __all__ = ["REPORT_KPIS", "OutletState", "Settings", "check_settings", "moves", "objective_days", "outlet_options",
            "recommend", "resolve_tiers"]
@@ -284,7 +287,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
     timings: dict[str, float] = {}
     try:
         t0 = time.perf_counter()
-        region = resolve_tiers(region, ev, seed)
+        region = _with_progress(ev, progress, "today's plans", lambda: resolve_tiers(region, ev, seed))
         states = [OutletState(spec, _seed(seed, 0, o)) for o, spec in enumerate(region.outlets)]
         _with_progress(ev, progress, "screen", lambda: _stage_one(region, states, ev, s))
         _with_progress(ev, progress, "refine", lambda: _stage_two(region, states, ev, s))
@@ -302,10 +305,10 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
 
 
 def _with_progress(ev: Evaluator, progress: Callable[[str, int, int], None] | None, stage: str,
-                   work: Callable[[], None]) -> None:
+                   work: Callable[[], T]) -> T:
+    """Run ``work`` with the evaluator's simulated days reported to ``progress`` as ``stage``."""
     if progress is None:
-        work()
-        return
+        return work()
     done = [0]
 
     def tick(n: int) -> None:
@@ -314,7 +317,7 @@ def _with_progress(ev: Evaluator, progress: Callable[[str, int, int], None] | No
 
     ev.progress = tick
     try:
-        work()
+        return work()
     finally:
         ev.progress = None
 

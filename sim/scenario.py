@@ -695,8 +695,10 @@ def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
             warn(src, f"staff.{role.id}.zones", f"the outlet has no {missing} table, so {people} no customers; "
                  "declare the zone, or give zones = [] for staff who serve nobody")
         if len(role.speed) > role.inside:
-            warn(src, f"staff.{role.id}.speed", f"{len(role.speed)} speeds for {role.inside} people inside: the "
-                 f"last {len(role.speed) - role.inside} are not used (a smaller head-count keeps the first speeds)")
+            unused = len(role.speed) - role.inside
+            warn(src, f"staff.{role.id}.speed", f"{len(role.speed)} speeds for {role.inside} people inside: "
+                 f"{'the last one is' if unused == 1 else f'the last {unused} are'} not used (a smaller head-count "
+                 "keeps the first speeds)")
     for zid in scenario.service:
         if zid not in declared:
             warn(src, f"service.{zid}", f"the outlet has no [zones.{zid}] table, so this service time is never used")

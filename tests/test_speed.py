@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -108,3 +111,19 @@ def test_bad_speeds_name_the_field(minimal: dict[str, Any], speed: object, probl
     with pytest.raises(sim.ScenarioError, match=r"staff\.cash_teller\.speed") as err:
         sim.from_dict(minimal)
     assert problem in str(err.value)
+
+
+def test_the_cli_prints_a_scenario_warning_as_one_line(tmp_path: Path) -> None:
+    """No source path or code line of the package: one ``branchlab: warning:`` line naming file and field."""
+    path = tmp_path / "long.toml"
+    path.write_text('[outlet]\nname = "t"\ntier = "potential"\nopen = "09:00"\nclose = "17:00"\n'
+                    '[zones.cash]\npositions = 1\n[staff.cash_teller]\ncount = 1\nzones = ["cash"]\n'
+                    'speed = [1.0, 0.9, 0.8]\n[arrivals]\nrate_per_hour = 20.0\n'
+                    '[segments.mass]\nshare = 1.0\nneeds = { cash = 1.0 }\n'
+                    '[service.cash]\ndistribution = "exponential"\nmean_min = 2.0\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "branchlab.cli", "simulate", str(path), "-n", "1", "-q"],
+                          capture_output=True, text=True, check=False, timeout=120)
+    assert done.returncode == 0
+    assert done.stderr.strip().splitlines() == [
+        f"branchlab: warning: {path}: staff.cash_teller.speed: 3 speeds for 1 people inside: the last 2 are not used "
+        "(a smaller head-count keeps the first speeds)"]

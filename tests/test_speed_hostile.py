@@ -95,7 +95,7 @@ def test_more_speeds_than_people_warn_and_run(tmp_path: Path, capsys: pytest.Cap
     """A list longer than the people inside is legal (a smaller head-count keeps the first speeds) but said."""
     path = _write_scenario(tmp_path, "[1.0, 1.0, 1.0, 0.5]")
     with pytest.warns(sim.ScenarioWarning, match=r"staff\.cash_teller\.speed: 4 speeds for 3 people inside: the "
-                      "last 1 are not used"):
+                      "last one is not used"):
         assert main(["simulate", str(path), "-n", "1", "-q"]) == 0
 
 
