@@ -93,6 +93,7 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
     if path is None:
         return QuarterRules()
     root = Table(str(path), "", read_toml(path))
+    root.require_kind("a quarter rules file")
     pay, ranking = pay_rules(root.table("pay")), ranking_rules(root.table("ranking"))
     horizon = horizon_rules(root.table("horizon"), hire_rules(root.table("hiring")))
     rules = QuarterRules(str(path), pay, ranking, score_sheet(root.table("scorecard")), tier_rules(root.table("tiers")),
@@ -114,7 +115,11 @@ class Study:
 
 def load_study(paths: Sequence[str | Path]) -> Study:
     """Outlet scenario files, or one region file (a TOML file with a ``[region]`` table)."""
-    if len(paths) == 1 and "region" in read_toml(paths[0]):
+    regions = [p for p in paths if "region" in read_toml(p)]
+    if regions and len(paths) > 1:
+        raise ScenarioError(str(regions[0]), "region", "a region file names its own outlets: give it alone, "
+                            "or give outlet scenario files only")
+    if regions:
         region = load_region(paths[0])
         outlets = region.outlets
         return Study(str(paths[0]), tuple(o.scenario for o in outlets), tuple(o.name for o in outlets),

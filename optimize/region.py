@@ -279,6 +279,7 @@ def load_region(path: str | Path) -> Region:
     """
     source = str(path)
     root = Table(source, "", read_toml(path))
+    root.require_kind("a region file", "outlets")
     region = root.table("region")
     name = _name(region, "name", Path(source).stem)
     objective = region.string("objective", "value", OBJECTIVES)

@@ -425,6 +425,7 @@ def _distribution(t: Table) -> Distribution:
 
 
 def _outlet(root: Table) -> Outlet:
+    root.require_kind("an outlet scenario", "outlet")
     t = root.table("outlet", required=True)
     name = t.string("name")
     tier = t.string("tier", choices=TIERS)

@@ -134,6 +134,7 @@ def load_sweep_file(path: str | Path) -> Sweep:
     src = str(path)
     raw_bytes = read_bytes(path)
     root = Table(src, "", parse_toml(raw_bytes, src))
+    root.require_kind("a sweep file", "sweep")
     head = root.table("sweep", required=True)
     scen_path = Path(path).parent / head.string("scenario")
     base = load_scenario(scen_path)

@@ -44,6 +44,27 @@ _LEAVES = frozenset({str, int, float, bool, type(None)})
 _SHOW_CHARS = 80
 
 
+#: branchlab's kinds of TOML file: the top-level tables that mark each, and what reads it.
+FILE_KINDS = (
+    ("an outlet scenario", ("outlet",), "branchlab simulate, or name it in a region file"),
+    ("a region file", ("region", "outlets"), "branchlab optimize or branchlab quarter, alone"),
+    ("a sweep file", ("sweep",), "branchlab sweep"),
+    ("a quarter rules file", ("pay", "ranking", "hiring", "horizon", "scorecard", "tiers", "office_team"),
+     "branchlab quarter ... --rules"),
+)
+
+
+def other_kind(data: Mapping[str, Any], wanted: str) -> tuple[str, str] | None:
+    """When ``data`` is plainly another kind of branchlab file than ``wanted`` (one of
+    :data:`FILE_KINDS`' names): the top-level key that shows it, and a hint saying which
+    kind it is and what reads it. ``None`` otherwise."""
+    for kind, marks, reader in FILE_KINDS:
+        found = next((m for m in marks if m in data), None)
+        if kind != wanted and found is not None:
+            return found, f"this is {kind}, not {wanted} (it is read by {reader})"
+    return None
+
+
 def parse_toml(raw: bytes, source: str) -> dict[str, Any]:
     """Decode ``raw`` as UTF-8 (an optional byte-order mark is skipped) and parse it as TOML.
 
@@ -309,6 +330,13 @@ class Table:
                 raise outer.fail(name, "names are lower-case letters, digits and _ (starting with a letter)")
             outer.used.add(name)
             yield name, outer.table(name)
+
+    def require_kind(self, wanted: str, key: str | None = None) -> None:
+        """Refuse another kind of branchlab file than ``wanted`` (see :func:`other_kind`) with a
+        hint, when it lacks ``key`` (a table every ``wanted`` file has; ``None``: none is required)."""
+        other = None if key is not None and self.has(key) else other_kind(self.data, wanted)
+        if other is not None:
+            raise self.fail(key or other[0], f"missing: {other[1]}" if key else other[1])
 
     def finish(self, allowed: Iterable[str] = ()) -> None:
         """Reject keys nobody read; the error lists ``allowed`` (every key the table may
