@@ -13,13 +13,14 @@ the file, the field and what is allowed.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from optimize.milp import Policy, RatioRule, VipRule
-from sim.errors import ScenarioError
+from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.scenario import ROLES, TIERS, Scenario, load_scenario, with_overrides
 from sim.tomlio import Table, read_toml
 
@@ -127,9 +128,16 @@ def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
         overrides = t.table("overrides").data
         if overrides:
             try:
-                scenario = with_overrides(scenario, overrides)
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    scenario = with_overrides(scenario, overrides)
             except ScenarioError as exc:
                 raise t.fail("overrides", str(exc)) from None
+            for w in caught:  # said of the region file's overrides, which caused them
+                if issubclass(w.category, ScenarioWarning):
+                    warn(t.source, t.where("overrides"), str(w.message))
+                else:
+                    warnings.warn(w.message, w.category, stacklevel=2)
         tier = t.string("tier", scenario.outlet.tier, (*TIERS, AUTO_TIER))
         specs.append(OutletSpec(name, tier, scenario, t.boolean("second_level", True),
                                 float(t.integer("vip_customers", 0, le=10_000_000))))

@@ -300,7 +300,8 @@ def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
         surge = float(get_path(sc.raw, "arrivals.surge_factor", 1.0))
         kept = book / task.vip_book_start if task.vip_book_start > 0 else 1.0
         shares, volume = vip_thinned(sc, kept)
-        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume * volume, **shares, **_speeds(sc, spec)})
+        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume * volume, **shares, **_speeds(sc, spec)},
+                            quiet=True)
         log = simulate(sc, seed=day_seed(task.seed, task.replication, spec.day, task.outlet), replication=0)
         people, removed = _thin(log, spec, task)
         row, vip = _outlet_row(log, removed)
@@ -360,7 +361,7 @@ def skill_scaled(scenario: Scenario, skill_max: float) -> tuple[Scenario, list[s
         for role, p in by_role.items():
             overrides[f"sales.cross_sale.{zone}.{role}"] = min(1.0, p * skill_max)
             capped += [f"{zone}.{role}.{g.id}" for g in scenario.segments.values() if p * skill_max * g.propensity > 1]
-    return with_overrides(scenario, overrides), capped
+    return with_overrides(scenario, overrides, quiet=True), capped
 
 
 @dataclass

@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import math
 import numbers
+import warnings
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sim.distributions import KINDS, Distribution
-from sim.errors import ScenarioError, warn
+from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.tomlio import REQUIRED, Table, plain_copy, read_toml, set_path, show
 
 #: The six functional zones (六大功能分区), in display order.
@@ -750,13 +751,19 @@ def load_scenario(path: str | Path) -> Scenario:
     return from_dict(read_toml(path), str(path))
 
 
-def with_overrides(scenario: Scenario, overrides: Mapping[str, Any]) -> Scenario:
+def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, quiet: bool = False) -> Scenario:
     """A copy of ``scenario`` with fields replaced by dotted path, validated again.
 
     ``{"staff.cash_teller.count": 4, "arrivals.daily_customers": 500}`` changes two
     fields. A path must name an existing field or one the format allows there.
+    ``quiet`` drops :class:`~sim.errors.ScenarioWarning` (for the many derived copies of
+    a scenario whose warnings were shown when it was loaded); errors still raise.
     """
     data = plain_copy(scenario.raw, scenario.source)
     for dotted, value in overrides.items():
         set_path(data, dotted, plain_copy(value, scenario.source, dotted), scenario.source)
-    return _build(data, scenario.source)
+    if not quiet:
+        return _build(data, scenario.source)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ScenarioWarning)
+        return _build(data, scenario.source)

@@ -215,7 +215,8 @@ def test_region_override_below_the_speed_list_warns_and_keeps_the_first_speeds(t
     region = tmp_path / "region.toml"
     region.write_text('[region]\nname = "r"\n[[outlets]]\nname = "A"\nscenario = "tellers.toml"\n'
                       'vip_customers = 0\n[outlets.overrides]\n"staff.cash_teller.count" = 2\n', encoding="utf-8")
-    with pytest.warns(sim.ScenarioWarning, match=r"staff\.cash_teller\.speed: 3 speeds for 2 people inside"):
+    with pytest.warns(sim.ScenarioWarning, match=r"region\.toml: outlets\[0\]\.overrides: .*"
+                      r"staff\.cash_teller\.speed: 3 speeds for 2 people inside"):
         loaded = optimize.load_region(region)
     assert sim.layout.staffing(loaded.outlets[0].scenario).speed == (0.5, 1.0)
 
