@@ -34,6 +34,7 @@ import pandas as pd
 
 from sim.codes import VisitKind, VisitStatus
 from sim.daylog import DayLog, wait_end_min
+from sim.layout import duty_table, on_duty_parts
 from sim.metrics import SEGMENT_KPIS, batch_kpis, credit_sales
 from sim.replicate import Replications
 from sim.scenario import ROLES, SERVICE_ZONES, ZONES
@@ -116,15 +117,10 @@ def utilisation_profile(logs: Sequence[DayLog]) -> pd.DataFrame:
 
 def _busy_on_duty(log: DayLog, served: np.ndarray, edges: np.ndarray) -> np.ndarray:
     """Minutes of the ``served`` visits in each bin while their server was on duty: (visits, bins)."""
-    duty = log.staff.duty
-    who = log.visit_staff[served]
-    start, end = log.visit_start_min[served], log.visit_end_min[served]
-    busy = np.zeros((served.size, edges.size - 1))
-    for j in range(max((len(d) for d in duty), default=0)):
-        on = np.array([d[j][0] if j < len(d) else 0.0 for d in duty])[who]
-        off = np.array([d[j][1] if j < len(d) else 0.0 for d in duty])[who]
-        busy += np.clip(_overlap(np.maximum(start, on), np.minimum(end, off), edges), 0.0, None)
-    return busy
+    table = duty_table(log.staff)
+    on, off = on_duty_parts(log.visit_start_min[served], log.visit_end_min[served], log.visit_staff[served], table)
+    parts = np.clip(_overlap(on.ravel(), off.ravel(), edges), 0.0, None)  # [visit × interval, bin]
+    return np.asarray(parts.reshape(served.size, table.shape[1], edges.size - 1).sum(axis=1))
 
 
 def wait_samples(logs: Sequence[DayLog]) -> pd.DataFrame:

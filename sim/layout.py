@@ -28,6 +28,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from sim.codes import NO_ZONE, Need, Zone
 from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, Scenario
 
@@ -98,6 +100,28 @@ def staffing(scenario: Scenario) -> Staffing:
                 duty.append(tuple((a, b) for a, b in ((role.shift_start_min, lunch),
                                                        (lunch + role.lunch_min, role.shift_end_min)) if b > a))
     return Staffing(tuple(ids), tuple(roles), tuple(zones), tuple(duty), tuple(speed))
+
+
+def duty_table(staff: Staffing) -> np.ndarray:
+    """Each staff member's duty intervals as one array ``[staff, interval, (start, end)]``
+    in minutes from opening, padded with empty ``(0, 0)`` intervals."""
+    table = np.zeros((len(staff.duty), max((len(d) for d in staff.duty), default=0), 2))
+    for k, intervals in enumerate(staff.duty):
+        table[k, :len(intervals)] = intervals
+    return table
+
+
+def on_duty_parts(start: np.ndarray, end: np.ndarray, server: np.ndarray,
+                  table: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The parts of services ``[start, end]`` that fall within their ``server``'s duty.
+
+    ``table`` is :func:`duty_table`; returns ``(from, to)`` arrays ``[visit, interval]``
+    (minutes), one pair per duty interval of the visit's server, with ``to <= from``
+    where the service and that interval do not meet. Service past the end of a duty
+    interval (a customer finished into lunch or after close) is overtime, outside them.
+    """
+    duty = table[server]  # [visit, interval, 2]
+    return np.maximum(start[:, None], duty[:, :, 0]), np.minimum(end[:, None], duty[:, :, 1])
 
 
 def _routes(open_: tuple[bool, ...]) -> tuple[tuple[int, int], ...]:

@@ -41,7 +41,7 @@ import numpy as np
 
 from sim.codes import VisitKind, VisitStatus, Zone, ZoneKpi, labels
 from sim.daylog import DayLog, wait_end_min
-from sim.layout import Layout, compile_layout
+from sim.layout import Layout, compile_layout, duty_table, on_duty_parts
 from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, ZONES, Scenario
 
 ZONE_KPIS = labels(ZoneKpi)
@@ -129,7 +129,7 @@ def _constants(sc: Scenario) -> _Constants:
         np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments]),
         np.array([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES]),
         np.asarray(layout.staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in layout.staff.duty]),
-        _duty_table(layout.staff.duty),
+        duty_table(layout.staff),
         np.array([sc.zones[z].target_wait_min for z in SERVICE_ZONES]),
         np.array(layout.open), np.array([ZONES.index(z) for z in SERVICE_ZONES]),
         np.array([SERVICE_ZONES.index(z) for z in SEATED_ZONES]),
@@ -140,23 +140,14 @@ def _constants(sc: Scenario) -> _Constants:
     return const
 
 
-def _duty_table(duty: Sequence[Sequence[tuple[float, float]]]) -> np.ndarray:
-    """Each staff member's duty intervals as one array ``[staff, interval, 2]``, padded with empty (0, 0)."""
-    table = np.zeros((len(duty), max((len(d) for d in duty), default=0), 2))
-    for k, intervals in enumerate(duty):
-        table[k, :len(intervals)] = intervals
-    return table
-
-
 def _on_duty_min(b: _Batch, const: _Constants, lo: float, hi: float) -> np.ndarray:
     """Per visit, its service minutes within [lo, hi] while its server was on duty (machines: all of it)."""
     start, end = np.clip(b.start, lo, hi), np.clip(b.end, lo, hi)
     staffed = b.staff >= 0
     if not staffed.any() or const.staff_duty.size == 0:
         return np.asarray(end - start)
-    duty = const.staff_duty[np.where(staffed, b.staff, 0)]  # [visit, interval, 2]
-    overlap = np.minimum(end[:, None], duty[:, :, 1]) - np.maximum(start[:, None], duty[:, :, 0])
-    return np.asarray(np.where(staffed, np.clip(overlap, 0.0, None).sum(axis=1), end - start))
+    on, off = on_duty_parts(start, end, np.where(staffed, b.staff, 0), const.staff_duty)
+    return np.asarray(np.where(staffed, np.clip(off - on, 0.0, None).sum(axis=1), end - start))
 
 
 @dataclass(frozen=True, slots=True)
