@@ -143,6 +143,7 @@ def day_seed(seed: int, replication: int, day: int, outlet: int) -> int:
 
 
 def _lognormal(generator: np.random.Generator, mean: float, cv: float, n: int) -> np.ndarray:
+    """``n`` lognormal draws with the given mean and coefficient of variation."""
     sigma2 = math.log1p(cv**2)
     return generator.lognormal(math.log(mean) - sigma2 / 2, math.sqrt(sigma2), n)
 
@@ -477,9 +478,8 @@ class Horizon:
     def volume(self, o: int, day: int) -> float:
         """Outlet ``o``'s volume multiplier on ``day``: day-of-month weight × random day factor."""
         profile = self.rules.day_of_month_profile
-        sigma2 = math.log1p(self.rules.volume_cv**2)
-        factor = rng(self.seed, self.replication, _TAG_DAY, day, o, _VOLUME).lognormal(-sigma2 / 2, math.sqrt(sigma2))
-        return profile[day % len(profile)] * float(factor)
+        factor = _lognormal(rng(self.seed, self.replication, _TAG_DAY, day, o, _VOLUME), 1.0, self.rules.volume_cv, 1)
+        return profile[day % len(profile)] * float(factor[0])
 
     def check_volumes(self, days: int, source: str) -> None:
         """Refuse, before anything runs, rules whose day volumes push an outlet past the scenario limits.
