@@ -122,13 +122,11 @@ def _gate_text(res: QuarterResults) -> str:
 def _office_part(res: QuarterResults) -> list[str]:
     if res.office.empty:
         return []
-    cols = ["members", "target_net_value_yuan", "net_value_yuan", "completion", "pay_per_member_yuan",
-            "team_pay_yuan"]
     pay = res.rules.pay
     return [f"<h2>Office team (机关): net value against target, uncapped</h2><p>pay per member = "
             f"{pay.office_reference_pay_yuan:,.0f} yuan × completion × {1 + pay.front_office_premium:g} "
             "(front office); mean over replications.</p>",
-            res.office.groupby("quarter")[cols].mean().round(3).to_html()]
+            res.office.drop(columns="replication").groupby("quarter").mean().round(3).to_html()]
 
 
 def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict[str, Any]) -> str:
