@@ -69,6 +69,16 @@ toml_literals = st.one_of(
 )
 
 
+def edit_line(draw: st.DrawFn, lines: list[str], k: int, how: str, keys: list[str],
+              literals: st.SearchStrategy[str]) -> None:
+    """In place: give line ``k`` a drawn value (``value``), or insert a ``key = value`` line there (``insert``)."""
+    if how == "value":
+        key = lines[k].split("=")[0].strip() if "=" in lines[k] else draw(st.sampled_from(keys))
+        lines[k] = f"{key} = {draw(literals)}"
+    elif how == "insert":
+        lines.insert(k, f"{draw(st.sampled_from(keys))} = {draw(literals)}")
+
+
 def damaged(draw: st.DrawFn, lines: list[str], how: str) -> bytes:
     """``lines`` as UTF-8 text, then with a few random bytes spliced in (``bytes``) or cut short (``cut``)."""
     raw = ("\n".join(lines) + "\n").encode()
@@ -85,12 +95,7 @@ def toml_texts(draw: st.DrawFn) -> bytes:
     """A damaged variant of :data:`MINIMAL_TOML`."""
     lines = list(LINES)
     how = draw(st.sampled_from(["value", "insert", "bytes", "cut"]))
-    k = draw(st.integers(0, len(lines) - 1))
-    if how == "value":
-        key = lines[k].split("=")[0].strip() if "=" in lines[k] else draw(st.sampled_from(KEYS))
-        lines[k] = f"{key} = {draw(toml_literals)}"
-    elif how == "insert":
-        lines.insert(k, f"{draw(st.sampled_from(KEYS))} = {draw(toml_literals)}")
+    edit_line(draw, lines, draw(st.integers(0, len(lines) - 1)), how, KEYS, toml_literals)
     raw = damaged(draw, lines, how)
     return (b"\xef\xbb\xbf" if draw(st.booleans()) else b"") + raw
 

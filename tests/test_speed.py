@@ -16,6 +16,7 @@ from sim.layout import compile_layout
 from sim.queueing import erlang_c, zone_load
 from sim.scenario import StaffingPlan
 from sim.validation import queue_scenario
+from tests.test_scenario_fuzz import MINIMAL_TOML
 from tests.test_scripted import fixed, script, visits
 
 DONE = VisitStatus.DONE
@@ -116,11 +117,9 @@ def test_bad_speeds_name_the_field(minimal: dict[str, Any], speed: object, probl
 def test_the_cli_prints_a_scenario_warning_as_one_line(tmp_path: Path) -> None:
     """No source path or code line of the package: one ``branchlab: warning:`` line naming file and field."""
     path = tmp_path / "long.toml"
-    path.write_text('[outlet]\nname = "t"\ntier = "potential"\nopen = "09:00"\nclose = "17:00"\n'
-                    '[zones.cash]\npositions = 1\n[staff.cash_teller]\ncount = 1\nzones = ["cash"]\n'
-                    'speed = [1.0, 0.9, 0.8]\n[arrivals]\nrate_per_hour = 20.0\n'
-                    '[segments.mass]\nshare = 1.0\nneeds = { cash = 1.0 }\n'
-                    '[service.cash]\ndistribution = "exponential"\nmean_min = 2.0\n', encoding="utf-8")
+    text = MINIMAL_TOML.replace('zones = ["cash"]\n', 'zones = ["cash"]\nspeed = [1.0, 0.9, 0.8]\n')
+    assert "speed" in text
+    path.write_text(text, encoding="utf-8")
     done = subprocess.run([sys.executable, "-m", "branchlab.cli", "simulate", str(path), "-n", "1", "-q"],
                           capture_output=True, text=True, check=False, timeout=120)
     assert done.returncode == 0

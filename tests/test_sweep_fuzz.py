@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import sim
 from sim import with_overrides
 from sim.sweeps import load_sweep_file
-from tests.test_scenario_fuzz import FUZZ, MINIMAL_TOML, damaged, float_literal
+from tests.test_scenario_fuzz import FUZZ, MINIMAL_TOML, damaged, edit_line, float_literal
 
 VALID = """\
 [sweep]
@@ -61,12 +61,8 @@ def sweep_files(draw: st.DrawFn) -> bytes:
     lines = list(LINES)
     how = draw(st.sampled_from(["value", "value", "insert", "header", "design", "bytes", "cut", "drop"]))
     k = draw(st.integers(0, len(lines) - 1))
-    if how == "value":
-        key = lines[k].split("=")[0].strip() if "=" in lines[k] else draw(st.sampled_from(KEYS))
-        lines[k] = f"{key} = {draw(literals)}"
-    elif how == "insert":
-        lines.insert(k, f"{draw(st.sampled_from(KEYS))} = {draw(literals)}")
-    elif how == "header":
+    edit_line(draw, lines, k, how, KEYS, literals)
+    if how == "header":
         lines.insert(k, draw(st.sampled_from(HEADERS)))
     elif how == "design":
         lines[2] = f'design = "{draw(st.sampled_from(["lhs", "sobol"]))}"\npoints = {draw(literals)}'
