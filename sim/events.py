@@ -100,6 +100,11 @@ class _Day:
         self.staff_zones = layout.staff.zones
         self.speed = layout.staff.speed
         self.zone_staff = layout.zone_staff
+        self.offer = layout.offer
+        self.preferred = layout.preferred
+        self.by_customer = scenario.dispatch.by_customer
+        self.holds = layout.holds
+        self.hold_min = layout.hold_min
         self.state = [_OFF] * len(layout.staff.ids)
         self.leaving = [False] * len(layout.staff.ids)
         self.greeters = 0
@@ -110,6 +115,8 @@ class _Day:
         self._arrive_cb = self._arrive
         self._complete_cb = self._complete
         self._renege_cb = self._renege
+        self._release_cb = self._release
+        self.released = [False] * (_MAX_VISITS * self.n) if layout.holds else []
         self.events = 0
         self._schedule_duty(scenario.outlet.day_min)
         if self.n:
@@ -125,6 +132,7 @@ class _Day:
         tri = scenario.triage
         ident = (cust.u_identify < tri.vip_identification_probability).tolist()
         segment = cust.segment.tolist()
+        self.segment = segment
         self.vip = [seg_prio[s] and ident[i] for i, s in enumerate(segment)]
         self.seg_priority = [seg_prio[s] for s in segment]
         self.div_staffed = (cust.u_divert < tri.divert_probability_staffed).tolist()
@@ -159,7 +167,7 @@ class _Day:
     def finish(self) -> DayRun:
         """The recorded day. Breaks the bound-handler reference cycle (day → method → day)
         so the day is freed at once, not by the cyclic collector: sweeps' memory stays flat."""
-        del self._arrive_cb, self._complete_cb, self._renege_cb
+        del self._arrive_cb, self._complete_cb, self._renege_cb, self._release_cb
         used = self.visits
         return DayRun(self.cust, self.staff, self.v_cust[:used], self.v_zone[:used], self.v_kind[:used],
                       self.v_join[:used], self.v_start[:used], self.v_end[:used], self.v_staff[:used],
@@ -196,7 +204,7 @@ class _Day:
         self.v_kind[v] = kind
         self.v_join[v] = now
         if self.busy[zone] < self.pos[zone]:
-            server = MACHINE if zone == _SELF_SERVICE else self._idle_staff(zone)
+            server = MACHINE if zone == _SELF_SERVICE else self._idle_of(self.offer[zone][self.segment[i]])
             if server is not None:
                 self._start(v, zone, server)
                 return
@@ -210,6 +218,40 @@ class _Day:
         if self.patience[i] != math.inf:
             self.events += 1
             self.env.timeout(self.patience[i], v).callbacks.append(self._renege_cb)
+        if self.holds and self.preferred[zone][self.segment[i]]:
+            self.events += 1
+            self.env.timeout(self.hold_min, v).callbacks.append(self._release_cb)
+
+    def _release(self, ev: Any) -> None:
+        """A customer has waited ``hold_min`` for a preferred server: now anyone may serve them."""
+        v = ev.value
+        if self.v_status[v] != _WAITING:
+            return
+        self.released[v] = True
+        zone = self.v_zone[v]
+        if self.busy[zone] < self.pos[zone]:
+            server = self._idle_of(self.zone_staff[zone])
+            if server is not None:
+                self.v_status[v] = _SERVING  # its heap entry is skipped from now on
+                if self.seated[zone]:
+                    self.waiting_seated -= 1
+                self._start(v, zone, server)
+
+    def _eligible(self, v: int, k: int) -> bool:
+        """May staff member ``k`` serve waiting visit ``v`` (under a wait for a preferred role)?"""
+        preferred = self.preferred[self.v_zone[v]][self.segment[self.v_cust[v]]]
+        return not preferred or k in preferred or self.released[v]
+
+    def _take(self, zone: int, k: int) -> int | None:
+        """The first waiting visit in ``zone``'s queue order that staff member ``k`` may serve, taken off it."""
+        status = self.v_status
+        for _, v in sorted(self.queue[zone]):
+            if status[v] == _WAITING and self._eligible(v, k):
+                status[v] = _SERVING  # its heap entry is skipped from now on; _start sets the rest
+                if self.seated[zone]:
+                    self.waiting_seated -= 1
+                return v
+        return None
 
     def _renege(self, ev: Any) -> None:
         v = ev.value
@@ -265,9 +307,10 @@ class _Day:
                 return v
         return None
 
-    def _idle_staff(self, zone: int) -> int | None:
+    def _idle_of(self, staff: tuple[int, ...]) -> int | None:
+        """The first idle staff member of ``staff`` (in that order), if any."""
         state = self.state
-        for k in self.zone_staff[zone]:
+        for k in staff:
             if state[k] == _IDLE:
                 return k
         return None
@@ -276,20 +319,30 @@ class _Day:
         """Staff member ``k`` is free: take the next customer from their zones, in order."""
         for zone in self.staff_zones[k]:
             if self.queue[zone] and self.busy[zone] < self.pos[zone]:
-                v = self._pop(zone)
+                v = self._take(zone, k) if self.holds else self._pop(zone)
                 if v is not None:
                     self._start(v, zone, k)
                     return
 
     def _serve_queue(self, zone: int) -> None:
         """Start as many waiting customers in ``zone`` as free positions and servers allow."""
+        if self.holds and zone != _SELF_SERVICE:
+            for k in self.zone_staff[zone]:
+                if not self.queue[zone] or self.busy[zone] >= self.pos[zone]:
+                    return
+                if self.state[k] == _IDLE and (v := self._take(zone, k)) is not None:
+                    self._start(v, zone, k)
+            return
         while self.queue[zone] and self.busy[zone] < self.pos[zone]:
-            server = MACHINE if zone == _SELF_SERVICE else self._idle_staff(zone)
+            server = MACHINE if zone == _SELF_SERVICE else self._idle_of(self.zone_staff[zone])
             if server is None:
                 return
             v = self._pop(zone)
             if v is None:
                 return
+            if self.by_customer and server != MACHINE:  # the customer's preferred idle server, if any
+                chosen = self._idle_of(self.offer[zone][self.segment[self.v_cust[v]]])
+                server = server if chosen is None else chosen
             self._start(v, zone, server)
 
     # --- staff -----------------------------------------------------------------------

@@ -59,6 +59,14 @@ class Layout:
     ``referral_zone[priority]`` is where a referred customer queues; ``referrals``
     says whether any referral zone is open. ``zone_staff[z]`` lists the staff able to
     serve zone ``z``, those listing it earlier (home zone first) first.
+
+    Dispatch (:class:`~sim.scenario.Dispatch`): ``offer[z][s]`` lists, in the order
+    tried, the staff a customer of segment ``s`` may take at once on joining zone ``z``
+    (``zone_staff[z]`` under the staff-order rule; by customer, the preferred staff
+    first, then the others unless the customer waits for a preferred one);
+    ``preferred[z][s]`` is the set of preferred staff, empty when no role prefers the
+    segment there (anyone serves it). ``hold_min`` is the wait for a preferred server
+    (0: none), ``holds`` says whether any customer ever waits for one.
     """
 
     open: tuple[bool, ...]
@@ -71,6 +79,10 @@ class Layout:
     seated: tuple[bool, ...]
     seats: int
     balk_when_full: bool
+    offer: tuple[tuple[tuple[int, ...], ...], ...]
+    preferred: tuple[tuple[frozenset[int], ...], ...]
+    hold_min: float
+    holds: bool
 
     def is_open(self, zone: str) -> bool:
         """True when the zone named ``zone`` (one of ``SERVICE_ZONES``) is open."""
@@ -144,18 +156,43 @@ def _by_preference(staff: Staffing, zone: int) -> tuple[int, ...]:
     return tuple(sorted(able, key=lambda k: staff.zones[k].index(zone)))
 
 
+def _dispatch(scenario: Scenario, staff: Staffing, zone_staff: tuple[tuple[int, ...], ...]
+              ) -> tuple[tuple[tuple[tuple[int, ...], ...], ...], tuple[tuple[frozenset[int], ...], ...]]:
+    """``(offer, preferred)`` of :class:`Layout`, indexed [zone][segment]."""
+    d = scenario.dispatch
+    segments = tuple(scenario.segments)
+    offer: list[tuple[tuple[int, ...], ...]] = []
+    preferred: list[tuple[frozenset[int], ...]] = []
+    for z, zid in enumerate(SERVICE_ZONES):
+        prefer = d.prefer.get(zid, {}) if d.by_customer else {}
+        zone_offer, zone_pref = [], []
+        for sid in segments:
+            roles = {ROLES.index(r) for r, listed in prefer.items() if sid in listed}
+            first = tuple(k for k in zone_staff[z] if staff.roles[k] in roles)
+            rest = tuple(k for k in zone_staff[z] if staff.roles[k] not in roles)
+            zone_offer.append(first if first and d.wait_for_preferred_min > 0 else first + rest)
+            zone_pref.append(frozenset(first))
+        offer.append(tuple(zone_offer))
+        preferred.append(tuple(zone_pref))
+    return tuple(offer), tuple(preferred)
+
+
 def _compile(scenario: Scenario) -> Layout:
     open_ = tuple(scenario.zone_open(z) for z in SERVICE_ZONES)
     staff = staffing(scenario)
+    zone_staff = tuple(_by_preference(staff, z) for z in Zone)
+    offer, preferred = _dispatch(scenario, staff, zone_staff)
+    hold = scenario.dispatch.wait_for_preferred_min
     ordinary = Zone.NON_CASH if open_[Zone.NON_CASH] else Zone.WEALTH
     priority = Zone.WEALTH if open_[Zone.WEALTH] else Zone.NON_CASH
     waiting = scenario.zones["waiting"]
     return Layout(
         open=open_, positions=tuple(scenario.zones[z].positions for z in SERVICE_ZONES), route=_routes(open_),
         referral_zone=(int(ordinary), int(priority)), referrals=open_[Zone.NON_CASH] or open_[Zone.WEALTH],
-        staff=staff, zone_staff=tuple(_by_preference(staff, z) for z in Zone),
+        staff=staff, zone_staff=zone_staff,
         seated=tuple(z in SEATED_ZONES for z in SERVICE_ZONES), seats=waiting.positions,
-        balk_when_full=waiting.balk_when_full,
+        balk_when_full=waiting.balk_when_full, offer=offer, preferred=preferred, hold_min=hold,
+        holds=hold > 0 and any(p for zone in preferred for p in zone),
     )
 
 

@@ -242,6 +242,40 @@ class Field:
     prospect_pool: int = 0
 
 
+#: Dispatch rules at a shared zone: today's staff order, or by customer (see :class:`Dispatch`).
+DISPATCH_RULES = ("staff_order", "by_customer")
+#: Zones where several roles can share the customers, so who serves whom can be dispatched.
+DISPATCH_ZONES = ("cash", "non_cash", "wealth")
+
+
+@dataclass(frozen=True, slots=True)
+class Dispatch:
+    """Who serves which customer at a zone several roles share (the essay's 分流: customers
+    with sales potential to the customer managers' comprehensive desk, routine business to
+    tellers — 低柜…综合服务台).
+
+    ``rule = "staff_order"`` (the default, and the model before this table existed): a
+    customer takes the first free server in the scenario's staff order, whatever the
+    customer. ``rule = "by_customer"``: ``prefer[zone][role]`` lists the segments that
+    go first to that role at that zone. A customer whose segment some role prefers takes
+    a free preferred server first; when none is free, the customer takes any other free
+    server at once (``wait_for_preferred_min = 0``) or waits up to that many minutes for
+    a preferred one before any server may take them. A customer whose segment no role
+    prefers at the zone takes any free server in staff order. Queues are served in the
+    usual order (priority, then arrival); with a wait, a freed server skips customers
+    still waiting for another role.
+    """
+
+    rule: str = "staff_order"
+    wait_for_preferred_min: float = 0.0
+    prefer: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def by_customer(self) -> bool:
+        """True when customers are dispatched by their segment (the ``prefer`` tables apply)."""
+        return self.rule == "by_customer"
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """One outlet's day, validated. Build it with :func:`load_scenario` or :func:`from_dict`."""
@@ -259,6 +293,7 @@ class Scenario:
     field_marketing: Field
     fee_yuan: Mapping[str, float]
     raw: Mapping[str, Any] = field(repr=False, compare=False)
+    dispatch: Dispatch = field(default_factory=Dispatch)
 
     def zone_open(self, zone: str) -> bool:
         """True when the zone has positions and (for staffed zones) staff inside to serve it."""
@@ -680,6 +715,42 @@ def _triage(root: Table) -> Triage:
     return triage
 
 
+def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, Role]) -> Dispatch:
+    """The ``[dispatch]`` table: the rule, the wait for a preferred role, and ``[dispatch.prefer.ZONE]``
+    tables of ``role = [segments]``."""
+    t = root.table("dispatch")
+    rule = t.string("rule", "staff_order", DISPATCH_RULES)
+    wait = t.number("wait_for_preferred_min", 0.0, ge=0.0, le=MAX_DURATION_MIN)
+    prefer: dict[str, dict[str, tuple[str, ...]]] = {}
+    for zid, sub in t.subtables("prefer", DISPATCH_ZONES):
+        prefer[zid] = {}
+        for rid in sub.data:
+            if rid not in ROLES:
+                raise sub.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+            if rid not in roles:
+                raise sub.fail(rid, f"the scenario has no [staff.{rid}] block; prefer one of its roles "
+                               f"({', '.join(roles) or 'none'})")
+            if zid not in roles[rid].zones:
+                raise sub.fail(rid, f"[staff.{rid}] does not serve {zid!r} (its zones: "
+                               f"{', '.join(roles[rid].zones) or 'none'}), so it cannot be preferred there")
+            listed = sub.raw(rid)
+            if not isinstance(listed, list) or not all(isinstance(x, str) and x in segments for x in listed):
+                raise sub.fail(rid, f"expected a list of segment names from [segments] ({', '.join(segments)}), "
+                               f"got {show(listed)}")
+            twice = next((x for i, x in enumerate(listed) if x in listed[:i]), None)
+            if twice is not None:
+                raise sub.fail(rid, f"segment {twice!r} is listed twice")
+            prefer[zid][rid] = tuple(listed)
+    t.finish()
+    if prefer and rule != "by_customer":
+        warn(root.source, "dispatch.prefer", f'ignored: rule = "{rule}" dispatches by staff order; '
+             'set rule = "by_customer" to use the preferences')
+    if rule == "by_customer" and not any(prefer.values()):
+        raise t.fail("prefer", 'rule = "by_customer" needs at least one [dispatch.prefer.ZONE] table '
+                     "of role = [segments]")
+    return Dispatch(rule, wait, prefer)
+
+
 def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
     """Refuse an outlet where nothing can serve anyone; warn about staff and service that cannot matter.
 
@@ -735,7 +806,7 @@ def _build(data: dict[str, Any], source: str) -> Scenario:
     service = _service(root, zones)
     scenario = Scenario(
         source, outlet, zones, roles, rates, segments, service, _triage(root), _sales(root), products,
-        _field(root), _fees(root), raw=data,
+        _field(root), _fees(root), raw=data, dispatch=_dispatch(root, segments, roles),
     )
     root.finish()
     _check_layout(scenario, tuple(data.get("zones", {})))
