@@ -114,18 +114,31 @@ class _Bar:
 
 
 def _summary(rec: Any, written: list[Path]) -> str:
-    from optimize.report import moves_by_role
+    from optimize.report import moves_by_role, service_lines, worse_outlets
 
     u = rec.uplift
+    today, recommended = rec.verified("current"), rec.verified("recommended")
+    head = rec.headline()
     by_role = moves_by_role(rec.plan)
+    placed = f"; {head['surplus_people']} person(s) without a post (transfers.csv, kind surplus)" \
+        if head["surplus_people"] else ""
+    hired = f"; {head['hired_people']} post(s) to fill from outside the outlets (kind hire)" if head["hired_people"] else ""
+    stab = rec.stability
     lines = [
-        f"{rec.region}: {rec.status} ({rec.solver}), objective {rec.objective:,.0f} yuan/day, gap {rec.gap or 0:.1e}",
+        f"{rec.region}: verified value {recommended['mean']:,.0f} yuan/day, 95% CI [{recommended['ci95_low']:,.0f}, "
+        f"{recommended['ci95_high']:,.0f}] (today {today['mean']:,.0f} [{today['ci95_low']:,.0f}, "
+        f"{today['ci95_high']:,.0f}]; {rec.replications} fresh days)",
+        f"verified uplift {u['mean']:,.0f} yuan/day, 95% CI [{u['ci95_low']:,.0f}, {u['ci95_high']:,.0f}] (paired)",
+        *(f"service: {line}" for line in service_lines(rec)),
+        "outlets worse beyond noise: " + ("; ".join(worse_outlets(rec)) or "none"),
         f"head-count {rec.headcount['current']} today -> {rec.headcount['recommended']} recommended "
-        f"(budget {rec.headcount['budget']})",
-        f"verified uplift {u['mean']:,.0f} yuan/day, 95% CI [{u['ci95_low']:,.0f}, {u['ci95_high']:,.0f}] "
-        f"(paired, {rec.replications} fresh days; {u['share_realised']:.0%} of the {u['predicted']:,.0f} predicted)",
+        f"(budget {rec.headcount['budget']}){placed}{hired}",
         "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"
                                        for r in by_role.itertuples()) or "none"),
+        f"screening estimate (not verified): {rec.objective:,.0f} yuan/day, {rec.status} ({rec.solver}), gap "
+        f"{rec.gap or 0:.1e}; {u['share_realised']:.0%} of its {u['predicted']:,.0f} predicted uplift verified"
+        + (f"; fewest moves within {stab['tolerance_yuan']:,.0f} yuan/day of the best: {stab['moves_chosen']:g} "
+           f"moves, not {stab['moves_best']:g}" if stab.get("tolerance_yuan") else ""),
         "binding rules: " + ("; ".join(rec.binding) if rec.binding else "none"),
         "tiers on today's simulated customers and value: " + ("; ".join(
             f"{o} {t} -> {s}" for o, t, s in rec.tier_moves) or "every outlet in its given tier"),

@@ -29,7 +29,7 @@ from sim.model import simulate
 from sim.scenario import ZONES, Scenario
 
 #: Zone KPIs kept per replication (the ones service limits and reports use).
-ZONE_FIELDS = ("service_level", "abandon_rate", "mean_wait_min")
+ZONE_FIELDS = ("service_level", "abandon_rate", "mean_wait_min", "customers")
 #: Per-replication metrics of a pattern, in this order.
 METRICS = (*OUTLET_KPIS, "walkout_rate",
            *(f"{z}.{k}" for z in ZONES if z != "waiting" for k in ZONE_FIELDS))

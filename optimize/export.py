@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from optimize.transfers import surplus
 from sim.errors import ScenarioError
 from sim.fileio import write_atomic
 
@@ -42,11 +43,12 @@ if TYPE_CHECKING:
 #: Columns of ``recommendation.csv`` (and the ``by_outlet`` sheet), in order.
 PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended", "change")
 #: Sheets of ``recommendation.xlsx``, in order.
-SHEETS = ("summary", "by_outlet", "kpis", "constraints", "frontier", "candidates")
+SHEETS = ("summary", "service", "transfers", "by_outlet", "kpis", "constraints", "frontier", "candidates")
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
 #: The files :func:`export` writes, in the order it returns them.
-FILES = ("recommendation.csv", "recommendation.json", "candidates.csv", "recommendation.xlsx", "report.html")
+FILES = ("recommendation.csv", "recommendation.json", "candidates.csv", "recommendation.xlsx", "report.html",
+         "transfers.csv")
 
 
 def check_writable(out: str | Path) -> Path:
@@ -143,6 +145,9 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
                            "outlets": _outlets(rec.plan),
                            "kpis_current": kpi_tree(rec.kpis, "current"),
                            "kpis_recommended": kpi_tree(rec.kpis, "recommended"),
+                           "service": _records(rec.service), "transfers": _records(rec.transfers),
+                           "surplus": _records(surplus(rec.transfers)) if not rec.transfers.empty else [],
+                           "stability": rec.stability,
                            "constraints": _records(rec.constraints), "frontier": _records(rec.frontier),
                            "version": package_version()}
     return dict(jsonable(doc))
@@ -169,7 +174,8 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS) -> bytes
     A table longer than ``max_rows`` (Excel's limit less the header) keeps its first
     ``max_rows`` rows, and the summary sheet says so; the CSV files hold every row.
     """
-    frames = {"by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
+    frames = {"service": rec.service, "transfers": rec.transfers,
+              "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
               "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates}
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"
              for name, frame in frames.items() if len(frame) > max_rows}
@@ -188,6 +194,7 @@ def render(rec: Recommendation) -> dict[str, bytes]:
 
     makers: dict[str, Callable[[], str | bytes]] = {
         "recommendation.csv": lambda: rec.plan.loc[:, list(PLAN_COLUMNS)].to_csv(index=False),
+        "transfers.csv": lambda: rec.transfers.to_csv(index=False),
         "recommendation.json": lambda: json.dumps(recommendation_json(rec), indent=2, ensure_ascii=False,
                                                   allow_nan=False) + "\n",
         "candidates.csv": lambda: rec.candidates.to_csv(index=False),

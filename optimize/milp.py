@@ -100,7 +100,10 @@ class OutletOptions:
 
     ``counts[p, r]`` is pattern ``p``'s head-count of role ``ROLES[r]``; ``cm_inside[p]``
     its customer managers inside; ``value[p]`` the objective coefficient (yuan/day);
-    ``moves[p]`` people placed differently from the current plan.
+    ``moves[p]`` people placed differently from the current plan. ``min_staff`` is the
+    outlet's least head-count per role; ``uncovered[p]`` names the zones pattern ``p``
+    leaves without anybody on duty at some time of the opening day (``cover_zones``
+    lists the zones that must be covered; empty: no such rule).
     """
 
     name: str
@@ -111,6 +114,9 @@ class OutletOptions:
     cm_inside: np.ndarray
     value: np.ndarray
     moves: np.ndarray
+    min_staff: Mapping[str, int] = field(default_factory=dict)
+    cover_zones: tuple[str, ...] = ()
+    uncovered: tuple[tuple[str, ...], ...] = ()
 
     @property
     def totals(self) -> np.ndarray:
@@ -190,6 +196,13 @@ def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy, first: int = 0
                             _terms(o, inside - r.low * out), ">=", -r.tolerance_people))
             rows.append(Row("inside_outside", f"{opt.name}: inside <= {r.high:g} x outside + {r.tolerance_people:g}",
                             _terms(o, inside - r.high * out), "<=", r.tolerance_people))
+        for role, least in opt.min_staff.items():
+            staff = opt.counts[:, ROLES.index(role)].astype(float)
+            rows.append(Row("min_staff", f"{opt.name}: at least {least} {role}", _terms(o, staff), ">=", least))
+        for zone in opt.cover_zones:
+            gaps = np.asarray([zone in u for u in opt.uncovered], dtype=float)
+            rows.append(Row("cover", f"{opt.name}: somebody on duty at {zone} all day, lunch included",
+                            _terms(o, gaps), "<=", 0.0))
         if policy.vip is not None and opt.vip_customers > 0:
             v = policy.vip
             slots = (opt.counts[:, _CM] + opt.counts[:, _WM]) * v.book_size
@@ -241,9 +254,11 @@ def rules(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
     return _per_outlet(outlets, policy) + _regional(outlets, policy)
 
 
-def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool, soft: Sequence[bool] | None = None
+def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool, soft: Sequence[bool] | None = None,
+           weights: Sequence[np.ndarray] | None = None
            ) -> tuple[pulp.LpProblem, list[list[pulp.LpVariable]], list[pulp.LpVariable]]:
-    """The model; ``elastic`` minimises the slack of the rows marked ``soft`` (all rows by default)."""
+    """The model; ``elastic`` minimises the slack of the rows marked ``soft`` (all rows by default);
+    otherwise it maximises ``weights`` per outlet and pattern (default: the patterns' value)."""
     prob = pulp.LpProblem("staffing", pulp.LpMinimize if elastic else pulp.LpMaximize)
     x = [[prob.add_variable(f"x_{o}_{p}", 0, 1, cat=pulp.LpBinary) for p in range(len(opt.value))]
          for o, opt in enumerate(outlets)]
@@ -254,11 +269,13 @@ def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool, sof
                   for i, s in enumerate(soft)]
         prob += pulp.lpSum(slacks)
     else:
-        prob += pulp.LpAffineExpression([(x[o][p], float(v)) for o, opt in enumerate(outlets)
-                                         for p, v in enumerate(opt.value)])
+        coef = [opt.value for opt in outlets] if weights is None else weights
+        prob += pulp.LpAffineExpression([(x[o][p], float(v)) for o, w in enumerate(coef) for p, v in enumerate(w)])
     for o, xs in enumerate(x):
         prob += pulp.LpAffineExpression([(v, 1.0) for v in xs]) == 1, f"one_pattern_{o}"
     for i, row in enumerate(rows):
+        if not row.terms and not elastic:
+            continue  # a rule no pattern enters: met or broken whatever is chosen (outlet rules filter patterns)
         expr = pulp.LpAffineExpression([(x[o][p], c) for o, p, c in row.terms])
         if elastic:
             expr = expr + (slacks[i] if row.sense == ">=" else -slacks[i])
@@ -326,7 +343,7 @@ def _allowed(outlets: Sequence[OutletOptions], policy: Policy) -> list[np.ndarra
 
 def _restrict(opt: OutletOptions, keep: np.ndarray) -> OutletOptions:
     return replace(opt, counts=opt.counts[keep], cm_inside=opt.cm_inside[keep], value=opt.value[keep],
-                   moves=opt.moves[keep])
+                   moves=opt.moves[keep], uncovered=tuple(opt.uncovered[k] for k in keep) if opt.uncovered else ())
 
 
 def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs", gap: float = DEFAULT_GAP,
@@ -361,14 +378,56 @@ def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "hi
                     tuple(r.text for r in rules(outlets, policy) if binds(r, choice)), seconds)
 
 
+def stabilise(outlets: Sequence[OutletOptions], policy: Policy, best: Solution, tolerance: float, *,
+              solver: str = "highs") -> Solution:
+    """Among plans worth at least ``best.objective − tolerance``, the one with the fewest moves, then most value.
+
+    ``tolerance`` is the noise of the estimates (yuan/day): plans within it of the best
+    are statistically indistinguishable from it, so the one that moves fewest people is
+    the one to sign — and the one a re-run with another seed is likeliest to repeat.
+    Two solves on the same rules as :func:`solve`: fewest moves subject to the value
+    floor, then most value subject to that many moves. ``best`` is returned when
+    ``tolerance`` is 0 or nothing better is found.
+    """
+    if tolerance <= 0:
+        return best
+    allowed = _allowed(outlets, policy)
+    kept = [_restrict(opt, a) for opt, a in zip(outlets, allowed, strict=True)]
+    regional = _regional(kept, policy)
+    floor = Row("stability", "value within the noise of the best", [(o, p, float(v)) for o, opt in enumerate(kept)
+                                                                     for p, v in enumerate(opt.value)],
+                ">=", best.objective - tolerance)
+    prob, x, _ = _build(kept, [*regional, floor], elastic=False, weights=[-opt.moves for opt in kept])
+    if _run(prob, solver, 0.0, None)[0] != "Optimal":
+        return best
+    fewest = sum(float(opt.moves[int(np.argmax([v.value() or 0.0 for v in xs]))]) for opt, xs in zip(kept, x,
+                                                                                                      strict=True))
+    cap = Row("stability", "fewest moves", [(o, p, float(m)) for o, opt in enumerate(kept)
+                                            for p, m in enumerate(opt.moves)], "<=", fewest + 1e-6)
+    prob, x, _ = _build(kept, [*regional, floor, cap], elastic=False)
+    status, _, _, seconds = _run(prob, solver, 0.0, None)
+    if status != "Optimal":
+        return best
+    choice = tuple(int(a[np.argmax([v.value() or 0.0 for v in xs])]) for a, xs in zip(allowed, x, strict=True))
+    objective = float(sum(outlets[o].value[p] for o, p in enumerate(choice)))
+    # bound and gap stay those of the value-optimal solve: they prove the best, which the choice is within noise of
+    return replace(best, choice=choice, objective=objective,
+                   binding=tuple(r.text for r in rules(outlets, policy) if binds(r, choice)),
+                   seconds=best.seconds + seconds)
+
+
 def rule_value(row: Row, choice: Sequence[int]) -> float:
     """The left-hand side of ``row`` when outlet ``o`` takes pattern ``choice[o]``."""
     return sum(c for o, p, c in row.terms if choice[o] == p)
 
 
 def binds(row: Row, choice: Sequence[int]) -> bool:
-    """True when the chosen plan meets ``row`` with equality (within 1e-6 of its limit)."""
-    return abs(rule_value(row, choice) - row.rhs) <= 1e-6
+    """True when the chosen plan meets ``row`` with equality (within 1e-6 of its limit).
+
+    A ``cover`` rule (a yes/no filter: the zone is staffed all day or not) never binds in
+    this sense; the patterns it leaves out are in the candidates table.
+    """
+    return row.group != "cover" and abs(rule_value(row, choice) - row.rhs) <= 1e-6
 
 
 def diagnose(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs") -> list[str]:

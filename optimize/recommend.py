@@ -45,16 +45,17 @@ from optimize.milp import (
     outlet_rules,
     satisfied,
     solve,
+    stabilise,
 )
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
-from optimize.region import AUTO_TIER, Region
+from optimize.region import AUTO_TIER, Region, ServiceLimits
 from optimize.result import Recommendation
 from optimize.state import KEPT, OutletState, Settings, moves, objective_days, outlet_options
 from optimize.tables import REPORT_KPIS, build
 from optimize.tiers import classify
 from sim.executors import make_executor
 from sim.replicate import summarise
-from sim.scenario import ROLES
+from sim.scenario import ROLES, StaffingPlan
 
 T = TypeVar("T")
 
@@ -75,10 +76,10 @@ def _simulate(ev: Evaluator, states: list[OutletState], idx: list[list[int]], n:
             st.days[st.plans[i]] = next(results)
 
 
-def _service_fate(region: Region, days: np.ndarray, by_ci: bool) -> str:
+def _service_fate(limits: ServiceLimits, days: np.ndarray, by_ci: bool) -> str:
     """``kept``, or the limits broken: by the 95% CI lying wholly on the wrong side, or by the mean."""
     broken = []
-    for kpi, sense, limit in region.service.checks():
+    for kpi, sense, limit in limits.checks():
         s = summarise(column(days, kpi)[:, None])[0]
         mean, lo, hi = s[0], s[2], s[3]
         if math.isnan(mean):
@@ -90,10 +91,37 @@ def _service_fate(region: Region, days: np.ndarray, by_ci: bool) -> str:
     return "pruned: breaks " + "; ".join(broken) if broken else KEPT
 
 
+def worse_than_today(kpis: tuple[str, ...], days: np.ndarray, today: np.ndarray) -> list[str]:
+    """The ``kpis`` a plan makes worse than today's beyond noise, on the days both ran (common random numbers):
+    the paired 95% CI of the change lies wholly above 0 (walk-out rate) or below 0 (a service level)."""
+    n = min(len(days), len(today))
+    out = []
+    for kpi in kpis:
+        change = column(days[:n], kpi) - column(today[:n], kpi)
+        s = summarise(change[:, None])[0]
+        mean, lo, hi = s[0], s[2], s[3]
+        if math.isnan(lo):
+            continue
+        if (kpi == "walkout_rate" and lo > 0) or (kpi != "walkout_rate" and hi < 0):
+            out.append(f"{kpi} worse than today beyond noise ({mean:+.4f}, paired 95% CI {lo:+.4f} to {hi:+.4f})")
+    return out
+
+
+def _fate(region: Region, st: OutletState, days: np.ndarray, today: np.ndarray, by_ci: bool) -> str:
+    """A plan's fate against the outlet's service limits and the not-worse-than-today guards."""
+    limits = region.limits(st.spec)
+    fate = _service_fate(limits, days, by_ci)
+    worse = worse_than_today(limits.not_worse, days, today)
+    if not worse:
+        return fate
+    return ("pruned: breaks " + "; ".join(worse) if fate == KEPT else f"{fate}; " + "; ".join(worse))
+
+
 def _prune(region: Region, st: OutletState, by_ci: bool) -> None:
     """Mark plans breaking a service limit, then plans dominated by another kept plan."""
+    today = st.days[st.spec.scenario.staffing_plan()]
     for i in st.live():
-        st.status[i] = _service_fate(region, st.days[st.plans[i]], by_ci)
+        st.status[i] = _fate(region, st, st.days[st.plans[i]], today, by_ci)
     live = [i for i in st.live() if st.origin[i] != "current"]
     if not live:
         return
@@ -159,7 +187,7 @@ def check_settings(s: Settings) -> None:
 
 
 def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
-    screens = [AnalyticScreen(st.spec.scenario, region.service.service_level, region.search.analytic_margin)
+    screens = [AnalyticScreen(st.spec.scenario, region.limits(st.spec).service_level, region.search.analytic_margin)
                for st in states]
     for st, screen in zip(states, screens, strict=True):
         st.add(neighbourhood(st.spec, region), "single move", screen)
@@ -180,7 +208,7 @@ def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Sett
 def _rules_check(region: Region, st: OutletState) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
     def meets(counts: np.ndarray, inside: np.ndarray) -> np.ndarray:
         opt = OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
-                            np.zeros(len(inside)), np.zeros(len(inside)))
+                            np.zeros(len(inside)), np.zeros(len(inside)), st.spec.min_staff)
         return np.asarray(satisfied(outlet_rules(opt, region.policy), len(inside)).all(axis=1))
     return meets
 
@@ -202,11 +230,44 @@ def _solve(region: Region, states: list[OutletState], s: Settings, policy: Polic
     return solve(opts, policy or region.policy, solver=s.solver, gap=s.gap), ids
 
 
+def noise_yuan(region: Region, states: list[OutletState], plans: list[StaffingPlan]) -> float:
+    """Half-width (yuan/day) of the 95% interval of the predicted uplift of ``plans`` (one per outlet) over today's.
+
+    Every pattern of an outlet ran on the same days (common random numbers), so the noise
+    that can mislead a choice is that of the *paired* differences, not of the value's
+    level: 1.96 × √Σ (sd² / days) of each outlet's per-day difference from today's plan,
+    over the days both have.
+    """
+    var = 0.0
+    for st, plan in zip(states, plans, strict=True):
+        now = st.spec.scenario.staffing_plan()
+        if plan == now or now not in st.days:
+            continue
+        a, b = objective_days(region, now, st.days[now]), objective_days(region, plan, st.days[plan])
+        n = min(a.size, b.size)
+        if n >= 2:
+            var += float(np.var(b[:n] - a[:n], ddof=1)) / n
+    return 1.96 * math.sqrt(var)
+
+
+def _stable_solve(region: Region, states: list[OutletState], s: Settings) -> tuple[Solution, list[list[int]],
+                                                                                   dict[str, float]]:
+    """The value-optimal plan, then (``s.stable``) the plan with the fewest moves within its noise."""
+    best, ids = _solve(region, states, s)
+    picked = [st.plans[i[c]] for st, i, c in zip(states, ids, best.choice, strict=True)]
+    tolerance = noise_yuan(region, states, picked) if s.stable else 0.0
+    opts = [outlet_options(region, st, i) for st, i in zip(states, ids, strict=True)]
+    sol = stabilise(opts, region.policy, best, tolerance, solver=s.solver)
+    moves_of = [float(sum(o.moves[c] for o, c in zip(opts, sol_.choice, strict=True))) for sol_ in (best, sol)]
+    return sol, ids, {"tolerance_yuan": tolerance, "best_estimate_yuan": best.objective,
+                      "chosen_estimate_yuan": sol.objective, "moves_best": moves_of[0], "moves_chosen": moves_of[1]}
+
+
 def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Settings
-            ) -> tuple[Solution, list[list[int]], list[np.ndarray], list[np.ndarray], int]:
+            ) -> tuple[Solution, list[list[int]], list[np.ndarray], list[np.ndarray], int, dict[str, float]]:
     """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most 10 rounds)."""
     for rounds in range(1, 11):
-        sol, ids = _solve(region, states, s)
+        sol, ids, stability = _stable_solve(region, states, s)
         chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)]
         requests = [(st.spec.scenario.with_staffing(p), _seed(s.seed, 1, o), s.verify_replications)
                     for o, (st, p) in enumerate(zip(states, chosen, strict=True))]
@@ -214,13 +275,13 @@ def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Setting
         days = ev.run(requests)
         rec, cur = days[:len(states)], days[len(states):]
         failed = False
-        for st, i, c, d in zip(states, ids, sol.choice, rec, strict=True):
-            fate = _service_fate(region, d, by_ci=False)
+        for st, i, c, d, now in zip(states, ids, sol.choice, rec, cur, strict=True):
+            fate = _fate(region, st, d, now, by_ci=False)
             if fate != KEPT:
                 st.status[i[c]] = "failed verification: " + fate.removeprefix("pruned: ")
                 failed = True
         if not failed:
-            return sol, ids, rec, cur, rounds
+            return sol, ids, rec, cur, rounds, stability
     raise InfeasibleError(["verification kept rejecting the chosen plans after 10 rounds"])
 
 
@@ -259,8 +320,8 @@ def resolve_tiers(region: Region, ev: Evaluator, seed: int) -> Region:
 def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor: str = "processes",
               workers: int | None = None, scheduler: str | None = None, solver: str = "highs",
               gap: float = DEFAULT_GAP, frontier: int = 8, verify_replications: int | None = None, stage2: int = 10,
-              cache_dir: str | Path | None = None, progress: Callable[[str, int, int], None] | None = None
-              ) -> Recommendation:
+              cache_dir: str | Path | None = None, progress: Callable[[str, int, int], None] | None = None,
+              stable: bool = True) -> Recommendation:
     """Recommend where each person should stand across the region's outlets, verified by simulation.
 
     Args:
@@ -273,6 +334,8 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         verify_replications: days per plan in verification (default: ``replications``).
         stage2: patterns per outlet given the full ``replications``.
         cache_dir: where simulated days are cached (``None``: no disk cache).
+        stable: among the plans within the noise of the best estimate, take the one with
+            the fewest moves (see :func:`optimize.milp.stabilise`); ``False``: the best estimate.
         progress: called ``(stage, days_done, days_total)`` as candidate days are simulated
             (``screen``, then ``refine``); ``days_total`` is 0: not known in advance.
 
@@ -280,7 +343,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         InfeasibleError: no plan meets every rule; its ``diagnosis`` names the conflict.
     """
     s = Settings(replications, replications if verify_replications is None else verify_replications, seed, solver,
-                 gap, frontier, stage2)
+                 gap, frontier, stage2, stable)
     check_settings(s)
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None)
@@ -293,7 +356,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         _with_progress(ev, progress, "refine", lambda: _stage_two(region, states, ev, s))
         timings["evaluate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        sol, ids, rec, cur, rounds = _verify(region, states, ev, s)
+        sol, ids, rec, cur, rounds, stability = _verify(region, states, ev, s)
         timings["solve_and_verify"] = time.perf_counter() - t0
     finally:
         pool.close()
@@ -301,7 +364,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
     front = _frontier(region, states, s) if frontier > 0 else pd.DataFrame(
         columns=["budget", "delta", "status", "objective", "marginal_yuan"])
     timings["frontier"] = time.perf_counter() - t0
-    return build(region, states, s, sol, ids, rec, cur, rounds, front, timings, ev.simulated_days)
+    return build(region, states, s, sol, ids, rec, cur, rounds, front, timings, ev.simulated_days, stability)
 
 
 def _with_progress(ev: Evaluator, progress: Callable[[str, int, int], None] | None, stage: str,

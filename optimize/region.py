@@ -38,11 +38,44 @@ _MAX_OUTLETS = 10_000
 
 
 @dataclass(frozen=True)
+class ServiceLimits:
+    """Per-zone service-level floors (share served within the zone's target wait) and a walk-out ceiling.
+
+    ``walkout_rate`` is (abandoned + balked + no_service) / arrived: the share of
+    arrivals who left without their need served. ``not_worse`` lists KPIs
+    (``walkout_rate``, ``ZONE.service_level``) no outlet's plan may make worse than
+    today's beyond noise: the paired 95% CI of the change, on common random numbers,
+    lying wholly on the bad side.
+    """
+
+    service_level: Mapping[str, float] = field(default_factory=dict)
+    walkout_rate: float | None = None
+    not_worse: tuple[str, ...] = ()
+
+    def merged(self, own: ServiceLimits | None) -> ServiceLimits:
+        """These limits with an outlet's ``own`` on top (its zones and walk-out ceiling win)."""
+        if own is None:
+            return self
+        walkout = own.walkout_rate if own.walkout_rate is not None else self.walkout_rate
+        return ServiceLimits({**self.service_level, **own.service_level}, walkout,
+                             tuple(dict.fromkeys((*self.not_worse, *own.not_worse))))
+
+    def checks(self) -> list[tuple[str, str, float]]:
+        """``(kpi, sense, limit)`` triples: ``("cash.service_level", ">=", 0.8)`` …"""
+        out = [(f"{z}.service_level", ">=", v) for z, v in self.service_level.items()]
+        if self.walkout_rate is not None:
+            out.append(("walkout_rate", "<=", self.walkout_rate))
+        return out
+
+
+@dataclass(frozen=True)
 class OutletSpec:
     """One outlet of the region: its scenario (overrides applied) and the facts the rules need.
 
     ``vip_customers`` is the outlet's VIP book (0 = the maintenance rule does not apply
-    to it); ``second_level`` marks second-level outlets (二级网点), where the
+    to it); ``min_staff`` its least head-count per role (the region's ``[rules.min_staff]``
+    with the outlet's own ``min_staff`` on top); ``service`` its own service limits
+    (``None``: the region's ``[rules.service]``); ``second_level`` marks second-level outlets (二级网点), where the
     minimum-CM and inside : outside rules apply. ``simulated_tier`` is the tier its
     simulated results today put it in (:func:`optimize.recommend.resolve_tiers`; empty
     until then).
@@ -54,25 +87,8 @@ class OutletSpec:
     second_level: bool
     vip_customers: float
     simulated_tier: str = ""
-
-
-@dataclass(frozen=True)
-class ServiceLimits:
-    """Per-zone service-level floors (share served within the zone's target wait) and a walk-out ceiling.
-
-    ``walkout_rate`` is (abandoned + balked + no_service) / arrived: the share of
-    arrivals who left without their need served.
-    """
-
-    service_level: Mapping[str, float] = field(default_factory=dict)
-    walkout_rate: float | None = None
-
-    def checks(self) -> list[tuple[str, str, float]]:
-        """``(kpi, sense, limit)`` triples: ``("cash.service_level", ">=", 0.8)`` …"""
-        out = [(f"{z}.service_level", ">=", v) for z, v in self.service_level.items()]
-        if self.walkout_rate is not None:
-            out.append(("walkout_rate", "<=", self.walkout_rate))
-        return out
+    min_staff: Mapping[str, int] = field(default_factory=dict)
+    service: ServiceLimits | None = None
 
 
 @dataclass(frozen=True)
@@ -94,7 +110,14 @@ class Search:
 
 @dataclass(frozen=True)
 class Region:
-    """A validated region file: outlets, policy, objective, staff cost and search settings."""
+    """A validated region file: outlets, policy, objective, staff cost and search settings.
+
+    ``cover_zones``: zones that must have somebody on duty through the whole opening day
+    wherever they are open today (lunch included: ``[rules.cover]``). ``keep_roles``: each
+    movable role's regional total is at most today's unless ``[headcount.pools]`` says
+    otherwise (people move between outlets and between inside and outside, not between
+    roles: ``[headcount] keep_roles``).
+    """
 
     source: str
     name: str
@@ -105,6 +128,12 @@ class Region:
     objective: str
     cost_yuan_per_day: Mapping[str, float]
     search: Search
+    cover_zones: tuple[str, ...] = ()
+    keep_roles: bool = True
+
+    def limits(self, spec: OutletSpec) -> ServiceLimits:
+        """The service limits of one outlet: the region's, with the outlet's own on top."""
+        return self.service.merged(spec.service)
 
     @property
     def current_total(self) -> int:
@@ -112,7 +141,7 @@ class Region:
         return sum(o.scenario.staffing_plan().total for o in self.outlets)
 
 
-def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
+def _outlets(root: Table, base: Path, min_staff: Mapping[str, int]) -> tuple[OutletSpec, ...]:
     items = root.raw("outlets")
     if not isinstance(items, list) or not items or len(items) > _MAX_OUTLETS:
         raise root.fail("outlets", f"expected 1..{_MAX_OUTLETS} [[outlets]] tables, got {items!r}")
@@ -139,8 +168,11 @@ def _outlets(root: Table, base: Path) -> tuple[OutletSpec, ...]:
                 else:
                     warnings.warn(w.message, w.category, stacklevel=2)
         tier = t.string("tier", scenario.outlet.tier, (*TIERS, AUTO_TIER))
+        own = _role_numbers(t.table("min_staff"), integer=True) if t.has("min_staff") else {}
+        service = _limits(t.table("service"), {}, None) if t.has("service") else None
         specs.append(OutletSpec(name, tier, scenario, t.boolean("second_level", True),
-                                float(t.integer("vip_customers", 0, le=10_000_000))))
+                                float(t.integer("vip_customers", 0, le=10_000_000)),
+                                min_staff={**min_staff, **own}, service=service))
         t.finish()
     names = [s.name for s in specs]
     duplicated = sorted({n for n in names if names.count(n) > 1})
@@ -165,9 +197,11 @@ def _roles_list(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]
     return tuple(value)
 
 
-def _role_numbers(t: Table, *, integer: bool) -> dict[str, Any]:
+def _role_numbers(t: Table, *, integer: bool, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for role in t.data:
+        if role in skip:
+            continue
         if role not in ROLES:
             raise t.fail(role, f"unknown role; allowed: {', '.join(ROLES)}")
         out[role] = t.integer(role, le=_MAX_PEOPLE) if integer else t.number(role, ge=0.0, le=1e7)
@@ -224,21 +258,57 @@ def _tiers(rules: Table) -> tuple[dict[str, tuple[int | None, int | None]], bool
     return bounds, monotone
 
 
-def _service(rules: Table) -> ServiceLimits:
-    t = rules.table("service")
+#: The region's service limits when ``[rules.service]`` does not set them (domain notes, assumed).
+#: By default no outlet's walk-out rate, lobby or cash service may get worse than today's beyond
+#: noise: the essay keeps the counters "service first" (柜面仍以优质文明服务为主线) and the lobby
+#: as the place customers are guided (大堂…引领); the low counter and the wealth room are where
+#: service is traded for sales, so their limits are the planner's to set.
+DEFAULT_SERVICE = ServiceLimits({"cash": 0.8, "wealth": 0.9}, 0.05,
+                                ("walkout_rate", "lobby.service_level", "cash.service_level"))
+#: KPIs a ``not_worse`` list may name.
+GUARD_KPIS = ("walkout_rate", *(f"{z}.service_level" for z in LIMIT_ZONES))
+
+
+def _guards(t: Table, default: tuple[str, ...]) -> tuple[str, ...]:
+    value = t.raw("not_worse", list(default))
+    if not isinstance(value, list) or any(v not in GUARD_KPIS for v in value) or len(set(value)) < len(value):
+        raise t.fail("not_worse", f"{value!r} is not allowed; a list of distinct KPIs from: {', '.join(GUARD_KPIS)}")
+    return tuple(value)
+
+
+def _limits(t: Table, default_levels: Mapping[str, float], default_walkout: float | None,
+            default_guards: tuple[str, ...] = ()) -> ServiceLimits:
+    """A ``walkout_rate`` ceiling and ``[service_level]`` floors by zone, validated."""
     levels: dict[str, float] = {}
     sl = t.table("service_level") if t.has("service_level") else None
-    defaults = {"cash": 0.8, "wealth": 0.9} if sl is None else {}
     if sl is not None:
         for zone in sl.data:
             if zone not in LIMIT_ZONES:
                 raise sl.fail(zone, f"unknown zone; allowed: {', '.join(LIMIT_ZONES)}")
             levels[zone] = sl.number(zone, gt=0.0, le=1.0)
         sl.finish()
-    walkout = t.number("walkout_rate", 0.05, gt=0.0, le=1.0)
+    walkout = t.number("walkout_rate", gt=0.0, le=1.0) if t.has("walkout_rate") else default_walkout
+    return ServiceLimits(levels if sl is not None else dict(default_levels), walkout, _guards(t, default_guards))
+
+
+def _service(rules: Table) -> ServiceLimits:
+    t = rules.table("service")
+    limits = _limits(t, DEFAULT_SERVICE.service_level, DEFAULT_SERVICE.walkout_rate, DEFAULT_SERVICE.not_worse)
     on = _enabled(t)
     t.finish()
-    return ServiceLimits(levels or defaults, walkout) if on else ServiceLimits()
+    return limits if on else ServiceLimits()
+
+
+def _cover(rules: Table) -> tuple[str, ...]:
+    """``[rules.cover]``: zones staffed all day, lunch included (default: the cash windows)."""
+    t = rules.table("cover")
+    zones = t.raw("zones", ["cash"])
+    allowed = tuple(z for z in LIMIT_ZONES if z != "self_service")
+    if not isinstance(zones, list) or any(z not in allowed for z in zones) or len(set(zones)) < len(zones):
+        raise t.fail("zones", f"{zones!r} is not allowed; a list of distinct staffed zones from: {', '.join(allowed)}")
+    on = _enabled(t)
+    t.finish()
+    return tuple(zones) if on else ()
 
 
 def _search(root: Table) -> Search:
@@ -250,12 +320,14 @@ def _search(root: Table) -> Search:
     return s
 
 
-def _policy(root: Table, rules: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...]) -> Policy:
-    head = root.table("headcount")
+def _policy(head: Table, rules: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...],
+            keep_roles: bool) -> Policy:
     current = sum(o.scenario.staffing_plan().total for o in outlets)
     total = head.integer("total", current, le=_MAX_PEOPLE * 10)
-    pools = _role_numbers(head.table("pools"), integer=True)
+    declared = _role_numbers(head.table("pools"), integer=True)
     head.finish()
+    today = {r: sum(o.scenario.staffing_plan().count(r) for o in outlets) for r in movable}
+    pools = {**({r: n for r, n in today.items() if r not in declared} if keep_roles else {}), **declared}
     transfers = rules.table("transfers")
     max_moves = transfers.integer("max_moves", None, le=_MAX_PEOPLE) if transfers.has("max_moves") else None
     if not _enabled(transfers):
@@ -293,14 +365,26 @@ def load_region(path: str | Path) -> Region:
     objective = region.string("objective", "value", OBJECTIVES)
     movable = _roles_list(region, "movable", DEFAULT_MOVABLE)
     region.finish()
-    outlets = _outlets(root, Path(source).parent)
     rules = root.table("rules")
-    policy = _policy(root, rules, outlets, movable)
+    min_staff = _min_staff(rules)
+    outlets = _outlets(root, Path(source).parent, min_staff)
+    head = root.table("headcount")
+    keep_roles = head.boolean("keep_roles", True)
+    policy = _policy(head, rules, outlets, movable, keep_roles)
     service = _service(rules)
+    cover = _cover(rules)
     rules.finish()
     cost = _role_numbers(root.table("cost_yuan_per_day"), integer=False)
     if objective == "value_minus_cost" and not cost:
         raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
     search = _search(root)
     root.finish()
-    return Region(source, name, outlets, movable, policy, service, objective, cost, search)
+    return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles)
+
+
+def _min_staff(rules: Table) -> dict[str, int]:
+    """``[rules.min_staff]``: the least head-count of each role at every outlet (none by default)."""
+    t = rules.table("min_staff")
+    on = _enabled(t)
+    counts: dict[str, int] = _role_numbers(t, integer=True, skip=("enabled",))
+    return counts if on else {}

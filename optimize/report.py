@@ -30,7 +30,8 @@ body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; co
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
 th { background: #f0f0f0; } td:first-child, th:first-child { text-align: left; }
-dt { font-weight: bold; float: left; clear: left; width: 13em; } dd { margin-left: 14em; }
+table.facts th { text-align: left; vertical-align: top; width: 16em; } table.facts td { text-align: left; }
+tr.worse td { background: #fde8e8; }
 figure { margin: 1em 0; } img { max-width: 100%; } .note { color: #666; font-size: 0.9em; }
 """
 
@@ -81,20 +82,75 @@ def _ci(mean: float, low: float, high: float) -> str:
     return f"{number(mean)} yuan/day (95% CI {number(low)} to {number(high)})"
 
 
+def rate(value: float) -> str:
+    """A share as a percentage with two decimals, ``—`` for none."""
+    return "—" if value is None or not math.isfinite(value) else f"{100 * value:.2f}%"
+
+
+def service_lines(rec: Recommendation) -> list[str]:
+    """The region's service today and recommended, one KPI a line, each with its paired change's 95% CI."""
+    lines = []
+    for r in rec.service[rec.service["outlet"] == "region"].to_dict("records") if not rec.service.empty else []:
+        flag = " (worse beyond noise)" if r["worse"] else ""
+        lines.append(f"{r['kpi']} {rate(r['current'])} [{rate(r['current_ci95_low'])}, "
+                     f"{rate(r['current_ci95_high'])}] today -> {rate(r['recommended'])} "
+                     f"[{rate(r['recommended_ci95_low'])}, {rate(r['recommended_ci95_high'])}]{flag}")
+    return lines
+
+
+def worse_outlets(rec: Recommendation) -> list[str]:
+    """``"outlet kpi today -> recommended"`` for each outlet service KPI worse beyond noise (paired 95% CI)."""
+    if rec.service.empty:
+        return []
+    worse = rec.service[rec.service["worse"] & (rec.service["outlet"] != "region")]
+    return [f"{r['outlet']} {r['kpi']} {rate(r['current'])} -> {rate(r['recommended'])}"
+            for r in worse.to_dict("records")]
+
+
+def service_table(rec: Recommendation) -> pd.DataFrame:
+    """The service frame as a planner reads it: rates in %, intervals in brackets, ``worse`` spelled out."""
+    if rec.service.empty:
+        return rec.service
+    rows = []
+    for r in rec.service.to_dict("records"):
+        rows.append({"outlet": r["outlet"], "kpi": r["kpi"],
+                     "today (95% CI)": f"{rate(r['current'])} [{rate(r['current_ci95_low'])}, "
+                                       f"{rate(r['current_ci95_high'])}]",
+                     "recommended (95% CI)": f"{rate(r['recommended'])} [{rate(r['recommended_ci95_low'])}, "
+                                             f"{rate(r['recommended_ci95_high'])}]",
+                     "change (paired 95% CI)": f"{rate(r['change'])} [{rate(r['change_ci95_low'])}, "
+                                               f"{rate(r['change_ci95_high'])}]",
+                     "worse beyond noise": "worse" if r["worse"] else ""})
+    return pd.DataFrame(rows)
+
+
 def _facts(rec: Recommendation) -> list[tuple[str, str]]:
-    """The summary as (label, text) pairs."""
+    """The summary as (label, text) pairs: verified value and service first, the screening estimate labelled."""
     u, hc, c = rec.uplift, rec.headcount, rec.counts
     gap = "—" if rec.gap is None else f"{rec.gap:.2g} (limit {rec.gap_limit:.2g})"
     share = u.get("share_realised", math.nan)
+    today, recommended = rec.verified("current"), rec.verified("recommended")
+    surplus = rec.headline()["surplus_people"]
+    stab = rec.stability
     return [
-        ("Solver status", f"{rec.status} ({rec.solver})"),
-        ("Objective", f"{number(rec.objective)} yuan/day (bound {number(rec.bound)}; MIP gap {gap})"),
+        ("Verified value, recommended", _ci(recommended["mean"], recommended["ci95_low"], recommended["ci95_high"])
+         + f", on {rec.replications} fresh days"),
+        ("Verified value, today", _ci(today["mean"], today["ci95_low"], today["ci95_high"])),
         ("Verified uplift", _ci(u.get("mean", math.nan), u.get("ci95_low", math.nan), u.get("ci95_high", math.nan))
          + f", paired over {rec.replications} fresh days"),
-        ("Predicted uplift", f"{number(u.get('predicted', math.nan))} yuan/day "
-                             f"({'—' if math.isnan(share) else f'{share:.0%}'} of it realised)"),
+        ("Service, region", "; ".join(service_lines(rec)) or "—"),
+        ("Outlets whose service gets worse beyond noise", "; ".join(worse_outlets(rec)) or "none"),
         ("Head-count", f"{hc.get('current')} today → {hc.get('recommended')} recommended "
-                       f"(budget {hc.get('budget')})"),
+                       f"(budget {hc.get('budget')})" + (f"; {surplus} people without a post (see Transfers)"
+                                                        if surplus else "")),
+        ("Screening estimate (not verified)", f"{number(rec.objective)} yuan/day: the chosen patterns' estimate "
+                                              f"on the days used to choose them (bound {number(rec.bound)}; "
+                                              f"MIP gap {gap}); predicted uplift {number(u.get('predicted', math.nan))}"
+                                              f" yuan/day, {'—' if math.isnan(share) else f'{share:.0%}'} realised"),
+        ("Stable plan", f"fewest moves within {number(stab.get('tolerance_yuan', 0.0))} yuan/day (the noise) of the "
+                        f"best estimate: {number(stab.get('moves_chosen', math.nan))} moves instead of "
+                        f"{number(stab.get('moves_best', math.nan))}" if stab.get("tolerance_yuan") else "off"),
+        ("Solver status", f"{rec.status} ({rec.solver})"),
         ("Binding rules", "; ".join(rec.binding) if rec.binding else "none"),
         ("Tier moves (today's simulated customers and value)",
          "; ".join(f"{o}: {t} → {s}" for o, t, s in rec.tier_moves) or "none"),
@@ -105,10 +161,23 @@ def _facts(rec: Recommendation) -> list[tuple[str, str]]:
 
 
 def _summary(rec: Recommendation) -> str:
-    rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _facts(rec))
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _facts(rec))
     moves = moves_by_role(rec.plan)
     moved = table(moves, "No moves: the recommendation is today's plan.")
-    return f"<h2>Summary</h2><dl>{rows}</dl><h3>Moves by role</h3>{moved}"
+    return f'<h2>Summary</h2><table class="facts">{rows}</table><h3>Moves by role</h3>{moved}'
+
+
+def _service_section(rec: Recommendation) -> str:
+    frame = service_table(rec)
+    if frame.empty:
+        return "<h2>Service</h2><p>Not computed.</p>"
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
+    rows = "".join(('<tr class="worse">' if r[-1] else "<tr>") + "".join(f"<td>{html.escape(str(v))}</td>" for v in r)
+                   + "</tr>" for r in frame.itertuples(index=False, name=None))
+    return ("<h2>Service</h2><p class=\"note\">Walk-out rate (share of arrivals who left unserved) and each "
+            "zone's service level (share served within its target wait), today and recommended, on the same "
+            "fresh days; rows in red are worse beyond noise (the paired 95% CI of the change lies wholly on "
+            f"the bad side).</p><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _charts(rec: Recommendation) -> str:
@@ -128,6 +197,10 @@ def report_html(rec: Recommendation, version: str = "unknown") -> str:
         f"<h1>{title}</h1>",
         f'<p class="note">{html.escape(f"Region file {rec.source}; seed {rec.seed}; branchlab {version}.")}</p>',
         _summary(rec),
+        _service_section(rec),
+        "<h2>Transfers</h2><p class=\"note\">Who goes where: the fewest rows that turn today's plan into the "
+        "recommended one. <em>surplus</em>: people left without a post at their outlet; <em>hire</em>: posts "
+        "nobody of that role leaves.</p>" + table(rec.transfers, "No transfers: the recommendation is today's plan."),
         "<h2>Moves</h2>" + table(moved),
         _charts(rec),
         "<h2>Plan</h2>" + table(rec.plan),

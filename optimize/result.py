@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+import pandas as pd
+
 if TYPE_CHECKING:
     from pathlib import Path
-
-    import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,14 @@ class Recommendation:
         binding: the rules that bind in the chosen plan, as text.
         tier_moves: ``(outlet, tier, simulated_tier)`` for each outlet whose simulated
             customers and value today put it in another tier than the one it carries.
+        service: today's and the recommended walk-out rate and service levels per outlet
+            and for the region, with the paired change and ``worse`` beyond noise
+            (:func:`optimize.tables.service_frame`).
+        transfers: who goes where (:func:`optimize.transfers.transfer_list`): ``from_outlet``,
+            ``to_outlet``, ``role``, ``placement``, ``people``, ``kind`` (transfer, surplus, hire).
+        stability: the stable-plan stage: ``tolerance_yuan`` (the noise half-width of the
+            best plan's estimate), ``best_estimate_yuan``, ``chosen_estimate_yuan``,
+            ``moves_best`` and ``moves_chosen`` (0 tolerance: the stage was off).
     """
 
     region: str
@@ -67,6 +76,42 @@ class Recommendation:
     headcount: dict[str, int]
     binding: tuple[str, ...] = field(default=())
     tier_moves: tuple[tuple[str, str, str], ...] = field(default=())
+    service: pd.DataFrame = field(default_factory=pd.DataFrame)
+    transfers: pd.DataFrame = field(default_factory=pd.DataFrame)
+    stability: dict[str, float] = field(default_factory=dict)
+
+    def verified(self, plan: str) -> dict[str, float]:
+        """The region's verified daily objective of ``plan`` (``current`` or ``recommended``): mean and 95% CI."""
+        row = self.kpis[(self.kpis["plan"] == plan) & (self.kpis["outlet"] == "region")
+                        & (self.kpis["kpi"] == "objective")]
+        if row.empty:
+            return {"mean": math.nan, "ci95_low": math.nan, "ci95_high": math.nan}
+        r = row.iloc[0]
+        return {"mean": float(r["mean"]), "ci95_low": float(r["ci95_low"]), "ci95_high": float(r["ci95_high"])}
+
+    def headline(self) -> dict[str, Any]:
+        """What the plan is worth and what it does to service, as verified on fresh days.
+
+        ``value_today`` and ``value_recommended`` (yuan/day, mean and 95% CI), the paired
+        ``uplift``, the region's service KPIs today and recommended, the outlets whose
+        service gets worse beyond noise, the people left without a post, and the screening
+        estimate the MILP optimised (``screening_estimate``: *not* a verified number).
+        """
+        region = self.service[self.service["outlet"] == "region"] if not self.service.empty else self.service
+        worse = self.service[self.service["worse"] & (self.service["outlet"] != "region")] \
+            if not self.service.empty else self.service
+        placed = self.transfers if not self.transfers.empty else pd.DataFrame(columns=["kind", "people"])
+        return {
+            "value_today": self.verified("current"), "value_recommended": self.verified("recommended"),
+            "uplift": self.uplift,
+            "service_region": {str(r["kpi"]): {"today": r["current"], "recommended": r["recommended"],
+                                               "change_ci95": [r["change_ci95_low"], r["change_ci95_high"]],
+                                               "worse": bool(r["worse"])} for _, r in region.iterrows()},
+            "worse_outlets": [f"{r['outlet']} {r['kpi']}" for _, r in worse.iterrows()],
+            "surplus_people": int(placed.loc[placed["kind"] == "surplus", "people"].sum()),
+            "hired_people": int(placed.loc[placed["kind"] == "hire", "people"].sum()),
+            "screening_estimate": self.objective,
+        }
 
     def moves(self) -> pd.DataFrame:
         """Rows of :attr:`plan` whose head-count changes."""
@@ -81,6 +126,7 @@ class Recommendation:
     def summary(self) -> dict[str, Any]:
         """The JSON-ready top level: status, objective, gap, solver, seed, head-count, uplift, binding rules."""
         return {
+            "headline": self.headline(),
             "status": self.status, "objective": self.objective, "bound": self.bound, "gap": self.gap,
             "gap_limit": self.gap_limit, "solver": self.solver, "seed": self.seed,
             "replications": self.replications, "headcount": self.headcount, "uplift": self.uplift,

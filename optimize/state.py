@@ -21,7 +21,8 @@ from optimize.evaluate import column
 from optimize.milp import OutletOptions
 from optimize.patterns import AnalyticScreen
 from optimize.region import OutletSpec, Region
-from sim.scenario import ROLES, StaffingPlan
+from sim.layout import compile_layout
+from sim.scenario import ROLES, SERVICE_ZONES, Scenario, StaffingPlan
 
 #: Status of a pattern still in the running.
 KEPT = "kept"
@@ -37,6 +38,13 @@ class OutletState:
     origin: list[str] = field(default_factory=list)
     status: list[str] = field(default_factory=list)
     days: dict[StaffingPlan, np.ndarray] = field(default_factory=dict)
+    gaps: dict[StaffingPlan, tuple[str, ...]] = field(default_factory=dict)
+
+    def uncovered(self, plan: StaffingPlan, zones: tuple[str, ...]) -> tuple[str, ...]:
+        """The ``zones`` open today that ``plan`` leaves with nobody on duty at some minute (cached)."""
+        if plan not in self.gaps:
+            self.gaps[plan] = uncovered_zones(self.spec.scenario, plan, zones)
+        return self.gaps[plan]
 
     def add(self, plans: list[StaffingPlan], origin: str, screen: AnalyticScreen) -> None:
         """Append new plans; those failing the analytic screen (never today's) are marked dropped."""
@@ -65,6 +73,28 @@ class Settings:
     gap: float
     frontier: int
     stage2: int
+    stable: bool = True
+
+
+def uncovered_zones(scenario: Scenario, plan: StaffingPlan, zones: tuple[str, ...]) -> tuple[str, ...]:
+    """Which of ``zones`` (those open in ``scenario`` today) have nobody on duty at some minute of the
+    opening day under ``plan``: every person's shift minus lunch, as the engine runs them."""
+    layout = compile_layout(scenario.with_staffing(plan))
+    day = scenario.outlet.day_min
+    out = []
+    for zone in zones:
+        if not scenario.zone_open(zone):
+            continue
+        z = SERVICE_ZONES.index(zone)
+        spans = sorted(iv for k in layout.zone_staff[z] for iv in layout.staff.duty[k])
+        reach = 0.0
+        for start, end in spans:
+            if start > reach:
+                break
+            reach = max(reach, end)
+        if reach < day:
+            out.append(zone)
+    return tuple(out)
 
 
 def objective_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> np.ndarray:
@@ -94,5 +124,7 @@ def outlet_options(region: Region, st: OutletState, ids: list[int]) -> OutletOpt
     counts = np.asarray([[c for _, c in p.counts] for p in plans], dtype=int).reshape(len(plans), len(ROLES))
     inside = np.asarray([p.cm_inside for p in plans], dtype=int)
     values = np.asarray([objective_days(region, p, st.days[p]).mean() if p in st.days else 0.0 for p in plans])
+    zones = region.cover_zones
     return OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
-                         values, np.asarray([moves(current, p) for p in plans]))
+                         values, np.asarray([moves(current, p) for p in plans]), st.spec.min_staff, zones,
+                         tuple(st.uncovered(p, zones) for p in plans) if zones else ())

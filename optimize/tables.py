@@ -14,13 +14,23 @@ from optimize.milp import Solution, binds, rule_value, rules
 from optimize.region import Region
 from optimize.result import Recommendation
 from optimize.state import OutletState, Settings, moves, objective_days, outlet_options
+from optimize.transfers import transfer_list
 from sim.replicate import summarise
 from sim.scenario import StaffingPlan
 
 #: KPIs reported for the current and recommended plans.
+#: Zones whose service level is reported (pooled over customers for the region).
+SERVICE_LEVEL_ZONES = ("lobby", "cash", "non_cash", "wealth")
+#: The service KPIs shown beside value everywhere: walk-out rate, then each zone's service level.
+SERVICE_KPIS = ("walkout_rate", *(f"{z}.service_level" for z in SERVICE_LEVEL_ZONES))
 REPORT_KPIS = ("objective", "value_yuan", "value_lost_yuan", "walkout_rate", "sales", "field_new_customers",
-               "lobby.service_level", "cash.service_level", "non_cash.service_level", "wealth.service_level")
-_ADDITIVE = ("objective", "value_yuan", "value_lost_yuan", "sales", "field_new_customers", "arrived", "lost")
+               *SERVICE_KPIS[1:])
+_ADDITIVE = ("objective", "value_yuan", "value_lost_yuan", "sales", "field_new_customers", "arrived", "lost",
+             *(f"{z}.on_time" for z in SERVICE_LEVEL_ZONES), *(f"{z}.customers" for z in SERVICE_LEVEL_ZONES))
+#: Columns of :func:`service_frame`.
+SERVICE_COLUMNS = ("outlet", "kpi", "current", "current_ci95_low", "current_ci95_high", "recommended",
+                   "recommended_ci95_low", "recommended_ci95_high", "change", "change_ci95_low", "change_ci95_high",
+                   "worse")
 
 
 def _placements(plan: StaffingPlan) -> dict[tuple[str, str], int]:
@@ -52,6 +62,10 @@ def _metric_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> dict[s
     out["objective"] = objective_days(region, plan, days)
     out["arrived"] = column(days, "arrived")
     out["lost"] = column(days, "walkout_rate") * out["arrived"]
+    for z in SERVICE_LEVEL_ZONES:  # counts, so that the region's service level pools customers
+        customers = np.nan_to_num(column(days, f"{z}.customers"))
+        out[f"{z}.customers"] = customers
+        out[f"{z}.on_time"] = np.nan_to_num(column(days, f"{z}.service_level")) * customers
     return out
 
 
@@ -65,10 +79,11 @@ def _summary_rows(plan_name: str, outlet: str, metrics: dict[str, np.ndarray]) -
 
 
 def kpi_frame(region: Region, chosen: Sequence[StaffingPlan], rec: Sequence[np.ndarray],
-              cur: Sequence[np.ndarray]) -> tuple[pd.DataFrame, dict[str, dict[str, np.ndarray]]]:
-    """Verification KPIs per plan and outlet, plus region totals (walk-out rate pooled over outlets)."""
+              cur: Sequence[np.ndarray]) -> tuple[pd.DataFrame, dict[str, dict[str, dict[str, np.ndarray]]]]:
+    """Verification KPIs per plan and outlet, plus region totals (walk-out rate and service levels
+    pooled over the outlets' customers); and the per-day metrics ``{plan: {outlet or "region": {kpi: days}}}``."""
     rows: list[dict[str, Any]] = []
-    totals: dict[str, dict[str, np.ndarray]] = {}
+    daily: dict[str, dict[str, dict[str, np.ndarray]]] = {}
     for name, plans, days in (("current", [o.scenario.staffing_plan() for o in region.outlets], cur),
                               ("recommended", list(chosen), rec)):
         per = [_metric_days(region, p, d) for p, d in zip(plans, days, strict=True)]
@@ -76,11 +91,35 @@ def kpi_frame(region: Region, chosen: Sequence[StaffingPlan], rec: Sequence[np.n
             rows += _summary_rows(name, spec.name, m)
         total = {k: np.sum([m[k] for m in per], axis=0) for k in _ADDITIVE}
         total["walkout_rate"] = total["lost"] / np.maximum(total["arrived"], 1.0)
-        for k in REPORT_KPIS:
-            total.setdefault(k, np.full(len(total["objective"]), math.nan))
+        with np.errstate(invalid="ignore", divide="ignore"):
+            for z in SERVICE_LEVEL_ZONES:
+                total[f"{z}.service_level"] = np.where(total[f"{z}.customers"] > 0, total[f"{z}.on_time"]
+                                                       / total[f"{z}.customers"], math.nan)
         rows += _summary_rows(name, "region", total)
-        totals[name] = total
-    return pd.DataFrame(rows), totals
+        daily[name] = {**{spec.name: m for spec, m in zip(region.outlets, per, strict=True)}, "region": total}
+    return pd.DataFrame(rows), daily
+
+
+def service_frame(daily: dict[str, dict[str, dict[str, np.ndarray]]]) -> pd.DataFrame:
+    """Today's and the recommended service per outlet and for the region, with the paired change.
+
+    One row per (outlet or ``region``, KPI of :data:`SERVICE_KPIS`): both plans' means and
+    95% CIs on the verification days, the mean change recommended − today with its paired
+    95% CI (both plans ran on the same days), and ``worse``: the change's whole interval
+    lies on the bad side (walk-out rate up, a service level down), i.e. worse beyond noise.
+    """
+    rows = []
+    for outlet in daily["current"]:
+        for kpi in SERVICE_KPIS:
+            a, b = daily["current"][outlet][kpi], daily["recommended"][outlet][kpi]
+            if not (np.isfinite(a).any() or np.isfinite(b).any()):
+                continue  # the zone is closed at this outlet under both plans
+            sa, sb, d = (summarise(v[:, None])[0] for v in (a, b, b - a))
+            lo, hi = d[2], d[3]
+            worse = bool(lo > 0) if kpi == "walkout_rate" else bool(hi < 0)
+            rows.append(dict(zip(SERVICE_COLUMNS, (outlet, kpi, sa[0], sa[2], sa[3], sb[0], sb[2], sb[3], d[0], lo, hi,
+                                                   worse), strict=True)))
+    return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
 
 
 def uplift(totals: dict[str, dict[str, np.ndarray]], predicted: float) -> dict[str, float]:
@@ -106,7 +145,7 @@ def candidate_frame(region: Region, states: Sequence[OutletState], chosen: Seque
                 s = summarise(objective_days(region, plan, days)[:, None])[0]
                 row.update({"objective_mean": s[0], "objective_ci95_low": s[2], "objective_ci95_high": s[3],
                             "replications": int(s[5])})
-                for kpi, _, _ in region.service.checks():
+                for kpi, _, _ in region.limits(st.spec).checks():
                     row[kpi] = float(np.nanmean(column(days, kpi))) if np.isfinite(column(days, kpi)).any() \
                         else math.nan
             else:
@@ -130,10 +169,12 @@ def constraint_frame(region: Region, states: Sequence[OutletState], ids: Sequenc
 
 def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solution,
           ids: Sequence[Sequence[int]], rec: Sequence[np.ndarray], cur: Sequence[np.ndarray], rounds: int,
-          frontier: pd.DataFrame, timings: dict[str, float], simulated_days: int) -> Recommendation:
+          frontier: pd.DataFrame, timings: dict[str, float], simulated_days: int,
+          stability: dict[str, float] | None = None) -> Recommendation:
     """Assemble the recommendation from the solved, verified state."""
     chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)]
-    kpis, totals = kpi_frame(region, chosen, rec, cur)
+    kpis, daily = kpi_frame(region, chosen, rec, cur)
+    totals = {plan: days["region"] for plan, days in daily.items()}
     predicted = 0.0
     for st, plan in zip(states, chosen, strict=True):
         now = st.spec.scenario.staffing_plan()
@@ -148,10 +189,12 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
               "simulated_days": simulated_days}
     headcount = {"current": region.current_total, "recommended": sum(p.total for p in chosen),
                  "budget": region.policy.total_headcount or region.current_total}
+    plan_table = plan_frame(region, chosen)
     return Recommendation(
         region.name, region.source, sol.status, sol.objective, sol.bound, sol.gap, sol.gap_limit, sol.solver,
-        s.seed, s.verify_replications, plan_frame(region, chosen), candidates, kpis, uplift(totals, predicted),
+        s.seed, s.verify_replications, plan_table, candidates, kpis, uplift(totals, predicted),
         constraint_frame(region, states, ids, sol), frontier, counts, {k: round(v, 2) for k, v in timings.items()},
         rounds, headcount, sol.binding,
-        tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets if o.simulated_tier not in ("", o.tier)))
+        tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets if o.simulated_tier not in ("", o.tier)),
+        service=service_frame(daily), transfers=transfer_list(plan_table), stability=stability or {})
 

@@ -72,6 +72,7 @@ class ZoneKpi(IntEnum):
     ABANDON_RATE = 3
     UTILISATION = 4
     QUEUE_LEN_MEAN = 5
+    CUSTOMERS = 6
 
 
 #: ``visit_staff`` of a visit served by a self-service machine.

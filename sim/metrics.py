@@ -18,7 +18,9 @@ customers who joined its queue (balked customers never joined):
   duty who can serve the zone) — machines for self-service; at most 1. A service
   that runs past its server's duty (finishing a customer into lunch or after close)
   counts only up to the end of the duty: the rest is overtime, outside both numbers;
-- ``queue_len_mean``: time-average number waiting.
+- ``queue_len_mean``: time-average number waiting;
+- ``customers``: how many joined the queue (the denominator of ``service_level`` and
+  ``abandon_rate``, so zone rates can be pooled over outlets or days).
 
 The ``waiting`` zone row describes the seats: waits and ``abandon_rate`` of everyone
 queueing at cash, non-cash and wealth (balking included), ``utilisation`` = mean
@@ -327,6 +329,7 @@ def _service_zones(b: _Batch, w: _Waits, const: _Constants, warm: float, day: fl
         per_zone[:, ZoneKpi.UTILISATION] = np.bincount(key[started], served_time[started], minlength=size) / np.tile(
             const.capacity_min, n_days)
         per_zone[:, ZoneKpi.QUEUE_LEN_MEAN] = np.bincount(key, w.queued, minlength=size) / np.repeat(w.horizon, nz)
+    per_zone[:, ZoneKpi.CUSTOMERS] = n_joined
     per_zone[n_joined == 0, _WAIT_KPIS] = np.nan
     by_day = per_zone.reshape(n_days, nz, len(ZoneKpi))
     zones = np.full((n_days, len(ZONES), len(ZoneKpi)), np.nan)
@@ -356,6 +359,7 @@ def _waiting_area(b: _Batch, w: _Waits, const: _Constants, warm: float, seats: i
         if seats:
             row[:, ZoneKpi.UTILISATION] = _capped_area(q_day, q_start, q_end, seats, n_days) / w.horizon / seats
         row[:, ZoneKpi.QUEUE_LEN_MEAN] = np.bincount(q_day, q_end - q_start, minlength=n_days) / w.horizon
+    row[:, ZoneKpi.CUSTOMERS] = offered
     row[offered == 0, _WAIT_KPIS] = np.nan
     return row
 

@@ -274,7 +274,7 @@ def test_exported_files_get_the_usual_permissions(tmp_path: Path) -> None:
 def test_the_recommendation_exports_itself(tmp_path: Path) -> None:
     written = make_recommendation().export(tmp_path / "out")
     assert [p.name for p in written] == list(FILES)
-    assert json.loads(written[1].read_text(encoding="utf-8"))["status"] == "Optimal"
+    assert json.loads(written[FILES.index("recommendation.json")].read_text(encoding="utf-8"))["status"] == "Optimal"
 
 
 def test_an_unchanged_plan_without_frontier_or_rules_exports(tmp_path: Path) -> None:
@@ -291,7 +291,7 @@ def test_an_unchanged_plan_without_frontier_or_rules_exports(tmp_path: Path) -> 
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "No moves: the recommendation is today's plan." in page
     assert "<h2>Frontier</h2><p>Not computed.</p>" in page
-    assert "<dt>Binding rules</dt><dd>none</dd>" in page
+    assert "<tr><th>Binding rules</th><td>none</td></tr>" in page
     assert "<h2>Policy rules</h2><p>None.</p>" in page
 
 
@@ -305,7 +305,11 @@ def test_a_real_recommendation_round_trips(tmp_path: Path) -> None:
     written = rec.export(tmp_path / "out")
     pd.testing.assert_frame_equal(pd.read_csv(written[0]), rec.plan.loc[:, list(PLAN_COLUMNS)])
     pd.testing.assert_frame_equal(pd.read_csv(written[2]), rec.candidates)
+    transfers = pd.read_csv(written[FILES.index("transfers.csv")], keep_default_na=False)
+    assert transfers.to_dict("records") == rec.transfers.to_dict("records")
     doc = _strict_json(written[1])
+    assert doc["transfers"] == rec.transfers.to_dict("records")
+    assert {r["outlet"] for r in doc["service"]} == {*rec.plan["outlet"], "region"}
     pd.testing.assert_frame_equal(_plan_from_json(doc), rec.plan.loc[:, list(PLAN_COLUMNS)])
     region = rec.kpis[(rec.kpis["plan"] == "recommended") & (rec.kpis["outlet"] == "region")
                       & (rec.kpis["kpi"] == "objective")].iloc[0]

@@ -1,0 +1,252 @@
+"""The signable plan: people keep their roles, transfers conserve people, service is guarded
+and shown, cash windows stay staffed, and the stable stage prefers fewer moves within noise."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from optimize import load_region
+from optimize.evaluate import METRICS
+from optimize.milp import OutletOptions, Policy, Row, rules, solve, stabilise
+from optimize.recommend import worse_than_today
+from optimize.state import moves, uncovered_zones
+from optimize.tables import service_frame
+from optimize.transfers import TRANSFER_COLUMNS, transfer_list
+from sim.errors import ScenarioError
+from sim.scenario import ROLES, StaffingPlan
+from tests.test_optimize_milp import OFF, _instance, brute_force
+from tests.test_optimize_recommend import SMALL, _region, _run
+
+CT = ROLES.index("cash_teller")
+
+
+# ---- roles kept -------------------------------------------------------------------------
+def test_each_movable_role_is_pooled_at_todays_total_unless_declared(tmp_path: Path) -> None:
+    region = load_region(_region(tmp_path))
+    today = {r: sum(o.scenario.staffing_plan().count(r) for o in region.outlets) for r in region.movable}
+    assert region.keep_roles
+    assert region.policy.role_pools == {**today, "wealth_manager": 3}  # the declared pool wins
+    loose = load_region(_region(tmp_path, text=SMALL.replace("[headcount.pools]", "[headcount]\nkeep_roles = false\n"
+                                                                                   "[headcount.pools]")))
+    assert loose.policy.role_pools == {"wealth_manager": 3}
+
+
+def test_recommended_role_totals_stay_within_todays(tmp_path: Path) -> None:
+    rec = _run(_region(tmp_path))
+    totals = rec.plan.groupby("role")[["current", "recommended"]].sum()
+    for role, row in totals.iterrows():
+        if role != "wealth_manager":  # the region file declares a wealth-manager pool of 3
+            assert row["recommended"] <= row["current"], role
+    # nobody silently disappears: the people placed plus the surplus are today's people of each role
+    placed = rec.transfers
+    for role, row in totals.iterrows():
+        surplus = placed[(placed["role"] == role) & (placed["kind"] == "surplus")]["people"].sum()
+        hired = placed[(placed["role"] == role) & (placed["kind"] == "hire")]["people"].sum()
+        assert row["recommended"] + surplus - hired == row["current"], role
+
+
+# ---- transfers ----------------------------------------------------------------------------
+def _plan_rows(changes: list[tuple[str, str, str, int, int]]) -> pd.DataFrame:
+    return pd.DataFrame([{"outlet": o, "tier": "backbone", "role": r, "placement": p, "current": a, "recommended": b,
+                          "change": b - a} for o, r, p, a, b in changes])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["A", "B", "C", "D"]),
+                          st.sampled_from([("cash_teller", "all"), ("customer_manager", "inside"),
+                                           ("customer_manager", "outside"), ("wealth_manager", "all")]),
+                          st.integers(0, 6), st.integers(0, 6)), min_size=1, max_size=16,
+                unique_by=lambda x: (x[0], x[1])))
+def test_transfers_conserve_people_on_random_plans(cells: list[tuple[str, tuple[str, str], int, int]]) -> None:
+    plan = _plan_rows([(o, r, p, a, b) for o, (r, p), a, b in cells])
+    out = transfer_list(plan)
+    assert tuple(out.columns) == TRANSFER_COLUMNS
+    assert (out["people"] > 0).all()
+    for row in plan.to_dict("records"):
+        give = out[(out["from_outlet"] == row["outlet"]) & (out["role"] == row["role"])
+                   & out["placement"].map(lambda p, pl=row["placement"]: p.split(" -> ")[0] == pl)]["people"].sum()
+        take = out[(out["to_outlet"] == row["outlet"]) & (out["role"] == row["role"])
+                   & out["placement"].map(lambda p, pl=row["placement"]: p.split(" -> ")[-1] == pl)]["people"].sum()
+        assert row["current"] - give + take == row["recommended"]
+    # people listed (surplus and hires counted half, as a post left or filled) are the moves the MILP counts
+    half = out["kind"].isin(["surplus", "hire"])
+    listed = out.loc[~half, "people"].sum() + out.loc[half, "people"].sum() / 2
+    assert listed == pytest.approx(plan["change"].abs().sum() / 2)
+    # surplus and hires never coexist within a role: any such pair would have been a transfer
+    for _, part in out.groupby("role"):
+        assert not (part["kind"] == "surplus").any() or not (part["kind"] == "hire").any()
+
+
+def test_transfer_list_by_hand() -> None:
+    plan = _plan_rows([("A", "customer_manager", "inside", 4, 2), ("A", "customer_manager", "outside", 1, 2),
+                       ("B", "customer_manager", "inside", 2, 3), ("A", "cash_teller", "all", 3, 1),
+                       ("B", "cash_teller", "all", 2, 3)])
+    out = transfer_list(plan).sort_values(["role", "to_outlet"]).reset_index(drop=True)
+    assert out.to_dict("records") == [
+        {"from_outlet": "A", "to_outlet": "", "role": "cash_teller", "placement": "all", "people": 1,
+         "kind": "surplus"},
+        {"from_outlet": "A", "to_outlet": "B", "role": "cash_teller", "placement": "all", "people": 1,
+         "kind": "transfer"},
+        {"from_outlet": "A", "to_outlet": "A", "role": "customer_manager", "placement": "inside -> outside",
+         "people": 1, "kind": "transfer"},
+        {"from_outlet": "A", "to_outlet": "B", "role": "customer_manager", "placement": "inside", "people": 1,
+         "kind": "transfer"},
+    ]
+    current = StaffingPlan.of({"customer_manager": 5}, 4)
+    assert moves(current, StaffingPlan.of({"customer_manager": 4}, 2)) == 1.5  # -2 inside, +1 outside
+
+
+# ---- cash windows staffed all day ----------------------------------------------------------
+def _cash_outlet(minimal: dict[str, Any], tellers: int, stagger: float) -> sim.Scenario:
+    minimal["staff"]["cash_teller"] = {"count": tellers, "zones": ["cash"], "lunch": ["12:00", "12:45"],
+                                       "lunch_stagger_min": stagger}
+    minimal["zones"]["cash"]["positions"] = 2
+    return sim.from_dict(minimal)
+
+
+def test_one_teller_with_a_lunch_leaves_the_window_shut(minimal: dict[str, Any]) -> None:
+    sc = _cash_outlet(minimal, 1, 45)
+    assert uncovered_zones(sc, sc.staffing_plan(), ("cash",)) == ("cash",)
+    two = StaffingPlan.of({"cash_teller": 2}, 0)
+    assert uncovered_zones(sc, two, ("cash",)) == ()  # 12:00-12:45 and 12:45-13:30: always one on duty
+    short = _cash_outlet(minimal, 2, 60)  # a 15-minute hole: 12:45-13:00 nobody
+    assert uncovered_zones(short, short.staffing_plan(), ("cash",)) == ()  # 12:00-12:45, 13:00-13:45 overlap the other
+    same = _cash_outlet(minimal, 2, 0)  # both lunch at 12:00: the window shuts
+    assert uncovered_zones(same, same.staffing_plan(), ("cash",)) == ("cash",)
+
+
+def _toy(uncovered: tuple[tuple[str, ...], ...], min_staff: dict[str, int] | None = None) -> list[OutletOptions]:
+    counts = np.zeros((3, len(ROLES)), dtype=int)
+    counts[:, CT] = [1, 2, 3]
+    return [OutletOptions("o", "backbone", True, 0.0, counts, np.zeros(3, dtype=int), np.array([30.0, 20.0, 10.0]),
+                          np.zeros(3), min_staff or {}, ("cash",), uncovered)]
+
+
+@pytest.mark.parametrize(("uncovered", "min_staff", "best"), [
+    (((), (), ()), {}, 0),
+    ((("cash",), (), ()), {}, 1),
+    ((("cash",), (), ()), {"cash_teller": 3}, 2),
+    (((), ("cash",), ()), {"cash_teller": 2}, 2),
+])
+def test_cover_and_min_staff_bind_and_match_brute_force(uncovered: tuple[tuple[str, ...], ...],
+                                                        min_staff: dict[str, int], best: int) -> None:
+    outlets = _toy(uncovered, min_staff)
+    sol = solve(outlets, OFF)
+    assert sol.choice == (best,)
+    brute = brute_force(outlets, OFF)
+    assert brute is not None and brute[1] == sol.choice
+    groups = {r.group for r in rules(outlets, OFF)}
+    assert ("cover" in groups) and (("min_staff" in groups) == bool(min_staff))
+
+
+# ---- stability --------------------------------------------------------------------------------
+def test_stable_stage_takes_the_fewest_moves_within_the_tolerance() -> None:
+    counts = np.zeros((3, len(ROLES)), dtype=int)
+    value, move = np.array([100.0, 97.0, 90.0]), np.array([4.0, 1.0, 0.0])
+    outlets = [OutletOptions(f"o{k}", "backbone", True, 0.0, counts, np.zeros(3, dtype=int), value, move)
+               for k in range(2)]
+    best = solve(outlets, OFF)
+    assert best.choice == (0, 0)
+    assert stabilise(outlets, OFF, best, 0.0).choice == (0, 0)
+    assert stabilise(outlets, OFF, best, 3.0).choice in ((1, 0), (0, 1))  # one outlet gives up 3 yuan, 3 moves
+    within6 = stabilise(outlets, OFF, best, 6.0)
+    assert within6.choice == (1, 1) and within6.objective == 194.0
+    assert stabilise(outlets, OFF, best, 25.0).choice == (2, 2)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_stable_stage_equals_brute_force(seed: int) -> None:
+    outlets = _instance(seed, outlets=3, patterns=4)
+    policy = Policy(total_headcount=int(sum(o.totals.mean() for o in outlets)), min_customer_managers=None,
+                    inside_outside=None, vip=None)
+    try:
+        best = solve(outlets, policy)
+    except ValueError:
+        pytest.skip("infeasible instance")
+    tol = 1500.0
+    got = stabilise(outlets, policy, best, tol)
+    rows = rules(outlets, policy)
+
+    def ok(choice: tuple[int, ...]) -> bool:
+        return all(_meets_row(r, choice) for r in rows)
+
+    feasible = [c for c in itertools.product(range(4), repeat=3) if ok(c)
+                and sum(outlets[o].value[p] for o, p in enumerate(c)) >= best.objective - tol]
+    fewest = min(sum(outlets[o].moves[p] for o, p in enumerate(c)) for c in feasible)
+    assert sum(outlets[o].moves[p] for o, p in enumerate(got.choice)) == fewest
+    top = max(sum(outlets[o].value[p] for o, p in enumerate(c)) for c in feasible
+              if sum(outlets[o].moves[p] for o, p in enumerate(c)) == fewest)
+    assert got.objective == pytest.approx(top)
+
+
+def _meets_row(row: Row, choice: tuple[int, ...]) -> bool:
+    lhs = sum(c for o, p, c in row.terms if choice[o] == p)
+    return lhs >= row.rhs - 1e-9 if row.sense == ">=" else lhs <= row.rhs + 1e-9
+
+
+# ---- service guard and service figures ----------------------------------------------------
+def _days(walkout: np.ndarray) -> np.ndarray:
+    out = np.zeros((walkout.size, len(METRICS)))
+    out[:, METRICS.index("walkout_rate")] = walkout
+    return out
+
+
+def test_worse_than_today_uses_the_paired_interval() -> None:
+    rng = np.random.default_rng(1)
+    today = rng.uniform(0.02, 0.08, 30)  # day-to-day spread far larger than the change
+    assert worse_than_today(("walkout_rate",), _days(today + 0.004 + rng.normal(0, 0.001, 30)), _days(today))
+    assert not worse_than_today(("walkout_rate",), _days(today + rng.normal(0, 0.004, 30)), _days(today))
+    assert not worse_than_today(("walkout_rate",), _days(today - 0.01), _days(today))
+
+
+def test_region_service_level_pools_customers_by_hand() -> None:
+    def metrics(sl: list[float], customers: list[float]) -> dict[str, np.ndarray]:
+        days = {"walkout_rate": np.array([0.1, 0.1])}
+        for z in ("lobby", "cash", "non_cash", "wealth"):
+            days[f"{z}.service_level"] = np.array(sl) if z == "cash" else np.full(2, np.nan)
+            days[f"{z}.customers"] = np.array(customers) if z == "cash" else np.zeros(2)
+        return days
+
+    a, b = metrics([0.9, 0.8], [100, 100]), metrics([0.5, 0.6], [300, 300])
+    region = {"walkout_rate": np.array([0.1, 0.1]), **{f"{z}.service_level": np.full(2, np.nan)
+                                                          for z in ("lobby", "non_cash", "wealth")},
+              "cash.service_level": np.array([(90 + 150) / 400, (80 + 180) / 400])}
+    frame = service_frame({"current": {"a": a, "b": b, "region": region}, "recommended": {"a": a, "b": b,
+                                                                                            "region": region}})
+    cash = frame[(frame["outlet"] == "region") & (frame["kpi"] == "cash.service_level")].iloc[0]
+    assert cash["current"] == pytest.approx(0.625)  # 500 on time of 800 customers, not the mean of outlet rates
+    assert not cash["worse"]
+
+
+def test_not_worse_guard_is_read_and_checked(tmp_path: Path) -> None:
+    assert load_region(_region(tmp_path)).service.not_worse == ("walkout_rate", "lobby.service_level",
+                                                                "cash.service_level")
+    text = SMALL.replace("walkout_rate = 0.2", 'walkout_rate = 0.2\nnot_worse = ["cash.service_level", "queue"]')
+    with pytest.raises(ScenarioError, match=r"rules\.service\.not_worse"):
+        load_region(_region(tmp_path, text=text))
+    text = SMALL.replace("[search]", "[rules.min_staff]\ncash_teller = -1\n[search]")
+    with pytest.raises(ScenarioError, match=r"rules\.min_staff\.cash_teller"):
+        load_region(_region(tmp_path, text=text))
+    text = SMALL.replace("[search]", '[rules.cover]\nzones = ["vault"]\n[search]')
+    with pytest.raises(ScenarioError, match=r"rules\.cover\.zones"):
+        load_region(_region(tmp_path, text=text))
+
+
+def test_recommendation_shows_service_beside_value(tmp_path: Path) -> None:
+    rec = _run(_region(tmp_path))
+    region = rec.service[rec.service["outlet"] == "region"].set_index("kpi")
+    assert region.loc["cash.service_level", "current"] == pytest.approx(region.loc["cash.service_level", "current"])
+    assert np.isfinite(region["current"]).all() and np.isfinite(region["recommended"]).all()
+    assert not rec.service[(rec.service["kpi"] == "walkout_rate") & (rec.service["outlet"] != "region")]["worse"].any()
+    head = rec.headline()
+    assert head["value_recommended"]["ci95_low"] <= head["value_recommended"]["mean"]
+    assert head["screening_estimate"] == rec.objective
