@@ -123,6 +123,8 @@ def _sweep(args: argparse.Namespace) -> int:
     from sim.fileio import FolderBusyError
     from sim.sweeps import RESULTS_FOLDER, SWEEP_FILES, load_sweep_file, report_line, sweep
 
+    if not args.out.strip():
+        raise UsageError("--out: an empty path; give a folder (it is created if missing)")
     design = load_sweep_file(args.sweep)
     refuse_clobber([("sweep file", design.source), ("scenario", design.base.source)],
                    [Output("--out", args.out, SWEEP_FILES, (RESULTS_FOLDER,))])

@@ -122,7 +122,8 @@ def _summary(rec: Any, written: list[Path]) -> str:
     by_role = moves_by_role(rec.plan)
     placed = f"; {head['surplus_people']} person(s) without a post (transfers.csv, kind surplus)" \
         if head["surplus_people"] else ""
-    hired = f"; {head['hired_people']} post(s) to fill from outside the outlets (kind hire)" if head["hired_people"] else ""
+    hired = f"; {head['hired_people']} post(s) to fill from outside the outlets (kind hire)" \
+        if head["hired_people"] else ""
     stab = rec.stability
     lines = [
         f"{rec.region}: verified value {recommended['mean']:,.0f} yuan/day, 95% CI [{recommended['ci95_low']:,.0f}, "

@@ -24,6 +24,8 @@ def _quarter(args: argparse.Namespace) -> int:
     from optimize.quarter_report import FILES, prepare_out, write_quarters
     from optimize.quarters import compare_rules, load_rules, load_study, run_quarters, tasks_per_run
 
+    if not args.out.strip():
+        raise ScenarioError("command line", "--out", "an empty path; give a folder (it is created if missing)")
     if args.quarters < 1:
         raise ScenarioError("command line", "--quarters", f"must be >= 1, got {args.quarters}")
     rules = load_rules(args.rules)

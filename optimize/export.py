@@ -1,18 +1,20 @@
 """Writing a :class:`~optimize.result.Recommendation` to a folder planners can open.
 
-:func:`export` writes five files into the output folder:
+:func:`export` writes six files into the output folder:
 
 - ``recommendation.csv``: the plan, one row per (outlet, tier, role, placement) with
   ``current``, ``recommended`` and ``change`` head-counts (:data:`PLAN_COLUMNS`);
 - ``recommendation.json``: the whole answer as one document (:func:`recommendation_json`);
 - ``candidates.csv``: every pattern generated, with its estimate and fate;
 - ``recommendation.xlsx``: sheets :data:`SHEETS` (openpyxl);
-- ``report.html``: one self-contained page, charts embedded as PNG (:mod:`optimize.report`).
+- ``report.html``: one self-contained page, charts embedded as PNG (:mod:`optimize.report`);
+- ``transfers.csv``: who goes where (:data:`optimize.transfers.TRANSFER_COLUMNS`).
 
-The set is published whole or not at all: every file is rendered in memory, written
-to a hidden temporary name in the folder and synced, and only when all five are
-complete are they renamed over their final names. A failure before that leaves the
-folder as it was (earlier exports intact, no partial or temporary file). Call
+The set is published whole or not at all (:func:`sim.fileio.publish_set`): every file
+is rendered in memory and staged under a hidden name; the previous set is moved aside
+and the new one renamed in; any failure, Ctrl-C included, puts the previous set back.
+Text from the region file never becomes a formula: CSV text cells that start like one
+are quoted with ``'``, and Excel text cells are stored as text. Call
 :func:`check_writable` before any long run, so a bad folder fails in a second, not
 after the simulation.
 """
@@ -23,7 +25,6 @@ import io
 import json
 import math
 import os
-import secrets
 import tempfile
 from collections.abc import Callable, Mapping
 from importlib import metadata
@@ -35,7 +36,7 @@ import pandas as pd
 
 from optimize.transfers import surplus
 from sim.errors import ScenarioError
-from sim.fileio import write_atomic
+from sim.fileio import csv_text, publish_set
 
 if TYPE_CHECKING:
     from optimize.result import Recommendation
@@ -185,7 +186,17 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS) -> bytes
         for name in SHEETS:
             frame = frames[name] if name == "summary" else frames[name].head(max_rows)
             frame.to_excel(writer, sheet_name=name, index=False)
+            _as_text(writer.sheets[name])
     return buffer.getvalue()
+
+
+def _as_text(sheet: Any) -> None:
+    """Keep every text cell text: openpyxl stores a string starting with ``=`` as a formula, so an
+    outlet named ``=1+1`` would show 2 (or ``=HYPERLINK(...)`` a live link)."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if cell.data_type == "f":
+                cell.data_type = "s"
 
 
 def render(rec: Recommendation) -> dict[str, bytes]:
@@ -193,11 +204,11 @@ def render(rec: Recommendation) -> dict[str, bytes]:
     from optimize.report import report_html
 
     makers: dict[str, Callable[[], str | bytes]] = {
-        "recommendation.csv": lambda: rec.plan.loc[:, list(PLAN_COLUMNS)].to_csv(index=False),
-        "transfers.csv": lambda: rec.transfers.to_csv(index=False),
+        "recommendation.csv": lambda: csv_text(rec.plan.loc[:, list(PLAN_COLUMNS)]),
+        "transfers.csv": lambda: csv_text(rec.transfers),
         "recommendation.json": lambda: json.dumps(recommendation_json(rec), indent=2, ensure_ascii=False,
                                                   allow_nan=False) + "\n",
-        "candidates.csv": lambda: rec.candidates.to_csv(index=False),
+        "candidates.csv": lambda: csv_text(rec.candidates),
         "recommendation.xlsx": lambda: workbook_bytes(rec),
         "report.html": lambda: report_html(rec, package_version()),
     }
@@ -208,28 +219,6 @@ def render(rec: Recommendation) -> dict[str, bytes]:
     return out
 
 
-def publish(folder: Path, files: Mapping[str, bytes]) -> list[Path]:
-    """Write all ``files`` into ``folder`` as one set: each staged whole under a hidden name, then all renamed.
-
-    Staging uses :func:`sim.fileio.write_atomic` (synced, usual permissions). If staging
-    any file fails, every staged file is removed and no final name is touched; a failed
-    rename leaves the files already renamed whole and removes the others' staged copies.
-    """
-    token = secrets.token_hex(6)
-    staged: list[Path] = []
-    try:
-        for name in files:
-            staged.append(folder / f".{name}.{token}.staged")
-            write_atomic(staged[-1], files[name])
-        for tmp, name in zip(staged, files, strict=True):
-            os.replace(tmp, folder / name)
-    except BaseException:
-        for tmp in staged:
-            tmp.unlink(missing_ok=True)
-        raise
-    return [folder / name for name in files]
-
-
 def export(rec: Recommendation, out: str | Path) -> list[Path]:
     """Write the recommendation's files (:data:`FILES`) into folder ``out``, all or none; return their paths.
 
@@ -237,4 +226,4 @@ def export(rec: Recommendation, out: str | Path) -> list[Path]:
         ScenarioError: ``out`` cannot be used as an output folder (see :func:`check_writable`).
     """
     folder = check_writable(out)
-    return publish(folder, render(rec))
+    return publish_set(folder, render(rec))

@@ -1,6 +1,7 @@
 """Files of a quarter study: CSV tables, one JSON document and ``report.html`` with charts.
 
-Every file is written whole or not at all (:func:`sim.fileio.write_atomic`). Charts
+The files are published as one set (:func:`sim.fileio.publish_set`): all or none of a
+run's files, and none of an earlier run's beside them. Charts
 are matplotlib figures embedded as base64 PNG, so the report is one self-contained file:
 customer managers' quarterly points against the pay bands, their rank over the
 quarters, and the outlets' scores by quarter beside the scorecard table; then the outlet
@@ -21,7 +22,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from optimize.quarters import CM, QuarterResults
-from sim.fileio import write_atomic
+from sim.fileio import csv_text, publish_set, write_atomic
 
 TABLES = ("people", "outlets", "office", "days", "summary")
 #: The write probe :func:`prepare_out` leaves for an instant in the folder.
@@ -69,7 +70,7 @@ def ranking_figure(res: QuarterResults) -> Figure:
     fig = Figure(figsize=(7, 4))
     ax = fig.subplots()
     cm = res.people[(res.people["role"] == CM) & (res.people["replication"] == 0)]
-    posts = cm.assign(post=cm["person"].str.split("#").str[0])
+    posts = cm.assign(post=cm["person"].str.replace(r"#\d+$", "", regex=True))  # the post, hire suffix dropped
     for post, rows in posts.groupby("post"):
         ax.plot(rows["quarter"], rows["rank"], marker="o", linewidth=0.8, alpha=0.7, label=str(post))
     for _, row in posts[posts["exits"]].iterrows():
@@ -156,11 +157,11 @@ def write_quarters(res: QuarterResults, out: str | Path, meta: dict[str, Any],
     frames["exits"] = res.people[res.people["exits"]]
     if comparison is not None:
         frames["comparison"] = comparison
-    written = []
-    for name, frame in frames.items():
-        write_atomic(folder / f"{name}.csv", frame.to_csv(index=False))
-        written.append(folder / f"{name}.csv")
+    # everything is rendered before anything is written, then published as one set: a failure
+    # (a chart that cannot be drawn, a full disk, Ctrl-C) leaves the previous run's files as they were,
+    # and a file this run does not produce (comparison.csv without --compare-exit-rule) is removed
+    files = {f"{name}.csv": csv_text(frame).encode("utf-8") for name, frame in frames.items()}
     body = ",".join(f'"{name}":{frame.to_json(orient="records")}' for name, frame in frames.items())
-    write_atomic(folder / "results.json", f'{{"meta":{json.dumps(meta)},{body}}}\n')
-    write_atomic(folder / "report.html", report_html(res, comparison, meta))
-    return [*written, folder / "results.json", folder / "report.html"]
+    files["results.json"] = f'{{"meta":{json.dumps(meta)},{body}}}\n'.encode()
+    files["report.html"] = report_html(res, comparison, meta).encode("utf-8")
+    return publish_set(folder, files, stale=[name for name in FILES if name != PROBE])

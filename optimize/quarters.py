@@ -104,13 +104,17 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
 
 @dataclass(frozen=True)
 class Study:
-    """The outlets a quarter study runs: scenarios, display names, carried tiers, VIP books (0 = default)."""
+    """The outlets a quarter study runs: scenarios, display names, carried tiers, VIP books.
+
+    A region file's outlets carry their ``vip_customers`` (0: no VIP book); outlet scenario
+    files have none (``None``: the rules' ``horizon.vip_book``).
+    """
 
     source: str
     scenarios: tuple[Scenario, ...]
     names: tuple[str, ...]
     tiers: tuple[str, ...]
-    vip_books: tuple[float, ...]
+    vip_books: tuple[float | None, ...]
 
 
 def load_study(paths: Sequence[str | Path]) -> Study:
@@ -126,7 +130,7 @@ def load_study(paths: Sequence[str | Path]) -> Study:
                      tuple(o.tier for o in outlets), tuple(float(o.vip_customers) for o in outlets))
     scenarios = tuple(load_scenario(p) for p in paths)
     return Study(", ".join(map(str, paths)), scenarios, tuple(s.outlet.name for s in scenarios),
-                 tuple(s.outlet.tier for s in scenarios), (0.0,) * len(scenarios))
+                 tuple(s.outlet.tier for s in scenarios), (None,) * len(scenarios))
 
 
 @dataclass(frozen=True)
@@ -241,7 +245,7 @@ class _Arm:
 def _arm(study: Study, rules: QuarterRules, replications: int, seed: int, quarters: int) -> _Arm:
     cms = sum(sc.roles[CM].count for sc in study.scenarios if CM in sc.roles)
     check_ranking_cut(cms, rules.ranking, rules.source)
-    books = [b or rules.horizon.vip_book for b in study.vip_books]
+    books = [rules.horizon.vip_book if b is None else b for b in study.vip_books]
     horizons = [Horizon(study.scenarios, rules.horizon, seed=seed, replication=r, names=study.names, vip_books=books)
                 for r in range(replications)]
     for horizon in horizons:

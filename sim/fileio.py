@@ -5,6 +5,11 @@
   never a truncated one. New files get the usual mode (``0o666`` less the umask); a file
   that already exists keeps its mode; a symbolic link is followed, so its target is
   rewritten and the link stays.
+- :func:`publish_set`: several files published as one set: all staged whole first, the
+  files they replace moved aside, then renamed into place; any failure (an exception or
+  Ctrl-C) puts the old set back, so readers never see one run's file beside another's.
+- :func:`csv_text`: a table as CSV with text cells that a spreadsheet would run as a
+  formula (``=``, ``+``, ``-``, ``@``, tab, carriage return first) quoted with ``'``.
 - :class:`FolderLock`: an exclusive lock on a folder (a lock file holding the owner's
   pid, host and start time, locked with ``flock``), so two processes never write into
   the same results folder. The operating system drops the lock when its owner dies, so
@@ -19,9 +24,13 @@ import os
 import socket
 import time
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 #: Name of the lock file :class:`FolderLock` keeps in the folder it guards.
 LOCK_NAME = ".lock"
@@ -55,6 +64,61 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+#: First characters that make a spreadsheet read a text cell as a formula (CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def csv_text(frame: pd.DataFrame) -> str:
+    """``frame`` as CSV (no index); text cells starting with a :data:`FORMULA_START` character get a
+    leading ``'`` so a spreadsheet shows them as text instead of running them. Numbers are untouched."""
+    def defuse(value: object) -> object:
+        return f"'{value}" if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    text = frame.astype(object).map(defuse) if len(frame.columns) else frame
+    return str(text.to_csv(index=False))
+
+
+def publish_set(folder: Path, files: Mapping[str, bytes], stale: Iterable[str] = ()) -> list[Path]:
+    """Write ``files`` (name → bytes) into ``folder`` as one set, and remove the ``stale`` names.
+
+    Every file is first staged whole under a hidden name (synced, :func:`write_atomic`).
+    Then each existing target (and each stale file) is moved aside to a hidden backup and
+    the staged files are renamed into place. If anything fails on the way — including
+    ``KeyboardInterrupt`` — the new files are removed and the backups moved back, so the
+    folder holds the old set as it was; on success the backups are deleted. (A process
+    killed outright during the few renames leaves hidden ``.*.old`` backups beside a
+    mixed set; renaming them back restores the old set.)
+    """
+    token = uuid.uuid4().hex[:12]
+    staged: list[tuple[Path, Path]] = []
+    moved: list[tuple[Path, Path]] = []
+    placed: list[Path] = []
+    try:
+        for name, data in files.items():
+            tmp = folder / f".{name}.{token}.staged"
+            staged.append((tmp, folder / name))
+            write_atomic(tmp, data)
+        for target in [folder / n for n in files] + [folder / n for n in stale if n not in files]:
+            if target.exists() or target.is_symlink():
+                backup = folder / f".{target.name}.{token}.old"
+                os.replace(target, backup)
+                moved.append((backup, target))
+        for tmp, target in staged:
+            os.replace(tmp, target)
+            placed.append(target)
+    except BaseException:
+        for target in placed:
+            target.unlink(missing_ok=True)
+        for backup, target in moved:
+            os.replace(backup, target)
+        for tmp, _ in staged:
+            tmp.unlink(missing_ok=True)
+        raise
+    for backup, _ in moved:
+        backup.unlink(missing_ok=True)
+    return [target for _, target in staged]
 
 
 class FolderBusyError(RuntimeError):

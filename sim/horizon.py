@@ -442,8 +442,10 @@ class Horizon:
                 if p.id == person_id:
                     generator = rng(self.seed, self.replication, _TAG_HIRE, day, o, slot)
                     skill, speed = self._draw(p.role, generator, generator, 1)
-                    stem, _, gen = p.id.partition("#")
-                    new = Person(f"{stem}#{int(gen or 1) + 1}", p.role, float(skill[0]),
+                    stem, _, gen = p.id.rpartition("#")
+                    if not gen.isdigit():  # no hire suffix yet ('#' may be part of an outlet's name)
+                        stem, gen = p.id, "1"
+                    new = Person(f"{stem}#{int(gen) + 1}", p.role, float(skill[0]),
                                  day + self.rules.hire.vacancy_days, float(speed[0]))
                     out.roster[slot] = new
                     return new

@@ -20,7 +20,9 @@ import pytest
 import optimize.export as export_mod
 from optimize.export import FILES, PLAN_COLUMNS, SHEETS, check_writable, export, jsonable
 from optimize.report import moves_by_role
+from sim import fileio
 from sim.errors import ScenarioError
+from sim.fileio import csv_text
 from tests.fake_recommendation import OUTLETS, make_recommendation
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
@@ -211,20 +213,61 @@ def test_failure_mid_write_leaves_no_partial_or_temporary_file(tmp_path: Path,
     assert (tmp_path / "recommendation.csv").read_text() == "old\n"
 
 
-def test_failure_while_renaming_leaves_each_file_whole(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("fail_at", range(len(FILES)))
+@pytest.mark.parametrize("error", [OSError(5, "Input/output error"), KeyboardInterrupt()])
+def test_failure_while_renaming_puts_the_old_set_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                      fail_at: int, error: BaseException) -> None:
+    """An earlier export stays whole and unmixed whichever publication rename fails (Ctrl-C included)."""
+    old = make_recommendation()
+    export(old, tmp_path)
+    (tmp_path / "cache").mkdir()
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    new = make_recommendation(plan=old.plan.assign(recommended=old.plan["current"], change=0))
     real_replace = os.replace
+    published: list[str] = []
 
-    def fail_second(src: Any, dst: Any) -> None:
-        if Path(dst).name == FILES[1]:  # staging renames hidden names; this is the second publication
-            raise OSError(5, "Input/output error")
+    def fail(src: Any, dst: Any) -> None:
+        if Path(src).name.endswith(".staged"):
+            if len(published) == fail_at:
+                raise error
+            published.append(Path(dst).name)
         real_replace(src, dst)
 
-    monkeypatch.setattr(export_mod.os, "replace", fail_second)
-    with pytest.raises(OSError, match="Input/output"):
-        export(make_recommendation(), tmp_path)
-    assert [p.name for p in tmp_path.iterdir()] == [FILES[0]]  # published whole; no temporary file left
-    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / FILES[0]),
-                                  make_recommendation().plan.loc[:, list(PLAN_COLUMNS)])
+    monkeypatch.setattr(fileio.os, "replace", fail)
+    with pytest.raises(type(error)):
+        export(new, tmp_path)
+    monkeypatch.undo()
+    after = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.is_file()}
+    assert after == before  # the old set, byte for byte; no staged or backup file left
+    assert (tmp_path / "cache").is_dir()
+
+
+def test_a_second_export_replaces_the_whole_set(tmp_path: Path) -> None:
+    old = make_recommendation()
+    export(old, tmp_path)
+    new = make_recommendation(plan=old.plan.assign(recommended=old.plan["current"], change=0))
+    export(new, tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
+    assert (tmp_path / "recommendation.csv").read_text() == csv_text(new.plan.loc[:, list(PLAN_COLUMNS)])
+
+
+def test_names_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    rec = make_recommendation()
+    evil = {name: f"=HYPERLINK(\"http://x\",\"{name}\")" if i == 0 else f"+{name}"
+            for i, name in enumerate(rec.plan["outlet"].unique())}
+    rec = make_recommendation(plan=rec.plan.assign(outlet=rec.plan["outlet"].map(evil)))
+    export(rec, tmp_path)
+    text = (tmp_path / "recommendation.csv").read_text(encoding="utf-8")
+    assert "'=HYPERLINK" in text
+    assert not any(line.startswith(("=", "+", "@")) for cell in text.splitlines() for line in cell.split(","))
+    book = load_workbook(tmp_path / "recommendation.xlsx")
+    cells = [c for row in book["by_outlet"].iter_rows() for c in row if isinstance(c.value, str)
+             and c.value.startswith(("=", "+"))]
+    assert cells
+    assert all(c.data_type == "s" for c in cells)
+    assert pd.read_csv(tmp_path / "recommendation.csv")["change"].min() < 0  # numbers are not quoted
 
 
 def test_check_writable_creates_a_missing_folder(tmp_path: Path) -> None:
@@ -265,7 +308,7 @@ def test_a_folder_refusing_new_files_is_refused(tmp_path: Path, monkeypatch: pyt
 def test_exported_files_get_the_usual_permissions(tmp_path: Path) -> None:
     mask = os.umask(0o022)  # a known umask for this test (restored below): files must be 0o644, not 0o600
     try:
-        written = export_mod.publish(tmp_path, {"a.txt": b"x", "b.bin": b"\x00"})
+        written = fileio.publish_set(tmp_path, {"a.txt": b"x", "b.bin": b"\x00"})
     finally:
         os.umask(mask)
     assert [stat.S_IMODE(p.stat().st_mode) for p in written] == [0o644, 0o644]
