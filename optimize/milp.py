@@ -48,13 +48,35 @@ _CM = ROLES.index("customer_manager")
 _WM = ROLES.index("wealth_manager")
 
 
+#: Readings of the essay's inside : outside rule (内、外勤1:1): who counts as inside.
+RATIO_READINGS = ("customer_managers", "all_staff")
+
+
 @dataclass(frozen=True)
 class RatioRule:
-    """Inside : outside customer managers (内勤 : 外勤) within ``[low, high]`` ± ``tolerance_people``."""
+    """Inside : outside (内勤 : 外勤) within ``[low, high]`` ± ``tolerance_people``.
+
+    ``reading``: ``customer_managers`` compares customer managers inside with those
+    outside; ``all_staff`` compares every person working inside the outlet with the
+    customer managers outside (the only staff the model sends out). ``symmetric`` also
+    applies the band with inside and outside swapped, so a split and its mirror (3:5 and
+    5:3) are both allowed or both refused.
+    """
 
     low: float = 0.8
     high: float = 1.25
     tolerance_people: float = 1.0
+    reading: str = "customer_managers"
+    symmetric: bool = False
+
+
+@dataclass(frozen=True)
+class OutsideRule:
+    """At least ``share`` of the second-level outlets have at least ``min_people`` outside (the essay:
+    a third of the outlets with 7 outside staff)."""
+
+    min_people: int = 7
+    share: float = 1 / 3
 
 
 @dataclass(frozen=True)
@@ -82,6 +104,7 @@ class Policy:
         inside_outside: ratio rule at second-level outlets.
         vip: the maintenance rule.
         max_moves: at most this many people placed differently from the current plan.
+        outside_staff: a share of second-level outlets with a least number outside.
     """
 
     total_headcount: int | None = None
@@ -92,6 +115,7 @@ class Policy:
     inside_outside: RatioRule | None = field(default_factory=RatioRule)
     vip: VipRule | None = field(default_factory=VipRule)
     max_moves: int | None = None
+    outside_staff: OutsideRule | None = None
 
 
 @dataclass(frozen=True)
@@ -192,10 +216,14 @@ def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy, first: int = 0
         if opt.second_level and policy.inside_outside is not None:
             r = policy.inside_outside
             out = cms - inside
-            rows.append(Row("inside_outside", f"{opt.name}: inside >= {r.low:g} x outside - {r.tolerance_people:g}",
-                            _terms(o, inside - r.low * out), ">=", -r.tolerance_people))
-            rows.append(Row("inside_outside", f"{opt.name}: inside <= {r.high:g} x outside + {r.tolerance_people:g}",
-                            _terms(o, inside - r.high * out), "<=", r.tolerance_people))
+            ins = inside if r.reading == "customer_managers" else opt.totals - out
+            who = "" if r.reading == "customer_managers" else " (all staff)"
+            pairs = [("inside", ins, "outside", out)] + ([("outside", out, "inside", ins)] if r.symmetric else [])
+            for a_name, a, b_name, b in pairs:
+                rows.append(Row("inside_outside", f"{opt.name}{who}: {a_name} >= {r.low:g} x {b_name} - "
+                                f"{r.tolerance_people:g}", _terms(o, a - r.low * b), ">=", -r.tolerance_people))
+                rows.append(Row("inside_outside", f"{opt.name}{who}: {a_name} <= {r.high:g} x {b_name} + "
+                                f"{r.tolerance_people:g}", _terms(o, a - r.high * b), "<=", r.tolerance_people))
         for role, least in opt.min_staff.items():
             staff = opt.counts[:, ROLES.index(role)].astype(float)
             rows.append(Row("min_staff", f"{opt.name}: at least {least} {role}", _terms(o, staff), ">=", least))
@@ -232,6 +260,14 @@ def _regional(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
         rows.append(Row("transfers", f"at most {policy.max_moves} people moved", terms, "<=", policy.max_moves))
     if policy.tier_monotone:
         rows += _monotone(outlets)
+    if policy.outside_staff is not None:
+        rule = policy.outside_staff
+        second = [o for o, opt in enumerate(outlets) if opt.second_level]
+        need = math.ceil(rule.share * len(second) - 1e-9)
+        terms = [t for o in second for t in _terms(o, ((outlets[o].counts[:, _CM] - outlets[o].cm_inside)
+                                                       >= rule.min_people).astype(float))]
+        rows.append(Row("outside_staff", f"at least {need} of {len(second)} second-level outlets with "
+                        f">= {rule.min_people} outside", terms, ">=", need))
     return rows
 
 

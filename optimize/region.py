@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from optimize.milp import Policy, RatioRule, VipRule
+from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRule
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.scenario import ROLES, TIERS, Scenario, load_scenario, with_overrides
 from sim.tomlio import Table, read_toml
@@ -215,10 +215,26 @@ def _enabled(t: Table) -> bool:
 
 def _ratio(rules: Table) -> RatioRule | None:
     t = rules.table("inside_outside")
-    rule = RatioRule(t.number("low", 0.8, ge=0.0, le=100.0), t.number("high", 1.25, gt=0.0, le=100.0),
-                     t.number("tolerance_people", 1.0, ge=0.0, le=1000.0))
+    d = RatioRule()
+    rule = RatioRule(t.number("low", d.low, ge=0.0, le=100.0), t.number("high", d.high, gt=0.0, le=100.0),
+                     t.number("tolerance_people", d.tolerance_people, ge=0.0, le=1000.0),
+                     t.string("reading", d.reading, RATIO_READINGS), t.boolean("symmetric", d.symmetric))
     if rule.high < rule.low:
         raise t.fail("high", f"must be >= low ({rule.low:g}), got {rule.high:g}")
+    on = _enabled(t)
+    t.finish()
+    return rule if on else None
+
+
+def _outside(rules: Table) -> OutsideRule | None:
+    """``[rules.outside_staff]``: off unless the table is given (then on unless ``enabled = false``)."""
+    if not rules.has("outside_staff"):
+        rules.mark_used("outside_staff")
+        return None
+    t = rules.table("outside_staff")
+    d = OutsideRule()
+    rule = OutsideRule(t.integer("min_people", d.min_people, ge=1, le=1000), t.number("share", d.share, gt=0.0,
+                                                                                       le=1.0))
     on = _enabled(t)
     t.finish()
     return rule if on else None
@@ -334,7 +350,8 @@ def _policy(head: Table, rules: Table, outlets: tuple[OutletSpec, ...], movable:
         max_moves = None
     transfers.finish()
     bounds, monotone = _tiers(rules)
-    policy = Policy(total, pools, bounds, monotone, _min_cms(rules), _ratio(rules), _vip(rules), max_moves)
+    policy = Policy(total, pools, bounds, monotone, _min_cms(rules), _ratio(rules), _vip(rules), max_moves,
+                    _outside(rules))
     _check_pools(head, outlets, movable, policy)
     return policy
 

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 import sim
 from optimize import load_region
 from optimize.evaluate import METRICS
-from optimize.milp import OutletOptions, Policy, Row, rules, solve, stabilise
+from optimize.milp import OutletOptions, OutsideRule, Policy, RatioRule, Row, rules, solve, stabilise
 from optimize.recommend import worse_than_today
 from optimize.state import moves, uncovered_zones
 from optimize.tables import service_frame
@@ -253,3 +253,53 @@ def test_recommendation_shows_service_beside_value(tmp_path: Path) -> None:
     head = rec.headline()
     assert head["value_recommended"]["ci95_low"] <= head["value_recommended"]["mean"]
     assert head["screening_estimate"] == rec.objective
+
+
+# ---- the inside : outside rule in its readings ---------------------------------------------------
+def _split_outlet(name: str, splits: list[tuple[int, int]], others: int = 4) -> OutletOptions:
+    """One outlet whose patterns are CM splits (inside, outside) plus ``others`` staff inside."""
+    counts = np.zeros((len(splits), len(ROLES)), dtype=int)
+    counts[:, ROLES.index("customer_manager")] = [a + b for a, b in splits]
+    counts[:, CT] = others
+    inside = np.array([a for a, _ in splits])
+    value = np.array([100.0 + 10 * a for a, _ in splits])  # inside work is worth more: the rule must bind
+    return OutletOptions(name, "backbone", True, 0.0, counts, inside, value, np.zeros(len(splits)))
+
+
+def test_the_symmetric_band_allows_a_split_and_its_mirror_alike() -> None:
+    outlet = _split_outlet("o", [(3, 5), (4, 4), (5, 3)])
+    outlet = OutletOptions(outlet.name, outlet.tier, True, 0.0, outlet.counts, outlet.cm_inside,
+                           np.array([130.0, 120.0, 110.0]), outlet.moves)  # field work is worth more here
+    one_sided = Policy(min_customer_managers=None, vip=None, inside_outside=RatioRule())
+    mirrored = Policy(min_customer_managers=None, vip=None, inside_outside=RatioRule(symmetric=True))
+    ok_one = [all(_meets_row(r, (p,)) for r in rules([outlet], one_sided)) for p in range(3)]
+    ok_sym = [all(_meets_row(r, (p,)) for r in rules([outlet], mirrored)) for p in range(3)]
+    assert ok_one == [True, True, False]  # 3:5 passes, its mirror 5:3 breaks inside <= 1.25 x 3 + 1
+    assert ok_sym == [False, True, False]  # symmetric: the two stand or fall together
+    assert solve([outlet], one_sided).choice == (0,)
+    assert solve([outlet], mirrored).choice == (1,)
+
+
+def test_the_all_staff_reading_counts_everyone_inside() -> None:
+    # 6 CMs with 4 others inside: all-staff inside = 4 + cm_inside, outside = cm_outside
+    outlet = [_split_outlet("o", [(0, 6), (1, 5), (3, 3)], others=4)]
+    policy = Policy(min_customer_managers=None, vip=None,
+                    inside_outside=RatioRule(reading="all_staff", tolerance_people=0.0, low=0.8, high=1.25))
+    best = brute_force(outlet, policy)
+    assert best is not None
+    assert best[1] == solve(outlet, policy).choice == (1,)  # 5 inside : 5 outside; 4:6 and 7:3 break the band
+
+
+@pytest.mark.parametrize("share", [1 / 3, 0.5, 1.0])
+def test_a_share_of_outlets_with_seven_outside_matches_brute_force(share: float) -> None:
+    outlets = [_split_outlet(f"o{k}", [(8, 2), (5, 7), (3, 9)]) for k in range(3)]
+    policy = Policy(min_customer_managers=None, vip=None, inside_outside=None,
+                    outside_staff=OutsideRule(min_people=7, share=share))
+    best = brute_force(outlets, policy)
+    assert best is not None
+    sol = solve(outlets, policy)
+    assert sol.objective == pytest.approx(best[0])
+    with_seven = sum(1 for o, p in enumerate(sol.choice)
+                     if outlets[o].counts[p, ROLES.index("customer_manager")] - outlets[o].cm_inside[p] >= 7)
+    assert with_seven == int(np.ceil(share * 3 - 1e-9))
+    assert any(r.group == "outside_staff" for r in rules(outlets, policy))
