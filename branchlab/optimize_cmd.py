@@ -35,6 +35,9 @@ def register(sub: Any) -> None:
     p.add_argument("--quick", action="store_true",
                    help="a fast first look: fewer combined patterns, 4 screen days, 8 days, frontier +/-1")
     p.add_argument("--no-cache", action="store_true", help="do not reuse or keep simulated days in DIR/cache")
+    p.add_argument("--stress", action="store_true",
+                   help="also re-solve with each assumed number (cross-sale chances by role, field conversion, "
+                        "walk-out cost) x0.5 and x1.5 and report which moves hold (about 8 more runs' time)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -55,7 +58,7 @@ def _check_args(args: argparse.Namespace) -> str | None:
 
 def run(args: argparse.Namespace) -> int:
     """Load, optimise, verify, export; print a short summary. Returns the exit status."""
-    from optimize import InfeasibleError, load_region, recommend
+    from optimize import InfeasibleError, load_region, recommend, stress_test
     from optimize.export import FILES, check_writable, export
 
     problem = _check_args(args) or ("--out: an empty path; give a folder" if not args.out.strip() else None)
@@ -77,6 +80,11 @@ def run(args: argparse.Namespace) -> int:
                         scheduler=args.scheduler, solver=args.solver, gap=args.gap, frontier=frontier,
                         stage2=5 if args.quick else 10, cache_dir=None if args.no_cache else out / "cache",
                         progress=bar)
+        if args.stress:
+            stress = stress_test(region, rec, executor=args.executor, workers=args.workers, scheduler=args.scheduler,
+                                 cache_dir=None if args.no_cache else out / "cache",
+                                 progress=lambda n: bar("stress test", bar.done("stress test") + n, 0))
+            rec = replace(rec, stress=stress)
     except InfeasibleError as exc:
         print(f"branchlab: {args.region}: {exc}", file=sys.stderr)
         return EXIT_INFEASIBLE
@@ -108,6 +116,10 @@ class _Bar:
             self._bar.set_description_str(stage)  # tqdm adds the ": " itself
         self._bar.update(done - self._done)
         self._done = done
+
+    def done(self, stage: str) -> int:
+        """Days counted so far in ``stage`` (0 before it starts)."""
+        return self._done if stage == self._stage else 0
 
     def close(self) -> None:
         self._bar.close()
@@ -141,6 +153,9 @@ def _summary(rec: Any, written: list[Path]) -> str:
         + (f"; fewest moves within {stab['tolerance_yuan']:,.0f} yuan/day of the best: {stab['moves_chosen']:g} "
            f"moves, not {stab['moves_best']:g}" if stab.get("tolerance_yuan") else ""),
         "binding rules: " + ("; ".join(rec.binding) if rec.binding else "none"),
+        *([f"moves that hold in every one of {int(rec.stress['variants'].iloc[0])} scaled-assumption variants: "
+           f"{int((rec.stress['holds'] == rec.stress['variants']).sum())} of {len(rec.stress)}"]
+          if not rec.stress.empty else []),
         "tiers on today's simulated customers and value: " + ("; ".join(
             f"{o} {t} -> {s}" for o, t, s in rec.tier_moves) or "every outlet in its given tier"),
         f"patterns: {rec.counts['generated']} generated, {rec.counts['dropped_analytic']} dropped analytically, "

@@ -17,6 +17,7 @@ from optimize.milp import InfeasibleError, Policy, RatioRule, VipRule
 from optimize.recommend import recommend
 from optimize.region import Region, load_region
 from optimize.result import Recommendation
+from optimize.stress import stress_test
 
 __all__ = ["InfeasibleError", "Policy", "RatioRule", "Recommendation", "Region", "VipRule", "load_region",
-           "recommend"]
+           "recommend", "stress_test"]

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from optimize.stress import holds_table
 from optimize.transfers import surplus
 from sim.errors import ScenarioError
 from sim.fileio import csv_text, publish_set
@@ -44,7 +45,7 @@ if TYPE_CHECKING:
 #: Columns of ``recommendation.csv`` (and the ``by_outlet`` sheet), in order.
 PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended", "change")
 #: Sheets of ``recommendation.xlsx``, in order.
-SHEETS = ("summary", "service", "transfers", "by_outlet", "kpis", "constraints", "frontier", "candidates")
+SHEETS = ("summary", "service", "transfers", "stress", "by_outlet", "kpis", "constraints", "frontier", "candidates")
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
 #: The files :func:`export` writes, in the order it returns them.
@@ -148,7 +149,7 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
                            "kpis_recommended": kpi_tree(rec.kpis, "recommended"),
                            "service": _records(rec.service), "transfers": _records(rec.transfers),
                            "surplus": _records(surplus(rec.transfers)) if not rec.transfers.empty else [],
-                           "stability": rec.stability,
+                           "stability": rec.stability, "stress": _records(rec.stress),
                            "constraints": _records(rec.constraints), "frontier": _records(rec.frontier),
                            "version": package_version()}
     return dict(jsonable(doc))
@@ -175,7 +176,7 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS) -> bytes
     A table longer than ``max_rows`` (Excel's limit less the header) keeps its first
     ``max_rows`` rows, and the summary sheet says so; the CSV files hold every row.
     """
-    frames = {"service": rec.service, "transfers": rec.transfers,
+    frames = {"service": rec.service, "transfers": rec.transfers, "stress": holds_table(rec.stress),
               "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
               "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates}
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"

@@ -27,6 +27,7 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
+from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
@@ -238,4 +239,21 @@ def plot_candidates(candidates: pd.DataFrame, max_outlets: int = 16, label: str 
     if outlets:
         handles, labels = grid[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside right upper", fontsize="small")
+    return fig
+
+
+def plot_holds(stress: pd.DataFrame) -> Figure:
+    """Moves that hold: one row per move of the plan, one column per scaled assumption; green where
+    the variant's plan moves the same way, grey where it drops the move, red where it reverses it."""
+    variants = [c for c in stress.columns if " x" in c]
+    sign = np.sign(stress[variants].to_numpy(dtype=float)) * np.sign(stress["change"].to_numpy(dtype=float))[:, None]
+    fig = Figure(figsize=(1.2 + 0.9 * max(len(variants), 1), 1.0 + 0.28 * max(len(stress), 1)), layout="constrained")
+    ax = fig.add_subplot()
+    ax.imshow(sign + 1, cmap=ListedColormap(["#d62728", "#cccccc", "#2ca02c"]), vmin=0, vmax=2, aspect="auto")
+    labels = [f"{r['outlet']}: {series_label(str(r['role']), str(r['placement']))} {int(r['change']):+d}"
+              for r in stress.to_dict("records")]
+    ax.set_yticks(range(len(labels)), labels, fontsize=8)
+    ax.set_xticks(range(len(variants)), variants, rotation=40, ha="right", fontsize=8)
+    ax.set_title("Moves that hold when an assumption is scaled (green holds, grey drops, red reverses)",
+                 fontsize=9)
     return fig

@@ -63,7 +63,8 @@ __all__ = ["REPORT_KPIS", "OutletState", "Settings", "check_settings", "moves", 
            "recommend", "resolve_tiers"]
 
 
-def _seed(seed: int, stage: int, outlet: int) -> int:
+def derive_seed(seed: int, stage: int, outlet: int) -> int:
+    """The seed of one outlet in one stage (0: candidate evaluation, 1: verification), derived from the run's seed."""
     return int(np.random.SeedSequence(seed, spawn_key=(stage, outlet)).generate_state(1)[0])
 
 
@@ -250,7 +251,7 @@ def noise_yuan(region: Region, states: list[OutletState], plans: list[StaffingPl
     return 1.96 * math.sqrt(var)
 
 
-def _stable_solve(region: Region, states: list[OutletState], s: Settings) -> tuple[Solution, list[list[int]],
+def stable_solve(region: Region, states: list[OutletState], s: Settings) -> tuple[Solution, list[list[int]],
                                                                                    dict[str, float]]:
     """The value-optimal plan, then (``s.stable``) the plan with the fewest moves within its noise."""
     best, ids = _solve(region, states, s)
@@ -267,11 +268,12 @@ def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Setting
             ) -> tuple[Solution, list[list[int]], list[np.ndarray], list[np.ndarray], int, dict[str, float]]:
     """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most 10 rounds)."""
     for rounds in range(1, 11):
-        sol, ids, stability = _stable_solve(region, states, s)
+        sol, ids, stability = stable_solve(region, states, s)
         chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)]
-        requests = [(st.spec.scenario.with_staffing(p), _seed(s.seed, 1, o), s.verify_replications)
+        requests = [(st.spec.scenario.with_staffing(p), derive_seed(s.seed, 1, o), s.verify_replications)
                     for o, (st, p) in enumerate(zip(states, chosen, strict=True))]
-        requests += [(st.spec.scenario, _seed(s.seed, 1, o), s.verify_replications) for o, st in enumerate(states)]
+        requests += [(st.spec.scenario, derive_seed(s.seed, 1, o), s.verify_replications)
+                     for o, st in enumerate(states)]
         days = ev.run(requests)
         rec, cur = days[:len(states)], days[len(states):]
         failed = False
@@ -308,7 +310,7 @@ def resolve_tiers(region: Region, ev: Evaluator, seed: int) -> Region:
     thresholds) into ``OutletSpec.simulated_tier``; the recommendation reports the
     outlets whose given tier differs (:attr:`Recommendation.tier_moves`).
     """
-    days = ev.run([(spec.scenario, _seed(seed, 0, o), region.search.screen_replications)
+    days = ev.run([(spec.scenario, derive_seed(seed, 0, o), region.search.screen_replications)
                    for o, spec in enumerate(region.outlets)])
     kpis = pd.DataFrame({"arrived_per_day": [column(d, "arrived").mean() for d in days],
                          "value_per_day_yuan": [column(d, "value_yuan").mean() for d in days]})
@@ -351,7 +353,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
     try:
         t0 = time.perf_counter()
         region = _with_progress(ev, progress, "today's plans", lambda: resolve_tiers(region, ev, seed))
-        states = [OutletState(spec, _seed(seed, 0, o)) for o, spec in enumerate(region.outlets)]
+        states = [OutletState(spec, derive_seed(seed, 0, o)) for o, spec in enumerate(region.outlets)]
         _with_progress(ev, progress, "screen", lambda: _stage_one(region, states, ev, s))
         _with_progress(ev, progress, "refine", lambda: _stage_two(region, states, ev, s))
         timings["evaluate"] = time.perf_counter() - t0

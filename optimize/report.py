@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from optimize.plots import plot_candidates, plot_frontier, plot_moves, plot_value, png_bytes
+from optimize.plots import plot_candidates, plot_frontier, plot_holds, plot_moves, plot_value, png_bytes
+from optimize.stress import holds_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -75,6 +76,8 @@ def figures(rec: Recommendation) -> dict[str, tuple[str, Figure]]:
                      "adds.", plot_frontier(rec.frontier, rec.headcount.get("budget"))),
         "candidates": ("Every simulated pattern per outlet; today's plan ringed, the chosen one starred.",
                        plot_candidates(rec.candidates)),
+        **({"holds": ("Moves that hold when an assumed number is scaled: the plan re-solved under each variant.",
+                      plot_holds(rec.stress))} if not rec.stress.empty else {}),
     }
 
 
@@ -202,6 +205,9 @@ def report_html(rec: Recommendation, version: str = "unknown") -> str:
         "recommended one. <em>surplus</em>: people left without a post at their outlet; <em>hire</em>: posts "
         "nobody of that role leaves.</p>" + table(rec.transfers, "No transfers: the recommendation is today's plan."),
         "<h2>Moves</h2>" + table(moved),
+        "<h2>Moves that hold</h2><p class=\"note\">Each move of the plan against the plan re-solved with one "
+        "assumed number scaled (<code>branchlab optimize --stress</code>).</p>"
+        + table(holds_table(rec.stress), "Not run (branchlab optimize --stress)."),
         _charts(rec),
         "<h2>Plan</h2>" + table(rec.plan),
         "<h2>Policy rules</h2>" + table(rec.constraints),

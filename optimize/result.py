@@ -52,6 +52,8 @@ class Recommendation:
         stability: the stable-plan stage: ``tolerance_yuan`` (the noise half-width of the
             best plan's estimate), ``best_estimate_yuan``, ``chosen_estimate_yuan``,
             ``moves_best`` and ``moves_chosen`` (0 tolerance: the stage was off).
+        stress: the moves that hold under scaled assumptions (:func:`optimize.stress.stress_test`;
+            empty unless it was run).
     """
 
     region: str
@@ -79,6 +81,7 @@ class Recommendation:
     service: pd.DataFrame = field(default_factory=pd.DataFrame)
     transfers: pd.DataFrame = field(default_factory=pd.DataFrame)
     stability: dict[str, float] = field(default_factory=dict)
+    stress: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def verified(self, plan: str) -> dict[str, float]:
         """The region's verified daily objective of ``plan`` (``current`` or ``recommended``): mean and 95% CI."""

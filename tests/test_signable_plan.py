@@ -303,3 +303,25 @@ def test_a_share_of_outlets_with_seven_outside_matches_brute_force(share: float)
                      if outlets[o].counts[p, ROLES.index("customer_manager")] - outlets[o].cm_inside[p] >= 7)
     assert with_seven == int(np.ceil(share * 3 - 1e-9))
     assert any(r.group == "outside_staff" for r in rules(outlets, policy))
+
+
+# ---- the assumption stress test ---------------------------------------------------------------
+def test_a_factor_of_one_repeats_the_plan_and_other_factors_are_reported(tmp_path: Path) -> None:
+    from optimize.stress import ASSUMPTIONS, holds_table, stress_test
+
+    path = _region(tmp_path)
+    rec = _run(path)
+    assert (rec.plan["change"] != 0).any()
+    picked = [ASSUMPTIONS[0], ASSUMPTIONS[-1]]  # cross-sale (re-simulated) and walk-out cost (days reused)
+    same = stress_test(load_region(path), rec, assumptions=picked, factors=(1.0,), executor="serial")
+    assert len(same) == int((rec.plan["change"] != 0).sum())
+    for name in ("cross_sale.customer_manager x1", "walkout_loss x1"):
+        assert (same[name] == same["change"]).all(), name  # the same days and rules: the same plan
+    assert (same["holds"] == same["variants"]).all()
+    scaled = stress_test(load_region(path), rec, assumptions=picked, factors=(0.5, 1.5), executor="serial")
+    assert set(scaled.columns) >= {"cross_sale.customer_manager x0.5", "walkout_loss x1.5", "holds", "variants"}
+    assert (scaled["variants"] == 4).all()
+    table = holds_table(scaled)
+    assert set(table["walkout_loss x1.5"]) <= {"holds", "drops", "reverses"}
+    with pytest.raises(ValueError, match="factors"):
+        stress_test(load_region(path), rec, factors=(0.0,), executor="serial")
