@@ -18,17 +18,14 @@ from typing import Any, NoReturn
 import pandas as pd
 
 from branchlab import optimize_cmd, quarter_cmd
+from branchlab.options import SEED, add_executor, ignored_options, whole
 from branchlab.outputs import Output, UsageError, check_output, refuse_clobber
 from sim import ScenarioError, ScenarioWarning, load_scenario, replicate
-from sim.executors import EXECUTORS
+from sim.executors import ExecutorError
 from sim.fileio import write_atomic
 from sim.replicate import MAX_REPLICATIONS
 
 _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
-#: Largest seed accepted (a signed 64-bit integer, so every tool downstream can store it).
-MAX_SEED = 2**63 - 1
-#: Most worker processes one command may start.
-MAX_WORKERS = 256
 
 
 class _Parser(argparse.ArgumentParser):
@@ -37,20 +34,6 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("branchlab").strip()  # "simulate" in a sub-command's parser
         raise UsageError(f"{command}: {message}" if command else message)
-
-
-def _whole(low: int, high: int, high_text: str = "") -> Callable[[str], int]:
-    """An argparse ``type``: a whole number from ``low`` to ``high`` (written ``high_text``)."""
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            value = None
-        if value is None or not low <= value <= high:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number from {low:,} to {high_text or f'{high:,}'}, got {text!r}")
-        return value
-    return parse
 
 
 def _seconds(text: str) -> float:
@@ -147,20 +130,17 @@ def _sweep(args: argparse.Namespace) -> int:
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="branchlab", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    seed = _whole(0, MAX_SEED, "2**63 - 1")
-    workers = _whole(1, MAX_WORKERS)
+    seed = SEED
 
     p = sub.add_parser("simulate", help="replicate one outlet scenario and print its KPIs with 95%% CIs")
     p.add_argument("scenario", help="scenario TOML file (see scenarios/)")
-    p.add_argument("-n", "--replications", type=_whole(1, MAX_REPLICATIONS), default=30,
+    p.add_argument("-n", "--replications", type=whole(1, MAX_REPLICATIONS), default=30,
                    help=f"independent days, 1 to {MAX_REPLICATIONS:,} (default 30)")
     p.add_argument("--seed", type=seed, default=0, help="base seed, >= 0 (default 0)")
     p.add_argument("--json", metavar="OUT", help="also write the KPIs as JSON to OUT")
     p.add_argument("--show", nargs="+", choices=_GROUPS, default=["outlet", "zones"],
                    help="which tables to print (default: outlet zones)")
-    p.add_argument("--executor", choices=EXECUTORS, default=None,
-                   help="where the days run (default serial, or processes when --workers is given)")
-    p.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
+    add_executor(p, None, "the days")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_simulate)
 
@@ -176,8 +156,7 @@ def _parser() -> argparse.ArgumentParser:
                        epilog="exit status: 0 all points ran, 2 bad input, 100+N when N points failed (N <= 99)")
     s.add_argument("sweep", help="sweep TOML file (see scenarios/sweep_small.toml)")
     s.add_argument("--out", required=True, metavar="DIR", help="results folder")
-    s.add_argument("--executor", choices=EXECUTORS, default="processes", help="where points run (default processes)")
-    s.add_argument("--workers", type=workers, default=None, help="worker processes (default: all cores)")
+    add_executor(s, "processes", "points")
     s.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
     s.add_argument("--resume", action="store_true",
                    help="continue a sweep already in DIR: finished points are skipped, failed ones run again")
@@ -205,8 +184,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     warnings.formatwarning = _format_warning(formatted)
     try:
         args = _parser().parse_args(argv)
+        for note in ignored_options(args):
+            print(f"branchlab: warning: {note}", file=sys.stderr)
         status: Any = args.run(args)
-    except (UsageError, ScenarioError) as exc:
+    except (UsageError, ScenarioError, ExecutorError) as exc:
         print(f"branchlab: {_one_line(str(exc))}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

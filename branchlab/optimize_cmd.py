@@ -8,8 +8,10 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from branchlab.options import SEED, add_executor, whole
 from branchlab.outputs import Output, refuse_clobber
-from sim.executors import EXECUTORS, ExecutorError
+from optimize.recommend import MAX_DAYS, MAX_FRONTIER
+from sim.executors import ExecutorError
 
 #: Exit status when no plan satisfies every rule (the diagnosis is printed).
 EXIT_INFEASIBLE = 3
@@ -23,14 +25,14 @@ def register(sub: Any) -> None:
     p.add_argument("region", help="region TOML file (see scenarios/region_12_outlets.toml)")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the exported recommendation")
     p.add_argument("--solver", choices=("highs", "cbc"), default="highs", help="MILP solver (default highs)")
-    p.add_argument("-n", "--replications", type=int, default=24,
-                   help="days per pattern that could be optimal, and per plan in verification (default 24)")
-    p.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    p.add_argument("--executor", choices=EXECUTORS, default="processes", help="where simulations run")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
+    p.add_argument("-n", "--replications", type=whole(2, MAX_DAYS), default=24,
+                   help=f"days per pattern that could be optimal, and per plan in verification, 2 to {MAX_DAYS:,} "
+                        "(default 24)")
+    p.add_argument("--seed", type=SEED, default=0, help="base seed, 0 to 2**63 - 1 (default 0)")
+    add_executor(p, "processes")
     p.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler address (default: a LocalCluster)")
-    p.add_argument("--frontier", type=int, default=8, metavar="N",
-                   help="optimum for budgets of today's head-count -N..+N (default 8; 0 = none)")
+    p.add_argument("--frontier", type=whole(0, MAX_FRONTIER), default=8, metavar="N",
+                   help=f"optimum for budgets of today's head-count -N..+N, 0 to {MAX_FRONTIER} (default 8; 0 = none)")
     p.add_argument("--gap", type=float, default=1e-6, help="relative MIP gap to prove (default 1e-6)")
     p.add_argument("--quick", action="store_true",
                    help="a fast first look: fewer combined patterns, 4 screen days, 8 days, frontier +/-1")
@@ -43,14 +45,6 @@ def register(sub: Any) -> None:
 
 
 def _check_args(args: argparse.Namespace) -> str | None:
-    if not 0 <= args.seed <= 2**63 - 1:
-        return f"--seed: must be in 0..2**63-1, got {args.seed}"
-    if not 2 <= args.replications <= 10_000:
-        return f"--replications: must be in 2..10000, got {args.replications}"
-    if args.workers is not None and not 1 <= args.workers <= 1024:
-        return f"--workers: must be in 1..1024, got {args.workers}"
-    if not 0 <= args.frontier <= 200:
-        return f"--frontier: must be in 0..200, got {args.frontier}"
     if not 0 <= args.gap < 1:
         return f"--gap: must be in [0, 1), got {args.gap}"
     return None

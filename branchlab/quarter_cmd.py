@@ -13,9 +13,9 @@ import argparse
 import sys
 from typing import Any
 
+from branchlab.options import MAX_QUARTER_REPLICATIONS, MAX_QUARTERS, SEED, add_executor, whole
 from branchlab.outputs import Output, refuse_clobber
 from sim.errors import ScenarioError
-from sim.executors import EXECUTORS
 
 
 def _quarter(args: argparse.Namespace) -> int:
@@ -26,8 +26,6 @@ def _quarter(args: argparse.Namespace) -> int:
 
     if not args.out.strip():
         raise ScenarioError("command line", "--out", "an empty path; give a folder (it is created if missing)")
-    if args.quarters < 1:
-        raise ScenarioError("command line", "--quarters", f"must be >= 1, got {args.quarters}")
     rules = load_rules(args.rules)
     study = load_study(args.inputs)
     inputs = [("file", path) for path in args.inputs] + [("scenario", s.source) for s in study.scenarios]
@@ -73,12 +71,13 @@ def register(subparsers: Any) -> None:
                               epilog="exit status: 0 done, 2 bad input")
     q.add_argument("inputs", nargs="+", metavar="REGION_OR_SCENARIO",
                    help="a region file, or one or more outlet scenario files")
-    q.add_argument("--quarters", type=int, default=4, help="quarters to simulate (default 4)")
+    q.add_argument("--quarters", type=whole(1, MAX_QUARTERS), default=4,
+                   help=f"quarters to simulate, 1 to {MAX_QUARTERS} (default 4)")
     q.add_argument("--out", required=True, metavar="DIR", help="output folder")
-    q.add_argument("--seed", type=int, default=0, help="base seed (default 0)")
-    q.add_argument("--executor", choices=EXECUTORS, default="processes", help="where days run (default processes)")
-    q.add_argument("--workers", type=int, default=None, help="worker processes (default: all cores)")
-    q.add_argument("--replications", type=int, default=1, help="independent runs (default 1)")
+    q.add_argument("--seed", type=SEED, default=0, help="base seed, 0 to 2**63 - 1 (default 0)")
+    add_executor(q, "processes", "days")
+    q.add_argument("--replications", type=whole(1, MAX_QUARTER_REPLICATIONS), default=1,
+                   help=f"independent runs, 1 to {MAX_QUARTER_REPLICATIONS} (default 1)")
     q.add_argument("--rules", metavar="FILE", help="rules TOML (default: the values in scenarios/quarter_rules.toml)")
     q.add_argument("--compare-exit-rule", action="store_true",
                    help="also run without the exit rule on the same seeds and report paired differences")

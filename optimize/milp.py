@@ -44,6 +44,8 @@ from sim.scenario import ROLES, TIERS
 
 SOLVERS = ("highs", "cbc")
 DEFAULT_GAP = 1e-6
+#: Status of a solve stopped at a MIP gap above :data:`DEFAULT_GAP` short of proving optimality.
+FEASIBLE_WITHIN_GAP = "Feasible within gap"
 _CM = ROLES.index("customer_manager")
 _WM = ROLES.index("wealth_manager")
 
@@ -410,6 +412,8 @@ def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "hi
     objective = float(sum(outlets[o].value[p] for o, p in enumerate(choice)))
     if achieved is None and bound is not None:
         achieved = abs(bound - objective) / max(abs(objective), 1e-9)
+    if gap > DEFAULT_GAP and (achieved is None or achieved > DEFAULT_GAP):
+        status = FEASIBLE_WITHIN_GAP  # proved only within the gap the user allowed, not optimal
     return Solution(status, solver, choice, objective, bound, achieved, gap,
                     tuple(r.text for r in rules(outlets, policy) if binds(r, choice)), seconds)
 

@@ -51,6 +51,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
+from sim.scenario import MAX_HEADCOUNT, MAX_YUAN
 from sim.tomlio import Table
 
 BAND_READINGS = ("marginal", "level")
@@ -271,6 +272,8 @@ def rank_rewards(ranks: pd.Series, rules: RankingRules = RankingRules()) -> pd.S
     """Reward (yuan) by rank: ``top_rewards_yuan[rank - 1]`` for the top ranks, else 0."""
     rewards = np.asarray(rules.top_rewards_yuan, dtype=float)
     r = ranks.to_numpy()
+    if rewards.size == 0:  # no rewards: nobody is paid one
+        return pd.Series(np.zeros(len(r)), index=ranks.index, name="rank_reward_yuan")
     paid = np.where(r <= rewards.size, rewards[np.minimum(r, rewards.size) - 1], 0.0)
     return pd.Series(paid, index=ranks.index, name="rank_reward_yuan")
 
@@ -324,26 +327,35 @@ def pay_rules(t: Table) -> PayRules:
     edges, rates = _bands(t)
     rules = PayRules(
         edges, rates, t.string("band_reading", d.band_reading, BAND_READINGS),
-        t.number("yuan_per_point", d.yuan_per_point, ge=0.0),
+        _yuan(t, "yuan_per_point", d.yuan_per_point),
         t.probability("cm_outlet_weight", d.cm_outlet_weight), t.probability("cm_points_weight", d.cm_points_weight),
-        t.number("cm_reference_pay_yuan", d.cm_reference_pay_yuan, ge=0.0),
+        _yuan(t, "cm_reference_pay_yuan", d.cm_reference_pay_yuan),
         t.probability("head_target_weight", d.head_target_weight),
         t.probability("head_growth_weight", d.head_growth_weight),
         t.number("head_growth_full_at", d.head_growth_full_at, gt=0.0),
         t.string("head_growth_below_full", d.head_growth_below_full, GROWTH_BELOW_FULL),
-        t.number("head_reference_pay_yuan", d.head_reference_pay_yuan, ge=0.0),
-        t.number("head_plan_new_customers", d.head_plan_new_customers, gt=0.0),
-        t.number("head_plan_deposit_growth_yuan", d.head_plan_deposit_growth_yuan, gt=0.0),
+        _yuan(t, "head_reference_pay_yuan", d.head_reference_pay_yuan),
+        t.number("head_plan_new_customers", d.head_plan_new_customers, ge=1.0, le=MAX_YUAN),
+        t.number("head_plan_deposit_growth_yuan", d.head_plan_deposit_growth_yuan, ge=1.0, le=MAX_YUAN),
         t.string("head_growth_gate", d.head_growth_gate, GROWTH_GATES),
-        t.number("new_customer_deposit_yuan", d.new_customer_deposit_yuan, ge=0.0),
-        t.number("deposit_per_sale_yuan", d.deposit_per_sale_yuan, ge=0.0),
-        t.number("vip_deposit_yuan", d.vip_deposit_yuan, ge=0.0),
-        t.number("office_reference_pay_yuan", d.office_reference_pay_yuan, ge=0.0),
+        _yuan(t, "new_customer_deposit_yuan", d.new_customer_deposit_yuan),
+        _yuan(t, "deposit_per_sale_yuan", d.deposit_per_sale_yuan),
+        _yuan(t, "vip_deposit_yuan", d.vip_deposit_yuan),
+        _yuan(t, "office_reference_pay_yuan", d.office_reference_pay_yuan),
         t.probability("front_office_premium", d.front_office_premium),
         t.probability("grassroots_premium", d.grassroots_premium),
     )
+    for a, b in (("cm_outlet_weight", "cm_points_weight"), ("head_target_weight", "head_growth_weight")):
+        total = getattr(rules, a) + getattr(rules, b)
+        if abs(total - 1.0) > 1e-9:
+            raise t.fail(b, f"{a} + {b} must sum to 1 (the two parts of the pay), got {total:g}")
     t.finish()
     return rules
+
+
+def _yuan(t: Table, key: str, default: float) -> float:
+    """An amount of money (or points) >= 0 and at most :data:`sim.scenario.MAX_YUAN`."""
+    return t.number(key, default, ge=0.0, le=MAX_YUAN)
 
 
 def office_team_rules(t: Table) -> OfficeTeamRules:
@@ -353,9 +365,11 @@ def office_team_rules(t: Table) -> OfficeTeamRules:
         ScenarioError: a target missing or not positive while ``members > 0``.
     """
     members = t.integer("members", OfficeTeamRules().members)
-    target = t.number("target_net_value_yuan", OfficeTeamRules().target_net_value_yuan, ge=0.0)
+    target = _yuan(t, "target_net_value_yuan", OfficeTeamRules().target_net_value_yuan)
     if members > 0 and target <= 0.0:
         raise t.fail("target_net_value_yuan", f"must be > 0 when members > 0 (members = {members}), got {target:g}")
+    if members > 0 and target < 1.0:
+        raise t.fail("target_net_value_yuan", f"must be at least 1 yuan when members > 0, got {target:g}")
     t.finish()
     return OfficeTeamRules(members, target)
 
@@ -364,9 +378,14 @@ def ranking_rules(t: Table) -> RankingRules:
     """Read the ``[ranking]`` table (defaults from :class:`RankingRules`)."""
     d = RankingRules()
     rules = RankingRules(
-        t.number_list("top_rewards_yuan", list(d.top_rewards_yuan), ge=0.0), t.integer("exit_bottom", d.exit_bottom),
+        t.number_list("top_rewards_yuan", list(d.top_rewards_yuan), ge=0.0, le=MAX_YUAN),
+        t.integer("exit_bottom", d.exit_bottom, le=MAX_HEADCOUNT),
         t.integer("exit_consecutive_quarters", d.exit_consecutive_quarters, ge=1),
         t.boolean("exit_enabled", d.exit_enabled),
     )
+    rewards = rules.top_rewards_yuan
+    if any(b > a for a, b in itertools.pairwise(rewards)):
+        raise t.fail("top_rewards_yuan", f"{list(rewards)}: a higher rank must never get less; give the amounts "
+                     "from the first rank down, each at most the one before")
     t.finish()
     return rules

@@ -56,6 +56,7 @@ from optimize.tiers import classify
 from sim.executors import make_executor
 from sim.replicate import summarise
 from sim.scenario import ROLES, StaffingPlan
+from sim.streams import MAX_SEED
 
 T = TypeVar("T")
 
@@ -162,6 +163,12 @@ def _could_be_optimal(region: Region, st: OutletState, limit: int) -> list[int]:
     return keep
 
 
+#: Most days per pattern (and per plan in verification) one run may ask for.
+MAX_DAYS = 10_000
+#: Most people either side of today's budget the frontier may span.
+MAX_FRONTIER = 1000
+
+
 def _whole(value: object, low: int, high: int) -> bool:
     return bool(isinstance(value, int | np.integer) and not isinstance(value, bool) and low <= value <= high)
 
@@ -173,14 +180,15 @@ def check_settings(s: Settings) -> None:
         ValueError: naming the argument and what is allowed.
     """
     problems = [
-        (not _whole(s.replications, 2, 10_000), f"replications: a whole number in 2..10000, got {s.replications!r}"),
-        (not _whole(s.verify_replications, 2, 10_000),
-         f"verify_replications: a whole number in 2..10000, got {s.verify_replications!r}"),
-        (not _whole(s.seed, 0, 2**63 - 1), f"seed: a whole number in 0..2**63-1, got {s.seed!r}"),
+        (not _whole(s.replications, 2, MAX_DAYS),
+         f"replications: a whole number in 2..{MAX_DAYS}, got {s.replications!r}"),
+        (not _whole(s.verify_replications, 2, MAX_DAYS),
+         f"verify_replications: a whole number in 2..{MAX_DAYS}, got {s.verify_replications!r}"),
+        (not _whole(s.seed, 0, MAX_SEED), f"seed: a whole number in 0..2**63-1, got {s.seed!r}"),
         (s.solver not in SOLVERS, f"solver: {s.solver!r} is not allowed; allowed: {', '.join(SOLVERS)}"),
         (not (isinstance(s.gap, int | float) and 0.0 <= s.gap < 1.0), f"gap: a number in [0, 1), got {s.gap!r}"),
-        (not _whole(s.frontier, 0, 1000), f"frontier: a whole number in 0..1000, got {s.frontier!r}"),
-        (not _whole(s.stage2, 1, 10_000), f"stage2: a whole number in 1..10000, got {s.stage2!r}"),
+        (not _whole(s.frontier, 0, MAX_FRONTIER), f"frontier: a whole number in 0..{MAX_FRONTIER}, got {s.frontier!r}"),
+        (not _whole(s.stage2, 1, MAX_DAYS), f"stage2: a whole number in 1..{MAX_DAYS}, got {s.stage2!r}"),
     ]
     for bad, message in problems:
         if bad:
@@ -297,6 +305,12 @@ def _frontier(region: Region, states: list[OutletState], s: Settings) -> pd.Data
         except InfeasibleError:
             rows.append({"budget": base + delta, "delta": delta, "status": "Infeasible", "objective": math.nan})
     frame = pd.DataFrame(rows)
+    # a smaller budget's plan is feasible under a larger one: carry it forward where a gap-limited solve
+    # found less, so the frontier never falls as the budget grows (the status says where it came from)
+    best = frame["objective"].cummax()
+    carried = best.notna() & ~(frame["objective"] >= best - 1e-9)
+    frame.loc[carried, "status"] = "carried from a smaller budget"
+    frame["objective"] = best
     frame["marginal_yuan"] = frame["objective"].diff()
     return frame
 

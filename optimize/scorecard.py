@@ -22,7 +22,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim.scenario import MAX_YUAN
 from sim.tomlio import Table
+
+#: Most outlets a score sheet's red-flag and penalty cuts may name.
+MAX_OUTLETS = 10_000
 
 #: KPIs of an outlet-quarter that a score sheet may read (means over the quarter's days).
 SCORE_KPIS = (
@@ -105,8 +109,8 @@ def rank_outlets(scored: pd.DataFrame, sheet: ScoreSheet = ScoreSheet()) -> pd.D
 
 
 def _item(name: str, t: Table) -> ScoreItem:
-    item = ScoreItem(name, t.string("kpi", choices=SCORE_KPIS), t.number("weight", ge=0.0), t.number("best"),
-                     t.number("worst"))
+    item = ScoreItem(name, t.string("kpi", choices=SCORE_KPIS), t.number("weight", ge=0.0, le=100.0),
+                     t.number("best", ge=-MAX_YUAN, le=MAX_YUAN), t.number("worst", ge=-MAX_YUAN, le=MAX_YUAN))
     if item.best == item.worst:
         raise t.fail("worst", f"must differ from best ({item.best:g}): the item needs a range to score over")
     t.finish()
@@ -117,8 +121,12 @@ def score_sheet(t: Table) -> ScoreSheet:
     """Read the ``[scorecard]`` table; ``[scorecard.items.NAME]`` replace the default items when given."""
     d = ScoreSheet()
     items = tuple(_item(name, sub) for name, sub in t.subtables("items")) if t.has("items") else d.items
-    sheet = ScoreSheet(items, t.integer("red_flag_top", d.red_flag_top), t.number("subsidy_yuan", d.subsidy_yuan,
-                       ge=0.0), t.integer("penalty_bottom", d.penalty_bottom),
-                       t.number("penalty_points", d.penalty_points, ge=0.0))
+    total = sum(i.weight for i in items)
+    if abs(total - 100.0) > 1e-6:
+        raise t.fail("items", f"the items' weights must sum to 100 (the score is out of 100), got {total:g}")
+    sheet = ScoreSheet(items, t.integer("red_flag_top", d.red_flag_top, le=MAX_OUTLETS),
+                       t.number("subsidy_yuan", d.subsidy_yuan, ge=0.0, le=MAX_YUAN),
+                       t.integer("penalty_bottom", d.penalty_bottom, le=MAX_OUTLETS),
+                       t.number("penalty_points", d.penalty_points, ge=0.0, le=MAX_YUAN))
     t.finish()
     return sheet

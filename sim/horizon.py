@@ -68,10 +68,10 @@ from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
 from sim.model import DayLog, simulate
 from sim.scenario import (
-    MAX_CV,
     MAX_DAY_CUSTOMERS,
     MAX_SPEED,
     MAX_SURGE,
+    MAX_YUAN,
     MIN_SPEED,
     ROLES,
     ZONES,
@@ -86,6 +86,10 @@ _MODEL, _VOLUME, _THINNING, _FIELD, _VIP = range(5)
 _FULLY_TRAINED = -(10**9)  # start day of the people already in post when the run begins
 #: Largest ``speed_cv``: beyond it draws clipped to the scenario's speed bounds lose their mean of 1.
 MAX_SPEED_CV = 1.0
+#: Working days in one simulated quarter at most (a calendar quarter has 92 days).
+MAX_DAYS_PER_QUARTER = 92
+#: Largest skill multiplier (mean or cap) of a hire: ten times the norm.
+MAX_SKILL = 10.0
 
 
 def _default_profile() -> tuple[float, ...]:
@@ -607,10 +611,16 @@ def _roles(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
 def hire_rules(t: Table) -> HireRules:
     """Read the ``[hiring]`` table (defaults from :class:`HireRules`)."""
     d = HireRules()
-    rules = HireRules(t.number("skill_mean", d.skill_mean, gt=0.0), t.number("skill_cv", d.skill_cv, ge=0.0, le=MAX_CV),
-                      t.number("skill_max", d.skill_max, gt=0.0), t.number("learning_weeks", d.learning_weeks, ge=0.0),
-                      t.probability("learning_start", d.learning_start), t.integer("vacancy_days", d.vacancy_days),
+    rules = HireRules(t.number("skill_mean", d.skill_mean, gt=0.0, le=MAX_SKILL),
+                      t.number("skill_cv", d.skill_cv, ge=0.0, le=MAX_SPEED_CV),
+                      t.number("skill_max", d.skill_max, gt=0.0, le=MAX_SKILL),
+                      t.number("learning_weeks", d.learning_weeks, ge=0.0, le=520.0),
+                      t.probability("learning_start", d.learning_start),
+                      t.integer("vacancy_days", d.vacancy_days, le=MAX_DAYS_PER_QUARTER * 4),
                       t.number("speed_cv", d.speed_cv, ge=0.0, le=MAX_SPEED_CV))
+    if rules.skill_max < rules.skill_mean:
+        raise t.fail("skill_max", f"must be >= skill_mean ({rules.skill_mean:g}): the cap would lower every "
+                     f"hire's skill, got {rules.skill_max:g}")
     t.finish()
     return rules
 
@@ -618,11 +628,13 @@ def hire_rules(t: Table) -> HireRules:
 def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
     """Read the ``[horizon]`` table (defaults from :class:`HorizonRules`)."""
     d = HorizonRules()
-    rules = HorizonRules(t.integer("days_per_quarter", d.days_per_quarter, ge=1), _profile(t, d.day_of_month_profile),
-                         t.number("volume_cv", d.volume_cv, ge=0.0, le=MAX_CV),
-                         t.number("prospect_refill_per_day", d.prospect_refill_per_day, ge=0.0),
-                         t.number("points_per_field_customer", d.points_per_field_customer, ge=0.0),
-                         t.integer("vip_book", d.vip_book), t.integer("rotation_days", d.rotation_days),
+    rules = HorizonRules(t.integer("days_per_quarter", d.days_per_quarter, ge=1, le=MAX_DAYS_PER_QUARTER),
+                         _profile(t, d.day_of_month_profile),
+                         t.number("volume_cv", d.volume_cv, ge=0.0, le=MAX_SPEED_CV),
+                         t.number("prospect_refill_per_day", d.prospect_refill_per_day, ge=0.0, le=1e6),
+                         t.number("points_per_field_customer", d.points_per_field_customer, ge=0.0, le=MAX_YUAN),
+                         t.integer("vip_book", d.vip_book, le=10_000_000),
+                         t.integer("rotation_days", d.rotation_days, le=MAX_DAYS_PER_QUARTER),
                          _roles(t, "skill_roles", d.skill_roles), _roles(t, "speed_roles", d.speed_roles), hire)
     t.finish()
     return rules

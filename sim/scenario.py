@@ -822,16 +822,34 @@ def load_scenario(path: str | Path) -> Scenario:
     return from_dict(read_toml(path), str(path))
 
 
+def _field_by_field(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Overrides with every table under a plain (undotted) key spread into dotted paths, recursively."""
+    out: dict[str, Any] = {}
+    for key, value in overrides.items():
+        path = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value and "." not in str(key):
+            out.update(_field_by_field(value, f"{path}."))
+        else:
+            out[path] = value
+    return out
+
+
 def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, quiet: bool = False) -> Scenario:
     """A copy of ``scenario`` with fields replaced by dotted path, validated again.
 
     ``{"staff.cash_teller.count": 4, "arrivals.daily_customers": 500}`` changes two
     fields. A path must name an existing field or one the format allows there.
+    A table under a plain key is read field by field, as TOML reads unquoted dotted keys:
+    ``{"arrivals": {"daily_customers": 500}}`` (TOML ``arrivals.daily_customers = 500``)
+    changes that one field and keeps the hourly profile; a value under a dotted key
+    replaces what is there whole (``{"segments.vip.patience": {...}}`` a whole table).
     ``quiet`` drops :class:`~sim.errors.ScenarioWarning` (for the many derived copies of
     a scenario whose warnings were shown when it was loaded); errors still raise.
     """
+    if not isinstance(overrides, Mapping):
+        raise ScenarioError(scenario.source, "overrides", f"expected a table of dotted paths, got {show(overrides)}")
     data = plain_copy(scenario.raw, scenario.source)
-    for dotted, value in overrides.items():
+    for dotted, value in _field_by_field(overrides).items():
         set_path(data, dotted, plain_copy(value, scenario.source, dotted), scenario.source)
     if not quiet:
         return _build(data, scenario.source)

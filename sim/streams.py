@@ -18,6 +18,9 @@ import numpy as np
 
 from sim.scenario import SERVICE_ZONES
 
+#: Largest seed accepted anywhere (a signed 64-bit integer, so every tool downstream can store it).
+MAX_SEED = 2**63 - 1
+
 #: Stream names: arrivals (times, segments, needs), patience, triage uniforms,
 #: referral uniforms, sales uniforms, field marketing, and each zone's service times.
 STREAMS = ("arrivals", "patience", "triage", "referral", "sales", "field", *(f"service_{z}" for z in SERVICE_ZONES))

@@ -65,13 +65,13 @@ from sim.fileio import LOCK_NAME, FolderLock, write_atomic
 from sim.metrics import OUTLET_KPIS
 from sim.replicate import MAX_REPLICATIONS, SUMMARY_COLUMNS, run_days, summarise
 from sim.scenario import Scenario, from_dict, load_scenario, with_overrides
+from sim.streams import MAX_SEED
 from sim.tomlio import Table, get_path, parse_toml, read_bytes, show
 
 DESIGNS = ("grid", "lhs", "sobol")
 #: Most design points a sweep may have (each is validated up front, about 0.3 ms apiece).
 MAX_POINTS = 100_000
 #: Largest sweep seed (a signed 64-bit integer).
-MAX_SEED = 2**63 - 1
 #: The ``--out`` folder's sweep description, design table and results folder.
 MANIFEST, POINTS, RESULTS_FOLDER = "manifest.json", "points.csv", "results"
 #: Files a sweep writes directly in its ``--out`` folder (beside ``results/``), the lock included.

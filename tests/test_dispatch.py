@@ -151,7 +151,7 @@ def test_an_added_teller_no_longer_costs_value_at_the_backbone_outlet() -> None:
     two seeds)."""
     shipped = sim.load_scenario(SCENARIOS / "backbone_outlet.toml")
     assert shipped.dispatch.by_customer
-    order = sim.with_overrides(shipped, {"dispatch": {"rule": "staff_order"}})
+    order = sim.with_overrides(shipped, {"dispatch.rule": "staff_order", "dispatch.prefer": {}})
     more = shipped.roles["low_counter_teller"].count + 1
     for seed in (5, 11):
         for sc, lowers in ((order, True), (shipped, False)):

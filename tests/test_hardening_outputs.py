@@ -86,3 +86,83 @@ def test_a_hash_in_an_outlet_name_survives_exits(tmp_path: Path) -> None:
     hires = set(cm.loc[cm["person"].str.contains(r"#\d+$", regex=True), "person"])
     assert hires
     assert all(h.startswith("No.#2 Road/customer_manager_") and h.endswith("#2") for h in hires)
+
+
+def test_unquoted_dotted_override_keys_change_one_field(tmp_path: Path) -> None:
+    from optimize import load_region
+
+    region = tmp_path / "region.toml"
+    region.write_text(f'[region]\nname = "r"\n[[outlets]]\nname = "A"\nscenario = "{BACKBONE}"\n'
+                      "[outlets.overrides]\narrivals.daily_customers = 470\nstaff.cash_teller.count = 4\n",
+                      encoding="utf-8")
+    sc = load_region(region).outlets[0].scenario
+    import sim
+
+    base = sim.load_scenario(BACKBONE)
+    assert sc.roles["cash_teller"].count == 4
+    assert set(sc.roles) == set(base.roles)  # every other role kept
+    assert sc.expected_customers == pytest.approx(470)
+    assert sc.raw["arrivals"]["hourly_profile"] == base.raw["arrivals"]["hourly_profile"]  # the profile kept
+    same = sim.with_overrides(base, {"arrivals": {"daily_customers": 470}})
+    assert same.rate_per_hour == sc.rate_per_hour
+    with pytest.raises(sim.ScenarioError, match="overrides: expected a table"):
+        sim.with_overrides(base, [("staff.cash_teller.count", 4)])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("option", "value", "allowed"), [
+    ("--replications", "0", "1 to 1,000"), ("--replications", "-1", "1 to 1,000"), ("--seed", "-1", "2**63 - 1"),
+    ("--seed", str(2**64), "2**63 - 1"), ("--workers", "0", "1 to 256"), ("--workers", "9999", "1 to 256"),
+    ("--quarters", "1000", "1 to 100"), ("--quarters", "2.5", "1 to 100"),
+])
+def test_quarter_options_share_one_table(option: str, value: str, allowed: str, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["quarter", str(BACKBONE), "--out", str(out), option, value]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert option in err[0]
+    assert allowed in err[0]
+    assert not out.exists()
+
+
+def test_optimize_workers_bound_is_the_executors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "out"
+    assert main(["optimize", str(SCENARIOS / "region_12_outlets.toml"), "--out", str(out), "--workers", "300"]) == 2
+    assert "1 to 256" in capsys.readouterr().err
+    assert not out.exists()  # refused before the folder is made
+
+
+def test_ignored_options_are_named(capsys: pytest.CaptureFixture[str]) -> None:
+    status = main(["simulate", str(BACKBONE), "-n", "2", "--executor", "serial", "--workers", "2", "-q"])
+    assert status == 0
+    assert "branchlab: warning: --workers is ignored with --executor serial" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("[pay]\ncm_outlet_weight = 0.9\ncm_points_weight = 0.9\n", "pay.cm_points_weight"),
+    ("[pay]\nhead_target_weight = 1\nhead_growth_weight = 1\n", "pay.head_growth_weight"),
+    ("[pay]\nyuan_per_point = 1e308\n", "pay.yuan_per_point"),
+    ("[office_team]\nmembers = 2\ntarget_net_value_yuan = 1e-300\n", "office_team.target_net_value_yuan"),
+    ("[ranking]\ntop_rewards_yuan = [1000, 2000]\n", "ranking.top_rewards_yuan"),
+    ("[horizon]\nvolume_cv = 50\n", "horizon.volume_cv"),
+    ("[horizon]\ndays_per_quarter = 1000000000\n", "horizon.days_per_quarter"),
+    ("[horizon]\npoints_per_field_customer = 1e308\n", "horizon.points_per_field_customer"),
+    ("[hiring]\nskill_mean = 1.0\nskill_max = 0.5\n", "hiring.skill_max"),
+    ("[scorecard.items.a]\nkpi = \"walkout_rate\"\nweight = 600\nbest = 0\nworst = 0.1\n", "scorecard.items.a.weight"),
+    ("[scorecard.items.a]\nkpi = \"walkout_rate\"\nweight = 60\nbest = 0\nworst = 0.1\n", "scorecard.items"),
+])
+def test_nonsense_rules_name_the_field(text: str, field: str, tmp_path: Path) -> None:
+    import sim
+
+    path = tmp_path / "rules.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(sim.ScenarioError) as err:
+        load_rules(path)
+    assert str(err.value).startswith(f"{path}: {field}:")
+
+
+def test_empty_rewards_pay_nobody(tmp_path: Path) -> None:
+    path = tmp_path / "rules.toml"
+    path.write_text("[horizon]\ndays_per_quarter = 2\n[ranking]\ntop_rewards_yuan = []\n", encoding="utf-8")
+    res = run_quarters(load_study([BACKBONE]), load_rules(path), quarters=1, seed=1, executor="serial")
+    assert (res.people["rank_reward_yuan"].fillna(0) == 0).all()

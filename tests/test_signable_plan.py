@@ -325,3 +325,17 @@ def test_a_factor_of_one_repeats_the_plan_and_other_factors_are_reported(tmp_pat
     assert set(table["walkout_loss x1.5"]) <= {"holds", "drops", "reverses"}
     with pytest.raises(ValueError, match="factors"):
         stress_test(load_region(path), rec, factors=(0.0,), executor="serial")
+
+
+def test_a_gap_above_the_default_is_named_and_the_frontier_never_falls(tmp_path: Path) -> None:
+    from optimize.milp import FEASIBLE_WITHIN_GAP
+
+    outlets = _instance(3, outlets=4, patterns=6)
+    sol = solve(outlets, OFF, gap=0.5)
+    assert sol.status in ("Optimal", FEASIBLE_WITHIN_GAP)
+    if sol.gap is not None and sol.gap > 1e-6:
+        assert sol.status == FEASIBLE_WITHIN_GAP
+    rec = _run(_region(tmp_path), gap=0.2, frontier=3)
+    objective = rec.frontier["objective"].dropna().to_numpy()
+    assert (np.diff(objective) >= -1e-9).all()
+    assert rec.status in ("Optimal", FEASIBLE_WITHIN_GAP)
