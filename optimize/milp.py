@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 import pulp
 
-from sim.scenario import ROLES, TIERS
+from sim.scenario import MAINTAINERS_PER_VIP, ROLES, TIERS
 
 SOLVERS = ("highs", "cbc")
 DEFAULT_GAP = 1e-6
@@ -90,7 +90,7 @@ class VipRule:
     """
 
     book_size: float = 300.0
-    maintainers_per_vip: float = 2.0
+    maintainers_per_vip: float = MAINTAINERS_PER_VIP
 
 
 @dataclass(frozen=True)

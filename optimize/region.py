@@ -242,8 +242,9 @@ def _outside(rules: Table) -> OutsideRule | None:
 
 def _vip(rules: Table) -> VipRule | None:
     t = rules.table("vip_maintenance")
-    rule = VipRule(t.number("book_size", 300.0, gt=0.0, le=1e6), t.number("maintainers_per_vip", 2.0, gt=0.0,
-                                                                           le=100.0))
+    d = VipRule()
+    rule = VipRule(t.number("book_size", d.book_size, gt=0.0, le=1e6),
+                   t.number("maintainers_per_vip", d.maintainers_per_vip, gt=0.0, le=100.0))
     on = _enabled(t)
     t.finish()
     return rule if on else None
@@ -251,7 +252,7 @@ def _vip(rules: Table) -> VipRule | None:
 
 def _min_cms(rules: Table) -> int | None:
     t = rules.table("min_customer_managers")
-    count = t.integer("count", 5, le=1000)
+    count = t.integer("count", Policy().min_customer_managers, le=1000)
     on = _enabled(t)
     t.finish()
     return count if on else None
@@ -329,9 +330,11 @@ def _cover(rules: Table) -> tuple[str, ...]:
 
 def _search(root: Table) -> Search:
     t = root.table("search")
-    s = Search(t.integer("step", 2, ge=1, le=10), t.integer("total_step", 3, ge=0, le=50),
-               t.integer("combos", 2, ge=1, le=50), t.integer("screen_replications", 8, ge=2, le=1000),
-               t.number("analytic_margin", 0.15, ge=0.0, le=1.0))
+    d = Search()
+    s = Search(t.integer("step", d.step, ge=1, le=10), t.integer("total_step", d.total_step, ge=0, le=50),
+               t.integer("combos", d.combos, ge=1, le=50),
+               t.integer("screen_replications", d.screen_replications, ge=2, le=1000),
+               t.number("analytic_margin", d.analytic_margin, ge=0.0, le=1.0))
     t.finish()
     return s
 

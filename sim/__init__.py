@@ -8,38 +8,58 @@ The public API for notebooks and scripts::
     result = sim.replicate(scenario, n=30, seed=7)       # KPIs with 95% CIs
     result.zones, result.outlet                          # pandas DataFrames
     sim.sweep(sim.load_sweep_file("scenarios/sweep_small.toml"), "runs/small")
+
+The names below load their module on first use (PEP 562), so ``import sim.model`` — a
+worker process, the ``simulate`` command — loads neither pandas nor the sweeps nor the
+plots until something asks for them.
 """
 
-from sim.errors import ScenarioError, ScenarioWarning
-from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, credit_sales, day_kpis
-from sim.model import DayLog, simulate
-from sim.plots import plot_sweep
-from sim.replicate import Replications, replicate
-from sim.scenario import ROLES, ZONES, Scenario, StaffingPlan, from_dict, load_scenario, with_overrides
-from sim.sweeps import Sweep, load_sweep, load_sweep_file, sweep
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sim.errors import ScenarioError, ScenarioWarning
+    from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, credit_sales, day_kpis
+    from sim.model import DayLog, simulate
+    from sim.plots import plot_sweep
+    from sim.replicate import Replications, replicate
+    from sim.scenario import ROLES, ZONES, Scenario, StaffingPlan, from_dict, load_scenario, with_overrides
+    from sim.sweeps import Sweep, load_sweep, load_sweep_file, sweep
+
+#: Where each public name lives.
+_HOME = {
+    "ScenarioError": "sim.errors", "ScenarioWarning": "sim.errors",
+    "OUTLET_KPIS": "sim.metrics", "ZONE_KPIS": "sim.metrics", "batch_kpis": "sim.metrics",
+    "credit_sales": "sim.metrics", "day_kpis": "sim.metrics",
+    "DayLog": "sim.model", "simulate": "sim.model",
+    "plot_sweep": "sim.plots",
+    "Replications": "sim.replicate", "replicate": "sim.replicate",
+    "ROLES": "sim.scenario", "ZONES": "sim.scenario", "Scenario": "sim.scenario", "StaffingPlan": "sim.scenario",
+    "from_dict": "sim.scenario", "load_scenario": "sim.scenario", "with_overrides": "sim.scenario",
+    "Sweep": "sim.sweeps", "load_sweep": "sim.sweeps", "load_sweep_file": "sim.sweeps", "sweep": "sim.sweeps",
+}
 
 __all__ = [
-    "OUTLET_KPIS",
-    "ROLES",
-    "ZONES",
-    "ZONE_KPIS",
-    "DayLog",
-    "Replications",
-    "Scenario",
-    "ScenarioError",
-    "ScenarioWarning",
-    "StaffingPlan",
-    "Sweep",
-    "batch_kpis",
-    "credit_sales",
-    "day_kpis",
-    "from_dict",
-    "load_scenario",
-    "load_sweep",
-    "load_sweep_file",
-    "plot_sweep",
-    "replicate",
-    "simulate",
-    "sweep",
+    "OUTLET_KPIS", "ROLES", "ZONES", "ZONE_KPIS", "DayLog", "Replications", "Scenario", "ScenarioError",
+    "ScenarioWarning", "StaffingPlan", "Sweep", "batch_kpis", "credit_sales", "day_kpis", "from_dict",
+    "load_scenario", "load_sweep", "load_sweep_file", "plot_sweep", "replicate", "simulate", "sweep",
     "with_overrides",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use; submodules (``sim.queueing``) as usual."""
+    if name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f"sim.{name}")
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'sim' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_HOME})

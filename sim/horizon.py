@@ -68,6 +68,7 @@ from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
 from sim.model import DayLog, simulate
 from sim.scenario import (
+    MAINTAINERS_PER_VIP,
     MAX_DAY_CUSTOMERS,
     MAX_SPEED,
     MAX_SURGE,
@@ -558,7 +559,7 @@ def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_custom
     row["vip_lost"] = res.vip_lost
     row["vip_book"] = out.vip_book
     maintainers = sum(c for r, c in spec.counts if r in ("customer_manager", "wealth_manager"))
-    row["vips_per_maintainer"] = 2 * out.vip_book / maintainers if maintainers else math.inf
+    row["vips_per_maintainer"] = MAINTAINERS_PER_VIP * out.vip_book / maintainers if maintainers else math.inf
     row["prospects_available"] = out.pool.available
     return row
 

@@ -59,6 +59,9 @@ NEEDS = ("cash", "non_cash", "self_service_eligible", "wealth")
 SERVICE_NEEDS = (*NEEDS, "referral")
 TIERS = ("flagship", "backbone", "advancing", "potential")
 
+#: VIP maintenance "2 to 1" (seed: 二对一): maintainer slots each VIP needs (a relationship owner and a
+#: product owner). The optimiser's VIP rule and the quarters' VIPs-per-maintainer column read this one value.
+MAINTAINERS_PER_VIP = 2.0
 #: Default service-level target: customers grow irritated after ~10 min of waiting
 #: (Horizon 2007 survey, n=1553, via DOMAIN.md).
 DEFAULT_TARGET_WAIT_MIN = 10.0

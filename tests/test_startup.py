@@ -21,3 +21,14 @@ def test_importing_loads_none_of_the_heavy_optional_libraries(module: str) -> No
     code = f"import sys, {module}; print(' '.join(m for m in {LAZY!r} if m in sys.modules))"
     loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert loaded == []
+
+
+def test_the_model_alone_loads_no_pandas_sweeps_or_plots() -> None:
+    """A worker or the simulate path imports ``sim.model``: the package face must not drag in pandas."""
+    code = ("import sys, sim.model; print(' '.join(m for m in ('pandas', 'sim.sweeps', 'sim.plots', 'sim.replicate')"
+            " if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert loaded == []
+    names = subprocess.run([sys.executable, "-c", "import sim; print(sim.replicate.__module__, sim.queueing.__name__)"],
+                           capture_output=True, text=True, check=True).stdout.split()
+    assert names == ["sim.replicate", "sim.queueing"]  # the public names still arrive on first use
