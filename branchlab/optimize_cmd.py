@@ -10,7 +10,7 @@ from typing import Any
 
 from branchlab.options import SEED, add_executor, whole
 from branchlab.outputs import Output, refuse_clobber
-from optimize.recommend import MAX_DAYS, MAX_FRONTIER
+from optimize.bounds import MAX_DAYS, MAX_FRONTIER
 from sim.executors import ExecutorError
 
 #: Exit status when no plan satisfies every rule (the diagnosis is printed).

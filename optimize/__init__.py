@@ -13,11 +13,34 @@ PuLP MILP solved by HiGHS, verification on fresh seeds, the head-count frontier)
 described in :mod:`optimize.recommend`; the rules in :mod:`optimize.milp`.
 """
 
-from optimize.milp import InfeasibleError, Policy, RatioRule, VipRule
-from optimize.recommend import recommend
-from optimize.region import Region, load_region
-from optimize.result import Recommendation
-from optimize.stress import stress_test
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optimize.milp import InfeasibleError, Policy, RatioRule, VipRule
+    from optimize.recommend import recommend
+    from optimize.region import Region, load_region
+    from optimize.result import Recommendation
+    from optimize.stress import stress_test
+
+#: Where each public name lives; loaded on first use (PEP 562), so ``optimize.bounds`` stays light.
+_HOME = {"InfeasibleError": "optimize.milp", "Policy": "optimize.milp", "RatioRule": "optimize.milp",
+         "VipRule": "optimize.milp", "recommend": "optimize.recommend", "Region": "optimize.region",
+         "load_region": "optimize.region", "Recommendation": "optimize.result", "stress_test": "optimize.stress"}
 
 __all__ = ["InfeasibleError", "Policy", "RatioRule", "Recommendation", "Region", "VipRule", "load_region",
            "recommend", "stress_test"]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use; submodules as usual."""
+    if name in _HOME:
+        value = getattr(importlib.import_module(_HOME[name]), name)
+        globals()[name] = value
+        return value
+    try:
+        return importlib.import_module(f"optimize.{name}")
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'optimize' has no attribute {name!r}") from None

@@ -34,6 +34,7 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from optimize.bounds import MAX_DAYS, MAX_FRONTIER
 from optimize.evaluate import Evaluator, column
 from optimize.milp import (
     DEFAULT_GAP,
@@ -161,12 +162,6 @@ def _could_be_optimal(region: Region, st: OutletState, limit: int) -> list[int]:
     keep = order[:limit]
     keep += [i for i in live if st.origin[i] == "current" and i not in keep]
     return keep
-
-
-#: Most days per pattern (and per plan in verification) one run may ask for.
-MAX_DAYS = 10_000
-#: Most people either side of today's budget the frontier may span.
-MAX_FRONTIER = 1000
 
 
 def _whole(value: object, low: int, high: int) -> bool:

@@ -12,8 +12,10 @@ import sys
 import pytest
 
 #: Imported only where needed: sweep designs (scipy.stats.qmc), queueing theory (scipy),
-#: plots (matplotlib), the optimiser (pulp, highspy), clusters (dask), progress bars (tqdm).
-LAZY = ("scipy", "matplotlib", "pulp", "highspy", "dask", "distributed", "tqdm", "optimize")
+#: plots (matplotlib), the optimiser (pulp, highspy; the light ``optimize`` face and its
+#: ``optimize.bounds`` may load), clusters (dask), progress bars (tqdm).
+LAZY = ("scipy", "matplotlib", "pulp", "highspy", "dask", "distributed", "tqdm", "optimize.recommend",
+        "optimize.milp")
 
 
 @pytest.mark.parametrize("module", ["sim", "branchlab.cli"])
