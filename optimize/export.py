@@ -34,7 +34,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from optimize.stress import holds_table
+from optimize.holds import holds_table
 from optimize.transfers import surplus
 from sim.errors import ScenarioError
 from sim.fileio import csv_text, publish_set

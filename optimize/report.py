@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from optimize.holds import holds_table
 from optimize.plots import plot_candidates, plot_frontier, plot_holds, plot_moves, plot_value, png_bytes
-from optimize.stress import holds_table
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure

@@ -307,7 +307,8 @@ def test_a_share_of_outlets_with_seven_outside_matches_brute_force(share: float)
 
 # ---- the assumption stress test ---------------------------------------------------------------
 def test_a_factor_of_one_repeats_the_plan_and_other_factors_are_reported(tmp_path: Path) -> None:
-    from optimize.stress import ASSUMPTIONS, holds_table, stress_test
+    from optimize.holds import holds_table
+    from optimize.stress import ASSUMPTIONS, stress_test
 
     path = _region(tmp_path)
     rec = _run(path)
