@@ -10,7 +10,7 @@
 
 The method (candidate patterns, simulation on common random numbers, pruning, a
 PuLP MILP solved by HiGHS, verification on fresh seeds, the head-count frontier) is
-described in :mod:`optimize.recommend`; the rules in :mod:`optimize.milp`.
+described in :mod:`optimize.method`; the rules in :mod:`optimize.milp`.
 """
 
 from __future__ import annotations
@@ -19,15 +19,15 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from optimize.method import recommend
     from optimize.milp import InfeasibleError, Policy, RatioRule, VipRule
-    from optimize.recommend import recommend
     from optimize.region import Region, load_region
     from optimize.result import Recommendation
     from optimize.stress import stress_test
 
 #: Where each public name lives; loaded on first use (PEP 562), so ``optimize.bounds`` stays light.
 _HOME = {"InfeasibleError": "optimize.milp", "Policy": "optimize.milp", "RatioRule": "optimize.milp",
-         "VipRule": "optimize.milp", "recommend": "optimize.recommend", "Region": "optimize.region",
+         "VipRule": "optimize.milp", "recommend": "optimize.method", "Region": "optimize.region",
          "load_region": "optimize.region", "Recommendation": "optimize.result", "stress_test": "optimize.stress"}
 
 __all__ = ["InfeasibleError", "Policy", "RatioRule", "Recommendation", "Region", "VipRule", "load_region",

@@ -95,18 +95,21 @@ class Evaluator:
             path = self.cache_dir / f"{key}.json" if self.cache_dir else None
             if path is not None and path.exists():
                 try:
-                    data = json.loads(path.read_text())
+                    data = json.loads(path.read_text(encoding="utf-8"))
                     if data.get("metrics") == list(METRICS):
-                        stored = {int(r): v for r, v in data["reps"].items()}
-                except (ValueError, KeyError, AttributeError):
-                    stored = {}  # a damaged cache file is simulated again and rewritten
+                        stored = {int(r): v for r, v in data["reps"].items() if _whole_row(v)}
+                except (OSError, ValueError, KeyError, AttributeError, TypeError):
+                    stored = {}  # a damaged cache file (or a folder in its place) is simulated again
             self._memory[key] = stored
         return self._memory[key]
 
     def _save(self, key: str) -> None:
         if self.cache_dir is not None:
             payload = {"metrics": list(METRICS), "reps": {str(r): v for r, v in sorted(self._memory[key].items())}}
-            write_atomic(self.cache_dir / f"{key}.json", json.dumps(payload))
+            path = self.cache_dir / f"{key}.json"
+            if path.is_dir():  # something else stands where the cache file goes: keep the days in memory only
+                return
+            write_atomic(path, json.dumps(payload))
 
     def run(self, requests: Iterable[tuple[Scenario, int, int]]) -> list[np.ndarray]:
         """For each ``(scenario, seed, n)``: replications ``0 … n−1`` as an array (simulating what is missing)."""
@@ -125,6 +128,13 @@ class Evaluator:
                 self.progress(len(reps))
         return [np.asarray([self._memory[k][r] for r in range(n)]) for k, (_, _, n) in zip(keys, requests,
                                                                                           strict=True)]
+
+
+def _whole_row(row: object) -> bool:
+    """A cached replication is usable: one number per metric of :data:`METRICS` (NaN is written as ``NaN``;
+    a short row, a string, a null or a boolean marks a damaged file, and that day is simulated again)."""
+    return isinstance(row, list) and len(row) == len(METRICS) and all(
+        isinstance(v, int | float) and not isinstance(v, bool) for v in row)
 
 
 def column(values: np.ndarray, metric: str) -> np.ndarray:

@@ -59,7 +59,7 @@ GROWTH_BELOW_FULL = ("pro_rata", "nothing")
 GROWTH_GATES = ("both", "customers", "deposits")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class PayRules:
     """Pay parameters (yuan per quarter unless named otherwise).
 
@@ -326,24 +326,27 @@ def pay_rules(t: Table) -> PayRules:
     d = PayRules()
     edges, rates = _bands(t)
     rules = PayRules(
-        edges, rates, t.string("band_reading", d.band_reading, BAND_READINGS),
-        _yuan(t, "yuan_per_point", d.yuan_per_point),
-        t.probability("cm_outlet_weight", d.cm_outlet_weight), t.probability("cm_points_weight", d.cm_points_weight),
-        _yuan(t, "cm_reference_pay_yuan", d.cm_reference_pay_yuan),
-        t.probability("head_target_weight", d.head_target_weight),
-        t.probability("head_growth_weight", d.head_growth_weight),
-        t.number("head_growth_full_at", d.head_growth_full_at, gt=0.0),
-        t.string("head_growth_below_full", d.head_growth_below_full, GROWTH_BELOW_FULL),
-        _yuan(t, "head_reference_pay_yuan", d.head_reference_pay_yuan),
-        t.number("head_plan_new_customers", d.head_plan_new_customers, ge=1.0, le=MAX_YUAN),
-        t.number("head_plan_deposit_growth_yuan", d.head_plan_deposit_growth_yuan, ge=1.0, le=MAX_YUAN),
-        t.string("head_growth_gate", d.head_growth_gate, GROWTH_GATES),
-        _yuan(t, "new_customer_deposit_yuan", d.new_customer_deposit_yuan),
-        _yuan(t, "deposit_per_sale_yuan", d.deposit_per_sale_yuan),
-        _yuan(t, "vip_deposit_yuan", d.vip_deposit_yuan),
-        _yuan(t, "office_reference_pay_yuan", d.office_reference_pay_yuan),
-        t.probability("front_office_premium", d.front_office_premium),
-        t.probability("grassroots_premium", d.grassroots_premium),
+        band_edges_points=edges, band_rates=rates,
+        band_reading=t.string("band_reading", d.band_reading, BAND_READINGS),
+        yuan_per_point=_yuan(t, "yuan_per_point", d.yuan_per_point),
+        cm_outlet_weight=t.probability("cm_outlet_weight", d.cm_outlet_weight),
+        cm_points_weight=t.probability("cm_points_weight", d.cm_points_weight),
+        cm_reference_pay_yuan=_yuan(t, "cm_reference_pay_yuan", d.cm_reference_pay_yuan),
+        head_target_weight=t.probability("head_target_weight", d.head_target_weight),
+        head_growth_weight=t.probability("head_growth_weight", d.head_growth_weight),
+        head_growth_full_at=t.number("head_growth_full_at", d.head_growth_full_at, gt=0.0, le=100.0),
+        head_growth_below_full=t.string("head_growth_below_full", d.head_growth_below_full, GROWTH_BELOW_FULL),
+        head_reference_pay_yuan=_yuan(t, "head_reference_pay_yuan", d.head_reference_pay_yuan),
+        head_plan_new_customers=t.number("head_plan_new_customers", d.head_plan_new_customers, ge=1.0, le=MAX_YUAN),
+        head_plan_deposit_growth_yuan=t.number("head_plan_deposit_growth_yuan", d.head_plan_deposit_growth_yuan,
+                                               ge=1.0, le=MAX_YUAN),
+        head_growth_gate=t.string("head_growth_gate", d.head_growth_gate, GROWTH_GATES),
+        new_customer_deposit_yuan=_yuan(t, "new_customer_deposit_yuan", d.new_customer_deposit_yuan),
+        deposit_per_sale_yuan=_yuan(t, "deposit_per_sale_yuan", d.deposit_per_sale_yuan),
+        vip_deposit_yuan=_yuan(t, "vip_deposit_yuan", d.vip_deposit_yuan),
+        office_reference_pay_yuan=_yuan(t, "office_reference_pay_yuan", d.office_reference_pay_yuan),
+        front_office_premium=t.probability("front_office_premium", d.front_office_premium),
+        grassroots_premium=t.probability("grassroots_premium", d.grassroots_premium),
     )
     for a, b in (("cm_outlet_weight", "cm_points_weight"), ("head_target_weight", "head_growth_weight")):
         total = getattr(rules, a) + getattr(rules, b)

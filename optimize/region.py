@@ -77,7 +77,7 @@ class OutletSpec:
     with the outlet's own ``min_staff`` on top); ``service`` its own service limits
     (``None``: the region's ``[rules.service]``); ``second_level`` marks second-level outlets (二级网点), where the
     minimum-CM and inside : outside rules apply. ``simulated_tier`` is the tier its
-    simulated results today put it in (:func:`optimize.recommend.resolve_tiers`; empty
+    simulated results today put it in (:func:`optimize.method.resolve_tiers`; empty
     until then).
     """
 

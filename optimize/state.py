@@ -1,4 +1,4 @@
-"""The optimiser's working state, shared by the method (:mod:`optimize.recommend`) and its tables.
+"""The optimiser's working state, shared by the method (:mod:`optimize.method`) and its tables.
 
 :mod:`optimize.tables` turns this state into the recommendation's tables; both modules
 import it at the top, so neither imports the other inside a function.

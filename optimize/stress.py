@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.evaluate import METRICS, Evaluator
-from optimize.recommend import derive_seed, stable_solve
+from optimize.method import derive_seed, stable_solve
 from optimize.region import OutletSpec, Region
 from optimize.result import Recommendation
 from optimize.state import KEPT, OutletState, Settings

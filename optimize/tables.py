@@ -191,10 +191,13 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
                  "budget": region.policy.total_headcount or region.current_total}
     plan_table = plan_frame(region, chosen)
     return Recommendation(
-        region.name, region.source, sol.status, sol.objective, sol.bound, sol.gap, sol.gap_limit, sol.solver,
-        s.seed, s.verify_replications, plan_table, candidates, kpis, uplift(totals, predicted),
-        constraint_frame(region, states, ids, sol), frontier, counts, {k: round(v, 2) for k, v in timings.items()},
-        rounds, headcount, sol.binding,
-        tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets if o.simulated_tier not in ("", o.tier)),
+        region=region.name, source=region.source, status=sol.status, objective=sol.objective, bound=sol.bound,
+        gap=sol.gap, gap_limit=sol.gap_limit, solver=sol.solver, seed=s.seed, replications=s.verify_replications,
+        plan=plan_table, candidates=candidates, kpis=kpis, uplift=uplift(totals, predicted),
+        constraints=constraint_frame(region, states, ids, sol), frontier=frontier, counts=counts,
+        timings={k: round(v, 2) for k, v in timings.items()}, verification_rounds=rounds, headcount=headcount,
+        binding=sol.binding,
+        tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
+                         if o.simulated_tier not in ("", o.tier)),
         service=service_frame(daily), transfers=transfer_list(plan_table), stability=stability or {})
 

@@ -166,3 +166,39 @@ def test_empty_rewards_pay_nobody(tmp_path: Path) -> None:
     path.write_text("[horizon]\ndays_per_quarter = 2\n[ranking]\ntop_rewards_yuan = []\n", encoding="utf-8")
     res = run_quarters(load_study([BACKBONE]), load_rules(path), quarters=1, seed=1, executor="serial")
     assert (res.people["rank_reward_yuan"].fillna(0) == 0).all()
+
+
+@pytest.mark.parametrize("damage", ["short", "string", "null", "folder", "not json", "reps not a table"])
+def test_damaged_cache_files_are_simulated_again(damage: str, tmp_path: Path) -> None:
+    import json
+
+    import numpy as np
+
+    import sim
+    from optimize.evaluate import Evaluator, variant_key
+    from sim.executors import make_executor
+
+    scenario = sim.load_scenario(BACKBONE)
+    cache = tmp_path / "cache"
+    fresh = Evaluator(make_executor("serial", None, None), cache).run([(scenario, 3, 2)])[0]
+    path = cache / f"{variant_key(scenario, 3)}.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    if damage == "short":
+        doc["reps"]["0"] = doc["reps"]["0"][:3]
+    elif damage == "string":
+        doc["reps"]["0"][0] = "many"
+    elif damage == "null":
+        doc["reps"]["1"][2] = None
+    elif damage == "reps not a table":
+        doc["reps"] = [1, 2]
+    if damage == "folder":
+        path.unlink()
+        path.mkdir()
+    elif damage == "not json":
+        path.write_text("{oops", encoding="utf-8")
+    else:
+        path.write_text(json.dumps(doc), encoding="utf-8")
+    again = Evaluator(make_executor("serial", None, None), cache)
+    days = again.run([(scenario, 3, 2)])[0]
+    np.testing.assert_array_equal(days, fresh)  # the same days, simulated again where damaged
+    assert again.simulated_days >= 1

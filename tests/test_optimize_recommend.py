@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from optimize import InfeasibleError, load_region, recommend
-from optimize.recommend import moves
+from optimize.method import moves
 from sim.errors import ScenarioError
 from sim.scenario import StaffingPlan
 

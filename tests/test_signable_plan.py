@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 import sim
 from optimize import load_region
 from optimize.evaluate import METRICS
+from optimize.method import worse_than_today
 from optimize.milp import OutletOptions, OutsideRule, Policy, RatioRule, Row, rules, solve, stabilise
-from optimize.recommend import worse_than_today
 from optimize.state import moves, uncovered_zones
 from optimize.tables import service_frame
 from optimize.transfers import TRANSFER_COLUMNS, transfer_list
