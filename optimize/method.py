@@ -51,7 +51,7 @@ from optimize.milp import (
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
 from optimize.region import AUTO_TIER, Region, ServiceLimits
 from optimize.result import Recommendation
-from optimize.state import KEPT, OutletState, Settings, moves, objective_days, outlet_options
+from optimize.state import KEPT, OutletState, Settings, milp_options, moves, objective_days, outlet_options
 from optimize.tables import REPORT_KPIS, build
 from optimize.tiers import classify
 from sim.executors import make_executor
@@ -226,7 +226,7 @@ def _stage_two(region: Region, states: list[OutletState], ev: Evaluator, s: Sett
 def _solve(region: Region, states: list[OutletState], s: Settings, policy: Policy | None = None
            ) -> tuple[Solution, list[list[int]]]:
     ids = [st.live() for st in states]
-    opts = [outlet_options(region, st, i) for st, i in zip(states, ids, strict=True)]
+    opts = milp_options(region, states, ids)
     if any(not i for i in ids):
         raise InfeasibleError([f"{st.spec.name}: none of {len(st.plans)} candidate patterns meets the service "
                                f"limits (today's plan: {st.status[st.origin.index('current')]})"
@@ -258,9 +258,9 @@ def stable_solve(region: Region, states: list[OutletState], s: Settings) -> tupl
                                                                                    dict[str, float]]:
     """The value-optimal plan, then (``s.stable``) the plan with the fewest moves within its noise."""
     best, ids = _solve(region, states, s)
-    picked = [st.plans[i[c]] for st, i, c in zip(states, ids, best.choice, strict=True)]
+    picked = [st.plans[i[c]] for st, i, c in zip(states, ids, best.choice[:len(states)], strict=True)]
     tolerance = noise_yuan(region, states, picked) if s.stable else 0.0
-    opts = [outlet_options(region, st, i) for st, i in zip(states, ids, strict=True)]
+    opts = milp_options(region, states, ids)
     sol = stabilise(opts, region.policy, best, tolerance, solver=s.solver)
     moves_of = [float(sum(o.moves[c] for o, c in zip(opts, sol_.choice, strict=True))) for sol_ in (best, sol)]
     return sol, ids, {"tolerance_yuan": tolerance, "best_estimate_yuan": best.objective,
@@ -272,7 +272,7 @@ def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Setting
     """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most 10 rounds)."""
     for rounds in range(1, 11):
         sol, ids, stability = stable_solve(region, states, s)
-        chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)]
+        chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice[:len(states)], strict=True)]
         requests = [(st.spec.scenario.with_staffing(p), derive_seed(s.seed, 1, o), s.verify_replications)
                     for o, (st, p) in enumerate(zip(states, chosen, strict=True))]
         requests += [(st.spec.scenario, derive_seed(s.seed, 1, o), s.verify_replications)
@@ -280,7 +280,7 @@ def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Setting
         days = ev.run(requests)
         rec, cur = days[:len(states)], days[len(states):]
         failed = False
-        for st, i, c, d, now in zip(states, ids, sol.choice, rec, cur, strict=True):
+        for st, i, c, d, now in zip(states, ids, sol.choice[:len(states)], rec, cur, strict=True):
             fate = _fate(region, st, d, now, by_ci=False)
             if fate != KEPT:
                 st.status[i[c]] = "failed verification: " + fate.removeprefix("pruned: ")

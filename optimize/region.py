@@ -92,6 +92,32 @@ class OutletSpec:
 
 
 @dataclass(frozen=True)
+class Conversion:
+    """People of one role the region may turn into another (``[[conversions]]``), by assessment (通过考核).
+
+    At most ``max_people`` over the region; each costs ``training_cost_yuan`` once, which
+    the objective charges as ``training_cost_yuan / payback_days`` per day. The converted
+    person serves from the first day as the new role's scenario says (a learning period
+    is not modelled here; the quarters' learning curve applies to new hires only).
+    """
+
+    from_role: str
+    to_role: str
+    max_people: int
+    training_cost_yuan: float = 0.0
+    payback_days: float = 250.0
+
+    @property
+    def cost_yuan_per_day(self) -> float:
+        """The training cost spread over the payback period (yuan per day per person converted)."""
+        return self.training_cost_yuan / self.payback_days
+
+
+#: Most ``[[conversions]]`` rows and the most combinations of their counts the MILP enumerates.
+MAX_CONVERSIONS, MAX_CONVERSION_PATTERNS = 4, 5000
+
+
+@dataclass(frozen=True)
 class Search:
     """How candidate patterns are generated and screened.
 
@@ -130,6 +156,7 @@ class Region:
     search: Search
     cover_zones: tuple[str, ...] = ()
     keep_roles: bool = True
+    conversions: tuple[Conversion, ...] = ()
 
     def limits(self, spec: OutletSpec) -> ServiceLimits:
         """The service limits of one outlet: the region's, with the outlet's own on top."""
@@ -398,8 +425,37 @@ def load_region(path: str | Path) -> Region:
     if objective == "value_minus_cost" and not cost:
         raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
     search = _search(root)
+    conversions = _conversions(root, movable)
     root.finish()
-    return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles)
+    return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles,
+                  conversions)
+
+
+def _conversions(root: Table, movable: tuple[str, ...]) -> tuple[Conversion, ...]:
+    """``[[conversions]]``: from, to, max_people, training_cost_yuan, payback_days; none by default."""
+    items = root.raw("conversions", [])
+    if not isinstance(items, list) or len(items) > MAX_CONVERSIONS:
+        raise root.fail("conversions", f"expected at most {MAX_CONVERSIONS} [[conversions]] tables, got {items!r}")
+    out: list[Conversion] = []
+    for i, item in enumerate(items):
+        t = Table(root.source, f"conversions[{i}]", item)
+        d = Conversion("", "", 0)
+        conv = Conversion(t.string("from", choices=movable), t.string("to", choices=movable),
+                          t.integer("max_people", ge=1, le=1000), t.number("training_cost_yuan", 0.0, ge=0.0, le=1e9),
+                          t.number("payback_days", d.payback_days, gt=0.0, le=10_000.0))
+        if conv.from_role == conv.to_role:
+            raise t.fail("to", f"must differ from 'from' ({conv.from_role})")
+        if any((c.from_role, c.to_role) == (conv.from_role, conv.to_role) for c in out):
+            raise t.fail("to", f"{conv.from_role} -> {conv.to_role} is declared twice")
+        t.finish()
+        out.append(conv)
+    patterns = 1
+    for c in out:
+        patterns *= c.max_people + 1
+    if patterns > MAX_CONVERSION_PATTERNS:
+        raise root.fail("conversions", f"the max_people allow {patterns} combinations; at most "
+                        f"{MAX_CONVERSION_PATTERNS} (lower max_people)")
+    return tuple(out)
 
 
 def _min_staff(rules: Table) -> dict[str, int]:

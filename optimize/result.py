@@ -52,6 +52,9 @@ class Recommendation:
         stability: the stable-plan stage: ``tolerance_yuan`` (the noise half-width of the
             best plan's estimate), ``best_estimate_yuan``, ``chosen_estimate_yuan``,
             ``moves_best`` and ``moves_chosen`` (0 tolerance: the stage was off).
+        conversions: people turned from one role into another (``from_role``, ``to_role``,
+            ``people``, ``max_people``, ``training_cost_yuan``, ``cost_yuan_per_day``;
+            empty without ``[[conversions]]``).
         stress: the moves that hold under scaled assumptions (:func:`optimize.stress.stress_test`;
             empty unless it was run).
     """
@@ -82,6 +85,7 @@ class Recommendation:
     transfers: pd.DataFrame = field(default_factory=pd.DataFrame)
     stability: dict[str, float] = field(default_factory=dict)
     stress: pd.DataFrame = field(default_factory=pd.DataFrame)
+    conversions: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def verified(self, plan: str) -> dict[str, float]:
         """The region's verified daily objective of ``plan`` (``current`` or ``recommended``): mean and 95% CI."""
@@ -113,6 +117,7 @@ class Recommendation:
             "worse_outlets": [f"{r['outlet']} {r['kpi']}" for _, r in worse.iterrows()],
             "surplus_people": int(placed.loc[placed["kind"] == "surplus", "people"].sum()),
             "hired_people": int(placed.loc[placed["kind"] == "hire", "people"].sum()),
+            "converted_people": int(placed.loc[placed["kind"] == "conversion", "people"].sum()),
             "screening_estimate": self.objective,
         }
 
@@ -136,4 +141,5 @@ class Recommendation:
             "binding": list(self.binding), "counts": self.counts, "timings": self.timings,
             "verification_rounds": self.verification_rounds,
             "tier_moves": [{"outlet": o, "tier": t, "simulated_tier": s} for o, t, s in self.tier_moves],
+            "conversions": self.conversions.to_dict("records"),
         }

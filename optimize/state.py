@@ -13,6 +13,7 @@ day), :func:`moves` the people a pattern places differently from today, and
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -115,6 +116,47 @@ def moves(current: StaffingPlan, plan: StaffingPlan) -> float:
     change = sum(abs(plan.count(r) - current.count(r)) for r in ROLES if r != "customer_manager")
     change += abs(plan.cm_inside - current.cm_inside) + abs(plan.cm_outside - current.cm_outside)
     return change / 2.0
+
+
+#: Name of the pseudo-outlet whose patterns are the conversions' counts (never a real outlet: brackets).
+CONVERSIONS = "(conversions)"
+
+
+def conversion_options(region: Region) -> OutletOptions | None:
+    """The region's ``[[conversions]]`` as one more "outlet" of the MILP, or ``None`` without any.
+
+    Each pattern is one combination of conversion counts ``y`` (0 … max_people each): it
+    uses ``y`` people of the ``from`` role's pool and gives ``y`` to the ``to`` role's
+    (negative head-count), adds nobody to the total, moves nobody (the real outlets' role
+    changes count the moves) and is worth ``−y × training cost per day``. No outlet rule
+    applies to it, so every regional rule reads it exactly: a converted person leaves the
+    ``from`` pool and joins the ``to`` pool.
+    """
+    if not region.conversions:
+        return None
+    combos = list(itertools.product(*(range(c.max_people + 1) for c in region.conversions)))
+    counts = np.zeros((len(combos), len(ROLES)), dtype=int)
+    value = np.zeros(len(combos))
+    for p, ys in enumerate(combos):
+        for c, y in zip(region.conversions, ys, strict=True):
+            counts[p, ROLES.index(c.from_role)] += y
+            counts[p, ROLES.index(c.to_role)] -= y
+            value[p] -= y * c.cost_yuan_per_day
+    return OutletOptions(CONVERSIONS, "", False, 0.0, counts, np.zeros(len(combos), dtype=int), value,
+                         np.zeros(len(combos)))
+
+
+def milp_options(region: Region, states: list[OutletState], ids: list[list[int]]) -> list[OutletOptions]:
+    """What the MILP chooses among: patterns ``ids`` of each outlet, then the conversions' pseudo-outlet if any.
+    A solution's ``choice[:len(states)]`` is the outlets'; ``choice[len(states)]`` the conversions' pattern."""
+    opts = [outlet_options(region, st, i) for st, i in zip(states, ids, strict=True)]
+    conv = conversion_options(region)
+    return [*opts, conv] if conv is not None else opts
+
+
+def conversion_counts(region: Region, pattern: int) -> tuple[int, ...]:
+    """People converted by each ``[[conversions]]`` row in pattern ``pattern`` of :func:`conversion_options`."""
+    return tuple(itertools.product(*(range(c.max_people + 1) for c in region.conversions)))[pattern]
 
 
 def outlet_options(region: Region, st: OutletState, ids: list[int]) -> OutletOptions:

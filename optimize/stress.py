@@ -129,7 +129,8 @@ def stress_test(region: Region, rec: Recommendation, *, assumptions: Sequence[As
                 states, days = [b[0] for b in built], [b[1] for b in built]
                 _evaluate(ev, region, states, days, a, f, base_days)
                 sol, ids, _ = stable_solve(variant, states, s)
-                chosen = {st.spec.name: st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)}
+                chosen = {st.spec.name: st.plans[i[c]]
+                          for st, i, c in zip(states, ids, sol.choice[:len(states)], strict=True)}
                 now = {o.name: o.scenario.staffing_plan() for o in region.outlets}
                 name = f"{a.name} x{f:g}"
                 names.append(name)

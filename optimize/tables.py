@@ -13,7 +13,7 @@ from optimize.evaluate import column
 from optimize.milp import Solution, binds, rule_value, rules
 from optimize.region import Region
 from optimize.result import Recommendation
-from optimize.state import OutletState, Settings, moves, objective_days, outlet_options
+from optimize.state import OutletState, Settings, conversion_counts, milp_options, moves, objective_days
 from optimize.transfers import transfer_list
 from sim.replicate import summarise
 from sim.scenario import StaffingPlan
@@ -159,7 +159,7 @@ def candidate_frame(region: Region, states: Sequence[OutletState], chosen: Seque
 def constraint_frame(region: Region, states: Sequence[OutletState], ids: Sequence[Sequence[int]],
                      sol: Solution) -> pd.DataFrame:
     """Every policy rule with its limit, its value in the recommended plan and whether it binds."""
-    opts = [outlet_options(region, st, list(i)) for st, i in zip(states, ids, strict=True)]
+    opts = milp_options(region, list(states), [list(i) for i in ids])
     rows = []
     for row in rules(opts, region.policy):
         rows.append({"group": row.group, "rule": row.text, "sense": row.sense, "limit": row.rhs,
@@ -167,12 +167,26 @@ def constraint_frame(region: Region, states: Sequence[OutletState], ids: Sequenc
     return pd.DataFrame(rows, columns=["group", "rule", "sense", "limit", "value", "binding"])
 
 
+#: Columns of :func:`conversion_frame`.
+CONVERSION_COLUMNS = ("from_role", "to_role", "people", "max_people", "training_cost_yuan", "cost_yuan_per_day")
+
+
+def conversion_frame(region: Region, sol: Solution, outlets: int) -> pd.DataFrame:
+    """The people the plan converts, per ``[[conversions]]`` row (none when the region declares none)."""
+    if not region.conversions or len(sol.choice) <= outlets:
+        return pd.DataFrame(columns=list(CONVERSION_COLUMNS))
+    used = conversion_counts(region, sol.choice[outlets])
+    return pd.DataFrame([{"from_role": c.from_role, "to_role": c.to_role, "people": y, "max_people": c.max_people,
+                          "training_cost_yuan": y * c.training_cost_yuan, "cost_yuan_per_day": y * c.cost_yuan_per_day}
+                         for c, y in zip(region.conversions, used, strict=True)], columns=list(CONVERSION_COLUMNS))
+
+
 def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solution,
           ids: Sequence[Sequence[int]], rec: Sequence[np.ndarray], cur: Sequence[np.ndarray], rounds: int,
           frontier: pd.DataFrame, timings: dict[str, float], simulated_days: int,
           stability: dict[str, float] | None = None) -> Recommendation:
     """Assemble the recommendation from the solved, verified state."""
-    chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice, strict=True)]
+    chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice[:len(states)], strict=True)]
     kpis, daily = kpi_frame(region, chosen, rec, cur)
     totals = {plan: days["region"] for plan, days in daily.items()}
     predicted = 0.0
@@ -190,6 +204,7 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
     headcount = {"current": region.current_total, "recommended": sum(p.total for p in chosen),
                  "budget": region.policy.total_headcount or region.current_total}
     plan_table = plan_frame(region, chosen)
+    converted = conversion_frame(region, sol, len(states))
     return Recommendation(
         region=region.name, source=region.source, status=sol.status, objective=sol.objective, bound=sol.bound,
         gap=sol.gap, gap_limit=sol.gap_limit, solver=sol.solver, seed=s.seed, replications=s.verify_replications,
@@ -199,5 +214,7 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
         binding=sol.binding,
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
-        service=service_frame(daily), transfers=transfer_list(plan_table), stability=stability or {})
+        service=service_frame(daily), stability=stability or {}, conversions=converted,
+        transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
+                                             for r in converted.to_dict("records")]))
 

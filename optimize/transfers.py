@@ -17,11 +17,12 @@ the people listed, surplus and hires counted half, equal the moves the MILP's
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
-#: Columns of ``transfers.csv``, in order. ``kind``: ``transfer``, ``surplus`` or ``hire``.
+#: Columns of ``transfers.csv``, in order. ``kind``: ``transfer``, ``conversion``, ``surplus`` or ``hire``.
 TRANSFER_COLUMNS = ("from_outlet", "to_outlet", "role", "placement", "people", "kind")
 
 
@@ -29,12 +30,15 @@ def _placement(give: str, take: str) -> str:
     return give if give == take else f"{give} -> {take}"
 
 
-def transfer_list(plan: pd.DataFrame) -> pd.DataFrame:
+def transfer_list(plan: pd.DataFrame, conversions: Sequence[tuple[str, str, int]] = ()) -> pd.DataFrame:
     """Transfers turning today's plan into the recommended one (see the module docstring).
 
     Args:
         plan: :attr:`optimize.result.Recommendation.plan` rows (``outlet``, ``role``,
             ``placement``, ``change``).
+        conversions: ``(from_role, to_role, people)`` the plan converts: that many of the
+            ``from`` role's surplus are matched with the ``to`` role's open posts as
+            ``conversion`` rows (role ``"from -> to"``) before anything is called surplus or hire.
 
     Returns:
         One row per transfer with the columns of :data:`TRANSFER_COLUMNS`.
@@ -42,25 +46,42 @@ def transfer_list(plan: pd.DataFrame) -> pd.DataFrame:
     rows: list[dict[str, object]] = []
     records = [(str(r["outlet"]), str(r["role"]), str(r["placement"]), int(r["change"]))
                for r in plan.to_dict("records")]
-    for role in dict.fromkeys(r[1] for r in records):
-        gives = [_Open(o, p, -c) for o, r, p, c in records if r == role and c < 0]
-        takes = [_Open(o, p, c) for o, r, p, c in records if r == role and c > 0]
-        for same_outlet, same_place in ((True, False), (False, True), (False, False)):
-            for g in sorted(gives, key=lambda x: -x.people):
-                for t in sorted(takes, key=lambda x: -x.people):
-                    if not g.people or not t.people or (same_outlet and g.outlet != t.outlet) or \
-                            (same_place and g.placement != t.placement):
-                        continue
-                    n = min(g.people, t.people)
-                    rows.append({"from_outlet": g.outlet, "to_outlet": t.outlet, "role": role,
-                                 "placement": _placement(g.placement, t.placement), "people": n, "kind": "transfer"})
-                    g.people -= n
-                    t.people -= n
+    roles = list(dict.fromkeys(r[1] for r in records))
+    gives = {role: [_Open(o, p, -c) for o, r, p, c in records if r == role and c < 0] for role in roles}
+    takes = {role: [_Open(o, p, c) for o, r, p, c in records if r == role and c > 0] for role in roles}
+    for role in roles:
+        _match(rows, role, gives[role], takes[role])
+    for source, target, people in conversions:  # converted people: one role's leftovers fill another's posts
+        left = people
+        for g in sorted(gives.get(source, []), key=lambda x: (x.outlet, -x.people)):
+            for t in sorted(takes.get(target, []), key=lambda x: (x.outlet != g.outlet, -x.people)):
+                n = min(left, g.people, t.people)
+                if n <= 0:
+                    continue
+                rows.append({"from_outlet": g.outlet, "to_outlet": t.outlet, "role": f"{source} -> {target}",
+                             "placement": t.placement, "people": n, "kind": "conversion"})
+                g.people, t.people, left = g.people - n, t.people - n, left - n
+    for role in roles:
         rows += [{"from_outlet": g.outlet, "to_outlet": "", "role": role, "placement": g.placement,
-                  "people": g.people, "kind": "surplus"} for g in gives if g.people]
+                  "people": g.people, "kind": "surplus"} for g in gives[role] if g.people]
         rows += [{"from_outlet": "", "to_outlet": t.outlet, "role": role, "placement": t.placement,
-                  "people": t.people, "kind": "hire"} for t in takes if t.people]
+                  "people": t.people, "kind": "hire"} for t in takes[role] if t.people]
     return pd.DataFrame(rows, columns=list(TRANSFER_COLUMNS))
+
+
+def _match(rows: list[dict[str, object]], role: str, gives: list[_Open], takes: list[_Open]) -> None:
+    """Pair one role's leavers with its open posts: same outlet first, then same placement, then any."""
+    for same_outlet, same_place in ((True, False), (False, True), (False, False)):
+        for g in sorted(gives, key=lambda x: -x.people):
+            for t in sorted(takes, key=lambda x: -x.people):
+                if not g.people or not t.people or (same_outlet and g.outlet != t.outlet) or \
+                        (same_place and g.placement != t.placement):
+                    continue
+                n = min(g.people, t.people)
+                rows.append({"from_outlet": g.outlet, "to_outlet": t.outlet, "role": role,
+                             "placement": _placement(g.placement, t.placement), "people": n, "kind": "transfer"})
+                g.people -= n
+                t.people -= n
 
 
 @dataclass

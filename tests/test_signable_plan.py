@@ -340,3 +340,79 @@ def test_a_gap_above_the_default_is_named_and_the_frontier_never_falls(tmp_path:
     objective = rec.frontier["objective"].dropna().to_numpy()
     assert (np.diff(objective) >= -1e-9).all()
     assert rec.status in ("Optimal", FEASIBLE_WITHIN_GAP)
+
+
+# ---- conversions between roles ------------------------------------------------------------------
+def _teller_or_cm(gain: float) -> list[OutletOptions]:
+    """One outlet: today 2 tellers + 2 CMs (pattern 0), or 1 teller + 3 CMs (pattern 1, worth ``gain`` more)."""
+    counts = np.zeros((2, len(ROLES)), dtype=int)
+    counts[:, ROLES.index("low_counter_teller")] = [2, 1]
+    counts[:, ROLES.index("customer_manager")] = [2, 3]
+    return [OutletOptions("o", "backbone", False, 0.0, counts, counts[:, ROLES.index("customer_manager")],
+                          np.array([100.0, 100.0 + gain]), np.array([0.0, 1.0]))]
+
+
+@pytest.mark.parametrize(("gain", "cost_per_day", "converts"), [(50.0, 20.0, True), (50.0, 80.0, False),
+                                                                 (50.0, 0.0, True)])
+def test_a_conversion_is_taken_when_it_pays_for_its_training(gain: float, cost_per_day: float,
+                                                             converts: bool) -> None:
+    from optimize.region import Conversion, Region
+    from optimize.state import conversion_options
+
+    conv = Conversion("low_counter_teller", "customer_manager", 1, training_cost_yuan=cost_per_day * 250)
+    region = Region("r", "r", (), ("low_counter_teller", "customer_manager"), OFF, None, "value", {}, None,  # type: ignore[arg-type]
+                    conversions=(conv,))
+    pseudo = conversion_options(region)
+    assert pseudo is not None
+    keep = Policy(role_pools={"low_counter_teller": 2, "customer_manager": 2}, min_customer_managers=None,
+                  inside_outside=None, vip=None)
+    outlets = [*_teller_or_cm(gain), pseudo]
+    sol = solve(outlets, keep)
+    assert sol.choice == ((1, 1) if converts else (0, 0))
+    assert sol.objective == pytest.approx(100 + gain - cost_per_day if converts else 100)
+    assert solve(_teller_or_cm(gain), keep).choice == (0,)  # without the conversion roles are kept
+    brute = max((sum(o.value[p] for o, p in zip(outlets, c, strict=True)), c)
+                for c in itertools.product(range(2), range(2))
+                if all(_meets_row(r, c) for r in rules(outlets, keep)))
+    assert brute[1] == sol.choice
+
+
+def test_converted_people_appear_as_conversion_rows(tmp_path: Path) -> None:
+    text = SMALL + '\n[[conversions]]\nfrom = "low_counter_teller"\nto = "customer_manager"\nmax_people = 2\n'
+    rec = _run(_region(tmp_path, text=text))
+    assert list(rec.conversions["from_role"]) == ["low_counter_teller"]
+    converted = int(rec.conversions["people"].iloc[0])
+    totals = rec.plan.groupby("role")[["current", "recommended"]].sum()
+    assert totals.loc["customer_manager", "recommended"] <= totals.loc["customer_manager", "current"] + converted
+    assert totals.loc["low_counter_teller", "recommended"] <= totals.loc["low_counter_teller", "current"] - converted
+    rows = rec.transfers[rec.transfers["kind"] == "conversion"]
+    assert int(rows["people"].sum()) == converted
+    assert (rows["role"] == "low_counter_teller -> customer_manager").all()
+    assert rec.summary()["conversions"][0]["people"] == converted
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ('[[conversions]]\nfrom = "low_counter_teller"\nto = "low_counter_teller"\nmax_people = 1\n', "conversions[0].to"),
+    ('[[conversions]]\nfrom = "outlet_head"\nto = "customer_manager"\nmax_people = 1\n', "conversions[0].from"),
+    ('[[conversions]]\nfrom = "cash_teller"\nto = "customer_manager"\nmax_people = 0\n', "conversions[0].max_people"),
+    ('[[conversions]]\nfrom = "cash_teller"\nto = "customer_manager"\nmax_people = 2\npayback_days = 0\n',
+     "conversions[0].payback_days"),
+])
+def test_bad_conversions_name_the_field(extra: str, field: str, tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError) as err:
+        load_region(_region(tmp_path, text=SMALL + "\n" + extra))
+    assert f": {field}:" in str(err.value)
+
+
+def test_a_conversion_pairs_one_roles_leaver_with_anothers_post() -> None:
+    plan = _plan_rows([("A", "low_counter_teller", "all", 3, 1), ("B", "customer_manager", "inside", 2, 3),
+                       ("C", "customer_manager", "outside", 1, 2)])
+    out = transfer_list(plan, [("low_counter_teller", "customer_manager", 1)])
+    assert out.to_dict("records") == [
+        {"from_outlet": "A", "to_outlet": "B", "role": "low_counter_teller -> customer_manager",
+         "placement": "inside", "people": 1, "kind": "conversion"},
+        {"from_outlet": "A", "to_outlet": "", "role": "low_counter_teller", "placement": "all", "people": 1,
+         "kind": "surplus"},
+        {"from_outlet": "", "to_outlet": "C", "role": "customer_manager", "placement": "outside", "people": 1,
+         "kind": "hire"},
+    ]
