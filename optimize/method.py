@@ -27,7 +27,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -51,7 +51,16 @@ from optimize.milp import (
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
 from optimize.region import AUTO_TIER, Region, ServiceLimits
 from optimize.result import Recommendation
-from optimize.state import KEPT, OutletState, Settings, milp_options, moves, objective_days, outlet_options
+from optimize.state import (
+    KEPT,
+    OutletState,
+    Settings,
+    combine_days,
+    milp_options,
+    moves,
+    objective_days,
+    outlet_options,
+)
 from optimize.tables import REPORT_KPIS, build
 from optimize.tiers import classify
 from sim.executors import make_executor
@@ -70,13 +79,23 @@ def derive_seed(seed: int, stage: int, outlet: int) -> int:
     return int(np.random.SeedSequence(seed, spawn_key=(stage, outlet)).generate_state(1)[0])
 
 
-def _simulate(ev: Evaluator, states: list[OutletState], idx: list[list[int]], n: int) -> None:
-    requests = [(st.spec.scenario.with_staffing(st.plans[i]), st.seed, n) for st, ids in zip(states, idx, strict=True)
-                for i in ids]
+def simulate_plans(ev: Evaluator, region: Region, items: list[tuple[OutletState, StaffingPlan | None, int, int]]
+                   ) -> list[list[np.ndarray]]:
+    """Simulate ``(state, plan, seed, days)`` items on every day type of the region (one request each,
+    all through the executor together); per item, its days on each day type. A ``None`` plan is the
+    outlet's scenario as it stands (today's plan)."""
+    requests = [(sc if plan is None else sc.with_staffing(plan), seed, n) for st, plan, seed, n in items
+                for sc in st.day_scenarios(region)]
     results = iter(ev.run(requests))
-    for st, ids in zip(states, idx, strict=True):
-        for i in ids:
-            st.days[st.plans[i]] = next(results)
+    return [[next(results) for _ in st.day_scenarios(region)] for st, _, _, _ in items]
+
+
+def _simulate(ev: Evaluator, region: Region, states: list[OutletState], idx: list[list[int]], n: int) -> None:
+    items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
+        (st, st.plans[i], st.seed, n) for st, ids in zip(states, idx, strict=True) for i in ids]
+    for (st, plan, _, _), per_type in zip(items, simulate_plans(ev, region, items), strict=True):
+        assert plan is not None
+        st.store(region, plan, per_type)
 
 
 def _service_fate(limits: ServiceLimits, days: np.ndarray, by_ci: bool) -> str:
@@ -110,21 +129,28 @@ def worse_than_today(kpis: tuple[str, ...], days: np.ndarray, today: np.ndarray)
     return out
 
 
-def _fate(region: Region, st: OutletState, days: np.ndarray, today: np.ndarray, by_ci: bool) -> str:
-    """A plan's fate against the outlet's service limits and the not-worse-than-today guards."""
+def _fate(region: Region, st: OutletState, days: list[np.ndarray], today: list[np.ndarray], by_ci: bool) -> str:
+    """A plan's fate against the outlet's service limits and the not-worse-than-today guards: on the
+    month's average day, or (``every_day_type``) on each day type, named in the reasons."""
     limits = region.limits(st.spec)
-    fate = _service_fate(limits, days, by_ci)
-    worse = worse_than_today(limits.not_worse, days, today)
-    if not worse:
-        return fate
-    return ("pruned: breaks " + "; ".join(worse) if fate == KEPT else f"{fate}; " + "; ".join(worse))
+    if region.day_types and region.every_day_type:
+        cases = [(f"{d.name}: ", a, b) for d, a, b in zip(region.day_types, days, today, strict=True)]
+    else:
+        cases = [("", combine_days(region, days), combine_days(region, today))]
+    broken = []
+    for label, a, b in cases:
+        fate = _service_fate(limits, a, by_ci)
+        if fate != KEPT:
+            broken.append(label + fate.removeprefix("pruned: breaks "))
+        broken += [label + w for w in worse_than_today(limits.not_worse, a, b)]
+    return "pruned: breaks " + "; ".join(broken) if broken else KEPT
 
 
 def _prune(region: Region, st: OutletState, by_ci: bool) -> None:
     """Mark plans breaking a service limit, then plans dominated by another kept plan."""
-    today = st.days[st.spec.scenario.staffing_plan()]
+    today = st.type_days[st.spec.scenario.staffing_plan()]
     for i in st.live():
-        st.status[i] = _fate(region, st, st.days[st.plans[i]], today, by_ci)
+        st.status[i] = _fate(region, st, st.type_days[st.plans[i]], today, by_ci)
     live = [i for i in st.live() if st.origin[i] != "current"]
     if not live:
         return
@@ -196,7 +222,7 @@ def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Sett
     for st, screen in zip(states, screens, strict=True):
         st.add(neighbourhood(st.spec, region), "single move", screen)
     n1 = min(region.search.screen_replications, s.replications)
-    _simulate(ev, states, [st.live() for st in states], n1)
+    _simulate(ev, region, states, [st.live() for st in states], n1)
     combined = []
     for st in states:
         values = {st.plans[i]: float(objective_days(region, st.plans[i], st.days[st.plans[i]]).mean())
@@ -204,7 +230,7 @@ def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Sett
         combined.append(combine(st.spec, region, values, _rules_check(region, st)))  # today's plan is never dropped
     for st, screen, plans in zip(states, screens, combined, strict=True):
         st.add(plans, "combined", screen)
-    _simulate(ev, states, [[i for i in st.live() if st.plans[i] not in st.days] for st in states], n1)
+    _simulate(ev, region, states, [[i for i in st.live() if st.plans[i] not in st.days] for st in states], n1)
     for st in states:
         _prune(region, st, by_ci=True)
 
@@ -218,7 +244,7 @@ def _rules_check(region: Region, st: OutletState) -> Callable[[np.ndarray, np.nd
 
 
 def _stage_two(region: Region, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
-    _simulate(ev, states, [_could_be_optimal(region, st, s.stage2) for st in states], s.replications)
+    _simulate(ev, region, states, [_could_be_optimal(region, st, s.stage2) for st in states], s.replications)
     for st in states:  # plans not given more days keep their screen estimate
         _prune(region, st, by_ci=False)
 
@@ -267,17 +293,37 @@ def stable_solve(region: Region, states: list[OutletState], s: Settings) -> tupl
                       "chosen_estimate_yuan": sol.objective, "moves_best": moves_of[0], "moves_chosen": moves_of[1]}
 
 
-def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Settings
-            ) -> tuple[Solution, list[list[int]], list[np.ndarray], list[np.ndarray], int, dict[str, float]]:
+@dataclass(frozen=True)
+class Verified:
+    """The final solve and its verification: per outlet, the days of the chosen and today's plan on each
+    day type (one list entry without day types) and their share-weighted combinations."""
+
+    sol: Solution
+    ids: list[list[int]]
+    rec_types: list[list[np.ndarray]]
+    cur_types: list[list[np.ndarray]]
+    rounds: int
+    stability: dict[str, float]
+
+    def rec(self, region: Region) -> list[np.ndarray]:
+        """The chosen plans' days, day types combined."""
+        return [combine_days(region, t) for t in self.rec_types]
+
+    def cur(self, region: Region) -> list[np.ndarray]:
+        """Today's plans' days, day types combined."""
+        return [combine_days(region, t) for t in self.cur_types]
+
+
+def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Settings) -> Verified:
     """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most 10 rounds)."""
     for rounds in range(1, 11):
         sol, ids, stability = stable_solve(region, states, s)
         chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice[:len(states)], strict=True)]
-        requests = [(st.spec.scenario.with_staffing(p), derive_seed(s.seed, 1, o), s.verify_replications)
-                    for o, (st, p) in enumerate(zip(states, chosen, strict=True))]
-        requests += [(st.spec.scenario, derive_seed(s.seed, 1, o), s.verify_replications)
-                     for o, st in enumerate(states)]
-        days = ev.run(requests)
+        items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
+            (st, p, derive_seed(s.seed, 1, o), s.verify_replications)
+            for o, (st, p) in enumerate(zip(states, chosen, strict=True))]
+        items += [(st, None, derive_seed(s.seed, 1, o), s.verify_replications) for o, st in enumerate(states)]
+        days = simulate_plans(ev, region, items)
         rec, cur = days[:len(states)], days[len(states):]
         failed = False
         for st, i, c, d, now in zip(states, ids, sol.choice[:len(states)], rec, cur, strict=True):
@@ -286,7 +332,7 @@ def _verify(region: Region, states: list[OutletState], ev: Evaluator, s: Setting
                 st.status[i[c]] = "failed verification: " + fate.removeprefix("pruned: ")
                 failed = True
         if not failed:
-            return sol, ids, rec, cur, rounds, stability
+            return Verified(sol, ids, rec, cur, rounds, stability)
     raise InfeasibleError(["verification kept rejecting the chosen plans after 10 rounds"])
 
 
@@ -367,7 +413,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         _with_progress(ev, progress, "refine", lambda: _stage_two(region, states, ev, s))
         timings["evaluate"] = time.perf_counter() - t0
         t0 = time.perf_counter()
-        sol, ids, rec, cur, rounds, stability = _verify(region, states, ev, s)
+        verified = _verify(region, states, ev, s)
         timings["solve_and_verify"] = time.perf_counter() - t0
     finally:
         pool.close()
@@ -375,7 +421,9 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
     front = _frontier(region, states, s) if frontier > 0 else pd.DataFrame(
         columns=["budget", "delta", "status", "objective", "marginal_yuan"])
     timings["frontier"] = time.perf_counter() - t0
-    return build(region, states, s, sol, ids, rec, cur, rounds, front, timings, ev.simulated_days, stability)
+    v = verified
+    return build(region, states, s, v.sol, v.ids, v.rec(region), v.cur(region), v.rounds, front, timings,
+                 ev.simulated_days, v.stability, per_type=(v.rec_types, v.cur_types))
 
 
 def _with_progress(ev: Evaluator, progress: Callable[[str, int, int], None] | None, stage: str,

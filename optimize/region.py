@@ -21,7 +21,8 @@ from typing import Any
 
 from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRule
 from sim.errors import ScenarioError, ScenarioWarning, warn
-from sim.scenario import ROLES, TIERS, Scenario, load_scenario, with_overrides
+from sim.horizon import HorizonRules
+from sim.scenario import MAX_SURGE, ROLES, TIERS, Scenario, load_scenario, with_overrides
 from sim.tomlio import Table, read_toml
 
 OBJECTIVES = ("value", "value_minus_cost")
@@ -113,6 +114,30 @@ class Conversion:
         return self.training_cost_yuan / self.payback_days
 
 
+@dataclass(frozen=True)
+class DayType:
+    """A kind of day a plan must serve: its ``share`` of the month's working days and its arrival
+    ``volume`` (a multiplier on the scenario's arrivals, through ``arrivals.surge_factor``)."""
+
+    name: str
+    share: float
+    volume: float
+
+
+def month_day_types() -> tuple[DayType, ...]:
+    """Day types read off the quarters' default day-of-month profile (:mod:`sim.horizon`): ordinary days
+    (factor 0.97–1.1), pay days (1.1–1.22), the mid-month surge (from 1.22) and the month end (below 0.97);
+    each type's volume is the mean factor of its days, its share their count over the month's."""
+    profile = HorizonRules().day_of_month_profile
+    bands = (("month_end", 0.0, 0.97), ("ordinary", 0.97, 1.1), ("pay_day", 1.1, 1.22), ("mid_month", 1.22, 1e9))
+    out = []
+    for name, lo, hi in bands:
+        days = [f for f in profile if lo <= f < hi]
+        if days:
+            out.append(DayType(name, len(days) / len(profile), sum(days) / len(days)))
+    return tuple(out)
+
+
 #: Most ``[[conversions]]`` rows and the most combinations of their counts the MILP enumerates.
 MAX_CONVERSIONS, MAX_CONVERSION_PATTERNS = 4, 5000
 
@@ -138,6 +163,9 @@ class Search:
 class Region:
     """A validated region file: outlets, policy, objective, staff cost and search settings.
 
+    ``day_types``: the days a plan is judged on (empty: one average day); the objective is
+    their share-weighted value and, with ``every_day_type``, each day type must meet the
+    service limits and not-worse guards on its own (``[day_types]``).
     ``cover_zones``: zones that must have somebody on duty through the whole opening day
     wherever they are open today (lunch included: ``[rules.cover]``). ``keep_roles``: each
     movable role's regional total is at most today's unless ``[headcount.pools]`` says
@@ -157,6 +185,8 @@ class Region:
     cover_zones: tuple[str, ...] = ()
     keep_roles: bool = True
     conversions: tuple[Conversion, ...] = ()
+    day_types: tuple[DayType, ...] = ()
+    every_day_type: bool = True
 
     def limits(self, spec: OutletSpec) -> ServiceLimits:
         """The service limits of one outlet: the region's, with the outlet's own on top."""
@@ -426,9 +456,37 @@ def load_region(path: str | Path) -> Region:
         raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
     search = _search(root)
     conversions = _conversions(root, movable)
+    day_types, every = _day_types(root)
     root.finish()
     return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles,
-                  conversions)
+                  conversions, day_types, every)
+
+
+def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
+    """``[day_types]``: ``profile = "month"`` (the quarters' day-of-month profile) or ``[day_types.NAME]``
+    tables of ``share`` and ``volume``; ``every_day_type`` (default true) applies the service rules per type."""
+    if not root.has("day_types"):
+        root.mark_used("day_types")
+        return (), True
+    t = root.table("day_types")
+    every = t.boolean("every_day_type", True)
+    if t.has("profile"):
+        t.string("profile", choices=("month",))
+        types = month_day_types()
+    else:
+        found = []
+        for name, sub in t.subtables("types"):
+            found.append(DayType(name, sub.number("share", gt=0.0, le=1.0), sub.number("volume", gt=0.0,
+                                                                                      le=MAX_SURGE)))
+            sub.finish()
+        types = tuple(found)
+    t.finish()
+    if not types:
+        raise t.fail("types", 'give profile = "month" or at least one [day_types.types.NAME] table')
+    total = sum(d.share for d in types)
+    if abs(total - 1.0) > 1e-6:
+        raise t.fail("types", f"the day types' shares must sum to 1, got {total:.6g}")
+    return types, every
 
 
 def _conversions(root: Table, movable: tuple[str, ...]) -> tuple[Conversion, ...]:

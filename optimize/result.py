@@ -55,6 +55,9 @@ class Recommendation:
         conversions: people turned from one role into another (``from_role``, ``to_role``,
             ``people``, ``max_people``, ``training_cost_yuan``, ``cost_yuan_per_day``;
             empty without ``[[conversions]]``).
+        day_types: the region's verified value and service on each day type, today's and the
+            recommended plan (``day_type``, ``share``, ``volume``, ``plan``, ``kpi``, ``mean``,
+            ``ci95_low``, ``ci95_high``; empty without ``[day_types]``).
         stress: the moves that hold under scaled assumptions (:func:`optimize.stress.stress_test`;
             empty unless it was run).
     """
@@ -86,6 +89,7 @@ class Recommendation:
     stability: dict[str, float] = field(default_factory=dict)
     stress: pd.DataFrame = field(default_factory=pd.DataFrame)
     conversions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    day_types: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def verified(self, plan: str) -> dict[str, float]:
         """The region's verified daily objective of ``plan`` (``current`` or ``recommended``): mean and 95% CI."""
@@ -142,4 +146,5 @@ class Recommendation:
             "verification_rounds": self.verification_rounds,
             "tier_moves": [{"outlet": o, "tier": t, "simulated_tier": s} for o, t, s in self.tier_moves],
             "conversions": self.conversions.to_dict("records"),
+            "day_types": self.day_types.to_dict("records"),
         }

@@ -23,7 +23,8 @@ from optimize.milp import OutletOptions
 from optimize.patterns import AnalyticScreen
 from optimize.region import OutletSpec, Region
 from sim.layout import compile_layout
-from sim.scenario import ROLES, SERVICE_ZONES, Scenario, StaffingPlan
+from sim.scenario import ROLES, SERVICE_ZONES, Scenario, StaffingPlan, with_overrides
+from sim.tomlio import get_path
 
 #: Status of a pattern still in the running.
 KEPT = "kept"
@@ -40,6 +41,19 @@ class OutletState:
     status: list[str] = field(default_factory=list)
     days: dict[StaffingPlan, np.ndarray] = field(default_factory=dict)
     gaps: dict[StaffingPlan, tuple[str, ...]] = field(default_factory=dict)
+    type_days: dict[StaffingPlan, list[np.ndarray]] = field(default_factory=dict)
+    variants: list[Scenario] = field(default_factory=list)
+
+    def day_scenarios(self, region: Region) -> list[Scenario]:
+        """The outlet's scenario on each of the region's day types (just today's scenario without any)."""
+        if not self.variants:
+            self.variants = day_scenarios(region, self.spec.scenario)
+        return self.variants
+
+    def store(self, region: Region, plan: StaffingPlan, per_type: list[np.ndarray]) -> None:
+        """Keep a plan's simulated days per day type and their share-weighted combination."""
+        self.type_days[plan] = per_type
+        self.days[plan] = combine_days(region, per_type)
 
     def uncovered(self, plan: StaffingPlan, zones: tuple[str, ...]) -> tuple[str, ...]:
         """The ``zones`` open today that ``plan`` leaves with nobody on duty at some minute (cached)."""
@@ -75,6 +89,25 @@ class Settings:
     frontier: int
     stage2: int
     stable: bool = True
+
+
+def day_scenarios(region: Region, scenario: Scenario) -> list[Scenario]:
+    """``scenario`` on each of ``region.day_types``: its arrivals times the type's volume (through
+    ``arrivals.surge_factor``); ``[scenario]`` when the region names no day types."""
+    if not region.day_types:
+        return [scenario]
+    surge = float(get_path(scenario.raw, "arrivals.surge_factor", 1.0))
+    return [with_overrides(scenario, {"arrivals.surge_factor": surge * d.volume}, quiet=True)
+            for d in region.day_types]
+
+
+def combine_days(region: Region, per_type: list[np.ndarray]) -> np.ndarray:
+    """Day ``r`` of the month's average: the share-weighted sum of day ``r`` of each day type (the same
+    seeds, so common random numbers hold across plans); the one array itself without day types."""
+    if len(per_type) == 1:
+        return per_type[0]
+    n = min(len(d) for d in per_type)
+    return np.asarray(sum(t.share * d[:n] for t, d in zip(region.day_types, per_type, strict=True)))
 
 
 def uncovered_zones(scenario: Scenario, plan: StaffingPlan, zones: tuple[str, ...]) -> tuple[str, ...]:

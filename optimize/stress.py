@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.evaluate import METRICS, Evaluator
-from optimize.method import derive_seed, stable_solve
+from optimize.method import derive_seed, simulate_plans, stable_solve
 from optimize.region import OutletSpec, Region
 from optimize.result import Recommendation
 from optimize.state import KEPT, OutletState, Settings
@@ -148,19 +148,21 @@ def _evaluate(ev: Evaluator, region: Region, states: list[OutletState], days: li
               f: float, base_days: dict[int, dict[StaffingPlan, np.ndarray]]) -> None:
     """Fill each state's days: re-simulated under the variant, or the base days with value lost scaled."""
     if a.resimulate:
-        requests = [(st.spec.scenario.with_staffing(p), st.seed, n) for st, ns in zip(states, days, strict=True)
-                    for p, n in zip(st.plans, ns, strict=True)]
-        results = iter(ev.run(requests))
-        for st in states:
-            st.days = {p: next(results) for p in st.plans}
+        items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
+            (st, p, st.seed, n) for st, ns in zip(states, days, strict=True) for p, n in zip(st.plans, ns, strict=True)]
+        for (st, p, _, _), per_type in zip(items, simulate_plans(ev, region, items), strict=True):
+            assert p is not None
+            st.store(region, p, per_type)
         return
     if not base_days:
-        requests = [(spec.scenario.with_staffing(p), st.seed, n)
-                    for spec, st, ns in zip(region.outlets, states, days, strict=True)
-                    for p, n in zip(st.plans, ns, strict=True)]
-        results = iter(ev.run(requests))
-        for o, st in enumerate(states):
-            base_days[o] = {p: next(results) for p in st.plans}
+        base = [OutletState(spec, st.seed) for spec, st in zip(region.outlets, states, strict=True)]
+        items = [(b, p, st.seed, n) for b, st, ns in zip(base, states, days, strict=True)
+                 for p, n in zip(st.plans, ns, strict=True)]
+        for (b, p, _, _), per_type in zip(items, simulate_plans(ev, region, items), strict=True):
+            assert p is not None
+            b.store(region, p, per_type)
+        for o, b in enumerate(base):
+            base_days[o] = b.days
     lost = METRICS.index("value_lost_yuan")
     for o, st in enumerate(states):
         st.days = {}

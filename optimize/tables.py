@@ -167,6 +167,27 @@ def constraint_frame(region: Region, states: Sequence[OutletState], ids: Sequenc
     return pd.DataFrame(rows, columns=["group", "rule", "sense", "limit", "value", "binding"])
 
 
+#: Columns of :func:`day_type_frame`.
+DAY_TYPE_COLUMNS = ("day_type", "share", "volume", "plan", "kpi", "mean", "ci95_low", "ci95_high", "n")
+#: KPIs reported per day type.
+DAY_TYPE_KPIS = ("objective", *SERVICE_KPIS)
+
+
+def day_type_frame(region: Region, chosen: Sequence[StaffingPlan], rec: list[list[np.ndarray]],
+                   cur: list[list[np.ndarray]]) -> pd.DataFrame:
+    """The region's verified value and service on each day type, today's and the recommended plan:
+    one row per (day type, plan, KPI of :data:`DAY_TYPE_KPIS`) with mean and 95% CI."""
+    rows = []
+    for d, dt in enumerate(region.day_types):
+        kpis, _ = kpi_frame(region, chosen, [r[d] for r in rec], [c[d] for c in cur])
+        part = kpis[(kpis["outlet"] == "region") & kpis["kpi"].isin(DAY_TYPE_KPIS)]
+        for r in part.to_dict("records"):
+            rows.append({"day_type": dt.name, "share": dt.share, "volume": dt.volume, "plan": r["plan"],
+                         "kpi": r["kpi"], "mean": r["mean"], "ci95_low": r["ci95_low"], "ci95_high": r["ci95_high"],
+                         "n": r["n"]})
+    return pd.DataFrame(rows, columns=list(DAY_TYPE_COLUMNS))
+
+
 #: Columns of :func:`conversion_frame`.
 CONVERSION_COLUMNS = ("from_role", "to_role", "people", "max_people", "training_cost_yuan", "cost_yuan_per_day")
 
@@ -184,7 +205,8 @@ def conversion_frame(region: Region, sol: Solution, outlets: int) -> pd.DataFram
 def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solution,
           ids: Sequence[Sequence[int]], rec: Sequence[np.ndarray], cur: Sequence[np.ndarray], rounds: int,
           frontier: pd.DataFrame, timings: dict[str, float], simulated_days: int,
-          stability: dict[str, float] | None = None) -> Recommendation:
+          stability: dict[str, float] | None = None,
+          per_type: tuple[list[list[np.ndarray]], list[list[np.ndarray]]] | None = None) -> Recommendation:
     """Assemble the recommendation from the solved, verified state."""
     chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice[:len(states)], strict=True)]
     kpis, daily = kpi_frame(region, chosen, rec, cur)
@@ -205,6 +227,8 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
                  "budget": region.policy.total_headcount or region.current_total}
     plan_table = plan_frame(region, chosen)
     converted = conversion_frame(region, sol, len(states))
+    by_type = day_type_frame(region, chosen, *per_type) if per_type is not None and region.day_types else \
+        pd.DataFrame(columns=list(DAY_TYPE_COLUMNS))
     return Recommendation(
         region=region.name, source=region.source, status=sol.status, objective=sol.objective, bound=sol.bound,
         gap=sol.gap, gap_limit=sol.gap_limit, solver=sol.solver, seed=s.seed, replications=s.verify_replications,
@@ -214,7 +238,7 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
         binding=sol.binding,
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
-        service=service_frame(daily), stability=stability or {}, conversions=converted,
+        service=service_frame(daily), stability=stability or {}, conversions=converted, day_types=by_type,
         transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
                                              for r in converted.to_dict("records")]))
 

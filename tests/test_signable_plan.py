@@ -416,3 +416,53 @@ def test_a_conversion_pairs_one_roles_leaver_with_anothers_post() -> None:
         {"from_outlet": "", "to_outlet": "C", "role": "customer_manager", "placement": "outside", "people": 1,
          "kind": "hire"},
     ]
+
+
+# ---- plans judged over day types ------------------------------------------------------------------
+def test_the_month_profile_gives_day_types_that_cover_the_month(tmp_path: Path) -> None:
+    from optimize.region import month_day_types
+    from sim.horizon import HorizonRules
+
+    types = month_day_types()
+    assert sum(t.share for t in types) == pytest.approx(1.0)
+    profile = HorizonRules().day_of_month_profile
+    assert sum(t.share * t.volume for t in types) == pytest.approx(sum(profile) / len(profile))
+    region = load_region(_region(tmp_path, text=SMALL + '\n[day_types]\nprofile = "month"\n'))
+    assert region.day_types == types
+    assert region.every_day_type
+
+
+@pytest.mark.parametrize(("extra", "message"), [
+    ('[day_types.types.a]\nshare = 0.5\nvolume = 1\n[day_types.types.b]\nshare = 0.6\nvolume = 1.2\n', "sum to 1"),
+    ('[day_types]\nprofile = "year"\n', "allowed: month"),
+    ('[day_types.types.a]\nshare = 1\nvolume = 0\n', "volume: must be > 0"),
+    ('[day_types.types.a]\nshare = 1\nvolume = 1\nsurge = 2\n', "unknown key"),
+    ('[day_types]\nevery_day_type = true\n', "at least one"),
+])
+def test_bad_day_types_name_the_field(extra: str, message: str, tmp_path: Path) -> None:
+    with pytest.raises(ScenarioError, match=message) as err:
+        load_region(_region(tmp_path, text=SMALL + "\n" + extra))
+    assert "day_types" in str(err.value)
+
+
+def test_a_plan_over_day_types_is_the_share_weighted_month(tmp_path: Path) -> None:
+    from optimize.state import combine_days
+
+    text = SMALL + ("\n[day_types.types.quiet]\nshare = 0.7\nvolume = 0.8\n"
+                    "[day_types.types.busy]\nshare = 0.3\nvolume = 1.4\n")
+    region = load_region(_region(tmp_path, text=text))
+    a, b = np.full((4, 3), 2.0), np.full((5, 3), 10.0)
+    np.testing.assert_allclose(combine_days(region, [a, b]), np.full((4, 3), 0.7 * 2 + 0.3 * 10))
+    rec = _run(_region(tmp_path, text=text))
+    table = rec.day_types
+    assert set(table["day_type"]) == {"quiet", "busy"}
+    assert set(table["plan"]) == {"current", "recommended"}
+    value = table[table["kpi"] == "objective"].set_index(["plan", "day_type"])["mean"]
+    region_value = rec.kpis[(rec.kpis["outlet"] == "region") & (rec.kpis["kpi"] == "objective")].set_index("plan")
+    for plan in ("current", "recommended"):
+        month = 0.7 * value[(plan, "quiet")] + 0.3 * value[(plan, "busy")]
+        assert region_value.loc[plan, "mean"] == pytest.approx(month)  # the verified month is the weighted types
+        assert value[(plan, "busy")] > value[(plan, "quiet")]  # 75% more customers bring more value
+    walkouts = table[table["kpi"] == "walkout_rate"].set_index(["plan", "day_type"])["mean"]
+    assert walkouts[("current", "busy")] > walkouts[("current", "quiet")]
+    assert rec.summary()["day_types"]
