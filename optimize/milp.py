@@ -499,6 +499,11 @@ def diagnose(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = 
     if other:
         shown = other[:6] + ([f"... and {len(other) - 6} more"] if len(other) > 6 else [])
         lines += ["keeping those, these would have to give instead:"] + [f"  {line}" for line in shown]
+    else:
+        tried = sorted({rows[i].group for i in range(len(rows)) if i not in given})
+        lines.append(f"no other rule can give way instead: keeping {'those' if len(given) > 1 else 'that'} and "
+                     f"letting every other rule bend ({', '.join(tried) or 'none left'}) still leaves no plan, so "
+                     "the rule(s) above must change (or the outlets' candidates: a wider search.step)")
     return lines
 
 

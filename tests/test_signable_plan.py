@@ -466,3 +466,16 @@ def test_a_plan_over_day_types_is_the_share_weighted_month(tmp_path: Path) -> No
     walkouts = table[table["kpi"] == "walkout_rate"].set_index(["plan", "day_type"])["mean"]
     assert walkouts[("current", "busy")] > walkouts[("current", "quiet")]
     assert rec.summary()["day_types"]
+
+
+def test_a_conflict_with_no_other_side_says_so() -> None:
+    from optimize.milp import diagnose
+
+    counts = np.zeros((2, len(ROLES)), dtype=int)
+    counts[:, ROLES.index("customer_manager")] = [6, 7]
+    outlets = [OutletOptions(f"o{k}", "backbone", True, 0.0, counts, counts[:, ROLES.index("customer_manager")],
+                             np.array([1.0, 2.0]), np.zeros(2)) for k in range(2)]
+    policy = Policy(role_pools={"customer_manager": 10}, min_customer_managers=None, inside_outside=None, vip=None)
+    lines = diagnose(outlets, policy)
+    assert lines[0].startswith("customer_manager pool 10: the plan closest to every rule has 12 (2 over)")
+    assert lines[-1].startswith("no other rule can give way instead")
