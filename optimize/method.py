@@ -130,18 +130,21 @@ def worse_than_today(kpis: tuple[str, ...], days: np.ndarray, today: np.ndarray)
 
 
 def _fate(region: Region, st: OutletState, days: list[np.ndarray], today: list[np.ndarray], by_ci: bool) -> str:
-    """A plan's fate against the outlet's service limits and the not-worse-than-today guards: on the
-    month's average day, or (``every_day_type``) on each day type, named in the reasons."""
+    """A plan's fate against the outlet's service limits and the not-worse-than-today guards.
+
+    With day types, the guards hold on each day type (no kind of day may get worse than
+    today's beyond noise) and the limits on the month's average day, or on each day type
+    too with ``every_day_type``; the reasons name the day type.
+    """
     limits = region.limits(st.spec)
-    if region.day_types and region.every_day_type:
-        cases = [(f"{d.name}: ", a, b) for d, a, b in zip(region.day_types, days, today, strict=True)]
-    else:
-        cases = [("", combine_days(region, days), combine_days(region, today))]
+    month = ("", combine_days(region, days), combine_days(region, today))
+    per_type = [(f"{d.name}: ", a, b) for d, a, b in zip(region.day_types, days, today, strict=True)]
     broken = []
-    for label, a, b in cases:
+    for label, a, _ in per_type if region.day_types and region.every_day_type else [month]:
         fate = _service_fate(limits, a, by_ci)
         if fate != KEPT:
             broken.append(label + fate.removeprefix("pruned: breaks "))
+    for label, a, b in per_type if region.day_types else [month]:
         broken += [label + w for w in worse_than_today(limits.not_worse, a, b)]
     return "pruned: breaks " + "; ".join(broken) if broken else KEPT
 

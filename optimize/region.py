@@ -164,8 +164,9 @@ class Region:
     """A validated region file: outlets, policy, objective, staff cost and search settings.
 
     ``day_types``: the days a plan is judged on (empty: one average day); the objective is
-    their share-weighted value and, with ``every_day_type``, each day type must meet the
-    service limits and not-worse guards on its own (``[day_types]``).
+    their share-weighted value, the not-worse guards hold on each day type and the service
+    limits on the month's average day, or on each day type with ``every_day_type``
+    (``[day_types]``).
     ``cover_zones``: zones that must have somebody on duty through the whole opening day
     wherever they are open today (lunch included: ``[rules.cover]``). ``keep_roles``: each
     movable role's regional total is at most today's unless ``[headcount.pools]`` says
@@ -186,7 +187,7 @@ class Region:
     keep_roles: bool = True
     conversions: tuple[Conversion, ...] = ()
     day_types: tuple[DayType, ...] = ()
-    every_day_type: bool = True
+    every_day_type: bool = False
 
     def limits(self, spec: OutletSpec) -> ServiceLimits:
         """The service limits of one outlet: the region's, with the outlet's own on top."""
@@ -464,12 +465,13 @@ def load_region(path: str | Path) -> Region:
 
 def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
     """``[day_types]``: ``profile = "month"`` (the quarters' day-of-month profile) or ``[day_types.NAME]``
-    tables of ``share`` and ``volume``; ``every_day_type`` (default true) applies the service rules per type."""
+    tables of ``share`` and ``volume``; ``every_day_type`` (default false) applies the service limits to each
+    day type, not only to the month's average (the not-worse guards always hold per type)."""
     if not root.has("day_types"):
         root.mark_used("day_types")
-        return (), True
+        return (), False
     t = root.table("day_types")
-    every = t.boolean("every_day_type", True)
+    every = t.boolean("every_day_type", False)
     if t.has("profile"):
         t.string("profile", choices=("month",))
         types = month_day_types()
