@@ -10,14 +10,16 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import re
 import sys
 import warnings
 from collections.abc import Callable, Sequence
+from importlib import metadata
 from typing import Any, NoReturn
 
 import pandas as pd
 
-from branchlab import optimize_cmd, quarter_cmd
+from branchlab import fit_cmd, optimize_cmd, quarter_cmd
 from branchlab.options import SEED, add_executor, ignored_options, whole
 from branchlab.outputs import Output, UsageError, check_output, refuse_clobber
 from sim import ScenarioError, ScenarioWarning, load_scenario, replicate
@@ -28,8 +30,50 @@ from sim.replicate import MAX_REPLICATIONS
 _GROUPS = ("zones", "outlet", "by_hour", "by_segment", "by_role")
 
 
+#: Sphinx/reStructuredText markup in help texts: ``literal``, :role:`target` (also ``~a.b`` and ``text <target>``).
+_MARKUP = re.compile(r"``(.+?)``|:[a-z]+(?::[a-z]+)?:`(~?)(?:([^`<]+?)\s*<[^`>]+>|([^`]+))`")
+
+
+def plain(text: str) -> str:
+    """``text`` without reStructuredText markup, as a terminal shows help: ````branchlab```` → ``branchlab``,
+    ``:func:`sim.replicate``` → ``sim.replicate``, ``:mod:`~optimize.export``` → ``export``."""
+    def keep(match: re.Match[str]) -> str:
+        literal, short, titled, target = match.groups()
+        if literal is not None:
+            return str(literal)
+        if titled is not None:
+            return str(titled)
+        return str(target).rpartition(".")[2] if short else str(target)
+
+    return _MARKUP.sub(keep, text)
+
+
+class _PlainHelp(argparse.HelpFormatter):
+    """Help text with the docstrings' markup removed (descriptions, epilogs and every option's help)."""
+
+    def _format_text(self, text: str) -> str:
+        return super()._format_text(plain(text))
+
+    def _expand_help(self, action: argparse.Action) -> str:
+        return plain(super()._expand_help(action))
+
+
+def package_version() -> str:
+    """The installed branchlab version (``importlib.metadata``), or the source tree's when not installed."""
+    try:
+        return metadata.version("branchlab")
+    except metadata.PackageNotFoundError:
+        from branchlab import __version__
+
+        return __version__
+
+
 class _Parser(argparse.ArgumentParser):
-    """argparse with its errors as :class:`UsageError` (one line, no usage block)."""
+    """argparse with its errors as :class:`UsageError` (one line, no usage block) and plain help text."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", _PlainHelp)  # sub-command parsers are _Parsers too
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("branchlab").strip()  # "simulate" in a sub-command's parser
@@ -129,6 +173,8 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="branchlab", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"%(prog)s {package_version()}",
+                        help="print the branchlab version and exit")
     sub = parser.add_subparsers(dest="command", required=True)
     seed = SEED
 
@@ -165,6 +211,7 @@ def _parser() -> argparse.ArgumentParser:
     s.set_defaults(run=_sweep)
     optimize_cmd.register(sub)
     quarter_cmd.register(sub)
+    fit_cmd.register(sub)
     return parser
 
 

@@ -12,6 +12,7 @@ from branchlab.options import SEED, add_executor, whole
 from branchlab.outputs import Output, refuse_clobber
 from optimize.bounds import MAX_DAYS, MAX_FRONTIER
 from sim.executors import ExecutorError
+from sim.labels import LANGS
 
 #: Exit status when no plan satisfies every rule (the diagnosis is printed).
 EXIT_INFEASIBLE = 3
@@ -40,6 +41,9 @@ def register(sub: Any) -> None:
     p.add_argument("--stress", action="store_true",
                    help="also re-solve with each assumed number (cross-sale chances by role, field conversion, "
                         "walk-out cost) x0.5 and x1.5 and report which moves hold (about 8 more runs' time)")
+    p.add_argument("--lang", choices=LANGS, default=LANGS[0],
+                   help="language of report.html and recommendation.xlsx: zone, role, tier and KPI names, headings "
+                        "(default en; the CSV and JSON files keep the machine ids)")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=run)
 
@@ -87,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         bar.close()
-    written = export(rec, out)
+    written = export(rec, out, lang=args.lang)
     print(_summary(rec, written))
     return 0
 

@@ -48,11 +48,11 @@ def _quarter(args: argparse.Namespace) -> int:
             res = run_quarters(study, rules, progress=bar.update, **run)
     meta = {"study": study.source, "rules": rules.source, "quarters": args.quarters,
             "replications": args.replications, "seed": args.seed, "seconds": res.seconds}
-    write_quarters(res, out, meta, comparison)
+    written = write_quarters(res, out, meta, comparison)
     cm = res.people[res.people["role"] == "customer_manager"]
     print(f"{len(study.scenarios)} outlets, {args.quarters} quarters x {args.replications} replications in "
           f"{res.seconds:.1f} s: {int(cm['exits'].sum())} exits, mean CM pay "
-          f"{cm['pay_yuan'].mean():,.0f} yuan/quarter; wrote {out}/report.html")
+          f"{cm['pay_yuan'].mean():,.0f} yuan/quarter")
     heads = res.outlets
     print(f"outlet heads: mean deposit growth {heads['deposit_growth_yuan'].mean():,.0f} yuan/quarter, "
           f"{(heads['growth_attainment'] >= rules.pay.head_growth_full_at).mean():.0%} of outlet-quarters pass the "
@@ -62,6 +62,7 @@ def _quarter(args: argparse.Namespace) -> int:
               f"pay per member {res.office['pay_per_member_yuan'].mean():,.0f} yuan/quarter")
     if comparison is not None:
         print(comparison.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
+    print("wrote: " + ", ".join(str(path) for path in written))
     return 0
 
 

@@ -6,11 +6,15 @@
   ``current``, ``recommended`` and ``change`` head-counts (:data:`PLAN_COLUMNS`);
 - ``recommendation.json``: the whole answer as one document (:func:`recommendation_json`);
 - ``candidates.csv``: every pattern generated, with its estimate and fate;
-- ``recommendation.xlsx``: sheets :data:`SHEETS` (openpyxl);
+- ``recommendation.xlsx``: sheets :data:`SHEETS` (openpyxl), formatted to circulate: the
+  summary first (:func:`summary_sheet`), number formats by what a column holds, bold
+  frozen headers, fitted widths (:func:`workbook_bytes`);
 - ``report.html``: one self-contained page, charts embedded as PNG (:mod:`optimize.report`);
 - ``transfers.csv``: who goes where (:data:`optimize.transfers.TRANSFER_COLUMNS`).
 
-The set is published whole or not at all (:func:`sim.fileio.publish_set`): every file
+``export(rec, out, lang="zh")`` writes the two files people read (the workbook and the
+report) with Chinese labels from :mod:`sim.labels`; the CSV and JSON files are the same
+in every language. The set is published whole or not at all (:func:`sim.fileio.publish_set`): every file
 is rendered in memory and staged under a hidden name; the previous set is moved aside
 and the new one renamed in; any failure, Ctrl-C included, puts the previous set back.
 Text from the region file never becomes a formula: CSV text cells that start like one
@@ -26,7 +30,9 @@ import json
 import math
 import os
 import tempfile
-from collections.abc import Callable, Mapping
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from datetime import datetime
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,13 +44,15 @@ from optimize.holds import holds_table
 from optimize.transfers import surplus
 from sim.errors import ScenarioError
 from sim.fileio import csv_text, publish_set
+from sim.labels import check_lang, column_label, kpi_label, label, relabel
+from sim.scenario import ROLES
 
 if TYPE_CHECKING:
     from optimize.result import Recommendation
 
 #: Columns of ``recommendation.csv`` (and the ``by_outlet`` sheet), in order.
 PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended", "change")
-#: Sheets of ``recommendation.xlsx``, in order.
+#: Sheets of ``recommendation.xlsx``, in order (named ``sheet.*`` of :data:`sim.labels.LABELS` in Chinese).
 SHEETS = ("summary", "service", "transfers", "stress", "by_outlet", "kpis", "constraints", "frontier", "candidates")
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
@@ -164,30 +172,282 @@ def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
 
 
 def summary_frame(rec: Recommendation, notes: Mapping[str, str] | None = None) -> pd.DataFrame:
-    """The ``summary`` sheet: one ``field``/``value`` row per summary item, nested keys dotted, then ``notes``."""
+    """Every summary item as one ``field``/``value`` row, nested keys dotted (``headline.uplift.mean``), then ``notes``.
+
+    These are the keys of ``recommendation.json``; the ``summary`` sheet ends with them
+    (:func:`summary_sheet` puts the verified value, service and the run's parameters first).
+    """
     top = {"region": rec.region, "source": rec.source, **rec.summary(), "version": package_version(),
            **(notes or {})}
     return pd.DataFrame(_flatten("", jsonable(top)), columns=["field", "value"])
 
 
-def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS) -> bytes:
+#: Excel number formats: yuan without decimals, shares as percentages, counts as integers (signed for changes).
+YUAN, SIGNED_YUAN = "#,##0", "+#,##0;-#,##0;0"
+RATE, SIGNED_RATE = "0.0%", "+0.0%;-0.0%;0.0%"
+COUNT, SIGNED_COUNT = "0", "+0;-0;0"
+DECIMAL, SECONDS, SCIENTIFIC, DATE = "#,##0.0", "0.0", "0.0E+00", "yyyy-mm-dd hh:mm"
+#: How each format shows a number, as a Python format spec (to fit column widths to the content).
+_SHOWN = {YUAN: ",.0f", SIGNED_YUAN: "+,.0f", RATE: ".1%", SIGNED_RATE: "+.1%", COUNT: ".0f", SIGNED_COUNT: "+.0f",
+          DECIMAL: ",.1f", SECONDS: ".1f", SCIENTIFIC: ".1E"}
+#: Columns and KPIs in yuan/day.
+YUAN_IDS = frozenset({"objective", "value_yuan", "value_lost_yuan", "objective_mean", "objective_ci95_low",
+                      "objective_ci95_high", "bound", "predicted", "screening_estimate"})
+#: Head-count columns (role columns too).
+COUNT_IDS = frozenset({*ROLES, "current", "recommended", "people", "budget", "n", "replications", "pattern",
+                       "cm_inside", "cm_outside", "total", "added", "removed"})
+#: Widest column (characters; longer text wraps where the sheet wraps), the narrowest, and the
+#: summary sheet's widest (its columns wrap, so it prints on one page width).
+MAX_WIDTH, MIN_WIDTH, SUMMARY_WIDTH = 60, 6, 44
+#: Integers above this lose digits as Excel numbers (doubles): they are written as text (seeds up to 2**63 - 1).
+EXACT_INT = 2**53
+
+
+def _is_rate(name: str) -> bool:
+    """A share (walk-out rate, a zone's service level, utilisation), shown as a percentage."""
+    return name in ("walkout_rate", "utilisation", "share_realised") or name.endswith((".service_level", "_rate"))
+
+
+def _number_format(sheet: str, column: str) -> str | None:
+    """The format of a numeric column of ``sheet`` (``None``: Excel's General, for mixed units)."""
+    if sheet == "service":
+        return SIGNED_RATE if column.startswith("change") else RATE
+    if sheet == "constraints":
+        return None  # limits and values of rules in people, ratios or VIP slots
+    if column in ("change", "delta"):
+        return SIGNED_COUNT
+    if column == "marginal_yuan":
+        return SIGNED_YUAN
+    if column in YUAN_IDS or column.endswith("_yuan"):
+        return YUAN
+    if _is_rate(column):
+        return RATE
+    return COUNT if column in COUNT_IDS else None
+
+
+def _kpi_format(kpi: Any) -> str:
+    """The format of one KPI's mean and CI (the ``kpis`` sheet has one KPI a row)."""
+    name = str(kpi)
+    return YUAN if name in YUAN_IDS else RATE if _is_rate(name) else DECIMAL
+
+
+def _cell_formats(sheet: str, frame: pd.DataFrame) -> list[list[str | None]]:
+    """The number format of every data cell, one list per column (machine column names decide)."""
+    by_kpi = [_kpi_format(k) for k in frame["kpi"]] if sheet == "kpis" and "kpi" in frame else None
+    formats: list[list[str | None]] = []
+    for column in frame.columns:
+        data = frame[column]
+        if by_kpi is not None and column in ("mean", "ci95_low", "ci95_high"):
+            formats.append(list(by_kpi))
+        elif pd.api.types.is_numeric_dtype(data) and not pd.api.types.is_bool_dtype(data):
+            formats.append([_number_format(sheet, str(column))] * len(frame))
+        else:
+            formats.append([None] * len(frame))
+    return formats
+
+
+def _width(value: Any, number_format: str | None = None) -> int:
+    """Characters a cell needs as Excel shows it, longest line (CJK characters count twice)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return 0
+    if isinstance(value, bool | np.bool_):
+        text = str(bool(value)).upper()
+    elif isinstance(value, datetime):
+        text = DATE
+    elif isinstance(value, int | float | np.number):
+        spec = _SHOWN.get(number_format or "")
+        text = format(float(value), spec) if spec else f"{value:.10g}"
+    else:
+        text = str(value)
+    return max(sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in line)
+               for line in text.splitlines() or [""])
+
+
+def _style_sheet(sheet: Any, shown: pd.DataFrame, formats: list[list[str | None]], wrap: Collection[int] = (),
+                 bold_rows: Collection[int] = (), max_width: int = MAX_WIDTH) -> None:
+    """Make a written sheet one a bank can circulate: a bold header row frozen at the top, each
+    cell's number format, column widths fitted to the content (at most :data:`MAX_WIDTH`),
+    printed landscape one page wide with the header row on every page.
+
+    ``shown`` is the frame as written (headings may be labels); ``formats`` comes from
+    :func:`_cell_formats` of the machine frame, column by column. Columns at the positions in
+    ``wrap`` wrap their text; data rows at the positions in ``bold_rows`` are section titles.
+    """
+    from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.utils import get_column_letter
+
+    sheet.freeze_panes = "A2"
+    sheet.print_title_rows = "1:1"  # printed: the header on every page, landscape, one page wide
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    base = sheet["A1"].font  # the workbook's font (Calibri 11), kept in bold cells
+    bold, wrapped = Font(name=base.name, sz=base.sz, bold=True), Alignment(wrap_text=True, vertical="top")
+    for cell in sheet[1]:
+        cell.font, cell.alignment = bold, wrapped
+        cell.fill = PatternFill("solid", start_color="DDE6F0")
+    for j, column_formats in enumerate(formats):
+        values = shown.iloc[:, j].tolist()
+        for i, number_format in enumerate(column_formats):
+            if number_format is not None:
+                sheet.cell(row=i + 2, column=j + 1).number_format = number_format
+            if j in wrap:
+                sheet.cell(row=i + 2, column=j + 1).alignment = wrapped
+        needed = max([_width(shown.columns[j]), *map(_width, values, column_formats)])
+        sheet.column_dimensions[get_column_letter(j + 1)].width = min(max(needed, MIN_WIDTH), max_width) + 2
+    for i in bold_rows:
+        for cell in sheet[i + 2]:
+            cell.font = bold
+
+
+def _field_format(field: str, value: Any) -> str | None:
+    """The format of one ``field``/``value`` row of the summary (dotted ``recommendation.json`` keys)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    parts = field.split(".")
+    if parts[0] == "timings":
+        return SECONDS
+    if parts[-1] in ("gap", "gap_limit"):
+        return SCIENTIFIC
+    if any(_is_rate(p) or p == "service_level" for p in parts):
+        return RATE
+    if parts[-1] in (*YUAN_IDS, "mean", "ci95_low", "ci95_high") or parts[-1].endswith("_yuan"):
+        return YUAN
+    return COUNT if isinstance(value, int) else None
+
+
+def _exact(value: Any) -> Any:
+    """An integer Excel would round (a seed near 2**63) as text; anything else unchanged."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) and abs(value) > EXACT_INT else value
+
+
+def _signed_share(value: float) -> str:
+    """A change of a share as a signed percentage, two decimals; a rounding residue reads ``+0.00%``, not ``-0.00%``."""
+    return f"{round(float(value), 4) + 0.0:+.2%}"
+
+
+def summary_sheet(rec: Recommendation, notes: Mapping[str, str] | None = None, lang: str = "en",
+                  exported: datetime | None = None) -> tuple[pd.DataFrame, list[str | None], list[int]]:
+    """The ``summary`` sheet: what the plan is worth and does to service first, then the run, then every field.
+
+    Three sections, each under a title row: the verified value of both plans and the
+    paired uplift (yuan/day with 95% CIs), the region's walk-out rate and zone service
+    levels today and recommended (with the paired change), the outlets worse beyond
+    noise, head-counts and the screening estimate (:meth:`Recommendation.headline`);
+    then the run (``exported`` time, default now; region, region file, seed, days,
+    solver, gap, frontier, stable-plan tolerance, stress test, version); then every
+    :func:`summary_frame` row under its ``recommendation.json`` key. Columns ``field``,
+    ``value``, ``ci95_low``, ``ci95_high``, ``note`` (labelled in ``lang``). Returns the
+    frame, the number format of each row's numbers and the positions of the title rows.
+    """
+    from optimize.report import pattern_counts, worse_outlets
+
+    rows: list[tuple[Any, ...]] = []
+    formats: list[str | None] = []
+    titles: list[int] = []
+
+    def add(field: str, value: Any = None, low: Any = None, high: Any = None, note: str = "",
+            number_format: str | None = None) -> None:
+        rows.append((field, _exact(value), low, high, note))
+        formats.append(number_format)
+
+    def title(key: str) -> None:
+        titles.append(len(rows))
+        add(label(key, lang))
+
+    def text(key: str, **fields: Any) -> str:
+        return label(key, lang, **fields)
+
+    n, head = rec.replications, rec.headline()
+    title("xl.section_verified")
+    for key, plan in (("fact.value_recommended", "recommended"), ("fact.value_today", "current")):
+        v = rec.verified(plan)
+        add(text(key), v["mean"], v["ci95_low"], v["ci95_high"], text("xl.yuan_days", n=n), YUAN)
+    u = rec.uplift
+    add(text("fact.uplift"), u.get("mean"), u.get("ci95_low"), u.get("ci95_high"), text("xl.yuan_paired", n=n),
+        SIGNED_YUAN)
+    region = rec.service[rec.service["outlet"] == "region"] if not rec.service.empty else rec.service
+    for r in region.to_dict("records"):
+        name = kpi_label(str(r["kpi"]), lang)
+        change = text("xl.change", change=_signed_share(r["change"]), low=_signed_share(r["change_ci95_low"]),
+                      high=_signed_share(r["change_ci95_high"])) + (text("text.worse_flag") if r["worse"] else "")
+        add(text("xl.today", kpi=name), r["current"], r["current_ci95_low"], r["current_ci95_high"], "", RATE)
+        add(text("xl.recommended", kpi=name), r["recommended"], r["recommended_ci95_low"],
+            r["recommended_ci95_high"], change, RATE)
+    add(text("fact.worse_outlets"), text("text.item_sep").join(worse_outlets(rec, lang)) or text("text.none"))
+    hc = rec.headcount
+    for key, value in (("xl.headcount_today", hc.get("current")), ("xl.headcount_recommended", hc.get("recommended")),
+                       ("xl.headcount_budget", hc.get("budget")), ("xl.surplus", head["surplus_people"]),
+                       ("xl.hired", head["hired_people"])):
+        add(text(key), value, note=text("xl.unit_people"), number_format=COUNT)
+    add(text("fact.screening"), rec.objective, note=text("xl.screening_note"), number_format=YUAN)
+    add(text("fact.status"), f"{rec.status} ({rec.solver})")
+
+    title("xl.section_run")
+    add(text("xl.exported"), exported or datetime.now().replace(microsecond=0), number_format=DATE)
+    add(text("xl.region"), rec.region)
+    add(text("xl.region_file"), rec.source)
+    add(text("xl.seed"), str(rec.seed))
+    add(text("xl.replications"), rec.replications, number_format=COUNT)
+    add(text("xl.solver"), rec.solver)
+    add(text("xl.gap_limit"), rec.gap_limit, number_format=SCIENTIFIC)
+    add(text("xl.gap"), rec.gap, number_format=SCIENTIFIC)
+    if not rec.frontier.empty:
+        add(text("xl.frontier"), text("xl.frontier_range", low=int(rec.frontier["budget"].min()),
+                                      high=int(rec.frontier["budget"].max())))
+    tolerance = rec.stability.get("tolerance_yuan")
+    add(text("xl.tolerance"), tolerance if tolerance else text("text.off"), number_format=YUAN)
+    add(text("xl.stress"), text("xl.stress_run", variants=int(rec.stress["variants"].iloc[0]))
+        if not rec.stress.empty and "variants" in rec.stress else text("text.stress_not_run"))
+    add(text("fact.patterns"), pattern_counts(rec, lang))
+    add(text("xl.version"), package_version())
+
+    title("xl.section_fields")
+    for field, value in summary_frame(rec, notes).itertuples(index=False, name=None):
+        add(str(field), value, number_format=_field_format(str(field), value))
+    columns = [text("xl.column_field"), text("xl.column_value"), column_label("ci95_low", lang),
+               column_label("ci95_high", lang), text("xl.column_note")]
+    if lang == "en":
+        columns[2:4] = ["ci95_low", "ci95_high"]
+    return pd.DataFrame(rows, columns=columns), formats, titles
+
+
+def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: str = "en",
+                   exported: datetime | None = None) -> bytes:
     """``recommendation.xlsx`` in memory: the sheets of :data:`SHEETS`, one table each, no index column.
 
-    A table longer than ``max_rows`` (Excel's limit less the header) keeps its first
-    ``max_rows`` rows, and the summary sheet says so; the CSV files hold every row.
+    The summary comes first (:func:`summary_sheet`). Every sheet has its header row bold
+    and frozen, number formats by what a column holds (yuan ``#,##0``, shares ``0.0%``,
+    head-counts ``0``; changes signed), widths fitted to the content and the policy rules'
+    text wrapped. ``lang="zh"`` labels sheet names, headings and the ids in cells
+    (:func:`sim.labels.relabel`); the numbers are the same. A table longer than
+    ``max_rows`` (Excel's limit less the header) keeps its first ``max_rows`` rows, and
+    the summary sheet says so; the CSV files hold every row.
     """
+    check_lang(lang)
     frames = {"service": rec.service, "transfers": rec.transfers, "stress": holds_table(rec.stress),
               "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
               "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates}
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"
              for name, frame in frames.items() if len(frame) > max_rows}
-    frames["summary"] = summary_frame(rec, notes)
+    summary, summary_formats, titles = summary_sheet(rec, notes, lang, exported)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         for name in SHEETS:
-            frame = frames[name] if name == "summary" else frames[name].head(max_rows)
-            frame.to_excel(writer, sheet_name=name, index=False)
-            _as_text(writer.sheets[name])
+            sheet_name = name if lang == "en" else label(f"sheet.{name}", lang)
+            if name == "summary":
+                summary.to_excel(writer, sheet_name=sheet_name, index=False)
+                plain: list[str | None] = [None] * len(summary)
+                formats = [plain, summary_formats, summary_formats, summary_formats, plain]
+                _style_sheet(writer.sheets[sheet_name], summary, formats, wrap=(0, 1, 4), bold_rows=titles,
+                             max_width=SUMMARY_WIDTH)
+            else:
+                frame = frames[name].head(max_rows)
+                shown = relabel(frame, lang)
+                shown.to_excel(writer, sheet_name=sheet_name, index=False)
+                wrap = [list(frame.columns).index("rule")] if name == "constraints" and "rule" in frame else []
+                _style_sheet(writer.sheets[sheet_name], shown, _cell_formats(name, frame), wrap=wrap)
+            _as_text(writer.sheets[sheet_name])
     return buffer.getvalue()
 
 
@@ -200,8 +460,8 @@ def _as_text(sheet: Any) -> None:
                 cell.data_type = "s"
 
 
-def render(rec: Recommendation) -> dict[str, bytes]:
-    """Every file of :data:`FILES` rendered in memory, by name."""
+def render(rec: Recommendation, lang: str = "en") -> dict[str, bytes]:
+    """Every file of :data:`FILES` rendered in memory, by name; ``lang`` labels the Excel file and the report."""
     from optimize.report import report_html
 
     makers: dict[str, Callable[[], str | bytes]] = {
@@ -210,8 +470,9 @@ def render(rec: Recommendation) -> dict[str, bytes]:
         "recommendation.json": lambda: json.dumps(recommendation_json(rec), indent=2, ensure_ascii=False,
                                                   allow_nan=False) + "\n",
         "candidates.csv": lambda: csv_text(rec.candidates),
-        "recommendation.xlsx": lambda: workbook_bytes(rec),
-        "report.html": lambda: report_html(rec, package_version()),
+        # the default language keeps the one-argument call (a test replaces workbook_bytes by one)
+        "recommendation.xlsx": lambda: workbook_bytes(rec, lang=lang) if lang != "en" else workbook_bytes(rec),
+        "report.html": lambda: report_html(rec, package_version(), lang),
     }
     out = {}
     for name in FILES:
@@ -220,11 +481,17 @@ def render(rec: Recommendation) -> dict[str, bytes]:
     return out
 
 
-def export(rec: Recommendation, out: str | Path) -> list[Path]:
+def export(rec: Recommendation, out: str | Path, lang: str = "en") -> list[Path]:
     """Write the recommendation's files (:data:`FILES`) into folder ``out``, all or none; return their paths.
 
+    ``lang`` (``"en"`` or ``"zh"``, :data:`sim.labels.LANGS`) is the language of the files
+    people read, ``report.html`` and ``recommendation.xlsx``: headings, and the names of
+    zones, roles, tiers and KPIs. The CSV and JSON files keep the machine ids either way.
+
     Raises:
+        ValueError: ``lang`` is not a language of :data:`sim.labels.LANGS`.
         ScenarioError: ``out`` cannot be used as an output folder (see :func:`check_writable`).
     """
+    check_lang(lang)
     folder = check_writable(out)
-    return publish_set(folder, render(rec))
+    return publish_set(folder, render(rec, lang))

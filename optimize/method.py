@@ -138,7 +138,8 @@ def _fate(region: Region, st: OutletState, days: list[np.ndarray], today: list[n
     """
     limits = region.limits(st.spec)
     month = ("", combine_days(region, days), combine_days(region, today))
-    per_type = [(f"{d.name}: ", a, b) for d, a, b in zip(region.day_types, days, today, strict=True)]
+    per_type = [(f"{d.name}: ", a, b) for d, a, b in zip(region.day_types, days, today, strict=True)] \
+        if region.day_types else []
     broken = []
     for label, a, _ in per_type if region.day_types and region.every_day_type else [month]:
         fate = _service_fate(limits, a, by_ci)

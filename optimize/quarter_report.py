@@ -6,7 +6,8 @@ are matplotlib figures embedded as base64 PNG, so the report is one self-contain
 customer managers' quarterly points against the pay bands, their rank over the
 quarters, and the outlets' scores by quarter beside the scorecard table; then the outlet
 heads' growth gate (customer and deposit growth against plan, head pay) and, when the
-rules have one, the office team's completion and pay.
+rules have one, the office team's completion and pay. Chinese outlet and person names
+draw with the CJK fallback font (:mod:`sim.fonts`).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ from matplotlib.figure import Figure
 
 from optimize.quarters import CM, QuarterResults
 from sim.fileio import csv_text, publish_set, write_atomic
+from sim.fonts import use_cjk_fallback
+
+use_cjk_fallback()
 
 TABLES = ("people", "outlets", "office", "days", "summary")
 #: The write probe :func:`prepare_out` leaves for an instant in the folder.
@@ -53,6 +57,7 @@ def _png(fig: Figure) -> str:
 
 def points_figure(res: QuarterResults) -> Figure:
     """Histogram of customer managers' quarterly points with the pay-band edges marked."""
+    use_cjk_fallback()
     fig = Figure(figsize=(7, 3.5))
     ax = fig.subplots()
     cm = res.people[res.people["role"] == CM]
@@ -67,6 +72,7 @@ def points_figure(res: QuarterResults) -> Figure:
 
 def ranking_figure(res: QuarterResults) -> Figure:
     """Rank of each customer manager post over the quarters (replication 0; a new hire continues the line)."""
+    use_cjk_fallback()
     fig = Figure(figsize=(7, 4))
     ax = fig.subplots()
     cm = res.people[(res.people["role"] == CM) & (res.people["replication"] == 0)]
@@ -83,6 +89,7 @@ def ranking_figure(res: QuarterResults) -> Figure:
 
 def score_figure(res: QuarterResults) -> Figure:
     """Outlet score by quarter (mean over replications)."""
+    use_cjk_fallback()
     fig = Figure(figsize=(7, 3.5))
     ax = fig.subplots()
     table = res.outlets.groupby(["quarter", "outlet"])["score"].mean().unstack()

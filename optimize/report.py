@@ -20,6 +20,7 @@ import pandas as pd
 
 from optimize.holds import holds_table
 from optimize.plots import plot_candidates, plot_frontier, plot_holds, plot_moves, plot_value, png_bytes
+from sim.labels import LABELS, check_lang, kpi_label, label, relabel
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -27,7 +28,8 @@ if TYPE_CHECKING:
     from optimize.result import Recommendation
 
 _STYLE = """
-body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
+body { font-family: system-ui, "Noto Sans SC", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", sans-serif;
+       margin: 2em auto; max-width: 72em; color: #222; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
 th { background: #f0f0f0; } td:first-child, th:first-child { text-align: left; }
@@ -65,24 +67,22 @@ def moves_by_role(plan: pd.DataFrame) -> pd.DataFrame:
     return totals[(totals["added"] > 0) | (totals["removed"] > 0)].reset_index(drop=True)
 
 
-def figures(rec: Recommendation) -> dict[str, tuple[str, Figure]]:
-    """The report's charts by key: a caption and the figure."""
+def figures(rec: Recommendation, lang: str = "en") -> dict[str, tuple[str, Figure]]:
+    """The report's charts by key: a caption (in ``lang``) and the figure."""
+    def caption(key: str) -> str:
+        return label(f"caption.{key}", lang)
+
     return {
-        "moves": ("People added and removed at each outlet, by role (customer managers outside hatched).",
-                  plot_moves(rec.plan)),
-        "value": ("Each outlet's daily objective under today's and the recommended plan, verified on fresh "
-                  "days (95% CI).", plot_value(rec.kpis)),
-        "frontier": ("The optimum as the total head-count budget moves around today's, and what each person "
-                     "adds.", plot_frontier(rec.frontier, rec.headcount.get("budget"))),
-        "candidates": ("Every simulated pattern per outlet; today's plan ringed, the chosen one starred.",
-                       plot_candidates(rec.candidates)),
-        **({"holds": ("Moves that hold when an assumed number is scaled: the plan re-solved under each variant.",
-                      plot_holds(rec.stress))} if not rec.stress.empty else {}),
+        "moves": (caption("moves"), plot_moves(rec.plan, lang=lang)),
+        "value": (caption("value"), plot_value(rec.kpis, lang=lang)),
+        "frontier": (caption("frontier"), plot_frontier(rec.frontier, rec.headcount.get("budget"), lang=lang)),
+        "candidates": (caption("candidates"), plot_candidates(rec.candidates, lang=lang)),
+        **({"holds": (caption("holds"), plot_holds(rec.stress, lang=lang))} if not rec.stress.empty else {}),
     }
 
 
-def _ci(mean: float, low: float, high: float) -> str:
-    return f"{number(mean)} yuan/day (95% CI {number(low)} to {number(high)})"
+def _ci(mean: float, low: float, high: float, lang: str = "en") -> str:
+    return label("text.ci", lang, mean=number(mean), low=number(low), high=number(high))
 
 
 def rate(value: float) -> str:
@@ -90,27 +90,39 @@ def rate(value: float) -> str:
     return "—" if value is None or not math.isfinite(value) else f"{100 * value:.2f}%"
 
 
-def service_lines(rec: Recommendation) -> list[str]:
+def _kpi(kpi: Any, lang: str) -> str:
+    """A KPI as the text around it names it: the id in English (as in the CSV and the CLI), the label in Chinese."""
+    return str(kpi) if lang == "en" else kpi_label(str(kpi), lang)
+
+
+def service_lines(rec: Recommendation, lang: str = "en") -> list[str]:
     """The region's service today and recommended, one KPI a line, each with its paired change's 95% CI."""
     lines = []
     for r in rec.service[rec.service["outlet"] == "region"].to_dict("records") if not rec.service.empty else []:
-        flag = " (worse beyond noise)" if r["worse"] else ""
-        lines.append(f"{r['kpi']} {rate(r['current'])} [{rate(r['current_ci95_low'])}, "
-                     f"{rate(r['current_ci95_high'])}] today -> {rate(r['recommended'])} "
-                     f"[{rate(r['recommended_ci95_low'])}, {rate(r['recommended_ci95_high'])}]{flag}")
+        lines.append(label("text.service_line", lang, kpi=_kpi(r["kpi"], lang), today=rate(r["current"]),
+                           today_low=rate(r["current_ci95_low"]), today_high=rate(r["current_ci95_high"]),
+                           rec=rate(r["recommended"]), rec_low=rate(r["recommended_ci95_low"]),
+                           rec_high=rate(r["recommended_ci95_high"]),
+                           flag=label("text.worse_flag", lang) if r["worse"] else ""))
     return lines
 
 
-def worse_outlets(rec: Recommendation) -> list[str]:
+def worse_outlets(rec: Recommendation, lang: str = "en") -> list[str]:
     """``"outlet kpi today -> recommended"`` for each outlet service KPI worse beyond noise (paired 95% CI)."""
     if rec.service.empty:
         return []
     worse = rec.service[rec.service["worse"] & (rec.service["outlet"] != "region")]
-    return [f"{r['outlet']} {r['kpi']} {rate(r['current'])} -> {rate(r['recommended'])}"
-            for r in worse.to_dict("records")]
+    return [label("text.worse_outlet", lang, outlet=r["outlet"], kpi=_kpi(r["kpi"], lang), today=rate(r["current"]),
+                  rec=rate(r["recommended"])) for r in worse.to_dict("records")]
 
 
-def service_table(rec: Recommendation) -> pd.DataFrame:
+def pattern_counts(rec: Recommendation, lang: str = "en") -> str:
+    """``"500 generated, 3 dropped analytic, …"``: how many patterns each stage generated, dropped, kept."""
+    names = {k: label(f"count.{k}", lang) if f"count.{k}" in LABELS else k.replace("_", " ") for k in rec.counts}
+    return label("text.list_sep", lang).join(f"{v} {names[k]}" for k, v in rec.counts.items())
+
+
+def service_table(rec: Recommendation, lang: str = "en") -> pd.DataFrame:
     """The service frame as a planner reads it: rates in %, intervals in brackets, ``worse`` spelled out."""
     if rec.service.empty:
         return rec.service
@@ -123,95 +135,115 @@ def service_table(rec: Recommendation) -> pd.DataFrame:
                                              f"{rate(r['recommended_ci95_high'])}]",
                      "change (paired 95% CI)": f"{rate(r['change'])} [{rate(r['change_ci95_low'])}, "
                                                f"{rate(r['change_ci95_high'])}]",
-                     "worse beyond noise": "worse" if r["worse"] else ""})
+                     "worse beyond noise": label("text.worse", lang) if r["worse"] else ""})
     return pd.DataFrame(rows)
 
 
-def _facts(rec: Recommendation) -> list[tuple[str, str]]:
+def _facts(rec: Recommendation, lang: str = "en") -> list[tuple[str, str]]:
     """The summary as (label, text) pairs: verified value and service first, the screening estimate labelled."""
-    u, hc, c = rec.uplift, rec.headcount, rec.counts
-    gap = "—" if rec.gap is None else f"{rec.gap:.2g} (limit {rec.gap_limit:.2g})"
+    def text(key: str, **fields: Any) -> str:
+        return label(key, lang, **fields)
+
+    u, hc, n = rec.uplift, rec.headcount, rec.replications
+    gap = "—" if rec.gap is None else text("text.gap", gap=f"{rec.gap:.2g}", limit=f"{rec.gap_limit:.2g}")
     share = u.get("share_realised", math.nan)
     today, recommended = rec.verified("current"), rec.verified("recommended")
     surplus = rec.headline()["surplus_people"]
     stab = rec.stability
+    sep, none = text("text.item_sep"), text("text.none")
+    tiers = [(o, t, s) if lang == "en" else (o, label(f"tier.{t}", lang), label(f"tier.{s}", lang))
+             for o, t, s in rec.tier_moves]
+    seconds = {k: label(f"timing.{k}", lang) if f"timing.{k}" in LABELS else k.replace("_", " ") for k in rec.timings}
     return [
-        ("Verified value, recommended", _ci(recommended["mean"], recommended["ci95_low"], recommended["ci95_high"])
-         + f", on {rec.replications} fresh days"),
-        ("Verified value, today", _ci(today["mean"], today["ci95_low"], today["ci95_high"])),
-        ("Verified uplift", _ci(u.get("mean", math.nan), u.get("ci95_low", math.nan), u.get("ci95_high", math.nan))
-         + f", paired over {rec.replications} fresh days"),
-        ("Service, region", "; ".join(service_lines(rec)) or "—"),
-        ("Outlets whose service gets worse beyond noise", "; ".join(worse_outlets(rec)) or "none"),
-        ("Head-count", f"{hc.get('current')} today → {hc.get('recommended')} recommended "
-                       f"(budget {hc.get('budget')})" + (f"; {surplus} people without a post (see Transfers)"
-                                                        if surplus else "")),
-        ("Screening estimate (not verified)", f"{number(rec.objective)} yuan/day: the chosen patterns' estimate "
-                                              f"on the days used to choose them (bound {number(rec.bound)}; "
-                                              f"MIP gap {gap}); predicted uplift {number(u.get('predicted', math.nan))}"
-                                              f" yuan/day, {'—' if math.isnan(share) else f'{share:.0%}'} realised"),
-        ("Stable plan", f"fewest moves within {number(stab.get('tolerance_yuan', 0.0))} yuan/day (the noise) of the "
-                        f"best estimate: {number(stab.get('moves_chosen', math.nan))} moves instead of "
-                        f"{number(stab.get('moves_best', math.nan))}" if stab.get("tolerance_yuan") else "off"),
-        ("Solver status", f"{rec.status} ({rec.solver})"),
-        ("Binding rules", "; ".join(rec.binding) if rec.binding else "none"),
-        ("Tier moves (today's simulated customers and value)",
-         "; ".join(f"{o}: {t} → {s}" for o, t, s in rec.tier_moves) or "none"),
-        ("Patterns", ", ".join(f"{v} {k.replace('_', ' ')}" for k, v in c.items())),
-        ("Verification rounds", str(rec.verification_rounds)),
-        ("Time", ", ".join(f"{k.replace('_', ' ')} {v:.1f} s" for k, v in rec.timings.items())),
+        (text("fact.value_recommended"), _ci(recommended["mean"], recommended["ci95_low"], recommended["ci95_high"],
+                                             lang) + text("text.on_days", n=n)),
+        (text("fact.value_today"), _ci(today["mean"], today["ci95_low"], today["ci95_high"], lang)),
+        (text("fact.uplift"), _ci(u.get("mean", math.nan), u.get("ci95_low", math.nan), u.get("ci95_high", math.nan),
+                                  lang) + text("text.paired_days", n=n)),
+        (text("fact.service"), sep.join(service_lines(rec, lang)) or "—"),
+        (text("fact.worse_outlets"), sep.join(worse_outlets(rec, lang)) or none),
+        (text("fact.headcount"), text("text.headcount", current=hc.get("current"), recommended=hc.get("recommended"),
+                                      budget=hc.get("budget")) + (text("text.surplus", n=surplus) if surplus else "")),
+        (text("fact.screening"), text("text.screening", objective=number(rec.objective), bound=number(rec.bound),
+                                      gap=gap, predicted=number(u.get("predicted", math.nan)),
+                                      share="—" if math.isnan(share) else f"{share:.0%}")),
+        (text("fact.stable"), text("text.stable", tolerance=number(stab.get("tolerance_yuan", 0.0)),
+                                   chosen=number(stab.get("moves_chosen", math.nan)),
+                                   best=number(stab.get("moves_best", math.nan)))
+         if stab.get("tolerance_yuan") else text("text.off")),
+        (text("fact.status"), f"{rec.status} ({rec.solver})"),
+        (text("fact.binding"), sep.join(rec.binding) if rec.binding else none),
+        (text("fact.tier_moves"), sep.join(text("text.tier_move", outlet=o, tier=t, simulated=s)
+                                           for o, t, s in tiers) or none),
+        (text("fact.patterns"), pattern_counts(rec, lang)),
+        (text("fact.rounds"), str(rec.verification_rounds)),
+        (text("fact.time"), text("text.list_sep").join(text("text.seconds", name=seconds[k], seconds=v)
+                                                       for k, v in rec.timings.items())),
     ]
 
 
-def _summary(rec: Recommendation) -> str:
-    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _facts(rec))
+def _summary(rec: Recommendation, lang: str = "en") -> str:
+    rows = "".join(f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>" for k, v in _facts(rec, lang))
     moves = moves_by_role(rec.plan)
-    moved = table(moves, "No moves: the recommendation is today's plan.")
-    return f'<h2>Summary</h2><table class="facts">{rows}</table><h3>Moves by role</h3>{moved}'
+    moved = table(relabel(moves, lang), label("text.no_moves", lang))
+    return (f'<h2>{label("heading.summary", lang)}</h2><table class="facts">{rows}</table>'
+            f'<h3>{label("heading.moves_by_role", lang)}</h3>{moved}')
 
 
-def _service_section(rec: Recommendation) -> str:
-    frame = service_table(rec)
+def _service_section(rec: Recommendation, lang: str = "en") -> str:
+    heading = f"<h2>{label('heading.service', lang)}</h2>"
+    frame = service_table(rec, lang)
     if frame.empty:
-        return "<h2>Service</h2><p>Not computed.</p>"
+        return f"{heading}<p>{label('text.not_computed', lang)}</p>"
+    frame = relabel(frame, lang)
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in frame.columns)
     rows = "".join(('<tr class="worse">' if r[-1] else "<tr>") + "".join(f"<td>{html.escape(str(v))}</td>" for v in r)
                    + "</tr>" for r in frame.itertuples(index=False, name=None))
-    return ("<h2>Service</h2><p class=\"note\">Walk-out rate (share of arrivals who left unserved) and each "
-            "zone's service level (share served within its target wait), today and recommended, on the same "
-            "fresh days; rows in red are worse beyond noise (the paired 95% CI of the change lies wholly on "
-            f"the bad side).</p><table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
+    return (f'{heading}<p class="note">{label("note.service", lang)}</p>'
+            f"<table><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>")
 
 
-def _charts(rec: Recommendation) -> str:
+def _charts(rec: Recommendation, lang: str = "en") -> str:
     parts = []
-    for key, (caption, fig) in figures(rec).items():
+    for key, (caption, fig) in figures(rec, lang).items():
         data = base64.b64encode(png_bytes(fig)).decode("ascii")
         parts.append(f'<figure id="chart-{key}"><img alt="{html.escape(caption)}" '
                      f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}</figcaption></figure>')
-    return "<h2>Charts</h2>" + "".join(parts)
+    return f"<h2>{label('heading.charts', lang)}</h2>" + "".join(parts)
 
 
-def report_html(rec: Recommendation, version: str = "unknown") -> str:
-    """The whole page as one string (UTF-8, no external resources)."""
-    title = html.escape(f"Staffing recommendation — {rec.region}")
-    moved = rec.moves()
+def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en") -> str:
+    """The whole page as one string (UTF-8, no external resources).
+
+    ``lang="zh"`` gives the headings, the summary's labels and sentences, the table
+    headings and the names of zones, roles, tiers and KPIs in Chinese (:mod:`sim.labels`);
+    outlet names, rule texts and numbers are the same in both.
+    """
+    check_lang(lang)
+
+    def heading(key: str) -> str:
+        return f"<h2>{label(f'heading.{key}', lang)}</h2>"
+
+    def shown(frame: pd.DataFrame, empty: str = "text.none_table") -> str:
+        return table(relabel(frame, lang), label(empty, lang))
+
+    title = html.escape(label("text.title", lang, region=rec.region))
+    run = html.escape(label("text.run", lang, source=rec.source, seed=rec.seed, version=version))
     sections = [
         f"<h1>{title}</h1>",
-        f'<p class="note">{html.escape(f"Region file {rec.source}; seed {rec.seed}; branchlab {version}.")}</p>',
-        _summary(rec),
-        _service_section(rec),
-        "<h2>Transfers</h2><p class=\"note\">Who goes where: the fewest rows that turn today's plan into the "
-        "recommended one. <em>surplus</em>: people left without a post at their outlet; <em>hire</em>: posts "
-        "nobody of that role leaves.</p>" + table(rec.transfers, "No transfers: the recommendation is today's plan."),
-        "<h2>Moves</h2>" + table(moved),
-        "<h2>Moves that hold</h2><p class=\"note\">Each move of the plan against the plan re-solved with one "
-        "assumed number scaled (<code>branchlab optimize --stress</code>).</p>"
-        + table(holds_table(rec.stress), "Not run (branchlab optimize --stress)."),
-        _charts(rec),
-        "<h2>Plan</h2>" + table(rec.plan),
-        "<h2>Policy rules</h2>" + table(rec.constraints),
-        "<h2>Frontier</h2>" + table(rec.frontier, "Not computed."),
+        f'<p class="note">{run}</p>',
+        _summary(rec, lang),
+        _service_section(rec, lang),
+        heading("transfers") + f'<p class="note">{label("note.transfers", lang)}</p>'
+        + shown(rec.transfers, "text.no_transfers"),
+        heading("moves") + shown(rec.moves()),
+        heading("holds") + f'<p class="note">{label("note.holds", lang)}</p>'
+        + shown(holds_table(rec.stress), "text.stress_not_run"),
+        _charts(rec, lang),
+        heading("plan") + shown(rec.plan),
+        heading("constraints") + shown(rec.constraints),
+        heading("frontier") + shown(rec.frontier, "text.not_computed"),
     ]
-    return (f'<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>{title}</title>'
-            f"<style>{_STYLE}</style></head><body>\n" + "\n".join(sections) + "\n</body></html>\n")
+    return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
+            f"<title>{title}</title><style>{_STYLE}</style></head><body>\n" + "\n".join(sections)
+            + "\n</body></html>\n")

@@ -4,7 +4,9 @@ Every function builds its figure with the object API (:class:`matplotlib.figure.
 no ``pyplot`` state, never ``show()``), so it works the same in a notebook, a script,
 the command line (``branchlab validate --plot``) and a headless test. In a notebook a
 returned figure displays as the cell's value (after ``%matplotlib inline``); elsewhere
-save it with :func:`save_figure`. matplotlib is imported on first use, not with ``sim``.
+save it with :func:`save_figure`. matplotlib is imported on first use, not with ``sim``;
+the first figure also registers the CJK fallback font (:mod:`sim.fonts`), so Chinese
+outlet and person names draw in every chart while Latin text keeps its look.
 
 Conventions: zone and role names and units label every axis (:func:`axis_label`);
 each zone has one colour (:data:`ZONE_COLOURS`) and each role one colour
@@ -81,9 +83,13 @@ def axis_label(name: str) -> str:
 
 
 def _figure(width: float, height: float) -> Figure:
-    """A new figure, not registered with pyplot (imports matplotlib on first use)."""
+    """A new figure, not registered with pyplot (imports matplotlib on first use), with the CJK
+    fallback font in place so Chinese outlet names draw (:func:`sim.fonts.use_cjk_fallback`)."""
     from matplotlib.figure import Figure
 
+    from sim.fonts import use_cjk_fallback
+
+    use_cjk_fallback()
     return Figure(figsize=(width, height), layout="constrained")
 
 

@@ -1,0 +1,388 @@
+"""Labels planners read, in English and Chinese, from one table (:data:`LABELS`).
+
+Files that programs read (CSV, JSON) keep the machine ids: ``cash_teller``, ``backbone``,
+``walkout_rate``. Files that people read — ``report.html`` and ``recommendation.xlsx`` of
+``branchlab optimize --lang zh|en`` — show labels instead, looked up here by key
+``<kind>.<id>``:
+
+- ``zone.*``, ``role.*``, ``tier.*``, ``placement.*``: the domain's names (六大功能分区,
+  岗位, 网点位阶, 内/外勤; the Chinese terms are those of the sub-branch essay and
+  ``shared/DOMAIN.md``);
+- ``kpi.*``: KPI names; a zone KPI such as ``cash.service_level`` is composed from the
+  zone's and the KPI's labels (:func:`kpi_label`);
+- ``plan.*``, ``kind.*``, ``stress.*``, ``outlet.region``, ``bool.*``: other ids that
+  appear in table cells; ``column.*``: table headings; ``sheet.*``: workbook sheet names;
+- ``heading.*``, ``fact.*``, ``caption.*``, ``note.*``, ``text.*``, ``chart.*``, ``xl.*``,
+  ``count.*``, ``timing.*``: the reports' own words (page, charts, workbook); some are
+  templates with ``{fields}`` (:func:`label` fills them).
+
+English table *cells and headings* stay the machine ids (so a sheet reads back as the
+CSV does, :func:`relabel` returns the frame unchanged); the English labels serve the
+sentences around them. A key missing from the table shows as its id, so a new KPI is
+never dropped, only untranslated.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+#: The languages of ``--lang``; the first is the default.
+LANGS = ("en", "zh")
+
+#: Every label by key: (English, Chinese).
+LABELS: dict[str, tuple[str, str]] = {
+    # the six functional zones (六大功能分区)
+    "zone.lobby": ("lobby", "咨询引导区"),
+    "zone.waiting": ("waiting area", "客户等候区"),
+    "zone.cash": ("cash (high counter)", "现金服务区"),
+    "zone.non_cash": ("non-cash (low counter)", "非现金服务区"),
+    "zone.self_service": ("self-service", "自助服务区"),
+    "zone.wealth": ("wealth room", "理财室"),
+    # roles (岗位)
+    "role.outlet_head": ("outlet head", "网点主任"),
+    "role.operations_manager": ("operations manager", "营业经理"),
+    "role.lobby_manager": ("lobby manager", "大堂经理"),
+    "role.deputy_lobby_manager": ("deputy lobby manager", "大堂副理"),
+    "role.cash_teller": ("cash teller", "高柜柜员"),
+    "role.low_counter_teller": ("low-counter teller", "低柜柜员"),
+    "role.customer_manager": ("customer manager", "个人客户经理"),
+    "role.wealth_manager": ("wealth manager", "理财经理"),
+    "role.security_guide": ("security guide", "保安"),
+    # outlet tiers (网点位阶)
+    "tier.flagship": ("flagship", "龙头"),
+    "tier.backbone": ("backbone", "骨干"),
+    "tier.advancing": ("advancing", "进位"),
+    "tier.potential": ("potential", "潜力"),
+    # where customer managers work (内勤/外勤); other roles have one placement
+    "placement.inside": ("inside", "内勤"),
+    "placement.outside": ("outside", "外勤"),
+    "placement.all": ("all", "全部"),
+    # KPIs
+    "kpi.objective": ("objective (yuan/day)", "目标值（元/日）"),
+    "kpi.value_yuan": ("value earned (yuan/day)", "价值贡献（元/日）"),
+    "kpi.value_lost_yuan": ("value lost (yuan/day)", "流失价值（元/日）"),
+    "kpi.walkout_rate": ("walk-out rate", "客户流失率"),
+    "kpi.service_level": ("service level", "服务水平"),
+    "kpi.sales": ("sales (products/day)", "产品销售（件/日）"),
+    "kpi.field_new_customers": ("new customers from field marketing (per day)", "外勤新增客户（户/日）"),
+    "kpi.mean_wait_min": ("mean wait (min)", "平均等候时间（分钟）"),
+    "kpi.p90_wait_min": ("90th percentile wait (min)", "90%分位等候时间（分钟）"),
+    "kpi.utilisation": ("utilisation", "利用率"),
+    # other ids in table cells
+    "plan.current": ("today", "现有方案"),
+    "plan.recommended": ("recommended", "建议方案"),
+    "kind.transfer": ("transfer", "调动"),
+    "kind.surplus": ("surplus", "富余"),
+    "kind.hire": ("hire", "待补充"),
+    "kind.conversion": ("conversion", "转岗"),
+    "stress.holds": ("holds", "成立"),
+    "stress.drops": ("drops", "取消"),
+    "stress.reverses": ("reverses", "反向"),
+    "outlet.region": ("region", "全区合计"),
+    "bool.True": ("yes", "是"),
+    "bool.False": ("no", "否"),
+    # table headings
+    "column.outlet": ("outlet", "网点"),
+    "column.tier": ("tier", "位阶"),
+    "column.simulated_tier": ("simulated tier", "模拟位阶"),
+    "column.role": ("role", "岗位"),
+    "column.placement": ("placement", "内外勤"),
+    "column.current": ("today", "现有"),
+    "column.recommended": ("recommended", "建议"),
+    "column.change": ("change", "变动"),
+    "column.added": ("added", "增加"),
+    "column.removed": ("removed", "减少"),
+    "column.plan": ("plan", "方案"),
+    "column.kpi": ("KPI", "指标"),
+    "column.mean": ("mean", "均值"),
+    "column.ci95_low": ("95% CI low", "95%置信下限"),
+    "column.ci95_high": ("95% CI high", "95%置信上限"),
+    "column.n": ("days", "天数"),
+    "column.current_ci95_low": ("today, 95% CI low", "现有 95%置信下限"),
+    "column.current_ci95_high": ("today, 95% CI high", "现有 95%置信上限"),
+    "column.recommended_ci95_low": ("recommended, 95% CI low", "建议 95%置信下限"),
+    "column.recommended_ci95_high": ("recommended, 95% CI high", "建议 95%置信上限"),
+    "column.change_ci95_low": ("change, 95% CI low", "变动 95%置信下限"),
+    "column.change_ci95_high": ("change, 95% CI high", "变动 95%置信上限"),
+    "column.worse": ("worse beyond noise", "超出噪声变差"),
+    "column.from_outlet": ("from outlet", "调出网点"),
+    "column.to_outlet": ("to outlet", "调入网点"),
+    "column.people": ("people", "人数"),
+    "column.kind": ("kind", "类型"),
+    "column.group": ("group", "类别"),
+    "column.rule": ("rule", "规则"),
+    "column.sense": ("sense", "方向"),
+    "column.limit": ("limit", "限值"),
+    "column.value": ("value", "方案取值"),
+    "column.binding": ("binding", "起约束作用"),
+    "column.budget": ("budget (people)", "总编制（人）"),
+    "column.delta": ("against today (people)", "较现有增减（人）"),
+    "column.status": ("status", "状态"),
+    "column.objective": ("objective (yuan/day)", "目标值（元/日）"),
+    "column.marginal_yuan": ("marginal value (yuan/day)", "边际价值（元/日）"),
+    "column.pattern": ("pattern", "方案号"),
+    "column.origin": ("origin", "来源"),
+    "column.cm_inside": ("customer managers inside", "客户经理内勤"),
+    "column.cm_outside": ("customer managers outside", "客户经理外勤"),
+    "column.total": ("head-count", "合计人数"),
+    "column.moves": ("moves", "调动人次"),
+    "column.objective_mean": ("objective, mean (yuan/day)", "目标值均值（元/日）"),
+    "column.objective_ci95_low": ("objective, 95% CI low", "目标值 95%置信下限"),
+    "column.objective_ci95_high": ("objective, 95% CI high", "目标值 95%置信上限"),
+    "column.replications": ("days simulated", "模拟天数"),
+    "column.chosen": ("chosen", "入选"),
+    "column.holds in": ("holds in", "成立次数"),
+    "column.today (95% CI)": ("today (95% CI)", "现有（95%置信区间）"),
+    "column.recommended (95% CI)": ("recommended (95% CI)", "建议（95%置信区间）"),
+    "column.change (paired 95% CI)": ("change (paired 95% CI)", "变动（配对95%置信区间）"),
+    "column.worse beyond noise": ("worse beyond noise", "超出噪声变差"),
+    # workbook sheets
+    "sheet.summary": ("summary", "摘要"),
+    "sheet.service": ("service", "服务水平"),
+    "sheet.transfers": ("transfers", "人员调配"),
+    "sheet.stress": ("stress", "压力测试"),
+    "sheet.by_outlet": ("by_outlet", "分网点方案"),
+    "sheet.kpis": ("kpis", "验证指标"),
+    "sheet.constraints": ("constraints", "政策规则"),
+    "sheet.frontier": ("frontier", "编制前沿"),
+    "sheet.candidates": ("candidates", "候选方案"),
+    # report headings, captions and notes (HTML allowed: these are our words, not the region file's)
+    "heading.summary": ("Summary", "摘要"),
+    "heading.moves_by_role": ("Moves by role", "按岗位汇总的增减"),
+    "heading.service": ("Service", "服务水平"),
+    "heading.transfers": ("Transfers", "人员调配"),
+    "heading.moves": ("Moves", "调整明细"),
+    "heading.holds": ("Moves that hold", "稳健的调整"),
+    "heading.charts": ("Charts", "图表"),
+    "heading.plan": ("Plan", "配置方案"),
+    "heading.constraints": ("Policy rules", "政策规则"),
+    "heading.frontier": ("Frontier", "编制前沿"),
+    "caption.moves": ("People added and removed at each outlet, by role (customer managers outside hatched).",
+                      "各网点按岗位增加与减少的人员（外勤客户经理以斜线标出）。"),
+    "caption.value": ("Each outlet's daily objective under today's and the recommended plan, verified on fresh "
+                      "days (95% CI).", "各网点在现有方案与建议方案下的日目标值，在新模拟日上验证（95%置信区间）。"),
+    "caption.frontier": ("The optimum as the total head-count budget moves around today's, and what each person "
+                         "adds.", "总编制在现有人数上下变动时的最优值，以及每一人带来的价值。"),
+    "caption.candidates": ("Every simulated pattern per outlet; today's plan ringed, the chosen one starred.",
+                           "各网点模拟过的每个方案；圆圈为现有方案，星号为入选方案。"),
+    "caption.holds": ("Moves that hold when an assumed number is scaled: the plan re-solved under each variant.",
+                      "某一假设数值缩放后仍成立的调整：每种情形下重新求解的方案。"),
+    "note.service": ("Walk-out rate (share of arrivals who left unserved) and each zone's service level (share "
+                     "served within its target wait), today and recommended, on the same fresh days; rows in red "
+                     "are worse beyond noise (the paired 95% CI of the change lies wholly on the bad side).",
+                     "客户流失率（到店后未获服务即离开的客户占比）与各区的服务水平（在目标等候时间内获得服务的客户"
+                     "占比），现有方案与建议方案在同一批新模拟日上的结果；红色行为超出噪声的变差（变动的配对95%"
+                     "置信区间完全落在不利一侧）。"),
+    "note.transfers": ("Who goes where: the fewest rows that turn today's plan into the recommended one. "
+                       "<em>surplus</em>: people left without a post at their outlet; <em>hire</em>: posts nobody "
+                       "of that role leaves.",
+                       "谁调往哪里：把现有方案变为建议方案所需的最少调动。<em>富余</em>：在本网点没有岗位的人员；"
+                       "<em>待补充</em>：没有同岗位人员调出可以填补的岗位。"),
+    "note.holds": ("Each move of the plan against the plan re-solved with one assumed number scaled "
+                   "(<code>branchlab optimize --stress</code>).",
+                   "方案中的每项调整，对照把某一假设数值缩放后重新求解的方案（<code>branchlab optimize --stress"
+                   "</code>）。"),
+    "text.title": ("Staffing recommendation — {region}", "人员配置建议 — {region}"),
+    "text.run": ("Region file {source}; seed {seed}; branchlab {version}.",
+                 "区域文件 {source}；随机种子 {seed}；branchlab {version}。"),
+    "text.none_table": ("None.", "无。"),
+    "text.no_moves": ("No moves: the recommendation is today's plan.", "无调整：建议即现有方案。"),
+    "text.no_transfers": ("No transfers: the recommendation is today's plan.", "无调配：建议即现有方案。"),
+    "text.not_computed": ("Not computed.", "未计算。"),
+    "text.stress_not_run": ("Not run (branchlab optimize --stress).", "未运行（branchlab optimize --stress）。"),
+    "text.none": ("none", "无"),
+    "text.off": ("off", "关闭"),
+    "text.ci": ("{mean} yuan/day (95% CI {low} to {high})", "{mean} 元/日（95%置信区间 {low} 至 {high}）"),
+    "text.on_days": (", on {n} fresh days", "，基于 {n} 个新模拟日"),
+    "text.paired_days": (", paired over {n} fresh days", "，{n} 个新模拟日配对比较"),
+    "text.service_line": ("{kpi} {today} [{today_low}, {today_high}] today -> {rec} [{rec_low}, {rec_high}]{flag}",
+                          "{kpi} 现有 {today} [{today_low}, {today_high}] → 建议 {rec} [{rec_low}, {rec_high}]{flag}"),
+    "text.worse_flag": (" (worse beyond noise)", "（超出噪声变差）"),
+    "text.worse_outlet": ("{outlet} {kpi} {today} -> {rec}", "{outlet} {kpi} {today} → {rec}"),
+    "text.worse": ("worse", "变差"),
+    "text.headcount": ("{current} today → {recommended} recommended (budget {budget})",
+                       "现有 {current} → 建议 {recommended}（编制 {budget}）"),
+    "text.surplus": ("; {n} people without a post (see Transfers)", "；{n} 人无岗位（见人员调配）"),
+    "text.gap": ("{gap} (limit {limit})", "{gap}（上限 {limit}）"),
+    "text.screening": ("{objective} yuan/day: the chosen patterns' estimate on the days used to choose them (bound "
+                       "{bound}; MIP gap {gap}); predicted uplift {predicted} yuan/day, {share} realised",
+                       "{objective} 元/日：入选方案在用于挑选它们的模拟日上的估计（上界 {bound}；MIP 间隙 {gap}）；"
+                       "预测增益 {predicted} 元/日，验证实现 {share}"),
+    "text.stable": ("fewest moves within {tolerance} yuan/day (the noise) of the best estimate: {chosen} moves "
+                    "instead of {best}",
+                    "在最优估计 {tolerance} 元/日（噪声）以内调动最少：{chosen} 人次，而非 {best}"),
+    "text.tier_move": ("{outlet}: {tier} → {simulated}", "{outlet}：{tier} → {simulated}"),
+    "text.seconds": ("{name} {seconds:.1f} s", "{name} {seconds:.1f} 秒"),
+    "text.list_sep": (", ", "，"),
+    "text.item_sep": ("; ", "；"),
+    # the optimiser's charts
+    "chart.role": ("role", "岗位"),
+    "chart.plan": ("plan", "方案"),
+    "chart.objective": ("daily objective (yuan/day)", "日目标值（元/日）"),
+    "chart.moves_x": ("change in head-count (people): removed ← 0 → added", "人数变动（人）：减少 ← 0 → 增加"),
+    "chart.moves_title": ("Moves by outlet and role{note}", "各网点按岗位的调整{note}"),
+    "chart.shown": (" ({limit} of {total} outlets shown)", "（显示 {total} 个网点中的 {limit} 个）"),
+    "chart.no_moves": ("no moves: the recommendation is today's plan", "无调整：建议即现有方案"),
+    "chart.value_title": ("{kpi} per outlet, mean and 95% CI over verification days{note}{region}",
+                          "各网点{kpi}：验证日均值与95%置信区间{note}{region}"),
+    "chart.region": ("\nregion total: {parts}", "\n全区合计：{parts}"),
+    "chart.optimal": ("optimal objective", "最优目标值"),
+    "chart.infeasible": ("no feasible plan", "无可行方案"),
+    "chart.today_budget": ("today's budget ({budget} people)", "现有编制（{budget} 人）"),
+    "chart.frontier_title": ("Head-count frontier: the optimum as the total budget moves",
+                             "编制前沿：总编制变动时的最优值"),
+    "chart.marginal": ("marginal value\n(yuan/day per person)", "边际价值\n（元/日/人）"),
+    "chart.budget_x": ("total head-count budget (people)", "总编制（人）"),
+    "chart.no_frontier": ("no frontier computed", "未计算编制前沿"),
+    "chart.pruned": ("pruned or failed", "剪除或未通过"),
+    "chart.kept": ("kept", "保留"),
+    "chart.today": ("today's plan", "现有方案"),
+    "chart.chosen": ("chosen", "入选"),
+    "chart.candidates_x": ("total head-count of the pattern (people)", "方案总人数（人）"),
+    "chart.candidates_title": ("Candidate patterns per outlet: estimated objective against head-count{note}",
+                               "各网点候选方案：估计目标值与人数{note}"),
+    "chart.first": (" (first {shown} of {total} outlets)", "（共 {total} 个网点，显示前 {shown} 个）"),
+    "chart.holds_title": ("Moves that hold when an assumption is scaled (green holds, grey drops, red reverses)",
+                          "假设缩放后仍成立的调整（绿：成立，灰：取消，红：反向）"),
+    # the report's summary
+    "fact.value_recommended": ("Verified value, recommended", "验证价值（建议方案）"),
+    "fact.value_today": ("Verified value, today", "验证价值（现有方案）"),
+    "fact.uplift": ("Verified uplift", "验证增益"),
+    "fact.service": ("Service, region", "服务水平（全区）"),
+    "fact.worse_outlets": ("Outlets whose service gets worse beyond noise", "服务超出噪声变差的网点"),
+    "fact.headcount": ("Head-count", "人数"),
+    "fact.screening": ("Screening estimate (not verified)", "筛选估计（未验证）"),
+    "fact.stable": ("Stable plan", "稳定方案"),
+    "fact.status": ("Solver status", "求解状态"),
+    "fact.binding": ("Binding rules", "起约束作用的规则"),
+    "fact.tier_moves": ("Tier moves (today's simulated customers and value)", "位阶变动（按现有方案模拟的客户与价值）"),
+    "fact.patterns": ("Patterns", "候选方案"),
+    "fact.rounds": ("Verification rounds", "验证轮数"),
+    "fact.time": ("Time", "用时"),
+    "count.generated": ("generated", "生成"),
+    "count.dropped_analytic": ("dropped analytic", "解析剔除"),
+    "count.simulated": ("simulated", "模拟"),
+    "count.kept": ("kept", "保留"),
+    "count.simulated_days": ("simulated days", "模拟天数"),
+    "timing.evaluate": ("evaluate", "评估"),
+    "timing.solve_and_verify": ("solve and verify", "求解与验证"),
+    "timing.frontier": ("frontier", "编制前沿"),
+    # the workbook's summary sheet
+    "xl.column_field": ("field", "项目"),
+    "xl.column_value": ("value", "数值"),
+    "xl.column_note": ("note", "说明"),
+    "xl.section_verified": ("Verified on fresh days", "新模拟日验证结果"),
+    "xl.section_run": ("Run", "运行信息"),
+    "xl.section_fields": ("All fields (the keys of recommendation.json)", "全部字段（recommendation.json 的键）"),
+    "xl.yuan_days": ("yuan/day, on {n} fresh days", "元/日，基于 {n} 个新模拟日"),
+    "xl.yuan_paired": ("yuan/day, paired over {n} fresh days", "元/日，{n} 个新模拟日配对比较"),
+    "xl.today": ("{kpi}, today", "{kpi}，现有方案"),
+    "xl.recommended": ("{kpi}, recommended", "{kpi}，建议方案"),
+    "xl.change": ("change {change} [{low}, {high}] (paired 95% CI)",
+                  "变动 {change} [{low}, {high}]（配对95%置信区间）"),
+    "xl.headcount_today": ("Head-count today", "现有人数"),
+    "xl.headcount_recommended": ("Head-count recommended", "建议人数"),
+    "xl.headcount_budget": ("Head-count budget", "编制"),
+    "xl.surplus": ("People without a post", "无岗位人员"),
+    "xl.hired": ("Posts to fill from outside the outlets", "需从网点外补充的岗位"),
+    "xl.screening_note": ("yuan/day: the chosen patterns' estimate on the days used to choose them (optimistic)",
+                          "元/日：入选方案在用于挑选它们的模拟日上的估计（偏乐观）"),
+    "xl.exported": ("Exported", "导出时间"),
+    "xl.region": ("Region", "区域"),
+    "xl.region_file": ("Region file", "区域文件"),
+    "xl.seed": ("Seed", "随机种子"),
+    "xl.replications": ("Fresh days per plan (verification)", "每个方案的验证模拟天数"),
+    "xl.solver": ("Solver", "求解器"),
+    "xl.gap_limit": ("MIP gap limit", "MIP 间隙上限"),
+    "xl.gap": ("MIP gap reached", "实际 MIP 间隙"),
+    "xl.frontier": ("Frontier budgets (people)", "编制前沿范围（人）"),
+    "xl.frontier_range": ("{low} to {high}", "{low} 至 {high}"),
+    "xl.tolerance": ("Stable-plan tolerance (yuan/day)", "稳定方案容差（元/日）"),
+    "xl.stress": ("Stress test", "压力测试"),
+    "xl.stress_run": ("run: {variants} scaled-assumption variants", "已运行：{variants} 种假设缩放情形"),
+    "xl.version": ("branchlab version", "branchlab 版本"),
+    "xl.unit_people": ("people", "人"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """``lang`` if it is one of :data:`LANGS`.
+
+    Raises:
+        ValueError: another value; the one-line message lists the allowed ones.
+    """
+    if lang not in LANGS:
+        raise ValueError(f"lang: must be one of {', '.join(LANGS)}, got {lang!r}")
+    return lang
+
+
+def label(key: str, lang: str = "en", **fields: Any) -> str:
+    """The label of ``key`` (``"role.cash_teller"``) in ``lang``, with ``{fields}`` filled in.
+
+    A key missing from :data:`LABELS` gives its id (the part after the first dot).
+    """
+    entry = LABELS.get(key)
+    index = LANGS.index(check_lang(lang))
+    text = (key.partition(".")[2] or key) if entry is None else entry[index]
+    return text.format(**fields) if fields else text
+
+
+def kpi_label(kpi: str, lang: str = "en") -> str:
+    """A KPI's label; ``<zone>.<kpi>`` (``"cash.service_level"``) joins the zone's and the KPI's labels."""
+    zone, dot, name = kpi.partition(".")
+    if dot and f"zone.{zone}" in LABELS:
+        joiner = "" if lang == "zh" else " "
+        return f"{label(f'zone.{zone}', lang)}{joiner}{label(f'kpi.{name}', lang)}"
+    return label(f"kpi.{kpi}", lang)
+
+
+def column_label(column: str, lang: str = "en") -> str:
+    """A table heading: ``column.*``, else a role or KPI column's label, else the column itself."""
+    for key in (f"column.{column}", f"role.{column}"):
+        if key in LABELS:
+            return label(key, lang)
+    if f"kpi.{column}" in LABELS or f"zone.{column.partition('.')[0]}" in LABELS:
+        return kpi_label(column, lang)
+    return column
+
+
+#: Which kind of id the cells of a column hold (the key prefix in :data:`LABELS`).
+CELL_KINDS = {"role": "role", "tier": "tier", "simulated_tier": "tier", "placement": "placement", "kpi": "kpi",
+              "plan": "plan", "kind": "kind", "outlet": "outlet", "from_outlet": "outlet", "to_outlet": "outlet"}
+
+
+def cell_label(kind: str, value: Any, lang: str = "en") -> Any:
+    """One cell of a column of ids as a label: a move ``"inside -> outside"`` (or ``"low_counter_teller ->
+    customer_manager"``) part by part; values that are not ids of that kind (outlet names, NaN) unchanged."""
+    if not isinstance(value, str):
+        return value
+    if kind in ("role", "placement") and " -> " in value:
+        return " → ".join(str(cell_label(kind, part, lang)) for part in value.split(" -> "))
+    if kind == "kpi":
+        return kpi_label(value, lang)
+    key = f"{kind}.{value}"
+    return label(key, lang) if key in LABELS else value
+
+
+def relabel(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """``frame`` as people read it in ``lang``: headings and id cells labelled, booleans as 是/否.
+
+    In English the frame is returned unchanged (headings and cells are the machine ids,
+    as in the CSV files); in Chinese a copy with :func:`column_label` headings, the id
+    columns of :data:`CELL_KINDS` and the stress test's ``holds``/``drops``/``reverses``
+    cells labelled. Numbers are left alone.
+    """
+    if check_lang(lang) == "en":
+        return frame
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        kind = CELL_KINDS.get(str(column), "stress" if " x" in str(column) else None)
+        if kind is not None:
+            out[column] = series.map(lambda v, k=kind: cell_label(k, v, lang))
+        elif series.dtype == bool:
+            out[column] = series.map(lambda v: label(f"bool.{v}", lang))
+    return out.rename(columns=lambda c: column_label(str(c), lang))
