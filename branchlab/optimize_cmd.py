@@ -38,6 +38,10 @@ def register(sub: Any) -> None:
     p.add_argument("--quick", action="store_true",
                    help="a fast first look: fewer combined patterns, 4 screen days, 8 days, frontier +/-1")
     p.add_argument("--no-cache", action="store_true", help="do not reuse or keep simulated days in DIR/cache")
+    p.add_argument("--day-types", action="store_true",
+                   help="judge plans over the month's day types (ordinary, pay day, mid-month surge, month end, "
+                        "from the quarters' day-of-month profile) unless the region file has [day_types]; "
+                        "about 4 times the simulated days")
     p.add_argument("--stress", action="store_true",
                    help="also re-solve with each assumed number (cross-sale chances by role, field conversion, "
                         "walk-out cost) x0.5 and x1.5 and report which moves hold (about 8 more runs' time)")
@@ -58,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
     """Load, optimise, verify, export; print a short summary. Returns the exit status."""
     from optimize import InfeasibleError, load_region, recommend, stress_test
     from optimize.export import FILES, check_writable, export
+    from optimize.region import month_day_types
 
     problem = _check_args(args) or ("--out: an empty path; give a folder" if not args.out.strip() else None)
     if problem:
@@ -69,6 +74,8 @@ def run(args: argparse.Namespace) -> int:
     refuse_clobber([("region file", region.source), *(("scenario", o.scenario.source) for o in region.outlets)],
                    [Output("--out", out, FILES, () if args.no_cache else ("cache",))])
     n, frontier = args.replications, args.frontier
+    if args.day_types and not region.day_types:
+        region = replace(region, day_types=month_day_types())
     if args.quick:
         region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))
         n, frontier = min(n, 8), min(frontier, 1)
