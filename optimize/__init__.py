@@ -15,8 +15,9 @@ described in :mod:`optimize.method`; the rules in :mod:`optimize.milp`.
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sim.lazy import install
 
 if TYPE_CHECKING:
     from optimize.method import recommend
@@ -33,14 +34,4 @@ _HOME = {"InfeasibleError": "optimize.milp", "Policy": "optimize.milp", "RatioRu
 __all__ = ["InfeasibleError", "Policy", "RatioRule", "Recommendation", "Region", "VipRule", "load_region",
            "recommend", "stress_test"]
 
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use; submodules as usual."""
-    if name in _HOME:
-        value = getattr(importlib.import_module(_HOME[name]), name)
-        globals()[name] = value
-        return value
-    try:
-        return importlib.import_module(f"optimize.{name}")
-    except ModuleNotFoundError:
-        raise AttributeError(f"module 'optimize' has no attribute {name!r}") from None
+install(__name__, _HOME)

@@ -16,10 +16,9 @@ plots until something asks for them.
 
 from __future__ import annotations
 
-import importlib
-import sys
-import types
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+from sim.lazy import install
 
 if TYPE_CHECKING:
     from sim.errors import ScenarioError, ScenarioWarning
@@ -50,31 +49,4 @@ __all__ = [
     "with_overrides",
 ]
 
-
-def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use; submodules (``sim.queueing``) as usual."""
-    if name in _HOME:
-        value = getattr(importlib.import_module(_HOME[name]), name)
-        globals()[name] = value
-        return value
-    try:
-        return importlib.import_module(f"sim.{name}")
-    except ModuleNotFoundError:
-        raise AttributeError(f"module 'sim' has no attribute {name!r}") from None
-
-
-def __dir__() -> list[str]:
-    return sorted({*globals(), *_HOME})
-
-
-class _Face(types.ModuleType):
-    """The package's module type: importing a submodule named like a public function
-    (``sim.replicate``) does not replace the function on the package."""
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        if name in _HOME and isinstance(value, types.ModuleType):
-            return
-        super().__setattr__(name, value)
-
-
-sys.modules[__name__].__class__ = _Face
+install(__name__, _HOME)

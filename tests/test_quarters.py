@@ -51,6 +51,18 @@ def test_rules_file_holds_the_defaults() -> None:
     ("[hiring]\nspeed_cv = 1000\n", "hiring.speed_cv"),
     ("[horizon]\nspeed_roles = [\"teller\"]\n", "horizon.speed_roles"),
     ("[horizon]\nspeed_roles = \"cash_teller\"\n", "horizon.speed_roles"),
+    # hardening round two: weights that must sum, amounts that must be bounded, rewards that must not rise
+    ("[pay]\ncm_outlet_weight = 0.9\ncm_points_weight = 0.9\n", "pay.cm_points_weight"),
+    ("[pay]\nhead_target_weight = 1\nhead_growth_weight = 1\n", "pay.head_growth_weight"),
+    ("[pay]\nyuan_per_point = 1e308\n", "pay.yuan_per_point"),
+    ("[office_team]\nmembers = 2\ntarget_net_value_yuan = 1e-300\n", "office_team.target_net_value_yuan"),
+    ("[ranking]\ntop_rewards_yuan = [1000, 2000]\n", "ranking.top_rewards_yuan"),
+    ("[horizon]\nvolume_cv = 50\n", "horizon.volume_cv"),
+    ("[horizon]\ndays_per_quarter = 1000000000\n", "horizon.days_per_quarter"),
+    ("[horizon]\npoints_per_field_customer = 1e308\n", "horizon.points_per_field_customer"),
+    ("[hiring]\nskill_mean = 1.0\nskill_max = 0.5\n", "hiring.skill_max"),
+    ("[scorecard.items.a]\nkpi = \"walkout_rate\"\nweight = 600\nbest = 0\nworst = 0.1\n", "scorecard.items.a.weight"),
+    ("[scorecard.items.a]\nkpi = \"walkout_rate\"\nweight = 60\nbest = 0\nworst = 0.1\n", "scorecard.items"),
 ])
 def test_bad_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
     path = tmp_path / "rules.toml"
