@@ -115,6 +115,8 @@ def service_frame(daily: dict[str, dict[str, dict[str, np.ndarray]]]) -> pd.Data
             if not (np.isfinite(a).any() or np.isfinite(b).any()):
                 continue  # the zone is closed at this outlet under both plans
             sa, sb, d = (summarise(v[:, None])[0] for v in (a, b, b - a))
+            for s in (sa, sb):  # a share's interval stays within 0 and 1 (the t interval can pass 100%)
+                s[2:4] = np.clip(s[2:4], 0.0, 1.0)
             lo, hi = d[2], d[3]
             worse = bool(lo > 0) if kpi == "walkout_rate" else bool(hi < 0)
             rows.append(dict(zip(SERVICE_COLUMNS, (outlet, kpi, sa[0], sa[2], sa[3], sb[0], sb[2], sb[3], d[0], lo, hi,

@@ -205,7 +205,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "text.worse": ("worse", "变差"),
     "text.headcount": ("{current} today → {recommended} recommended (budget {budget})",
                        "现有 {current} → 建议 {recommended}（编制 {budget}）"),
-    "text.surplus": ("; {n} people without a post (see Transfers)", "；{n} 人无岗位（见人员调配）"),
+    "text.surplus": ("; {n} person(s) without a post (see Transfers)", "；{n} 人无岗位（见人员调配）"),
     "text.gap": ("{gap} (limit {limit})", "{gap}（上限 {limit}）"),
     "text.screening": ("{objective} yuan/day: the chosen patterns' estimate on the days used to choose them (bound "
                        "{bound}; MIP gap {gap}); predicted uplift {predicted} yuan/day, {share} realised",
