@@ -91,6 +91,7 @@ class _Constants:
     capacity_min: np.ndarray  # server-minutes available per service zone in [warm-up, close]
     cross_sale: np.ndarray  # [zone, role, segment] probability per bundle product
     bundle: np.ndarray  # [segment, slot] product index, -1 = none
+    may_sell: np.ndarray  # [role, product] the role may sell the product (sales.products_by_role)
     product_value: np.ndarray
     product_points: np.ndarray
     loss_yuan: np.ndarray  # expected loss per lost customer, by segment
@@ -124,10 +125,13 @@ def _constants(sc: Scenario) -> _Constants:
     names = list(sc.products)
     for k, s in enumerate(segments):
         bundle[k, : len(s.bundle)] = [names.index(p) for p in s.bundle]
+    may_sell = np.ones((len(ROLES), max(len(names), 1)), dtype=bool)
+    for rid, allowed in sc.sales.products_by_role.items():
+        may_sell[ROLES.index(rid)] = [p in allowed for p in names] or [False]
     warm, day = sc.outlet.warmup_min, sc.outlet.day_min
     const = _Constants(
         np.array([_capacity_minutes(layout, z, warm, day) for z in range(len(SERVICE_ZONES))]),
-        table, bundle, np.array([p.value_yuan for p in products]), np.array([p.points for p in products]),
+        table, bundle, may_sell, np.array([p.value_yuan for p in products]), np.array([p.points for p in products]),
         np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments]),
         np.array([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES]),
         np.asarray(layout.staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in layout.staff.duty]),
@@ -208,7 +212,7 @@ def _credit(b: _Batch, sc: Scenario, const: _Constants) -> SalesLog:
     p: np.ndarray = np.where(kind == VisitKind.REFERRAL, sc.sales.referral_conversion,
                              const.cross_sale[b.zone[done], role, seg])
     prod = const.bundle[seg]
-    sold = (b.sales_u[cust, kind] < p[:, None]) & (prod >= 0)
+    sold = (b.sales_u[cust, kind] < p[:, None]) & (prod >= 0) & const.may_sell[role[:, None], np.maximum(prod, 0)]
     rows, cols = np.nonzero(sold)
     product = prod[rows, cols]
     return SalesLog(done[rows], cust[rows], b.staff[done][rows], product, const.product_value[product],
@@ -220,7 +224,8 @@ def credit_sales(log: DayLog) -> SalesLog:
 
     After a served primary or greeting visit, each product of the customer's segment
     bundle sells with ``sales.cross_sale[zone][role] * segment.propensity`` (capped at
-    1); after a served referral visit, with ``sales.referral_conversion``.
+    1); after a served referral visit, with ``sales.referral_conversion``; a role with a
+    ``sales.products_by_role`` list sells only those products.
     """
     return _credit(_concat([log]), log.scenario, _constants(log.scenario))
 

@@ -222,12 +222,16 @@ class Sales:
     ``referral_probability``; the referred customer queues at the low counter (or the
     wealth room for priority segments) and buys each bundle product with
     ``referral_conversion``. After any other service, each bundle product sells with
-    ``cross_sale[zone][role] * segment.propensity`` (capped at 1).
+    ``cross_sale[zone][role] * segment.propensity`` (capped at 1). ``products_by_role``
+    restricts what a role may sell (the essay: 为理财经理减负，专职营销理财产品 — wealth
+    managers sell wealth products only): a role listed sells only its products, from a
+    cross-sale or a referral alike; a role not listed sells the whole bundle.
     """
 
     referral_probability: float = 0.0
     referral_conversion: float = 0.0
     cross_sale: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    products_by_role: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -664,7 +668,7 @@ def _service(root: Table, zones: Mapping[str, Zone]) -> dict[str, ZoneService]:
     return service
 
 
-def _sales(root: Table) -> Sales:
+def _sales(root: Table, products: Mapping[str, Product]) -> Sales:
     t = root.table("sales")
     cross: dict[str, dict[str, float]] = {}
     for zid, sub in t.subtables("cross_sale", STAFFED_ZONES):
@@ -673,7 +677,19 @@ def _sales(root: Table) -> Sales:
             if rid not in ROLES:
                 raise sub.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
             cross[zid][rid] = sub.probability(rid)
-    sales = Sales(t.probability("referral_probability", 0.0), t.probability("referral_conversion", 0.0), cross)
+    by_role: dict[str, tuple[str, ...]] = {}
+    listed = t.table("products_by_role")
+    for rid in listed.data:
+        if rid not in ROLES:
+            raise listed.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+        value = listed.raw(rid)
+        if not isinstance(value, list) or not all(isinstance(p, str) and p in products for p in value):
+            raise listed.fail(rid, f"expected a list of products from [products] ({', '.join(products) or 'none'}), "
+                              f"got {show(value)}")
+        by_role[rid] = tuple(dict.fromkeys(value))
+    listed.finish()
+    sales = Sales(t.probability("referral_probability", 0.0), t.probability("referral_conversion", 0.0), cross,
+                  by_role)
     t.finish()
     return sales
 
@@ -808,7 +824,7 @@ def _build(data: dict[str, Any], source: str) -> Scenario:
     segments = _segments(root, products)
     service = _service(root, zones)
     scenario = Scenario(
-        source, outlet, zones, roles, rates, segments, service, _triage(root), _sales(root), products,
+        source, outlet, zones, roles, rates, segments, service, _triage(root), _sales(root, products), products,
         _field(root), _fees(root), raw=data, dispatch=_dispatch(root, segments, roles),
     )
     root.finish()
