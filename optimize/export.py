@@ -53,7 +53,8 @@ if TYPE_CHECKING:
 #: Columns of ``recommendation.csv`` (and the ``by_outlet`` sheet), in order.
 PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended", "change")
 #: Sheets of ``recommendation.xlsx``, in order (named ``sheet.*`` of :data:`sim.labels.LABELS` in Chinese).
-SHEETS = ("summary", "service", "transfers", "stress", "by_outlet", "kpis", "constraints", "frontier", "candidates")
+SHEETS = ("summary", "service", "transfers", "conversions", "day_types", "stress", "by_outlet", "kpis",
+          "constraints", "frontier", "candidates")
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
 #: The files :func:`export` writes, in the order it returns them.
@@ -426,6 +427,7 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
     """
     check_lang(lang)
     frames = {"service": rec.service, "transfers": rec.transfers, "stress": holds_table(rec.stress),
+              "conversions": rec.conversions, "day_types": rec.day_types,
               "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
               "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates}
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"

@@ -236,6 +236,8 @@ def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en")
         _service_section(rec, lang),
         heading("transfers") + f'<p class="note">{label("note.transfers", lang)}</p>'
         + shown(rec.transfers, "text.no_transfers"),
+        heading("conversions") + shown(rec.conversions, "text.no_conversions"),
+        heading("day_types") + shown(rec.day_types, "text.no_day_types"),
         heading("moves") + shown(rec.moves()),
         heading("holds") + f'<p class="note">{label("note.holds", lang)}</p>'
         + shown(holds_table(rec.stress), "text.stress_not_run"),
