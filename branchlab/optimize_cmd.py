@@ -154,7 +154,8 @@ def _summary(rec: Any, written: list[Path]) -> str:
         "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"
                                        for r in by_role.itertuples()) or "none"),
         f"screening estimate (not verified): {rec.objective:,.0f} yuan/day, {rec.status} ({rec.solver}), gap "
-        f"{rec.gap or 0:.1e}; {u['share_realised']:.0%} of its {u['predicted']:,.0f} predicted uplift verified"
+        f"{rec.gap or 0:.1e}; " + (f"{u['share_realised']:.0%} of its {u['predicted']:,.0f} predicted uplift verified"
+                                   if u["predicted"] else "no uplift predicted (today's plan is the estimate's best)")
         + (f"; fewest moves within {stab['tolerance_yuan']:,.0f} yuan/day of the best: {stab['moves_chosen']:g} "
            f"moves, not {stab['moves_best']:g}" if stab.get("tolerance_yuan") else ""),
         "binding rules: " + ("; ".join(rec.binding) if rec.binding else "none"),

@@ -109,7 +109,8 @@ def _service_fate(limits: ServiceLimits, days: np.ndarray, by_ci: bool) -> str:
         edge = (hi if sense == ">=" else lo) if by_ci and not math.isnan(lo) else mean
         if (sense == ">=" and edge < limit) or (sense == "<=" and edge > limit):
             side = "95% CI entirely" if by_ci else "mean"
-            broken.append(f"{kpi} {mean:.3f} {'<' if sense == '>=' else '>'} {limit:g} ({side})")
+            shown = f"{mean:.3f}" if round(mean, 3) != limit else f"{mean:.6f}"  # never "0.100 > 0.1"
+            broken.append(f"{kpi} {shown} {'<' if sense == '>=' else '>'} {limit:g} ({side})")
     return "pruned: breaks " + "; ".join(broken) if broken else KEPT
 
 

@@ -23,7 +23,7 @@ from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRul
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
 from sim.scenario import MAX_SURGE, ROLES, TIERS, Scenario, load_scenario, with_overrides
-from sim.tomlio import Table, read_toml
+from sim.tomlio import Table, read_toml, show
 
 OBJECTIVES = ("value", "value_minus_cost")
 #: An outlet's ``tier = "auto"``: classified from its simulated scale and results (:mod:`optimize.tiers`).
@@ -202,7 +202,8 @@ class Region:
 def _outlets(root: Table, base: Path, min_staff: Mapping[str, int]) -> tuple[OutletSpec, ...]:
     items = root.raw("outlets")
     if not isinstance(items, list) or not items or len(items) > _MAX_OUTLETS:
-        raise root.fail("outlets", f"expected 1..{_MAX_OUTLETS} [[outlets]] tables, got {items!r}")
+        got = f"{len(items):,} tables" if isinstance(items, list) else show(items)
+        raise root.fail("outlets", f"expected 1..{_MAX_OUTLETS:,} [[outlets]] tables, got {got}")
     specs = []
     for i, item in enumerate(items):
         t = Table(root.source, f"outlets[{i}]", item)
@@ -495,7 +496,8 @@ def _conversions(root: Table, movable: tuple[str, ...]) -> tuple[Conversion, ...
     """``[[conversions]]``: from, to, max_people, training_cost_yuan, payback_days; none by default."""
     items = root.raw("conversions", [])
     if not isinstance(items, list) or len(items) > MAX_CONVERSIONS:
-        raise root.fail("conversions", f"expected at most {MAX_CONVERSIONS} [[conversions]] tables, got {items!r}")
+        got = f"{len(items)} tables" if isinstance(items, list) else show(items)
+        raise root.fail("conversions", f"expected at most {MAX_CONVERSIONS} [[conversions]] tables, got {got}")
     out: list[Conversion] = []
     for i, item in enumerate(items):
         t = Table(root.source, f"conversions[{i}]", item)

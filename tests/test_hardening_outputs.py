@@ -179,3 +179,16 @@ def test_damaged_cache_files_are_simulated_again(damage: str, tmp_path: Path) ->
     days = again.run([(scenario, 3, 2)])[0]
     np.testing.assert_array_equal(days, fresh)  # the same days, simulated again where damaged
     assert again.simulated_days >= 1
+
+
+def test_a_huge_outlet_list_gives_a_short_error(tmp_path: Path) -> None:
+    import sim
+    from optimize import load_region
+
+    region = tmp_path / "region.toml"
+    one = f'[[outlets]]\nname = "o{{k}}"\nscenario = "{BACKBONE}"\n'
+    region.write_text('[region]\nname = "r"\n' + "".join(one.format(k=k) for k in range(10_001)), encoding="utf-8")
+    with pytest.raises(sim.ScenarioError) as err:
+        load_region(region)
+    assert len(str(err.value)) < 300
+    assert "10,001 tables" in str(err.value)
