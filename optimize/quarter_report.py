@@ -20,7 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from matplotlib import colormaps
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from optimize.quarters import CM, QuarterResults
 from sim.fileio import csv_text, publish_set, write_atomic
@@ -70,32 +72,54 @@ def points_figure(res: QuarterResults) -> Figure:
     return fig
 
 
+#: Posts drawn by name in the ranking chart: the top and the bottom of the last quarter, and every leaver.
+RANKING_SHOWN = 5
+
+
 def ranking_figure(res: QuarterResults) -> Figure:
-    """Rank of each customer manager post over the quarters (replication 0; a new hire continues the line)."""
+    """Rank of customer manager posts over the quarters (replication 0; a new hire continues the post's line).
+
+    Seventy-odd lines cannot be read, so only the posts that end in the top or the bottom
+    :data:`RANKING_SHOWN` and the posts whose holder left are drawn, each in its own
+    colour and named in a legend beside the chart; the others are a grey band.
+    """
     use_cjk_fallback()
-    fig = Figure(figsize=(7, 4))
+    fig = Figure(figsize=(9, 4.2), layout="constrained")
     ax = fig.subplots()
     cm = res.people[(res.people["role"] == CM) & (res.people["replication"] == 0)]
     posts = cm.assign(post=cm["person"].str.replace(r"#\d+$", "", regex=True))  # the post, hire suffix dropped
+    last = posts[posts["quarter"] == posts["quarter"].max()].sort_values("rank")
+    shown = list(dict.fromkeys([*last["post"].head(RANKING_SHOWN), *last["post"].tail(RANKING_SHOWN),
+                                *posts.loc[posts["exits"], "post"]]))
     for post, rows in posts.groupby("post"):
-        ax.plot(rows["quarter"], rows["rank"], marker="o", linewidth=0.8, alpha=0.7, label=str(post))
-    for _, row in posts[posts["exits"]].iterrows():
-        ax.plot(row["quarter"], row["rank"], marker="x", color="black", markersize=9)
+        if post not in shown:
+            ax.plot(rows["quarter"], rows["rank"], color="#cccccc", linewidth=0.6, zorder=1)
+    for k, post in enumerate(shown):
+        rows = posts[posts["post"] == post]
+        ax.plot(rows["quarter"], rows["rank"], marker="o", linewidth=1.2, color=colormaps["tab20"](k % 20),
+                label=str(post), zorder=2)
+    leavers = posts[posts["exits"]]
+    ax.plot(leavers["quarter"], leavers["rank"], "x", color="black", markersize=9, label="leaves", zorder=3)
     ax.invert_yaxis()
-    ax.set(xlabel="quarter", ylabel="rank (1 = most points)", title="Customer manager ranking (x = leaves)")
-    ax.set_xticks(sorted(cm["quarter"].unique()))
+    ax.set(xlabel="quarter", ylabel="rank (1 = most points)",
+           title=f"Customer manager ranking: top and bottom {RANKING_SHOWN} and the leavers (others grey)")
+    ax.set_xticks(sorted(int(q) for q in cm["quarter"].unique()))
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
 def score_figure(res: QuarterResults) -> Figure:
-    """Outlet score by quarter (mean over replications)."""
+    """Outlet score by quarter (mean over replications), one colour per outlet, the legend beside the chart."""
     use_cjk_fallback()
-    fig = Figure(figsize=(7, 3.5))
+    fig = Figure(figsize=(9, 3.8), layout="constrained")
     ax = fig.subplots()
     table = res.outlets.groupby(["quarter", "outlet"])["score"].mean().unstack()
-    table.plot(ax=ax, marker="o")
+    for k, outlet in enumerate(table.columns):
+        ax.plot(table.index, table[outlet], marker="o", color=colormaps["tab20"](k % 20), label=str(outlet))
     ax.set(xlabel="quarter", ylabel="score (0-100)", title="Outlet scorecards")
-    ax.legend(fontsize=7, ncol=2)
+    ax.set_xticks(sorted(int(q) for q in table.index))
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     return fig
 
 
@@ -108,6 +132,8 @@ def _scorecard_table(res: QuarterResults) -> pd.DataFrame:
     cols = ["score", "outlet_rank", "subsidy_yuan", "penalty_points", "walkout_rate", "mean_wait_min",
             "value_per_person_day_yuan"]
     table = res.outlets.groupby(["quarter", "outlet"])[cols].mean().round(3)
+    # a rank is a whole number; a mean over replications keeps one decimal (never "2.0")
+    table["outlet_rank"] = [f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}" for v in table["outlet_rank"]]
     moved = res.outlets.groupby(["quarter", "outlet"])["simulated_tier"].agg(_most_common)
     return table.assign(tier=res.outlets.groupby(["quarter", "outlet"])["tier"].first(), simulated_tier=moved)
 
@@ -150,8 +176,17 @@ def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict
     if comparison is not None:
         parts += ["<h2>Without − with the exit rule (paired, common random numbers)</h2>",
                   comparison.round(2).to_html(index=False)]
-    return "<!DOCTYPE html><html><head><meta charset='utf-8'><title>Quarters</title></head><body>" + \
-        "".join(parts) + "</body></html>\n"
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Quarters</title>"
+            f"<style>{_STYLE}</style></head><body>" + "".join(parts) + "</body></html>\n")
+
+
+_STYLE = """
+body { font-family: system-ui, "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto;
+       max-width: 72em; color: #222; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
+th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
+th { background: #f0f0f0; } img { max-width: 100%; }
+"""
 
 
 def write_quarters(res: QuarterResults, out: str | Path, meta: dict[str, Any],
