@@ -64,7 +64,7 @@ from optimize.state import (
 from optimize.tables import REPORT_KPIS, build
 from optimize.tiers import classify
 from sim.executors import make_executor
-from sim.replicate import summarise
+from sim.replicate import interval
 from sim.scenario import ROLES, StaffingPlan
 from sim.streams import MAX_SEED
 
@@ -102,8 +102,8 @@ def _service_fate(limits: ServiceLimits, days: np.ndarray, by_ci: bool) -> str:
     """``kept``, or the limits broken: by the 95% CI lying wholly on the wrong side, or by the mean."""
     broken = []
     for kpi, sense, limit in limits.checks():
-        s = summarise(column(days, kpi)[:, None])[0]
-        mean, lo, hi = s[0], s[2], s[3]
+        s = interval(column(days, kpi))
+        mean, lo, hi = s.mean, s.low, s.high
         if math.isnan(mean):
             continue
         edge = (hi if sense == ">=" else lo) if by_ci and not math.isnan(lo) else mean
@@ -121,8 +121,8 @@ def worse_than_today(kpis: tuple[str, ...], days: np.ndarray, today: np.ndarray)
     out = []
     for kpi in kpis:
         change = column(days[:n], kpi) - column(today[:n], kpi)
-        s = summarise(change[:, None])[0]
-        mean, lo, hi = s[0], s[2], s[3]
+        s = interval(change)
+        mean, lo, hi = s.mean, s.low, s.high
         if math.isnan(lo):
             continue
         if (kpi == "walkout_rate" and lo > 0) or (kpi != "walkout_rate" and hi < 0):
@@ -188,7 +188,7 @@ def _dominates(region: Region, opt: OutletOptions, ok: np.ndarray, totals: np.nd
 def _could_be_optimal(region: Region, st: OutletState, limit: int) -> list[int]:
     """The live plans most worth more days: highest upper 95% bound of the objective, today's plan always."""
     live = st.live()
-    ucb = [summarise(objective_days(region, st.plans[i], st.days[st.plans[i]])[:, None])[0, 3] for i in live]
+    ucb = [interval(objective_days(region, st.plans[i], st.days[st.plans[i]])).high for i in live]
     order = [live[j] for j in np.argsort(-np.nan_to_num(ucb, nan=-np.inf), kind="stable")]
     keep = order[:limit]
     keep += [i for i in live if st.origin[i] == "current" and i not in keep]

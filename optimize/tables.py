@@ -15,7 +15,7 @@ from optimize.region import Region
 from optimize.result import Recommendation
 from optimize.state import OutletState, Settings, conversion_counts, milp_options, moves, objective_days
 from optimize.transfers import transfer_list
-from sim.replicate import summarise
+from sim.replicate import interval
 from sim.scenario import StaffingPlan
 
 #: KPIs reported for the current and recommended plans.
@@ -72,9 +72,9 @@ def _metric_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> dict[s
 def _summary_rows(plan_name: str, outlet: str, metrics: dict[str, np.ndarray]) -> list[dict[str, Any]]:
     rows = []
     for kpi in REPORT_KPIS:
-        s = summarise(metrics[kpi][:, None])[0]
-        rows.append({"plan": plan_name, "outlet": outlet, "kpi": kpi, "mean": s[0], "ci95_low": s[2],
-                     "ci95_high": s[3], "n": int(s[5])})
+        s = interval(metrics[kpi])
+        rows.append({"plan": plan_name, "outlet": outlet, "kpi": kpi, "mean": s.mean, "ci95_low": s.low,
+                     "ci95_high": s.high, "n": s.n})
     return rows
 
 
@@ -100,6 +100,11 @@ def kpi_frame(region: Region, chosen: Sequence[StaffingPlan], rec: Sequence[np.n
     return pd.DataFrame(rows), daily
 
 
+def _share(x: float) -> float:
+    """A bound of a share's interval kept within 0 and 1 (the Student-t interval can pass 100%)."""
+    return min(1.0, max(0.0, x)) if math.isfinite(x) else x
+
+
 def service_frame(daily: dict[str, dict[str, dict[str, np.ndarray]]]) -> pd.DataFrame:
     """Today's and the recommended service per outlet and for the region, with the paired change.
 
@@ -114,22 +119,21 @@ def service_frame(daily: dict[str, dict[str, dict[str, np.ndarray]]]) -> pd.Data
             a, b = daily["current"][outlet][kpi], daily["recommended"][outlet][kpi]
             if not (np.isfinite(a).any() or np.isfinite(b).any()):
                 continue  # the zone is closed at this outlet under both plans
-            sa, sb, d = (summarise(v[:, None])[0] for v in (a, b, b - a))
-            for s in (sa, sb):  # a share's interval stays within 0 and 1 (the t interval can pass 100%)
-                s[2:4] = np.clip(s[2:4], 0.0, 1.0)
-            lo, hi = d[2], d[3]
+            sa, sb, d = (interval(v) for v in (a, b, b - a))
+            lo, hi = d.low, d.high
             worse = bool(lo > 0) if kpi == "walkout_rate" else bool(hi < 0)
-            rows.append(dict(zip(SERVICE_COLUMNS, (outlet, kpi, sa[0], sa[2], sa[3], sb[0], sb[2], sb[3], d[0], lo, hi,
-                                                   worse), strict=True)))
+            rows.append(dict(zip(SERVICE_COLUMNS, (outlet, kpi, sa.mean, _share(sa.low), _share(sa.high), sb.mean,
+                                                   _share(sb.low), _share(sb.high), d.mean, lo, hi, worse),
+                                 strict=True)))
     return pd.DataFrame(rows, columns=list(SERVICE_COLUMNS))
 
 
 def uplift(totals: dict[str, dict[str, np.ndarray]], predicted: float) -> dict[str, float]:
     """Paired difference recommended − current of the region's daily objective, and the share predicted."""
     diff = totals["recommended"]["objective"] - totals["current"]["objective"]
-    s = summarise(diff[:, None])[0]
-    return {"mean": float(s[0]), "ci95_low": float(s[2]), "ci95_high": float(s[3]), "predicted": predicted,
-            "share_realised": float(s[0] / predicted) if predicted else math.nan}
+    s = interval(diff)
+    return {"mean": s.mean, "ci95_low": s.low, "ci95_high": s.high, "predicted": predicted,
+            "share_realised": s.mean / predicted if predicted else math.nan}
 
 
 def candidate_frame(region: Region, states: Sequence[OutletState], chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
@@ -144,9 +148,9 @@ def candidate_frame(region: Region, states: Sequence[OutletState], chosen: Seque
                                    "moves": moves(current, plan)}
             days = st.days.get(plan)
             if days is not None:
-                s = summarise(objective_days(region, plan, days)[:, None])[0]
-                row.update({"objective_mean": s[0], "objective_ci95_low": s[2], "objective_ci95_high": s[3],
-                            "replications": int(s[5])})
+                s = interval(objective_days(region, plan, days))
+                row.update({"objective_mean": s.mean, "objective_ci95_low": s.low, "objective_ci95_high": s.high,
+                            "replications": s.n})
                 for kpi, _, _ in region.limits(st.spec).checks():
                     row[kpi] = float(np.nanmean(column(days, kpi))) if np.isfinite(column(days, kpi)).any() \
                         else math.nan

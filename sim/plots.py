@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import paired_difference, per_day
-from sim.replicate import Replications, summarise
+from sim.replicate import Replications, interval, summarise
 from sim.scenario import Scenario, format_clock
 
 if TYPE_CHECKING:
@@ -258,8 +258,8 @@ def plot_variants(base: Replications, variant: Replications, kpis: Sequence[str]
     for (left, right), kpi in zip(axes, kpis, strict=True):
         a, b = per_day(base, kpi), per_day(variant, kpi)
         for k, values in enumerate((a, b)):
-            s = summarise(values[:, None])[0]
-            left.barh(k, s[0], xerr=np.nan_to_num(s[4]), color=VARIANT_COLOURS[k], capsize=3)
+            s = interval(values)
+            left.barh(k, s.mean, xerr=np.nan_to_num(s.half_width), color=VARIANT_COLOURS[k], capsize=3)
         left.set_yticks([0, 1], list(names))
         left.set_xlabel(axis_label(kpi))
         d = paired_difference(a, b)

@@ -51,6 +51,24 @@ def summarise(values: np.ndarray) -> np.ndarray:
     return np.stack([mean, sd, mean - half, mean + half, half, n.astype(float)], axis=-1)
 
 
+@dataclass(frozen=True, slots=True)
+class Interval:
+    """One series' summary (:func:`summarise`) read by name: mean, sd, the 95% CI and its half-width, days."""
+
+    mean: float
+    std: float
+    low: float
+    high: float
+    half_width: float
+    n: int
+
+
+def interval(values: np.ndarray) -> Interval:
+    """The summary of a 1-D series of per-day values (NaN days left out), by name."""
+    s = summarise(np.asarray(values, dtype=float)[:, None])[0]
+    return Interval(float(s[0]), float(s[1]), float(s[2]), float(s[3]), float(s[4]), int(s[5]))
+
+
 def _t975(df: np.ndarray) -> np.ndarray:
     """t(0.975, df) elementwise, computed once per distinct number of degrees of freedom."""
     distinct, where = np.unique(df, return_inverse=True)
