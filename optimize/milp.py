@@ -313,7 +313,7 @@ def _build(outlets: Sequence[OutletOptions], rows: list[Row], elastic: bool, sof
         prob += pulp.LpAffineExpression([(v, 1.0) for v in xs]) == 1, f"one_pattern_{o}"
     for i, row in enumerate(rows):
         if not row.terms and not elastic:
-            continue  # a rule no pattern enters: met or broken whatever is chosen (outlet rules filter patterns)
+            continue  # no pattern enters it: met whatever is chosen (solve refuses one broken at zero first)
         expr = pulp.LpAffineExpression([(x[o][p], c) for o, p, c in row.terms])
         if elastic:
             expr = expr + (slacks[i] if row.sense == ">=" else -slacks[i])
@@ -402,7 +402,12 @@ def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "hi
     if any(a.size == 0 for a in allowed):
         raise InfeasibleError(diagnose(outlets, policy, solver=solver))
     kept = [_restrict(opt, a) for opt, a in zip(outlets, allowed, strict=True)]
-    prob, x, _ = _build(kept, _regional(kept, policy), elastic=False)
+    regional = _regional(kept, policy)
+    if any(not r.terms and not satisfied([r], 1)[0, 0] for r in regional):
+        # a regional rule no allowed pattern enters and that fails at zero (e.g. no pattern has the outside
+        # staff [rules.outside_staff] asks for): no choice can meet it, so say so instead of dropping it
+        raise InfeasibleError(diagnose(outlets, policy, solver=solver))
+    prob, x, _ = _build(kept, regional, elastic=False)
     status, bound, achieved, seconds = _run(prob, solver, gap, time_limit)
     if status == "Infeasible":
         raise InfeasibleError(diagnose(outlets, policy, solver=solver))

@@ -228,7 +228,11 @@ def _outlets(root: Table, base: Path, min_staff: Mapping[str, int]) -> tuple[Out
                     warnings.warn(w.message, w.category, stacklevel=2)
         tier = t.string("tier", scenario.outlet.tier, (*TIERS, AUTO_TIER))
         own = _role_numbers(t.table("min_staff"), integer=True) if t.has("min_staff") else {}
-        service = _limits(t.table("service"), {}, None) if t.has("service") else None
+        service = None
+        if t.has("service"):  # read like [rules.service]: a key nobody reads is an error, not a silent default
+            table = t.table("service")
+            service = _limits(table, {}, None)
+            table.finish()
         specs.append(OutletSpec(name, tier, scenario, t.boolean("second_level", True),
                                 float(t.integer("vip_customers", 0, le=10_000_000)),
                                 min_staff={**min_staff, **own}, service=service))
@@ -288,7 +292,6 @@ def _ratio(rules: Table) -> RatioRule | None:
 def _outside(rules: Table) -> OutsideRule | None:
     """``[rules.outside_staff]``: off unless the table is given (then on unless ``enabled = false``)."""
     if not rules.has("outside_staff"):
-        rules.mark_used("outside_staff")
         return None
     t = rules.table("outside_staff")
     d = OutsideRule()
@@ -469,7 +472,6 @@ def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
     tables of ``share`` and ``volume``; ``every_day_type`` (default false) applies the service limits to each
     day type, not only to the month's average (the not-worse guards always hold per type)."""
     if not root.has("day_types"):
-        root.mark_used("day_types")
         return (), False
     t = root.table("day_types")
     every = t.boolean("every_day_type", False)

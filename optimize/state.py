@@ -167,7 +167,7 @@ def conversion_options(region: Region) -> OutletOptions | None:
     """
     if not region.conversions:
         return None
-    combos = list(itertools.product(*(range(c.max_people + 1) for c in region.conversions)))
+    combos = _conversion_combos(region)
     counts = np.zeros((len(combos), len(ROLES)), dtype=int)
     value = np.zeros(len(combos))
     for p, ys in enumerate(combos):
@@ -189,7 +189,12 @@ def milp_options(region: Region, states: list[OutletState], ids: list[list[int]]
 
 def conversion_counts(region: Region, pattern: int) -> tuple[int, ...]:
     """People converted by each ``[[conversions]]`` row in pattern ``pattern`` of :func:`conversion_options`."""
-    return tuple(itertools.product(*(range(c.max_people + 1) for c in region.conversions)))[pattern]
+    return _conversion_combos(region)[pattern]
+
+
+def _conversion_combos(region: Region) -> list[tuple[int, ...]]:
+    """Every combination of conversion counts, 0 … max_people per ``[[conversions]]`` row, in pattern order."""
+    return list(itertools.product(*(range(c.max_people + 1) for c in region.conversions)))
 
 
 def outlet_options(region: Region, st: OutletState, ids: list[int]) -> OutletOptions:
