@@ -75,6 +75,13 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("formatter_class", _PlainHelp)  # sub-command parsers are _Parsers too
         super().__init__(*args, **kwargs)
 
+    def _get_values(self, action: argparse.Action, arg_strings: list[str]) -> Any:
+        # argparse drops a "--" value ("--seed=--") and hands the option an empty list, skipping its type:
+        # refuse it here, once for every option of every command
+        if action.nargs is None and action.option_strings and arg_strings == ["--"]:
+            raise argparse.ArgumentError(action, "expected a value, got '--'")
+        return super()._get_values(action, arg_strings)
+
     def error(self, message: str) -> NoReturn:
         command = self.prog.removeprefix("branchlab").strip()  # "simulate" in a sub-command's parser
         raise UsageError(f"{command}: {message}" if command else message)

@@ -192,3 +192,11 @@ def test_a_huge_outlet_list_gives_a_short_error(tmp_path: Path) -> None:
         load_region(region)
     assert len(str(err.value)) < 300
     assert "10,001 tables" in str(err.value)
+
+
+@pytest.mark.parametrize("option", ["--seed=--", "-n=--", "--workers=--"])
+def test_a_dash_dash_value_is_refused(option: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["simulate", str(BACKBONE), "-q", option]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "expected a value, got '--'" in err[0]
