@@ -1,10 +1,13 @@
 """``branchlab quarter``: simulated quarters with the essay's pay, ranking and scorecard rules.
 
 ``branchlab quarter REGION_OR_SCENARIO... --quarters 4 --out DIR [--seed] [--executor]
-[--replications] [--rules FILE] [--compare-exit-rule]`` writes pay, points, rankings,
+[--replications] [--rules FILE] [--compare-exit-rule | --compare RULES_A RULES_B]`` writes pay, points, rankings,
 exits and scorecards per quarter as CSV and JSON, and ``report.html`` with charts; the
 outlet heads' pay with its deposit-and-customer growth gate, and an office team's pay
-when the rules file has an ``[office_team]``.
+when the rules file has an ``[office_team]``. ``--compare RULES_A RULES_B`` runs two rules
+files on common random numbers and adds ``rules_comparison.csv`` (paired 95% CIs of value,
+pay cost, value per yuan of pay, exits and VIPs lost, per quarter and overall:
+:mod:`optimize.pay_compare`); the other tables are rule set A's.
 """
 
 from __future__ import annotations
@@ -21,34 +24,44 @@ from sim.errors import ScenarioError
 def _quarter(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
+    from optimize.pay_compare import compare_pay_rules
     from optimize.quarter_report import FILES, prepare_out, write_quarters
     from optimize.quarters import compare_rules, load_rules, load_study, run_quarters, tasks_per_run
 
     if not args.out.strip():
         raise ScenarioError("command line", "--out", "an empty path; give a folder (it is created if missing)")
-    rules = load_rules(args.rules)
+    if args.compare and (args.rules or args.compare_exit_rule):
+        raise ScenarioError("command line", "--compare", "names both rules files; give it without --rules and "
+                            "--compare-exit-rule")
+    rules = load_rules(args.compare[0] if args.compare else args.rules)
+    rules_b = load_rules(args.compare[1]) if args.compare else None
     study = load_study(args.inputs)
     inputs = [("file", path) for path in args.inputs] + [("scenario", s.source) for s in study.scenarios]
-    refuse_clobber([*inputs, *([("rules file", args.rules)] if args.rules else [])],
+    rules_files = [args.rules] if args.rules else list(args.compare or [])
+    refuse_clobber([*inputs, *(("rules file", f) for f in rules_files)],
                    [Output("--out", args.out, FILES)])
     try:
         out = prepare_out(args.out)
     except OSError as exc:
         print(f"branchlab: --out {args.out}: cannot write there ({exc.strerror or exc})", file=sys.stderr)
         return 2
-    arms = 2 if args.compare_exit_rule else 1
+    arms = 2 if args.compare_exit_rule or args.compare else 1
     total = tasks_per_run(study, args.quarters, args.replications, arms)
     run: dict[str, Any] = {"quarters": args.quarters, "replications": args.replications, "seed": args.seed,
                            "executor": args.executor, "workers": args.workers}
-    comparison = None
+    comparison = pay_table = None
     with tqdm(total=total, desc="outlet-quarters", disable=args.quiet, leave=False, file=sys.stderr) as bar:
-        if args.compare_exit_rule:
+        if rules_b is not None:
+            pay_table, res, _ = compare_pay_rules(study, rules, rules_b, progress=bar.update, **run)
+        elif args.compare_exit_rule:
             comparison, res, _ = compare_rules(study, rules, rules.without_exits(), progress=bar.update, **run)
         else:
             res = run_quarters(study, rules, progress=bar.update, **run)
     meta = {"study": study.source, "rules": rules.source, "quarters": args.quarters,
             "replications": args.replications, "seed": args.seed, "seconds": res.seconds}
-    written = write_quarters(res, out, meta, comparison)
+    if rules_b is not None:
+        meta["rules_b"] = rules_b.source
+    written = write_quarters(res, out, meta, comparison, pay_table)
     cm = res.people[res.people["role"] == "customer_manager"]
     print(f"{len(study.scenarios)} outlets, {args.quarters} quarters x {args.replications} replications in "
           f"{res.seconds:.1f} s: {int(cm['exits'].sum())} exits, mean CM pay "
@@ -62,6 +75,10 @@ def _quarter(args: argparse.Namespace) -> int:
               f"pay per member {res.office['pay_per_member_yuan'].mean():,.0f} yuan/quarter")
     if comparison is not None:
         print(comparison.to_string(index=False, float_format=lambda x: f"{x:,.1f}"))
+    if pay_table is not None:
+        print(f"B = {rules_b.source if rules_b else ''} minus A = {rules.source}, whole run, paired 95% CI:")
+        overall = pay_table[pay_table["quarter"] == "all"].drop(columns="quarter")
+        print(overall.to_string(index=False, float_format=lambda x: f"{x:,.3f}"))
     print("wrote: " + ", ".join(str(path) for path in written))
     return 0
 
@@ -82,5 +99,8 @@ def register(subparsers: Any) -> None:
     q.add_argument("--rules", metavar="FILE", help="rules TOML (default: the values in scenarios/quarter_rules.toml)")
     q.add_argument("--compare-exit-rule", action="store_true",
                    help="also run without the exit rule on the same seeds and report paired differences")
+    q.add_argument("--compare", nargs=2, metavar=("RULES_A", "RULES_B"),
+                   help="run two rules files on the same seeds; rules_comparison.csv gets paired 95%% CIs of B - A "
+                        "(value, pay cost, value per yuan of pay, exits, VIPs lost) per quarter and overall")
     q.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     q.set_defaults(run=_quarter)

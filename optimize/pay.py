@@ -7,7 +7,7 @@ lists them all. Amounts are yuan per quarter, points are the product points tabl
 
 Customer managers at outlets (基层客户经理): 30% of pay follows the outlet's score, 70%
 the person's product points, paid by bands — below 4,000 points at the full rate,
-4,000–8,000 at 60% of the rate, above 8,000 at the full rate again. Two readings:
+4,000–8,000 at 60% of the rate, above 8,000 at the full rate again. Three readings:
 
 - ``marginal`` (default): each point is paid at the rate of the band it falls in, like
   income-tax brackets. Pay never falls when points rise. 8,000 points are paid as
@@ -16,6 +16,18 @@ the person's product points, paid by bands — below 4,000 points at the full ra
   on a band edge takes the lower of the two adjoining rates (the essay's
   "4,000 to 8,000" includes both ends), so 3,999 points pay 3,999 but 4,000 pay 2,400:
   this reading has cliffs, which the planners should see before choosing it.
+- ``rising``: the essay's words taken as two parts of pay — "得4000分以下的,按产品计价"
+  (below 4,000: priced per product only), "4000分到8000分计价并按60%依率计发绩效" (4,000–
+  8,000: priced, and performance pay (绩效) released at 60% of its rate), "8000分以上的计价
+  并依率计发绩效" (above 8,000: priced, and performance pay released in full). Every point
+  is priced at ``price_share`` of the full rate; the rest of the full rate is performance
+  pay, released for *all* the quarter's points at ``performance_release[band]`` of the
+  band the total falls in (0, 0.6, 1 by default: nothing extra below 4,000). The sentence
+  sorts people by their total ("those who get ..."), so the band of the total decides the
+  release, and "4,000 to 8,000" includes both ends: 4,000 and 8,000 points are released
+  at 60%. With the assumed ``price_share = 0.5``: 3,999 points pay 1,999.5 full-rate
+  points, 4,000 pay 3,200, 8,000 pay 6,400 (as the marginal reading) and 8,001 pay 8,001
+  — two upward steps, so effort pays most just below an edge.
 
 Outlet heads (网点主任): 70% from the target-responsibility score, 30% from growth; the
 growth part is paid in full only when "deposit and customer growth beat plan by 20%",
@@ -54,7 +66,7 @@ from sim.errors import ScenarioError
 from sim.scenario import MAX_HEADCOUNT, MAX_YUAN
 from sim.tomlio import Table
 
-BAND_READINGS = ("marginal", "level")
+BAND_READINGS = ("marginal", "level", "rising")
 GROWTH_BELOW_FULL = ("pro_rata", "nothing")
 GROWTH_GATES = ("both", "customers", "deposits")
 
@@ -64,7 +76,9 @@ class PayRules:
     """Pay parameters (yuan per quarter unless named otherwise).
 
     ``band_edges_points`` split points into ``len(edges) + 1`` bands paid at
-    ``band_rates`` (fractions of the full rate ``yuan_per_point``).
+    ``band_rates`` (fractions of the full rate ``yuan_per_point``); the ``rising``
+    reading instead prices every point at ``price_share`` of the full rate and releases
+    the rest (performance pay) at ``performance_release`` of the total's band.
     ``cm_reference_pay_yuan`` is what the outlet-score part pays at a score of 100.
     ``head_growth_full_at`` is the growth attainment (actual growth / planned growth)
     that earns the full growth part; ``head_growth_gate`` which attainment it reads
@@ -75,6 +89,8 @@ class PayRules:
     band_edges_points: tuple[float, ...] = (4000.0, 8000.0)  # seed
     band_rates: tuple[float, ...] = (1.0, 0.6, 1.0)  # seed
     band_reading: str = "marginal"
+    price_share: float = 0.5  # assumed: rising reading, share of the full rate every point is priced at (计价)
+    performance_release: tuple[float, ...] = (0.0, 0.6, 1.0)  # seed: rising reading, 绩效 released per band
     yuan_per_point: float = 1.0  # assumed
     cm_outlet_weight: float = 0.30  # seed
     cm_points_weight: float = 0.70  # seed
@@ -119,17 +135,32 @@ def _band_index(points: np.ndarray, edges: np.ndarray, rates: np.ndarray) -> np.
     return np.where(on_edge & lower_rate_is_above, above, below)
 
 
+def rising_band(points: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Band of each total for the rising reading: a total on the first edge is in the band above it
+    ("4000分以下" is strictly below 4,000), on any later edge in the band below ("4,000 to 8,000"
+    includes 8,000)."""
+    band = np.searchsorted(edges, points, side="left")
+    if edges.size:
+        band = np.where(points == edges[0], 1, band)
+    return np.asarray(band)
+
+
 def paid_points(points: float | Sequence[float] | np.ndarray, rules: PayRules = PayRules()) -> np.ndarray:
     """Points after the bands: what the points part pays, in full-rate points.
 
     ``marginal``: Σ over bands of rate × points inside the band. ``level``: the whole
-    total times the rate of the band it falls in (see the module docstring).
+    total times the rate of the band it falls in. ``rising``: the total × (``price_share``
+    + (1 − ``price_share``) × ``performance_release`` of the total's band) (see the module
+    docstring).
     """
     p = np.asarray(points, dtype=float)
     edges = np.asarray(rules.band_edges_points, dtype=float)
     rates = np.asarray(rules.band_rates, dtype=float)
     if rules.band_reading == "level":
         return np.asarray(p * rates[_band_index(p, edges, rates)])
+    if rules.band_reading == "rising":
+        release = np.asarray(rules.performance_release, dtype=float)[rising_band(p, edges)]
+        return np.asarray(p * (rules.price_share + (1.0 - rules.price_share) * release))
     lows = np.concatenate([[0.0], edges])
     highs = np.concatenate([edges, [np.inf]])
     inside = np.clip(p[..., None], lows, highs) - lows
@@ -311,6 +342,16 @@ def check_ranking_cut(people: int, rules: RankingRules, source: str) -> None:
                             f"but only {people} customer managers ranked; allowed: at most one amount per person")
 
 
+def _release(t: Table, edges: tuple[float, ...], reading: str) -> tuple[float, ...]:
+    """``performance_release``: one share in [0, 1] per band (checked against the edges when the rising
+    reading uses it or the file gives it)."""
+    release = t.number_list("performance_release", list(PayRules().performance_release), ge=0.0, le=1.0)
+    if (reading == "rising" or t.has("performance_release")) and len(release) != len(edges) + 1:
+        raise t.fail("performance_release", f"expected {len(edges) + 1} shares (one per band of band_edges_points), "
+                     f"got {len(release)}")
+    return release
+
+
 def _bands(t: Table) -> tuple[tuple[float, ...], tuple[float, ...]]:
     edges = t.number_list("band_edges_points", list(PayRules().band_edges_points), ge=0.0)
     if any(b <= a for a, b in itertools.pairwise(edges)) or (edges and edges[0] <= 0):
@@ -325,9 +366,11 @@ def pay_rules(t: Table) -> PayRules:
     """Read the ``[pay]`` table (defaults from :class:`PayRules`); errors name the file and field."""
     d = PayRules()
     edges, rates = _bands(t)
+    reading = t.string("band_reading", d.band_reading, BAND_READINGS)
     rules = PayRules(
-        band_edges_points=edges, band_rates=rates,
-        band_reading=t.string("band_reading", d.band_reading, BAND_READINGS),
+        band_edges_points=edges, band_rates=rates, band_reading=reading,
+        price_share=t.probability("price_share", d.price_share),
+        performance_release=_release(t, edges, reading),
         yuan_per_point=_yuan(t, "yuan_per_point", d.yuan_per_point),
         cm_outlet_weight=t.probability("cm_outlet_weight", d.cm_outlet_weight),
         cm_points_weight=t.probability("cm_points_weight", d.cm_points_weight),

@@ -34,7 +34,8 @@ TABLES = ("people", "outlets", "office", "days", "summary")
 #: The write probe :func:`prepare_out` leaves for an instant in the folder.
 PROBE = ".write-test"
 #: Every file ``write_quarters`` (and :func:`prepare_out`'s probe) may write directly in ``--out``.
-FILES = (*(f"{name}.csv" for name in (*TABLES, "exits", "comparison")), "results.json", "report.html", PROBE)
+FILES = (*(f"{name}.csv" for name in (*TABLES, "exits", "comparison", "rules_comparison")), "results.json",
+         "report.html", PROBE)
 
 
 def prepare_out(out: str | Path) -> Path:
@@ -66,9 +67,13 @@ def points_figure(res: QuarterResults) -> Figure:
     ax.hist(cm["points"], bins=30, color="#4c72b0", alpha=0.8)
     for edge in res.rules.pay.band_edges_points:
         ax.axvline(edge, color="#c44e52", linestyle="--")
-    rates = ", ".join(f"{r:g}" for r in res.rules.pay.band_rates)
-    ax.set(xlabel="points in the quarter", ylabel="customer manager-quarters",
-           title=f"Points against the pay bands (rates {rates}, {res.rules.pay.band_reading} reading)")
+    pay = res.rules.pay
+    rates = ", ".join(f"{r:g}" for r in pay.band_rates)
+    title = f"Points against the pay bands (rates {rates}, {pay.band_reading} reading)"
+    if pay.band_reading == "rising":
+        release = ", ".join(f"{r:g}" for r in pay.performance_release)
+        title = f"Points against the pay bands (priced at {pay.price_share:g}, performance released {release})"
+    ax.set(xlabel="points in the quarter", ylabel="customer manager-quarters", title=title)
     return fig
 
 
@@ -163,7 +168,8 @@ def _office_part(res: QuarterResults) -> list[str]:
             res.office.drop(columns="replication").groupby("quarter").mean().round(3).to_html()]
 
 
-def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict[str, Any]) -> str:
+def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict[str, Any],
+                rules_comparison: pd.DataFrame | None = None) -> str:
     """The self-contained HTML report."""
     images = "".join(f'<p><img src="data:image/png;base64,{_png(f(res))}"></p>'
                      for f in (points_figure, ranking_figure, score_figure))
@@ -176,6 +182,11 @@ def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict
     if comparison is not None:
         parts += ["<h2>Without − with the exit rule (paired, common random numbers)</h2>",
                   comparison.round(2).to_html(index=False)]
+    if rules_comparison is not None:
+        parts += [f"<h2>Rules B − rules A (paired 95% CI, common random numbers)</h2><p>A = "
+                  f"{html.escape(str(meta['rules']))}, B = {html.escape(str(meta.get('rules_b', '')))}; the tables "
+                  "above are A's. Pay cost = CM pay + heads' pay + red-flag subsidies + office team.</p>",
+                  rules_comparison[rules_comparison["quarter"] == "all"].round(3).to_html(index=False)]
     return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Quarters</title>"
             f"<style>{_STYLE}</style></head><body>" + "".join(parts) + "</body></html>\n")
 
@@ -190,20 +201,22 @@ th { background: #f0f0f0; } img { max-width: 100%; }
 
 
 def write_quarters(res: QuarterResults, out: str | Path, meta: dict[str, Any],
-                   comparison: pd.DataFrame | None = None) -> list[Path]:
+                   comparison: pd.DataFrame | None = None, rules_comparison: pd.DataFrame | None = None) -> list[Path]:
     """Write ``people.csv``, ``outlets.csv`` (scorecards, head pay), ``office.csv`` (office team; no rows
     without one), ``exits.csv``, ``days.csv``, ``summary.csv``, ``comparison.csv`` (when given),
-    ``results.json`` and ``report.html`` into ``out``."""
+    ``rules_comparison.csv`` (``--compare``, when given), ``results.json`` and ``report.html`` into ``out``."""
     folder = Path(out)
     frames: dict[str, pd.DataFrame] = {name: getattr(res, name) for name in TABLES}
     frames["exits"] = res.people[res.people["exits"]]
     if comparison is not None:
         frames["comparison"] = comparison
+    if rules_comparison is not None:
+        frames["rules_comparison"] = rules_comparison
     # everything is rendered before anything is written, then published as one set: a failure
     # (a chart that cannot be drawn, a full disk, Ctrl-C) leaves the previous run's files as they were,
     # and a file this run does not produce (comparison.csv without --compare-exit-rule) is removed
     files = {f"{name}.csv": csv_text(frame).encode("utf-8") for name, frame in frames.items()}
     body = ",".join(f'"{name}":{frame.to_json(orient="records")}' for name, frame in frames.items())
     files["results.json"] = f'{{"meta":{json.dumps(meta)},{body}}}\n'.encode()
-    files["report.html"] = report_html(res, comparison, meta).encode("utf-8")
+    files["report.html"] = report_html(res, comparison, meta, rules_comparison).encode("utf-8")
     return publish_set(folder, files, stale=[name for name in FILES if name != PROBE])

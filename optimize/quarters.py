@@ -18,7 +18,15 @@ quarter applies the rules of :mod:`optimize.pay`, :mod:`optimize.scorecard` and
 4. an office (机关) CM team, when the rules have one (``[office_team]``): paid by the
    completion of a target on the study's net value (value − value lost), uncapped.
 
-:func:`compare_rules` runs two rule sets on the same seeds (common random numbers: the
+With ``[effort] response = "best_response"`` (:mod:`optimize.effort`) each customer
+manager first chooses the quarter's effort, a myopic best response to the marginal pay of
+the next point under the bands in force; effort multiplies their skill for the quarter
+(pitch conversion and field-visit conversion) and ``people`` gains ``effort`` and
+``effort_capped``. With ``response = "none"`` (the default) nothing of this runs and
+every table is as it was before the effort model existed.
+
+:func:`run_rule_sets` runs several rule sets in one pass on the same seeds, and
+:func:`compare_rules` two of them (common random numbers: the
 same customers, volumes and initial staff) over replications and reports paired 95%
 intervals of the differences — e.g. with and without the exit rule.
 """
@@ -32,6 +40,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from optimize.effort import EffortRules, apply_efforts, choose_efforts, effort_rules, restore_skills
 from optimize.pay import (
     OfficeTeamRules,
     PayRules,
@@ -56,7 +65,7 @@ from optimize.scorecard import ScoreSheet, rank_outlets, score, score_sheet
 from optimize.tiers import TierRules, classify, tier_rules
 from sim.errors import ScenarioError
 from sim.executors import make_executor
-from sim.horizon import Horizon, HorizonDays, HorizonRules, hire_rules, horizon_rules, run_days
+from sim.horizon import Horizon, HorizonDays, HorizonRules, Person, hire_rules, horizon_rules, run_days
 from sim.replicate import summarise
 from sim.scenario import Scenario, load_scenario
 from sim.tomlio import Table, read_toml
@@ -75,6 +84,7 @@ class QuarterRules:
     tiers: TierRules = field(default_factory=TierRules)
     horizon: HorizonRules = field(default_factory=HorizonRules)
     office: OfficeTeamRules = field(default_factory=OfficeTeamRules)
+    effort: EffortRules = field(default_factory=EffortRules)
 
     def without_exits(self) -> QuarterRules:
         """The same rules with the forced-ranking exit switched off."""
@@ -83,7 +93,7 @@ class QuarterRules:
 
 def load_rules(path: str | Path | None = None) -> QuarterRules:
     """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``,
-    ``office_team``).
+    ``office_team``, ``effort``).
 
     Missing sections and fields take the defaults. ``None`` gives the defaults.
 
@@ -97,7 +107,7 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
     pay, ranking = pay_rules(root.table("pay")), ranking_rules(root.table("ranking"))
     horizon = horizon_rules(root.table("horizon"), hire_rules(root.table("hiring")))
     rules = QuarterRules(str(path), pay, ranking, score_sheet(root.table("scorecard")), tier_rules(root.table("tiers")),
-                         horizon, office_team_rules(root.table("office_team")))
+                         horizon, office_team_rules(root.table("office_team")), effort_rules(root.table("effort")))
     root.finish()
     return rules
 
@@ -226,11 +236,45 @@ class _Arm:
     outlets: list[pd.DataFrame] = field(default_factory=list)
     office: list[pd.DataFrame] = field(default_factory=list)
     days: list[pd.DataFrame] = field(default_factory=list)
+    efforts: list[dict[str, float]] = field(default_factory=list)
+    last: list[pd.DataFrame | None] = field(default_factory=list)
+
+    def set_efforts(self) -> list[list[tuple[int, int, Person]]]:
+        """Each replication's best-response efforts for the coming quarter, applied to its rosters (effort on)."""
+        if not self.rules.effort.on:
+            return [[] for _ in self.horizons]
+        premium = premium_factor(True, True, self.rules.pay)
+        days = self.rules.horizon.days_per_quarter
+        if not self.last:
+            self.last = [None] * len(self.horizons)
+        self.efforts = [choose_efforts(h, last, self.rules.pay, self.rules.effort, days, premium)
+                        for h, last in zip(self.horizons, self.last, strict=True)]
+        return [apply_efforts(h, e) for h, e in zip(self.horizons, self.efforts, strict=True)]
+
+    def restore(self, replaced: list[list[tuple[int, int, Person]]]) -> None:
+        """Give people back their own skill after the quarter's days (effort on)."""
+        for h, rep in zip(self.horizons, replaced, strict=True):
+            restore_skills(h, rep)
+
+    def _with_effort(self, r: int, people_days: pd.DataFrame) -> pd.DataFrame:
+        effort = people_days["person"].map(self.efforts[r]).fillna(1.0)
+        return people_days.assign(skill=people_days["skill"] / effort)  # the person's own skill, effort apart
+
+    def _effort_columns(self, r: int, people: pd.DataFrame) -> pd.DataFrame:
+        effort = people["person"].map(self.efforts[r]).fillna(1.0)
+        cap = self.rules.horizon.hire.skill_max
+        people = people.assign(effort=effort, effort_capped=people["skill"] * effort > cap + 1e-12)
+        self.last[r] = people[["person", "points", "effort", "days_present"]]
+        return people
 
     def absorb(self, r: int, q: int, span: HorizonDays, study: Study) -> None:
         """Score, pay and rank one replication's quarter; replace who leaves."""
         outlets = _score_outlets(span.outlets, q, study, self.rules)
-        people, self.streaks[r] = _pay_people(span.people, outlets, self.rules, self.streaks[r])
+        effort_on = self.rules.effort.on
+        people_days = self._with_effort(r, span.people) if effort_on else span.people
+        people, self.streaks[r] = _pay_people(people_days, outlets, self.rules, self.streaks[r])
+        if effort_on:
+            people = self._effort_columns(r, people)
         next_day = (q + 1) * self.rules.horizon.days_per_quarter
         for pid in people.loc[people["exits"], "person"]:
             self.horizons[r].replace(pid, next_day)
@@ -289,7 +333,10 @@ def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replic
     try:
         for q in range(quarters):
             horizons = [h for arm in arms for h in arm.horizons]
+            replaced = [arm.set_efforts() for arm in arms]
             spans = run_days(horizons, q * d, d, pool, progress)
+            for arm, rep in zip(arms, replaced, strict=True):
+                arm.restore(rep)
             for a, arm in enumerate(arms):
                 for r in range(replications):
                     arm.absorb(r, q, spans[a * replications + r], study)
@@ -317,6 +364,17 @@ def run_quarters(study: Study, rules: QuarterRules = QuarterRules(), *, quarters
     return _run(study, [rules], quarters, replications, seed, executor, workers, progress)[0]
 
 
+def run_rule_sets(study: Study, rule_sets: Sequence[QuarterRules], *, quarters: int = 8, replications: int = 10,
+                  seed: int = 0, executor: str = "serial", workers: int | None = None,
+                  progress: Callable[[int], None] | None = None) -> list[QuarterResults]:
+    """Run several rule sets on common random numbers (one pass, one executor); one result per rule set.
+
+    Every rule set sees the same customers, volumes and initial staff (the same seeds), so
+    differences between them are paired (:mod:`optimize.pay_compare`).
+    """
+    return _run(study, list(rule_sets), quarters, replications, seed, executor, workers, progress)
+
+
 def compare_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: int = 8, replications: int = 10,
                   seed: int = 0, executor: str = "serial", workers: int | None = None,
                   progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, QuarterResults,
@@ -337,4 +395,4 @@ def compare_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: i
 
 
 __all__ = ["QuarterResults", "QuarterRules", "Study", "compare_rules", "load_rules", "load_study", "run_quarters",
-           "tasks_per_run"]
+           "run_rule_sets", "tasks_per_run"]
