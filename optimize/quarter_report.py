@@ -6,7 +6,8 @@ are matplotlib figures embedded as base64 PNG, so the report is one self-contain
 customer managers' quarterly points against the pay bands, their rank over the
 quarters, and the outlets' scores by quarter beside the scorecard table; then the outlet
 heads' growth gate (customer and deposit growth against plan, head pay) and, when the
-rules have one, the office team's completion and pay. Chinese outlet and person names
+rules have one, the office team's completion and pay; with ``--compare``, the paired
+rules comparison (:mod:`optimize.pay_compare`) over the whole run. Chinese outlet and person names
 draw with the CJK fallback font (:mod:`sim.fonts`).
 """
 
