@@ -17,6 +17,7 @@ from branchlab.cli import main
 from optimize.effort import EffortRules, best_response, effort_grid, expected_points
 from optimize.pay import PayRules, cm_pay, paid_points
 from optimize.pay_compare import METRICS, paired_comparison, quarter_metrics
+from optimize.quarter_report import FILES, PROBE
 from optimize.quarters import QuarterRules, load_rules, load_study, run_quarters, run_rule_sets
 from sim import ScenarioError
 from sim.student_t import t_quantile
@@ -246,6 +247,7 @@ def test_quarter_compare_command_writes_the_paired_table(tmp_path: Path, capsys:
     out = tmp_path / "out"
     assert main(["quarter", str(BACKBONE), "--compare", str(rules_a), str(rules_b), "--quarters", "2",
                  "--replications", "2", "--executor", "serial", "--out", str(out), "-q"]) == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(set(FILES) - {PROBE, "comparison.csv"})
     table = pd.read_csv(out / "rules_comparison.csv")
     assert list(table["quarter"].astype(str).unique()) == ["1", "2", "all"]
     pay = table[(table["quarter"].astype(str) == "all") & (table["metric"] == "cm_pay_yuan")].iloc[0]
