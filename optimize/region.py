@@ -22,7 +22,7 @@ from typing import Any
 from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRule
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
-from sim.scenario import MAX_SURGE, ROLES, TIERS, Scenario, load_scenario, with_overrides
+from sim.scenario import ROLES, TIERS, Scenario, load_scenario, with_overrides
 from sim.tomlio import Table, read_toml, show
 
 OBJECTIVES = ("value", "value_minus_cost")
@@ -36,6 +36,8 @@ DEFAULT_MOVABLE = ("lobby_manager", "deputy_lobby_manager", "cash_teller", "low_
 LIMIT_ZONES = ("lobby", "cash", "non_cash", "self_service", "wealth")
 _MAX_PEOPLE = 100_000
 _MAX_OUTLETS = 10_000
+#: Bounds of a day type's ``volume`` (arrivals multiplier) and ``share`` of the month's working days.
+DAY_TYPE_VOLUME, DAY_TYPE_SHARE = (0.05, 20.0), (0.001, 1.0)
 
 
 @dataclass(frozen=True)
@@ -481,8 +483,8 @@ def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
     else:
         found = []
         for name, sub in t.subtables("types"):
-            found.append(DayType(name, sub.number("share", gt=0.0, le=1.0), sub.number("volume", gt=0.0,
-                                                                                      le=MAX_SURGE)))
+            found.append(DayType(name, sub.number("share", ge=DAY_TYPE_SHARE[0], le=DAY_TYPE_SHARE[1]),
+                                 sub.number("volume", ge=DAY_TYPE_VOLUME[0], le=DAY_TYPE_VOLUME[1])))
             sub.finish()
         types = tuple(found)
     t.finish()
