@@ -22,7 +22,7 @@ from typing import Any
 from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRule
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
-from sim.scenario import ROLES, TIERS, Scenario, load_scenario, with_overrides
+from sim.scenario import ROLES, TIERS, Scenario, _field_by_field, load_scenario, with_overrides
 from sim.tomlio import Table, read_toml, show
 
 OBJECTIVES = ("value", "value_minus_cost")
@@ -217,6 +217,7 @@ def _outlets(root: Table, base: Path, min_staff: Mapping[str, int]) -> tuple[Out
             raise t.fail("scenario", str(exc)) from None
         overrides = t.table("overrides").data
         if overrides:
+            _field_by_field(overrides, t.source, t.where("overrides"))  # a field given twice: said of the region file
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")

@@ -841,15 +841,33 @@ def load_scenario(path: str | Path) -> Scenario:
     return from_dict(read_toml(path), str(path))
 
 
-def _field_by_field(overrides: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
-    """Overrides with every table under a plain (undotted) key spread into dotted paths, recursively."""
+def _spelled(keys: tuple[str, ...]) -> str:
+    """How a path was written: keys with a dot quoted (``"arrivals.daily_customers"``), the others bare."""
+    return ".".join(f'"{k}"' if "." in k else k for k in keys)
+
+
+def _field_by_field(overrides: Mapping[str, Any], source: str = "<scenario>", field_name: str = "overrides",
+                    keys: tuple[str, ...] = (), seen: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+    """Overrides with every table under a plain (undotted) key spread into dotted paths, recursively.
+
+    Raises:
+        ScenarioError: one field given twice (once quoted, once as a dotted key or table), or a path and a
+            field inside it (which one wins would depend on the order), naming both spellings.
+    """
+    seen = {} if seen is None else seen
     out: dict[str, Any] = {}
     for key, value in overrides.items():
-        path = f"{prefix}{key}"
+        here = (*keys, str(key))
+        path = ".".join(here)
         if isinstance(value, Mapping) and value and "." not in str(key):
-            out.update(_field_by_field(value, f"{path}."))
-        else:
-            out[path] = value
+            out.update(_field_by_field(value, source, field_name, here, seen))
+            continue
+        clash = next((p for p in seen if p == path or p.startswith(path + ".") or path.startswith(p + ".")), None)
+        if clash is not None:
+            raise ScenarioError(source, field_name, f"{_spelled(seen[clash])} and {_spelled(here)} both set "
+                                f"{min(clash, path, key=len)}; give each field once")
+        seen[path] = here
+        out[path] = value
     return out
 
 
@@ -868,7 +886,7 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, quiet: b
     if not isinstance(overrides, Mapping):
         raise ScenarioError(scenario.source, "overrides", f"expected a table of dotted paths, got {show(overrides)}")
     data = plain_copy(scenario.raw, scenario.source)
-    for dotted, value in _field_by_field(overrides).items():
+    for dotted, value in _field_by_field(overrides, scenario.source).items():
         set_path(data, dotted, plain_copy(value, scenario.source, dotted), scenario.source)
     if not quiet:
         return _build(data, scenario.source)

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -32,3 +31,22 @@ def test_day_type_tiny_share_is_refused(tmp_path: Path) -> None:
                             "[day_types.types.b]\nshare = 1e-300\nvolume = 1.0\n")
     with pytest.raises(ScenarioError, match=r"day_types\.types\.b\.share: must be >= 0\.001"):
         _load(tmp_path, text)
+
+
+@pytest.mark.parametrize("twice", [
+    '"arrivals.daily_customers" = 100\narrivals.daily_customers = 200\n',
+    '"staff.cash_teller" = {count = 3, zones = ["cash"]}\nstaff.cash_teller.count = 4\n',
+])
+def test_override_given_twice_is_refused_naming_both_spellings(tmp_path: Path, twice: str) -> None:
+    text = region_text(outlet_b='[[outlets]]\nname = "B"\nscenario = "potential_outlet.toml"\n'
+                                "[outlets.overrides]\n" + twice)
+    with pytest.raises(ScenarioError, match=r"region\.toml: outlets\[1\]\.overrides: \".*\" and .* both set") as info:
+        _load(tmp_path, text)
+    assert "give each field once" in str(info.value)
+
+
+def test_with_overrides_refuses_a_field_given_twice() -> None:
+    base = sim.from_dict(copy.deepcopy(MINIMAL), "branch.toml")
+    with pytest.raises(ScenarioError, match=r"branch\.toml: overrides: \"arrivals\.rate_per_hour\" and "
+                                            r"arrivals\.rate_per_hour both set"):
+        sim.with_overrides(base, {"arrivals.rate_per_hour": 5.0, "arrivals": {"rate_per_hour": 6.0}})
