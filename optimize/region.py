@@ -456,6 +456,7 @@ def load_region(path: str | Path) -> Region:
     head = root.table("headcount")
     keep_roles = head.boolean("keep_roles", True)
     policy = _policy(head, rules, outlets, movable, keep_roles)
+    _check_min_staff(rules, outlets, movable, policy)
     service = _service(rules)
     cover = _cover(rules)
     rules.finish()
@@ -463,7 +464,7 @@ def load_region(path: str | Path) -> Region:
     if objective == "value_minus_cost" and not cost:
         raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
     search = _search(root)
-    conversions = _conversions(root, movable)
+    conversions = _conversions(root, movable, outlets, keep_roles)
     day_types, every = _day_types(root)
     root.finish()
     return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles,
@@ -497,7 +498,29 @@ def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
     return types, every
 
 
-def _conversions(root: Table, movable: tuple[str, ...]) -> tuple[Conversion, ...]:
+def _check_min_staff(rules: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...],
+                     policy: Policy) -> None:
+    """A least head-count no plan can meet (above a fixed role's count, or above the role's pool) is an input error."""
+    for o in outlets:
+        for role, least in o.min_staff.items():
+            today = o.scenario.staffing_plan().count(role)
+            if role not in movable and least > today:
+                raise rules.fail(f"min_staff.{role}", f"outlet {o.name!r}: at least {least} {role} but {role} may "
+                                 f"not move (not in region.movable) and the outlet has {today}; lower the minimum "
+                                 "or make the role movable")
+            pool = policy.role_pools.get(role)
+            if pool is not None and least > pool:
+                raise rules.fail(f"min_staff.{role}", f"outlet {o.name!r}: at least {least} {role} but the "
+                                 f"regional pool is {pool}; at most the pool")
+    for role, pool in policy.role_pools.items():
+        need = sum(o.min_staff.get(role, 0) for o in outlets)
+        if need > pool:
+            raise rules.fail(f"min_staff.{role}", f"the outlets' minimums add up to {need} {role}, more than the "
+                             f"regional pool of {pool}")
+
+
+def _conversions(root: Table, movable: tuple[str, ...], outlets: tuple[OutletSpec, ...] = (),
+                 keep_roles: bool = True) -> tuple[Conversion, ...]:
     """``[[conversions]]``: from, to, max_people, training_cost_yuan, payback_days; none by default."""
     items = root.raw("conversions", [])
     if not isinstance(items, list) or len(items) > MAX_CONVERSIONS:
@@ -514,6 +537,16 @@ def _conversions(root: Table, movable: tuple[str, ...]) -> tuple[Conversion, ...
             raise t.fail("to", f"must differ from 'from' ({conv.from_role})")
         if any((c.from_role, c.to_role) == (conv.from_role, conv.to_role) for c in out):
             raise t.fail("to", f"{conv.from_role} -> {conv.to_role} is declared twice")
+        today = sum(o.scenario.staffing_plan().count(conv.from_role) for o in outlets)
+        if outlets and conv.max_people > today:
+            raise t.fail("max_people", f"{conv.max_people} is more than the {today} {conv.from_role} staff today; "
+                         f"at most {today}")
+        if any((c.from_role, c.to_role) == (conv.to_role, conv.from_role) for c in out):
+            warn(t.source, t.where("to"), f"{conv.to_role} -> {conv.from_role} is declared too: converting both "
+                 "ways only moves people back and forth (and charges training twice); keep one direction")
+        if not keep_roles:
+            warn(t.source, t.where("from"), "headcount.keep_roles = false already lets roles' totals change "
+                 "freely, so this conversion only adds a training cost; drop it or set keep_roles = true")
         t.finish()
         out.append(conv)
     patterns = 1

@@ -50,3 +50,51 @@ def test_with_overrides_refuses_a_field_given_twice() -> None:
     with pytest.raises(ScenarioError, match=r"branch\.toml: overrides: \"arrivals\.rate_per_hour\" and "
                                             r"arrivals\.rate_per_hour both set"):
         sim.with_overrides(base, {"arrivals.rate_per_hour": 5.0, "arrivals": {"rate_per_hour": 6.0}})
+
+
+def test_min_staff_above_a_fixed_roles_count_is_refused_at_load(tmp_path: Path) -> None:
+    text = region_text(region='name = "hostile"\nmovable = ["cash_teller", "customer_manager"]',
+                       tail="[rules.min_staff]\nwealth_manager = 5\n")
+    with pytest.raises(ScenarioError, match=r"rules\.min_staff\.wealth_manager: outlet 'A': at least 5 "
+                                            r"wealth_manager but wealth_manager may not move"):
+        _load(tmp_path, text)
+
+
+def test_min_staff_above_the_pool_is_refused_at_load(tmp_path: Path) -> None:
+    text = region_text(outlet_a="min_staff = { cash_teller = 40 }\n")
+    with pytest.raises(ScenarioError, match=r"rules\.min_staff\.cash_teller: outlet 'A': at least 40 cash_teller "
+                                            r"but the regional pool is \d+"):
+        _load(tmp_path, text)
+
+
+def test_min_staff_summing_above_the_pool_is_refused(tmp_path: Path) -> None:
+    region = _load(tmp_path, region_text())
+    pool = region.policy.role_pools["cash_teller"]
+    least = pool // 2 + 1
+    with pytest.raises(ScenarioError, match=rf"minimums add up to {2 * least} cash_teller, more than the "
+                                            rf"regional pool of {pool}"):
+        _load(tmp_path, region_text(tail=f"[rules.min_staff]\ncash_teller = {least}\n"))
+
+
+CONVERSION = '[[conversions]]\nfrom = "{a}"\nto = "{b}"\nmax_people = {n}\n'
+
+
+def test_conversion_above_the_from_roles_staff_is_refused(tmp_path: Path) -> None:
+    text = region_text(tail=CONVERSION.format(a="cash_teller", b="customer_manager", n=500))
+    with pytest.raises(ScenarioError, match=r"conversions\[0\]\.max_people: 500 is more than the \d+ cash_teller"):
+        _load(tmp_path, text)
+
+
+def test_opposite_conversions_warn(tmp_path: Path) -> None:
+    text = region_text(tail=CONVERSION.format(a="cash_teller", b="low_counter_teller", n=1)
+                       + CONVERSION.format(a="low_counter_teller", b="cash_teller", n=1))
+    with pytest.warns(sim.ScenarioWarning, match=r"conversions\[1\]\.to: cash_teller -> low_counter_teller is "
+                                                 r"declared too"):
+        _load(tmp_path, text)
+
+
+def test_conversion_without_keep_roles_warns(tmp_path: Path) -> None:
+    text = region_text(top="[headcount]\nkeep_roles = false\n",
+                       tail=CONVERSION.format(a="cash_teller", b="low_counter_teller", n=1))
+    with pytest.warns(sim.ScenarioWarning, match=r"conversions\[0\]\.from: headcount\.keep_roles = false"):
+        _load(tmp_path, text)
