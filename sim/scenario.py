@@ -686,7 +686,10 @@ def _sales(root: Table, products: Mapping[str, Product]) -> Sales:
         if not isinstance(value, list) or not all(isinstance(p, str) and p in products for p in value):
             raise listed.fail(rid, f"expected a list of products from [products] ({', '.join(products) or 'none'}), "
                               f"got {show(value)}")
-        by_role[rid] = tuple(dict.fromkeys(value))
+        twice = next((p for i, p in enumerate(value) if p in value[:i]), None)
+        if twice is not None:
+            raise listed.fail(rid, f"product {twice!r} is listed twice; each product at most once")
+        by_role[rid] = tuple(value)
     listed.finish()
     sales = Sales(t.probability("referral_probability", 0.0), t.probability("referral_conversion", 0.0), cross,
                   by_role)
@@ -759,11 +762,22 @@ def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, 
             twice = next((x for i, x in enumerate(listed) if x in listed[:i]), None)
             if twice is not None:
                 raise sub.fail(rid, f"segment {twice!r} is listed twice")
+            if not listed and rule == "by_customer":
+                raise sub.fail(rid, "an empty list prefers no segment; list segments from [segments] "
+                               f"({', '.join(segments)}) or remove the line")
+            other = next((r for r, segs in prefer[zid].items() for x in listed if x in segs), None)
+            if other is not None:
+                both = next(x for x in listed if x in prefer[zid][other])
+                raise sub.fail(rid, f"segment {both!r} is preferred by both {other} and {rid} at {zid}; "
+                               "a segment goes first to one role per zone")
             prefer[zid][rid] = tuple(listed)
     t.finish()
     if prefer and rule != "by_customer":
         warn(root.source, "dispatch.prefer", f'ignored: rule = "{rule}" dispatches by staff order; '
              'set rule = "by_customer" to use the preferences')
+    if rule == "staff_order" and wait > 0:
+        warn(root.source, "dispatch.wait_for_preferred_min", 'ignored: rule = "staff_order" has no preferred '
+             'role to wait for; set rule = "by_customer" or remove it')
     if rule == "by_customer" and not any(prefer.values()):
         raise t.fail("prefer", 'rule = "by_customer" needs at least one [dispatch.prefer.ZONE] table '
                      "of role = [segments]")
@@ -791,6 +805,15 @@ def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
             warn(src, f"staff.{role.id}.speed", f"{len(role.speed)} speeds for {role.inside} people inside: "
                  f"{'the last one is' if unused == 1 else f'the last {unused} are'} not used (a smaller head-count "
                  "keeps the first speeds)")
+    sales = scenario.sales
+    refers = sales.referral_probability > 0 and sales.referral_conversion > 0
+    for rid in sales.products_by_role:
+        owner = scenario.roles.get(rid)
+        sells = owner is not None and any(sales.cross_sale.get(z, {}).get(rid, 0.0) > 0
+                                          or (refers and z in ("non_cash", "wealth")) for z in owner.zones)
+        if not sells:
+            warn(src, f"sales.products_by_role.{rid}", f"{rid} sells nothing in this outlet (no cross-sale chance "
+                 "at a zone it serves, no referrals it takes), so this list has no effect")
     for zid in scenario.service:
         if zid not in declared:
             warn(src, f"service.{zid}", f"the outlet has no [zones.{zid}] table, so this service time is never used")

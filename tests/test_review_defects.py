@@ -98,3 +98,49 @@ def test_conversion_without_keep_roles_warns(tmp_path: Path) -> None:
                        tail=CONVERSION.format(a="cash_teller", b="low_counter_teller", n=1))
     with pytest.warns(sim.ScenarioWarning, match=r"conversions\[0\]\.from: headcount\.keep_roles = false"):
         _load(tmp_path, text)
+
+
+def _scenario(**edits: Any) -> dict[str, Any]:
+    data = copy.deepcopy(MINIMAL)
+    data["segments"] = {"mass": {"share": 0.5, "needs": {"cash": 1.0}},
+                        "vip": {"share": 0.5, "needs": {"cash": 1.0}}}
+    data["staff"]["customer_manager"] = {"count": 1, "zones": ["cash"]}
+    data.update(edits)
+    return data
+
+
+def test_segment_preferred_by_two_roles_is_refused() -> None:
+    data = _scenario(dispatch={"rule": "by_customer", "prefer": {"cash": {"cash_teller": ["mass", "vip"],
+                                                                          "customer_manager": ["vip"]}}})
+    with pytest.raises(ScenarioError, match=r"dispatch\.prefer\.cash\.customer_manager: segment 'vip' is "
+                                            r"preferred by both cash_teller and customer_manager at cash"):
+        sim.from_dict(data, "b.toml")
+
+
+def test_empty_preference_list_is_refused() -> None:
+    data = _scenario(dispatch={"rule": "by_customer", "prefer": {"cash": {"cash_teller": ["mass"],
+                                                                          "customer_manager": []}}})
+    with pytest.raises(ScenarioError, match=r"dispatch\.prefer\.cash\.customer_manager: an empty list"):
+        sim.from_dict(data, "b.toml")
+
+
+def test_wait_under_staff_order_warns() -> None:
+    with pytest.warns(sim.ScenarioWarning, match=r"dispatch\.wait_for_preferred_min: ignored"):
+        sim.from_dict(_scenario(dispatch={"wait_for_preferred_min": 3.0}), "b.toml")
+
+
+def test_duplicate_product_in_products_by_role_is_refused() -> None:
+    data = _scenario(products={"fund": {"value_yuan": 10.0}},
+                     sales={"cross_sale": {"cash": {"cash_teller": 0.1}},
+                            "products_by_role": {"cash_teller": ["fund", "fund"]}})
+    with pytest.raises(ScenarioError, match=r"sales\.products_by_role\.cash_teller: product 'fund' is listed twice"):
+        sim.from_dict(data, "b.toml")
+
+
+def test_products_by_role_for_a_role_that_sells_nothing_warns() -> None:
+    data = _scenario(products={"fund": {"value_yuan": 10.0}},
+                     sales={"cross_sale": {"cash": {"cash_teller": 0.1}},
+                            "products_by_role": {"wealth_manager": ["fund"]}})
+    with pytest.warns(sim.ScenarioWarning, match=r"sales\.products_by_role\.wealth_manager: wealth_manager sells "
+                                                 "nothing"):
+        sim.from_dict(data, "b.toml")
