@@ -11,13 +11,15 @@ paths are checked before any work, and no output may overwrite the log or the te
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from branchlab.options import SEED, whole
 from branchlab.outputs import Output, UsageError, check_output, refuse_clobber
 
-#: The template used when ``--outlet-template`` is not given (relative to the working folder).
-DEFAULT_TEMPLATE = "scenarios/backbone_outlet.toml"
+#: The template used when ``--outlet-template`` is not given: the shipped backbone outlet, found beside the
+#: package (the repository's ``scenarios/``), whatever the working folder.
+DEFAULT_TEMPLATE = str(Path(__file__).resolve().parents[1] / "scenarios" / "backbone_outlet.toml")
 
 
 def _mapping(items: list[str]) -> dict[str, str]:
@@ -42,6 +44,9 @@ def _fit(args: argparse.Namespace) -> int:
     from sim.scenario import load_scenario
 
     column_map = check_column_map(column_map)
+    if args.outlet_template == DEFAULT_TEMPLATE and not Path(DEFAULT_TEMPLATE).is_file():
+        raise UsageError(f"--outlet-template: the default template {DEFAULT_TEMPLATE} is not installed here; "
+                         "give an outlet scenario with the outlet's opening hours, zones and staff")
     template = load_scenario(args.outlet_template)
     log = read_log(args.log, column_map)
     fit = fit_log(log, template)
@@ -95,7 +100,7 @@ def register(subparsers: Any) -> None:
     f.add_argument("--out", required=True, metavar="SCENARIO.toml", help="the fitted scenario to write")
     f.add_argument("--outlet-template", default=DEFAULT_TEMPLATE, metavar="FILE",
                    help="scenario giving what the log cannot say: hours, zones, staff, sales "
-                        f"(default {DEFAULT_TEMPLATE})")
+                        "(default: the shipped scenarios/backbone_outlet.toml)")
     f.add_argument("--report", metavar="FIT.html", help="also simulate the fitted scenario and write the fit report")
     f.add_argument("--map", action="append", default=[], metavar="THEIRS=ours",
                    help="read the log's column THEIRS as our column (repeatable)")

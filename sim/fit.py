@@ -279,6 +279,11 @@ def parse_log(text: str, source: str = "<log>", column_map: Mapping[str, str] | 
     if first is None:
         raise ScenarioError(source, "", "empty file: no header and no tickets; see the log format in the README")
     head_row, head = first
+    present = [c.strip().lstrip("\ufeff") for c in head]
+    absent = [theirs for theirs in mapping if theirs not in present]
+    if absent:
+        raise ScenarioError(source, f"row {head_row}", f"--map names column(s) {', '.join(map(repr, absent))} that "
+                            f"the log's header does not have; its columns: {', '.join(present)}")
     index = _header(source, head_row, head, mapping)
     names = {ours: head[i].strip().lstrip("\ufeff") for ours, i in index.items()}
     times = _Times(source)
@@ -954,6 +959,10 @@ def scenario_data(fit: Fit) -> tuple[dict[str, Any], dict[str, str], list[str]]:
             if pf.chosen is not None:
                 chosen = pf.fits[pf.chosen]
                 segs[sid]["patience"] = chosen.scenario_table()
+                if pf.censored == 0:
+                    notes.append(f"segments.{sid}.patience: every {pf.group} ticket walked out (none served), so "
+                                 "the fitted patience is only how long they waited, not how long they would wait; "
+                                 "check the log's end_time column before using it")
                 comments[f"segments.{sid}.patience"] = (
                     f"{fitted} ({pf.group}, censored MLE, {pf.chosen} by AIC): mean {chosen.mean.text()} min, "
                     f"{pf.events} walk-outs, {pf.censored} served")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -144,3 +145,31 @@ def test_products_by_role_for_a_role_that_sells_nothing_warns() -> None:
     with pytest.warns(sim.ScenarioWarning, match=r"sales\.products_by_role\.wealth_manager: wealth_manager sells "
                                                  "nothing"):
         sim.from_dict(data, "b.toml")
+
+
+def test_fit_map_naming_a_column_not_in_the_log_is_refused() -> None:
+    from sim import fit as F
+
+    log = "Ticket,called_time,end_time,zone,vip\n09:00,09:01,09:03,cash,1\n"
+    with pytest.raises(ScenarioError, match=r"x\.csv: row 1: --map names column\(s\) 'Tiket' that the log's header "
+                                            r"does not have; its columns: Ticket, called_time"):
+        F.parse_log(log, "x.csv", {"Tiket": "ticket_time"})
+
+
+def test_fit_default_template_does_not_depend_on_the_working_folder(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    from branchlab import fit_cmd
+
+    monkeypatch.chdir(tmp_path)
+    assert Path(fit_cmd.DEFAULT_TEMPLATE).is_absolute()
+    assert Path(fit_cmd.DEFAULT_TEMPLATE).is_file()
+
+
+def test_fit_warns_when_every_ticket_walked_out() -> None:
+    from sim import fit as F
+
+    rows = "".join(f"09:{m:02d}:00,09:{m:02d}:30,,cash,0\n" for m in range(55))
+    log = F.parse_log("ticket_time,called_time,end_time,zone,vip\n" + rows, "gone.csv")
+    template = sim.from_dict(copy.deepcopy(MINIMAL), "t.toml")
+    fit = F.fit_log(log, template)
+    assert any(n.startswith("segments.mass.patience: every non_vip ticket walked out") for n in fit.notes), fit.notes
