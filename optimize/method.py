@@ -60,6 +60,7 @@ from optimize.state import (
     moves,
     objective_days,
     outlet_options,
+    set_prior,
 )
 from optimize.tables import REPORT_KPIS, build
 from optimize.tiers import classify
@@ -237,6 +238,8 @@ def _stage_one(region: Region, states: list[OutletState], ev: Evaluator, s: Sett
         st.add(plans, "combined", screen)
     _simulate(ev, region, states, [[i for i in st.live() if st.plans[i] not in st.days] for st in states], n1)
     for st in states:
+        if s.shrink:
+            set_prior(region, st)
         _prune(region, st, by_ci=True)
 
 
@@ -383,7 +386,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
               workers: int | None = None, scheduler: str | None = None, solver: str = "highs",
               gap: float = DEFAULT_GAP, frontier: int = 8, verify_replications: int | None = None, stage2: int = 10,
               cache_dir: str | Path | None = None, progress: Callable[[str, int, int], None] | None = None,
-              stable: bool = True) -> Recommendation:
+              stable: bool = True, shrink: bool = True) -> Recommendation:
     """Recommend where each person should stand across the region's outlets, verified by simulation.
 
     Args:
@@ -398,6 +401,9 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         cache_dir: where simulated days are cached (``None``: no disk cache).
         stable: among the plans within the noise of the best estimate, take the one with
             the fewest moves (see :func:`optimize.milp.stabilise`); ``False``: the best estimate.
+        shrink: rank patterns by their paired difference from today shrunk toward 0 by its
+            noise (empirical Bayes, :meth:`OutletState.estimate`), which removes most of the
+            selection optimism from the choice and the predicted uplift; ``False``: raw means.
         progress: called ``(stage, days_done, days_total)`` as candidate days are simulated
             (``screen``, then ``refine``); ``days_total`` is 0: not known in advance.
 
@@ -405,7 +411,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         InfeasibleError: no plan meets every rule; its ``diagnosis`` names the conflict.
     """
     s = Settings(replications, replications if verify_replications is None else verify_replications, seed, solver,
-                 gap, frontier, stage2, stable)
+                 gap, frontier, stage2, stable, shrink)
     check_settings(s)
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None)

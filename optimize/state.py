@@ -14,6 +14,7 @@ day), :func:`moves` the people a pattern places differently from today, and
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -43,6 +44,7 @@ class OutletState:
     gaps: dict[StaffingPlan, tuple[str, ...]] = field(default_factory=dict)
     type_days: dict[StaffingPlan, list[np.ndarray]] = field(default_factory=dict)
     variants: list[Scenario] = field(default_factory=list)
+    prior_var: float | None = None
 
     def day_scenarios(self, region: Region) -> list[Scenario]:
         """The outlet's scenario on each of the region's day types (just today's scenario without any)."""
@@ -54,6 +56,23 @@ class OutletState:
         """Keep a plan's simulated days per day type and their share-weighted combination."""
         self.type_days[plan] = per_type
         self.days[plan] = combine_days(region, per_type)
+
+    def estimate(self, region: Region, plan: StaffingPlan) -> float:
+        """The per-day objective (yuan/day) the MILP ranks ``plan`` by: its mean, or with a prior
+        (:attr:`prior_var`, set by :func:`set_prior`) today's mean plus the paired difference shrunk
+        toward 0 — the empirical-Bayes posterior mean of the difference under a N(0, prior_var) prior.
+
+        Picking the best of many noisy estimates is optimistic (the winner's curse); the shrunk
+        difference ``d · τ² / (τ² + se²)`` pulls a noisy gain (large standard error ``se`` of the
+        paired mean) toward today's value more than a well-measured one, so the MILP does not
+        chase noise and the predicted uplift is not inflated by the selection.
+        """
+        now = self.spec.scenario.staffing_plan()
+        if self.prior_var is None or plan == now or now not in self.days or plan not in self.days:
+            return float(objective_days(region, plan, self.days[plan]).mean()) if plan in self.days else 0.0
+        base = objective_days(region, now, self.days[now])
+        d, se2 = paired_difference(region, now, self.days[now], plan, self.days[plan])
+        return float(base.mean()) + shrink(d, se2, self.prior_var)
 
     def uncovered(self, plan: StaffingPlan, zones: tuple[str, ...]) -> tuple[str, ...]:
         """The ``zones`` open today that ``plan`` leaves with nobody on duty at some minute (cached)."""
@@ -89,6 +108,7 @@ class Settings:
     frontier: int
     stage2: int
     stable: bool = True
+    shrink: bool = True
 
 
 def day_scenarios(region: Region, scenario: Scenario) -> list[Scenario]:
@@ -129,6 +149,45 @@ def uncovered_zones(scenario: Scenario, plan: StaffingPlan, zones: tuple[str, ..
         if reach < day:
             out.append(zone)
     return tuple(out)
+
+
+def paired_difference(region: Region, a: StaffingPlan, a_days: np.ndarray, b: StaffingPlan, b_days: np.ndarray
+                      ) -> tuple[float, float]:
+    """Mean per-day objective of ``b`` minus ``a`` on the days both ran (common random numbers), yuan/day,
+    and the squared standard error of that mean (``inf`` with fewer than two common days)."""
+    x, y = objective_days(region, a, a_days), objective_days(region, b, b_days)
+    n = min(x.size, y.size)
+    diff = y[:n] - x[:n]
+    return float(diff.mean()), float(np.var(diff, ddof=1)) / n if n >= 2 else math.inf
+
+
+def shrink(d: float, se2: float, prior_var: float) -> float:
+    """Posterior mean of a difference estimated as ``d`` with squared standard error ``se2`` under a
+    N(0, ``prior_var``) prior: ``d · prior_var / (prior_var + se2)`` (``d`` itself when both are 0)."""
+    if prior_var + se2 == 0.0:
+        return d
+    return d * prior_var / (prior_var + se2) if math.isfinite(se2) else 0.0
+
+
+def set_prior(region: Region, st: OutletState) -> None:
+    """Estimate the spread of the true differences from today among ``st``'s simulated patterns and keep it
+    as :attr:`OutletState.prior_var` (yuan²/day²).
+
+    Method of moments (James–Stein): an observed difference is the true one plus noise, so
+    the mean of the squared observed differences minus the mean squared standard error
+    estimates the variance of the true ones (0 when noise explains it all: every gain is
+    then read as noise). Every simulated pattern but today's counts, once, on the screen's days.
+    """
+    now = st.spec.scenario.staffing_plan()
+    pairs = [paired_difference(region, now, st.days[now], p, st.days[p]) for p in st.days if p != now]
+    st.prior_var = prior_variance(pairs)
+
+
+def prior_variance(pairs: list[tuple[float, float]]) -> float:
+    """Method-of-moments variance of the true differences behind observed ``(d, se²)`` pairs:
+    mean(d² − se²), at least 0 (pairs with an infinite ``se²`` are left out; 0 without any)."""
+    usable = [(d, se2) for d, se2 in pairs if math.isfinite(se2)]
+    return max(0.0, float(np.mean([d * d - se2 for d, se2 in usable]))) if usable else 0.0
 
 
 def objective_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> np.ndarray:
@@ -203,7 +262,7 @@ def outlet_options(region: Region, st: OutletState, ids: list[int]) -> OutletOpt
     current = st.spec.scenario.staffing_plan()
     counts = np.asarray([[c for _, c in p.counts] for p in plans], dtype=int).reshape(len(plans), len(ROLES))
     inside = np.asarray([p.cm_inside for p in plans], dtype=int)
-    values = np.asarray([objective_days(region, p, st.days[p]).mean() if p in st.days else 0.0 for p in plans])
+    values = np.asarray([st.estimate(region, p) for p in plans])
     zones = region.cover_zones
     return OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
                          values, np.asarray([moves(current, p) for p in plans]), st.spec.min_staff, zones,

@@ -78,8 +78,10 @@ def _state(rec: Recommendation, spec: OutletSpec, seed: int) -> tuple[OutletStat
     keep = c[(c["status"] == KEPT) | (c["origin"] == "current")]
     rows = keep.to_dict("records")
     plans = [StaffingPlan.of({r: int(row[r]) for r in ROLES if r in row}, int(row["cm_inside"])) for row in rows]
+    prior = c["prior_sd_yuan"].dropna() if "prior_sd_yuan" in c else pd.Series(dtype=float)
     st = OutletState(spec, seed, plans=plans, origin=[str(r["origin"]) for r in rows],
-                     status=[str(r["status"]) for r in rows])
+                     status=[str(r["status"]) for r in rows],
+                     prior_var=float(prior.iloc[0]) ** 2 if len(prior) else None)  # the base run's prior, kept
     return st, [int(r["replications"]) for r in rows]
 
 

@@ -150,7 +150,8 @@ def candidate_frame(region: Region, states: Sequence[OutletState], chosen: Seque
             if days is not None:
                 s = interval(objective_days(region, plan, days))
                 row.update({"objective_mean": s.mean, "objective_ci95_low": s.low, "objective_ci95_high": s.high,
-                            "replications": s.n})
+                            "estimate_yuan": st.estimate(region, plan), "replications": s.n,
+                            "prior_sd_yuan": math.sqrt(st.prior_var) if st.prior_var is not None else math.nan})
                 for kpi, _, _ in region.limits(st.spec).checks():
                     row[kpi] = float(np.nanmean(column(days, kpi))) if np.isfinite(column(days, kpi)).any() \
                         else math.nan
@@ -221,8 +222,7 @@ def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solut
     for st, plan in zip(states, chosen, strict=True):
         now = st.spec.scenario.staffing_plan()
         if now in st.days:
-            predicted += float(objective_days(region, plan, st.days[plan]).mean()
-                               - objective_days(region, now, st.days[now]).mean())
+            predicted += st.estimate(region, plan) - st.estimate(region, now)
     candidates = candidate_frame(region, states, chosen)
     counts = {"generated": len(candidates),
               "dropped_analytic": int(candidates["status"].str.startswith("dropped").sum()),

@@ -215,9 +215,11 @@ LABELS: dict[str, tuple[str, str]] = {
                        "现有 {current} → 建议 {recommended}（编制 {budget}）"),
     "text.surplus": ("; {n} person(s) without a post (see Transfers)", "；{n} 人无岗位（见人员调配）"),
     "text.gap": ("{gap} (limit {limit})", "{gap}（上限 {limit}）"),
-    "text.screening": ("{objective} yuan/day: the chosen patterns' estimate on the days used to choose them (bound "
-                       "{bound}; MIP gap {gap}); predicted uplift {predicted} yuan/day, {share} realised",
-                       "{objective} 元/日：入选方案在用于挑选它们的模拟日上的估计（上界 {bound}；MIP 间隙 {gap}）；"
+    "text.screening": ("{objective} yuan/day: the chosen patterns' estimate on the days used to choose them, each "
+                       "gain over today shrunk toward 0 by its noise (bound {bound}; MIP gap {gap}); predicted uplift "
+                       "{predicted} yuan/day, {share} realised",
+                       "{objective} 元/日：入选方案在用于挑选它们的模拟日上的估计，相对现状的增益按噪声向 0 收缩"
+                       "（上界 {bound}；MIP 间隙 {gap}）；"
                        "预测增益 {predicted} 元/日，验证实现 {share}"),
     "text.stable": ("fewest moves within {tolerance} yuan/day (the noise) of the best estimate: {chosen} moves "
                     "instead of {best}",
@@ -296,8 +298,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "xl.headcount_budget": ("Head-count budget", "编制"),
     "xl.surplus": ("People without a post", "无岗位人员"),
     "xl.hired": ("Posts to fill from outside the outlets", "需从网点外补充的岗位"),
-    "xl.screening_note": ("yuan/day: the chosen patterns' estimate on the days used to choose them (optimistic)",
-                          "元/日：入选方案在用于挑选它们的模拟日上的估计（偏乐观）"),
+    "xl.screening_note": ("yuan/day: the chosen patterns' estimate on the days used to choose them, gains shrunk "
+                          "by their noise", "元/日：入选方案在用于挑选它们的模拟日上的估计（增益按噪声收缩）"),
     "xl.exported": ("Exported", "导出时间"),
     "xl.region": ("Region", "区域"),
     "xl.region_file": ("Region file", "区域文件"),

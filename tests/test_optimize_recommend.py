@@ -81,7 +81,7 @@ def test_recommendation_is_consistent(tmp_path: Path) -> None:
     chosen = rec.candidates[rec.candidates["chosen"]]
     assert sorted(chosen["outlet"]) == ["Hill", "Lake", "Park"]
     assert (chosen["status"] == "kept").all()
-    assert rec.objective == pytest.approx(chosen["objective_mean"].sum())
+    assert rec.objective == pytest.approx(chosen["estimate_yuan"].sum())  # the shrunk estimates the MILP ranks by
     # the plan table is the chosen patterns' counts, today's counts beside them
     for _, row in chosen.iterrows():
         part = rec.plan[rec.plan["outlet"] == row["outlet"]].set_index(["role", "placement"])
@@ -96,6 +96,14 @@ def test_recommendation_is_consistent(tmp_path: Path) -> None:
     # the uplift interval is a paired one around its mean
     u = rec.uplift
     assert u["ci95_low"] <= u["mean"] <= u["ci95_high"]
+
+
+def test_without_shrinkage_the_milp_ranks_by_the_raw_means(tmp_path: Path) -> None:
+    rec = _run(_region(tmp_path), shrink=False)
+    chosen = rec.candidates[rec.candidates["chosen"]]
+    assert rec.objective == pytest.approx(chosen["objective_mean"].sum())
+    assert (rec.candidates["estimate_yuan"].dropna() == rec.candidates["objective_mean"].dropna()).all()
+    assert rec.candidates["prior_sd_yuan"].isna().all()
 
 
 def test_cached_rerun_simulates_nothing(tmp_path: Path) -> None:

@@ -427,7 +427,7 @@ def test_the_month_profile_gives_day_types_that_cover_the_month(tmp_path: Path) 
 @pytest.mark.parametrize(("extra", "message"), [
     ('[day_types.types.a]\nshare = 0.5\nvolume = 1\n[day_types.types.b]\nshare = 0.6\nvolume = 1.2\n', "sum to 1"),
     ('[day_types]\nprofile = "year"\n', "allowed: month"),
-    ('[day_types.types.a]\nshare = 1\nvolume = 0\n', "volume: must be > 0"),
+    ('[day_types.types.a]\nshare = 1\nvolume = 0\n', "volume: must be >= 0.05"),
     ('[day_types.types.a]\nshare = 1\nvolume = 1\nsurge = 2\n', "unknown key"),
     ('[day_types]\nevery_day_type = true\n', "at least one"),
 ])
