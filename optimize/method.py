@@ -60,6 +60,7 @@ from optimize.state import (
     moves,
     objective_days,
     outlet_options,
+    paired_difference,
     set_prior,
 )
 from optimize.tables import REPORT_KPIS, build
@@ -281,10 +282,9 @@ def noise_yuan(region: Region, states: list[OutletState], plans: list[StaffingPl
         now = st.spec.scenario.staffing_plan()
         if plan == now or now not in st.days:
             continue
-        a, b = objective_days(region, now, st.days[now]), objective_days(region, plan, st.days[plan])
-        n = min(a.size, b.size)
-        if n >= 2:
-            var += float(np.var(b[:n] - a[:n], ddof=1)) / n
+        _, se2 = paired_difference(region, now, st.days[now], plan, st.days[plan])
+        if math.isfinite(se2):  # fewer than two common days: no noise estimate
+            var += se2
     return 1.96 * math.sqrt(var)
 
 

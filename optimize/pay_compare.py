@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.quarters import CM, QuarterResults, QuarterRules, Study, run_rule_sets
-from sim.replicate import summarise
+from sim.replicate import interval
 
 #: Metrics compared, in order (see the module docstring).
 METRICS = ("value_yuan", "pay_cost_yuan", "value_per_pay_yuan", "exits", "vip_lost", "cm_pay_yuan")
@@ -64,11 +64,11 @@ def _paired_rows(a: pd.DataFrame, b: pd.DataFrame, quarter: object) -> list[dict
     rows = []
     for metric in METRICS:
         x, y = a[metric].to_numpy(float), b[metric].to_numpy(float)
-        s = summarise((y - x)[:, None])[0]
+        s = interval(y - x)
         mean_a = float(np.mean(x))
         rows.append({"quarter": quarter, "metric": metric, "mean_a": mean_a, "mean_b": float(np.mean(y)),
-                     "diff_mean": s[0], "diff_ci95_low": s[2], "diff_ci95_high": s[3],
-                     "diff_pct": 100.0 * s[0] / mean_a if mean_a else np.nan, "n": int(s[5])})
+                     "diff_mean": s.mean, "diff_ci95_low": s.low, "diff_ci95_high": s.high,
+                     "diff_pct": 100.0 * s.mean / mean_a if mean_a else np.nan, "n": s.n})
     return rows
 
 

@@ -67,12 +67,13 @@ class OutletState:
         paired mean) toward today's value more than a well-measured one, so the MILP does not
         chase noise and the predicted uplift is not inflated by the selection.
         """
+        if plan not in self.days:
+            return 0.0
         now = self.spec.scenario.staffing_plan()
-        if self.prior_var is None or plan == now or now not in self.days or plan not in self.days:
-            return float(objective_days(region, plan, self.days[plan]).mean()) if plan in self.days else 0.0
-        base = objective_days(region, now, self.days[now])
+        if self.prior_var is None or plan == now or now not in self.days:
+            return float(objective_days(region, plan, self.days[plan]).mean())
         d, se2 = paired_difference(region, now, self.days[now], plan, self.days[plan])
-        return float(base.mean()) + shrink(d, se2, self.prior_var)
+        return float(objective_days(region, now, self.days[now]).mean()) + shrink(d, se2, self.prior_var)
 
     def uncovered(self, plan: StaffingPlan, zones: tuple[str, ...]) -> tuple[str, ...]:
         """The ``zones`` open today that ``plan`` leaves with nobody on duty at some minute (cached)."""

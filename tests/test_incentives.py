@@ -19,9 +19,9 @@ from optimize.pay import PayRules, cm_pay, paid_points
 from optimize.pay_compare import METRICS, paired_comparison, quarter_metrics
 from optimize.quarter_report import FILES, PROBE
 from optimize.quarters import QuarterRules, load_rules, load_study, run_quarters, run_rule_sets
-from sim import ScenarioError
 from sim.student_t import t_quantile
 from tests.conftest import SCENARIOS
+from tests.test_quarters import assert_rules_refused
 
 RISING = PayRules(band_reading="rising")
 RULES_FILE = SCENARIOS / "quarter_rules.toml"
@@ -89,11 +89,7 @@ def test_rules_file_reads_the_rising_reading(tmp_path: Path) -> None:
     ("[effort]\nrespons = \"none\"\n", "effort.respons: unknown key"),
 ])
 def test_bad_incentive_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
-    path = tmp_path / "rules.toml"
-    path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError, match=rf"rules\.toml: {field}") as info:
-        load_rules(path)
-    assert "\n" not in str(info.value)
+    assert_rules_refused(tmp_path, text, field)
 
 
 # --- step 2: the effort model, by hand --------------------------------------------------------------------------

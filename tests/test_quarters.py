@@ -65,10 +65,16 @@ def test_rules_file_holds_the_defaults() -> None:
     ("[scorecard.items.a]\nkpi = \"walkout_rate\"\nweight = 60\nbest = 0\nworst = 0.1\n", "scorecard.items"),
 ])
 def test_bad_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
+    assert_rules_refused(tmp_path, text, field)
+
+
+def assert_rules_refused(tmp_path: Path, text: str, field: str) -> None:
+    """A rules file holding ``text`` is refused with one line naming the file and ``field``."""
     path = tmp_path / "rules.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError, match=rf"rules\.toml: {field}"):
+    with pytest.raises(ScenarioError, match=rf"rules\.toml: {field}") as info:
         load_rules(path)
+    assert "\n" not in str(info.value)
 
 
 def test_ranking_cut_larger_than_people_and_negative_horizon() -> None:
