@@ -60,7 +60,7 @@ from optimize.pay import (
     rank_rewards,
     ranking_rules,
 )
-from optimize.region import load_region
+from optimize.region import AUTO_TIER, load_region
 from optimize.scorecard import ScoreSheet, rank_outlets, score, score_sheet
 from optimize.tiers import TierRules, classify, tier_rules
 from sim.errors import ScenarioError
@@ -117,7 +117,8 @@ class Study:
     """The outlets a quarter study runs: scenarios, display names, carried tiers, VIP books.
 
     A region file's outlets carry their ``vip_customers`` (0: no VIP book); outlet scenario
-    files have none (``None``: the rules' ``horizon.vip_book``).
+    files have none (``None``: the rules' ``horizon.vip_book``). A region outlet's
+    ``tier = "auto"`` stays ``"auto"`` here; the run resolves it (:func:`resolve_auto_tiers`).
     """
 
     source: str
@@ -197,6 +198,27 @@ def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: Quarte
     out["head_pay_yuan"] = [premium * head_pay(s, a, rules.pay)
                             for s, a in zip(out["score"], out["growth_attainment"], strict=True)]
     return out
+
+
+def resolve_auto_tiers(study: Study, rules: TierRules, first_quarter: Sequence[pd.DataFrame]) -> Study:
+    """``study`` with each ``tier = "auto"`` outlet carrying the tier its first quarter's simulation shows.
+
+    As the optimiser classifies today's plan (:func:`optimize.method.resolve_tiers`), the
+    quarter study classifies each such outlet once, before anyone has left, by
+    :func:`optimize.tiers.classify` under the rules' ``[tiers]`` on its first quarter's
+    KPIs averaged over the replications (``first_quarter``: one replication's outlet-day
+    rows each), and carries that tier through every quarter, so ``outlets.csv`` and the
+    report never show ``auto``. Outlets with a given tier keep it.
+    """
+    if AUTO_TIER not in study.tiers:
+        return study
+    kpis = pd.concat([_outlet_quarter(days) for days in first_quarter], ignore_index=True)
+    means = kpis.groupby("outlet", sort=False)[[rules.scale_kpi, rules.results_kpi]].mean()
+    means = means.reindex(list(study.names))
+    found = dict(zip(study.names, classify(means.reset_index(drop=True), rules), strict=True))
+    tiers = tuple(str(found[name]) if tier == AUTO_TIER else tier for name, tier in zip(study.names, study.tiers,
+                                                                                          strict=True))
+    return replace(study, tiers=tiers)
 
 
 def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules,
@@ -328,6 +350,7 @@ def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replic
         raise ScenarioError(arms_rules[-1].source, "horizon.days_per_quarter", "rule sets compared must agree")
     d = days.pop()
     arms = [_arm(study, rules, replications, seed, quarters) for rules in arms_rules]
+    studies = [study] * len(arms)
     started = time.perf_counter()
     pool = make_executor(executor, workers)
     try:
@@ -337,9 +360,13 @@ def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replic
             spans = run_days(horizons, q * d, d, pool, progress)
             for arm, rep in zip(arms, replaced, strict=True):
                 arm.restore(rep)
+            if q == 0:  # "auto" tiers: classified once, on today's staff (each rule set's own [tiers])
+                studies = [resolve_auto_tiers(study, arm.rules.tiers,
+                                              [s.outlets for s in spans[a * replications:(a + 1) * replications]])
+                           for a, arm in enumerate(arms)]
             for a, arm in enumerate(arms):
                 for r in range(replications):
-                    arm.absorb(r, q, spans[a * replications + r], study)
+                    arm.absorb(r, q, spans[a * replications + r], studies[a])
     finally:
         pool.close()
     seconds = time.perf_counter() - started
@@ -394,5 +421,5 @@ def compare_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: i
     return table, res_a, res_b
 
 
-__all__ = ["QuarterResults", "QuarterRules", "Study", "compare_rules", "load_rules", "load_study", "run_quarters",
-           "run_rule_sets", "tasks_per_run"]
+__all__ = ["QuarterResults", "QuarterRules", "Study", "compare_rules", "load_rules", "load_study", "resolve_auto_tiers",
+           "run_quarters", "run_rule_sets", "tasks_per_run"]

@@ -22,8 +22,17 @@ from typing import Any
 from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRule
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
-from sim.scenario import ROLES, TIERS, Scenario, _field_by_field, load_scenario, with_overrides
-from sim.tomlio import Table, read_toml, show
+from sim.scenario import (
+    MAX_DAY_CUSTOMERS,
+    MAX_SURGE,
+    ROLES,
+    TIERS,
+    Scenario,
+    flatten_overrides,
+    load_scenario,
+    with_overrides,
+)
+from sim.tomlio import Table, get_path, read_toml, show
 
 OBJECTIVES = ("value", "value_minus_cost")
 #: An outlet's ``tier = "auto"``: classified from its simulated scale and results (:mod:`optimize.tiers`).
@@ -217,7 +226,7 @@ def _outlets(root: Table, base: Path, min_staff: Mapping[str, int]) -> tuple[Out
             raise t.fail("scenario", str(exc)) from None
         overrides = t.table("overrides").data
         if overrides:
-            _field_by_field(overrides, t.source, t.where("overrides"))  # a field given twice: said of the region file
+            flatten_overrides(overrides, t.source, t.where("overrides"))  # a field given twice: said of the region file
             try:
                 with warnings.catch_warnings(record=True) as caught:
                     warnings.simplefilter("always")
@@ -466,6 +475,7 @@ def load_region(path: str | Path) -> Region:
     search = _search(root)
     conversions = _conversions(root, movable, outlets, keep_roles)
     day_types, every = _day_types(root)
+    _check_day_volumes(root, outlets, day_types)
     root.finish()
     return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles,
                   conversions, day_types, every)
@@ -496,6 +506,28 @@ def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
     if abs(total - 1.0) > 1e-6:
         raise t.fail("types", f"the day types' shares must sum to 1, got {total:.6g}")
     return types, every
+
+
+def _check_day_volumes(root: Table, outlets: tuple[OutletSpec, ...], day_types: tuple[DayType, ...]) -> None:
+    """A day type's volume times an outlet's own ``arrivals.surge_factor`` (and its day's customers) within the
+    scenario's limits, so that no outlet-day a plan is simulated on fails late in the optimiser."""
+    if not day_types:
+        return
+    field_of = {d.name: f"types.{d.name}.volume" for d in day_types}
+    where = "profile" if "profile" in root.data["day_types"] else None
+    for o in outlets:
+        surge = float(get_path(o.scenario.raw, "arrivals.surge_factor", 1.0))
+        customers = o.scenario.expected_customers
+        for d in day_types:
+            key = f"day_types.{where or field_of[d.name]}"
+            if surge * d.volume > MAX_SURGE:
+                raise root.fail(key, f"volume {d.volume:g} x outlet {o.name!r}'s arrivals.surge_factor {surge:g} = "
+                                f"{surge * d.volume:.4g}; the scenario allows a surge_factor of at most {MAX_SURGE:g}, "
+                                f"so at most {MAX_SURGE / surge:.4g} here")
+            if customers * d.volume > MAX_DAY_CUSTOMERS:
+                raise root.fail(key, f"volume {d.volume:g} gives outlet {o.name!r} about "
+                                f"{customers * d.volume:.4g} expected customers a day; a scenario allows at most "
+                                f"{MAX_DAY_CUSTOMERS:,}, so at most {MAX_DAY_CUSTOMERS / customers:.4g} here")
 
 
 def _check_min_staff(rules: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...],

@@ -869,21 +869,31 @@ def _spelled(keys: tuple[str, ...]) -> str:
     return ".".join(f'"{k}"' if "." in k else k for k in keys)
 
 
-def _field_by_field(overrides: Mapping[str, Any], source: str = "<scenario>", field_name: str = "overrides",
-                    keys: tuple[str, ...] = (), seen: dict[str, tuple[str, ...]] | None = None) -> dict[str, Any]:
+def flatten_overrides(overrides: Mapping[str, Any], source: str = "<scenario>",
+                      field_name: str = "overrides") -> dict[str, Any]:
     """Overrides with every table under a plain (undotted) key spread into dotted paths, recursively.
+
+    ``{"arrivals": {"daily_customers": 500}}`` (TOML's unquoted ``arrivals.daily_customers =
+    500``) becomes ``{"arrivals.daily_customers": 500}``; a value under a dotted key stays
+    whole (``{"segments.vip.patience": {...}}``). :func:`with_overrides` applies the result
+    path by path; a region file's ``[outlets.overrides]`` are checked with it so that an
+    error names the region file (``source``) and its field (``field_name``).
 
     Raises:
         ScenarioError: one field given twice (once quoted, once as a dotted key or table), or a path and a
             field inside it (which one wins would depend on the order), naming both spellings.
     """
-    seen = {} if seen is None else seen
+    return _flatten(overrides, source, field_name, (), {})
+
+
+def _flatten(overrides: Mapping[str, Any], source: str, field_name: str, keys: tuple[str, ...],
+             seen: dict[str, tuple[str, ...]]) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for key, value in overrides.items():
         here = (*keys, str(key))
         path = ".".join(here)
         if isinstance(value, Mapping) and value and "." not in str(key):
-            out.update(_field_by_field(value, source, field_name, here, seen))
+            out.update(_flatten(value, source, field_name, here, seen))
             continue
         clash = next((p for p in seen if p == path or p.startswith(path + ".") or path.startswith(p + ".")), None)
         if clash is not None:
@@ -909,7 +919,7 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, quiet: b
     if not isinstance(overrides, Mapping):
         raise ScenarioError(scenario.source, "overrides", f"expected a table of dotted paths, got {show(overrides)}")
     data = plain_copy(scenario.raw, scenario.source)
-    for dotted, value in _field_by_field(overrides, scenario.source).items():
+    for dotted, value in flatten_overrides(overrides, scenario.source).items():
         set_path(data, dotted, plain_copy(value, scenario.source, dotted), scenario.source)
     if not quiet:
         return _build(data, scenario.source)
