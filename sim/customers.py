@@ -40,33 +40,69 @@ class Customers:
     u_referral: np.ndarray
 
 
+@dataclass(frozen=True, slots=True)
+class _DrawPlan:
+    """What a scenario's draws need besides the random numbers, computed once per scenario.
+
+    ``slots``: per arrival slot, its start (min), length (min) and Poisson mean;
+    ``segment_cum``: the segments' cumulative shares over their total; ``need_cum``:
+    per segment, its needs' cumulative probabilities over their total (one row per
+    segment). The same expressions as drawing from scratch, so the same floats.
+    """
+
+    slots: tuple[tuple[float, float, float], ...]
+    segment_cum: np.ndarray
+    need_cum: np.ndarray
+
+
+def _plan(scenario: Scenario) -> _DrawPlan:
+    hit = _PLANS.get(id(scenario))
+    if hit is not None and hit[0] is scenario:
+        return hit[1]
+    rates = zip(scenario.rate_per_hour, scenario.outlet.slot_min, strict=True)
+    slots = tuple((60.0 * h, length, rate * length / 60.0) for h, (rate, length) in enumerate(rates))
+    segments = list(scenario.segments.values())
+    shares = np.cumsum([s.share for s in segments])
+    needs = [np.cumsum(s.needs) for s in segments]
+    plan = _DrawPlan(slots, shares / shares[-1], np.array([c / c[-1] for c in needs]).reshape(len(segments), -1))
+    if len(_PLANS) >= 64:
+        _PLANS.pop(next(iter(_PLANS)))
+    _PLANS[id(scenario)] = (scenario, plan)  # a strong reference: the id is not reused while cached
+    return plan
+
+
+_PLANS: dict[int, tuple[Scenario, _DrawPlan]] = {}
+
+
 def _arrival_times(scenario: Scenario, rng: np.random.Generator) -> np.ndarray:
     times = []
-    for h, (rate, length) in enumerate(zip(scenario.rate_per_hour, scenario.outlet.slot_min, strict=True)):
-        count = rng.poisson(rate * length / 60.0)
-        times.append(60.0 * h + length * rng.random(count))
+    for start, length, mean in _plan(scenario).slots:
+        count = rng.poisson(mean)
+        times.append(start + length * rng.random(count))
     return np.sort(np.concatenate(times))
 
 
-def _pick(cumulative: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """Index of the category each uniform falls in, for cumulative weights."""
-    return np.minimum(np.searchsorted(cumulative / cumulative[-1], u, side="right"), cumulative.size - 1)
-
-
 def draw_customers(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> Customers:
-    """Draw the day's arrivals, segments, needs, patience and triage uniforms."""
+    """Draw the day's arrivals, segments, needs, patience and triage uniforms.
+
+    Each customer's need is the category its uniform falls in along its segment's
+    cumulative needs: the count of cumulative weights at or below the uniform (what
+    ``searchsorted(..., side="right")`` returns), found for all segments at once.
+    """
+    plan = _plan(scenario)
     rng = rngs["arrivals"]
     arrival = _arrival_times(scenario, rng)
     n = arrival.size
     segments = list(scenario.segments.values())
-    seg = _pick(np.cumsum([s.share for s in segments]), rng.random(n))
+    cum = plan.segment_cum
+    seg = np.minimum(np.searchsorted(cum, rng.random(n), side="right"), cum.size - 1)
     u_need = rng.random(n)
-    need = np.empty(n, dtype=np.int64)
+    width = plan.need_cum.shape[1]
+    need = np.minimum((plan.need_cum[seg] <= u_need[:, None]).sum(axis=1), width - 1).astype(np.int64)
     patience = np.full(n, np.inf)
     for k, s in enumerate(segments):
-        mask = seg == k
-        need[mask] = _pick(np.cumsum(s.needs), u_need[mask])
         if s.patience is not None:
+            mask = seg == k
             patience[mask] = s.patience.sample(rngs["patience"], int(mask.sum()))
     trng = rngs["triage"]
     return Customers(arrival, seg, need, patience, trng.random(n), trng.random(n), rngs["referral"].random(n))
@@ -114,9 +150,8 @@ def field_marketing(scenario: Scenario, rng: np.random.Generator) -> int:
     visits = round(outside * f.visits_per_day)
     if visits == 0 or f.prospect_pool == 0 or f.conversion == 0:
         return 0
-    u = rng.random((visits, 2))
     converted = 0
-    for reach, convert in u:
+    for reach, convert in rng.random((visits, 2)).tolist():
         if reach < 1.0 - converted / f.prospect_pool and convert < f.conversion:
             converted += 1
     return converted

@@ -19,7 +19,9 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import simpy
+from simpy.events import NORMAL, Timeout
 
 from sim.codes import MACHINE, NO_STAFF, NO_ZONE, Need, StaffState, VisitKind, VisitStatus, Zone
 from sim.customers import Customers, ServiceTimes
@@ -71,6 +73,33 @@ class DayRun:
         return int(self.customers.arrival_min.size)
 
 
+class _Timer(Timeout):
+    """A SimPy timeout made with its one handler already attached.
+
+    ``arg`` is the handler's argument (a customer, visit or staff index) and ``at`` the
+    simulated minute it fires, computed as SimPy computes it (``now + delay``), so a
+    handler reads the clock from its event. It is a plain :class:`simpy.events.Timeout`
+    to the environment, scheduled through :meth:`simpy.Environment.schedule`; the body
+    is ``Timeout.__init__`` (itself inlined from ``Event.__init__`` by SimPy for speed)
+    with the callback list made non-empty at once, which saves the ``callbacks.append``
+    and two property reads per event in the day's hot loop. SimPy orders events by time,
+    then priority, then scheduling order, and the loop schedules exactly the events it
+    scheduled before, in the same order: the day is the same event for event.
+    """
+
+    def __init__(self, env: simpy.Environment, delay: float, arg: int, handler: Any, at: float) -> None:
+        if delay < 0:
+            raise ValueError(f"Negative delay {delay}")
+        self.env = env
+        self.callbacks = [handler]
+        self._value = None
+        self._delay = delay
+        self._ok = True
+        self.arg = arg
+        self.at = at
+        env.schedule(self, NORMAL, delay)
+
+
 def run_day(scenario: Scenario, layout: Layout, customers: Customers, service: ServiceTimes) -> DayRun:
     """Run the event loop of one day to its end (everyone inside served or gone)."""
     day = _Day(scenario, layout, customers, service)
@@ -118,6 +147,7 @@ class _Day:
         self._release_cb = self._release
         self.released = [False] * (_MAX_VISITS * self.n) if layout.holds else []
         self.events = 0
+        self.now: float = self.env.now
         self._schedule_duty(scenario.outlet.day_min)
         if self.n:
             self._at(self.arrival[0], self._arrive, 0)
@@ -128,13 +158,11 @@ class _Day:
         self.n = len(self.arrival)
         self.need = cust.need.tolist()
         self.patience = cust.patience_min.tolist()
-        seg_prio = [s.priority for s in scenario.segments.values()]
         tri = scenario.triage
-        ident = (cust.u_identify < tri.vip_identification_probability).tolist()
-        segment = cust.segment.tolist()
-        self.segment = segment
-        self.vip = [seg_prio[s] and ident[i] for i, s in enumerate(segment)]
-        self.seg_priority = [seg_prio[s] for s in segment]
+        priority = np.array([s.priority for s in scenario.segments.values()], dtype=bool)[cust.segment]
+        self.segment = cust.segment.tolist()
+        self.vip = (priority & (cust.u_identify < tri.vip_identification_probability)).tolist()
+        self.seg_priority = priority.tolist()
         self.div_staffed = (cust.u_divert < tri.divert_probability_staffed).tolist()
         self.div_unstaffed = (cust.u_divert < tri.divert_probability_unstaffed).tolist()
         p_ref = scenario.sales.referral_probability if layout.referrals else 0.0
@@ -162,7 +190,7 @@ class _Day:
 
     def _at(self, delay: float, handler: Any, arg: int) -> None:
         self.events += 1
-        self.env.timeout(delay, arg).callbacks.append(handler)
+        _Timer(self.env, delay, arg, handler, self.now + delay)
 
     def finish(self) -> DayRun:
         """The recorded day. Breaks the bound-handler reference cycle (day → method → day)
@@ -174,11 +202,13 @@ class _Day:
                       self.v_status[:used], self.no_service, self.diverted, self.events)
 
     # --- customers -------------------------------------------------------------------
-    def _arrive(self, ev: Any) -> None:
-        i = ev.value
+    def _arrive(self, ev: _Timer) -> None:
+        i = ev.arg
+        self.now = now = ev.at
         if i + 1 < self.n:
             self.events += 1
-            self.env.timeout(self.arrival[i + 1] - self.env.now, i + 1).callbacks.append(self._arrive_cb)
+            delay = self.arrival[i + 1] - now
+            _Timer(self.env, delay, i + 1, self._arrive_cb, now + delay)
         if self.lobby_open and self.greeters > 0:
             self._join(i, _LOBBY, _ORDINARY, _GREETING)
         else:
@@ -198,7 +228,7 @@ class _Day:
     def _join(self, i: int, zone: int, prio: int, kind: int) -> None:
         v = self.visits
         self.visits = v + 1
-        now = self.env.now
+        now = self.now
         self.v_cust[v] = i
         self.v_zone[v] = zone
         self.v_kind[v] = kind
@@ -215,16 +245,18 @@ class _Day:
                 return
             self.waiting_seated += 1
         heapq.heappush(self.queue[zone], (prio, v))
-        if self.patience[i] != math.inf:
+        patience = self.patience[i]
+        if patience != math.inf:
             self.events += 1
-            self.env.timeout(self.patience[i], v).callbacks.append(self._renege_cb)
+            _Timer(self.env, patience, v, self._renege_cb, now + patience)
         if self.holds and self.preferred[zone][self.segment[i]]:
             self.events += 1
-            self.env.timeout(self.hold_min, v).callbacks.append(self._release_cb)
+            _Timer(self.env, self.hold_min, v, self._release_cb, now + self.hold_min)
 
-    def _release(self, ev: Any) -> None:
+    def _release(self, ev: _Timer) -> None:
         """A customer has waited ``hold_min`` for a preferred server: now anyone may serve them."""
-        v = ev.value
+        v = ev.arg
+        self.now = ev.at
         if self.v_status[v] != _WAITING:
             return
         self.released[v] = True
@@ -253,16 +285,18 @@ class _Day:
                 return v
         return None
 
-    def _renege(self, ev: Any) -> None:
-        v = ev.value
+    def _renege(self, ev: _Timer) -> None:
+        v = ev.arg
+        self.now = ev.at
         if self.v_status[v] == _WAITING:
             self.v_status[v] = _ABANDONED
-            self.v_end[v] = self.env.now
+            self.v_end[v] = self.now
             if self.seated[self.v_zone[v]]:
                 self.waiting_seated -= 1
 
     def _start(self, v: int, zone: int, server: int) -> None:
-        self.v_start[v] = self.env.now
+        now = self.now
+        self.v_start[v] = now
         self.v_staff[v] = server
         self.v_status[v] = _SERVING
         self.busy[zone] += 1
@@ -271,11 +305,12 @@ class _Day:
             self.state[server] = _BUSY
             duration /= self.speed[server]  # exact for speed 1: x / 1.0 == x
         self.events += 1
-        self.env.timeout(duration, v).callbacks.append(self._complete_cb)
+        _Timer(self.env, duration, v, self._complete_cb, now + duration)
 
-    def _complete(self, ev: Any) -> None:
-        v = ev.value
-        self.v_end[v] = self.env.now
+    def _complete(self, ev: _Timer) -> None:
+        v = ev.arg
+        self.now = ev.at
+        self.v_end[v] = self.now
         self.v_status[v] = _DONE
         zone = self.v_zone[v]
         server = self.v_staff[v]
@@ -346,8 +381,9 @@ class _Day:
             self._start(v, zone, server)
 
     # --- staff -----------------------------------------------------------------------
-    def _on_duty(self, ev: Any) -> None:
-        k = ev.value
+    def _on_duty(self, ev: _Timer) -> None:
+        k = ev.arg
+        self.now = ev.at
         if _LOBBY in self.staff_zones[k]:
             self.greeters += 1
         if self.state[k] == _BUSY:
@@ -356,8 +392,9 @@ class _Day:
         self.state[k] = _IDLE
         self._next_for(k)
 
-    def _off_duty(self, ev: Any) -> None:
-        k = ev.value
+    def _off_duty(self, ev: _Timer) -> None:
+        k = ev.arg
+        self.now = ev.at
         if self.state[k] == _BUSY:
             self.leaving[k] = True
         else:
@@ -371,5 +408,5 @@ class _Day:
         """No greeter left on duty: customers waiting to be greeted go on ungreeted."""
         while (v := self._pop(_LOBBY)) is not None:
             self.v_status[v] = _BYPASSED
-            self.v_end[v] = self.env.now
+            self.v_end[v] = self.now
             self._route(self.v_cust[v], False)

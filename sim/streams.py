@@ -8,6 +8,11 @@ draws as they were (common random numbers across versions). No global RNG.
 Keeping each quantity on its own stream gives common random numbers: two staffing
 plans run with the same seed see the same customers, because the arrival, patience
 and triage streams depend on nothing the plan changes.
+
+A day's streams are made on first use (:class:`Streams`): a stream a day never reads
+(a zone without a service time, field marketing with nobody outside, patience nobody
+has) costs nothing, and one that is read draws exactly what it always drew, since each
+generator depends on its name only.
 """
 
 from __future__ import annotations
@@ -32,7 +37,31 @@ def stream_key(name: str) -> int:
     return zlib.crc32(name.encode("utf-8"))
 
 
-def streams(seed: int, replication: int) -> dict[str, np.random.Generator]:
-    """One generator per stream of :data:`STREAMS` for replication ``replication`` of ``seed``."""
-    return {name: np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(replication, stream_key(name))))
-            for name in STREAMS}
+#: ``stream_key`` of every stream of :data:`STREAMS`, computed once.
+_KEYS = {name: stream_key(name) for name in STREAMS}
+
+
+class Streams(dict[str, np.random.Generator]):
+    """The generators of one replication of one seed, each made when first looked up.
+
+    A plain ``dict`` to its readers; looking up a name outside :data:`STREAMS` raises
+    ``KeyError`` as before.
+    """
+
+    __slots__ = ("replication", "seed")
+
+    def __init__(self, seed: int, replication: int) -> None:
+        super().__init__()
+        self.seed = seed
+        self.replication = replication
+
+    def __missing__(self, name: str) -> np.random.Generator:
+        rng = np.random.default_rng(np.random.SeedSequence(self.seed, spawn_key=(self.replication, _KEYS[name])))
+        self[name] = rng
+        return rng
+
+
+def streams(seed: int, replication: int) -> Streams:
+    """One generator per stream of :data:`STREAMS` for replication ``replication`` of ``seed``
+    (each made on first use; see :class:`Streams`)."""
+    return Streams(seed, replication)
