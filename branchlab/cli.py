@@ -1,4 +1,4 @@
-"""The ``branchlab`` command line: ``simulate``, ``validate``, ``sweep``, ``optimize``, ``quarter``.
+"""The ``branchlab`` command line: ``simulate``, ``validate``, ``sweep``, ``optimize``, ``quarter``, ``fit``.
 
 Options mirror the Python API (:mod:`sim`). Bad input — a bad option value, a bad
 scenario, an output path that cannot be written — ends with one line naming the file or
@@ -220,6 +220,21 @@ def _parser() -> argparse.ArgumentParser:
     quarter_cmd.register(sub)
     fit_cmd.register(sub)
     return parser
+
+
+def command_help(command: str | None = None, width: int = 100) -> str:
+    """The ``--help`` text of ``branchlab`` (``command=None``) or of one command, wrapped at ``width`` columns.
+
+    The documentation site's command pages show it, so the options are described in one
+    place, the parser. An unknown command raises :class:`KeyError`.
+    """
+    parser = _parser()
+    if command is not None:
+        sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+        parser = sub.choices[command]
+    formatter = parser.formatter_class
+    parser.formatter_class = lambda prog: formatter(prog, width=width)  # type: ignore[call-arg]
+    return parser.format_help()
 
 
 def _one_line(text: str) -> str:

@@ -3,7 +3,7 @@
 Confidence intervals over ``n`` replications need ``t(p, n − 1)`` for a whole number of
 degrees of freedom ν. Importing ``scipy.stats`` for it cost about half a second of every
 ``import sim``; this module computes it from the closed-form distribution function for
-whole ν (Abramowitz & Stegun 26.7.3–26.7.4): with θ = atan(t / √ν) and c = cos²θ,
+whole ν (Abramowitz & Stegun 26.7.3–26.7.4): with θ = atan(t / √ν) and c = cos²θ::
 
     P(|T| ≤ t) = sin θ · Σ_{k<ν/2} a_k c^k,                      a_0 = 1, a_k = a_{k−1}(2k−1)/(2k)   (ν even)
     P(|T| ≤ t) = (2/π)(θ + sin θ cos θ · Σ_{k<(ν−1)/2} b_k c^k), b_0 = 1, b_k = b_{k−1}(2k)/(2k+1)   (ν odd)
