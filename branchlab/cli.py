@@ -191,8 +191,8 @@ def _parser() -> argparse.ArgumentParser:
                    help=f"independent days, 1 to {MAX_REPLICATIONS:,} (default 30)")
     p.add_argument("--seed", type=seed, default=0, help="base seed, >= 0 (default 0)")
     p.add_argument("--json", metavar="OUT", help="also write the KPIs as JSON to OUT")
-    p.add_argument("--show", nargs="+", choices=_GROUPS, default=["outlet", "zones"],
-                   help="which tables to print (default: outlet zones)")
+    p.add_argument("--show", nargs="+", choices=_GROUPS, default=["outlet", "zones"], metavar="TABLE",
+                   help=f"which tables to print, any of {', '.join(_GROUPS)} (default: outlet zones)")
     add_executor(p, None, "the days")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress bar")
     p.set_defaults(run=_simulate)

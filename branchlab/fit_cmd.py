@@ -96,7 +96,7 @@ def register(subparsers: Any) -> None:
     """Add the ``fit`` sub-command to ``branchlab``'s sub-parsers."""
     f = subparsers.add_parser("fit", help="fit an outlet scenario to a queue-ticket log (CSV), with a fit report",
                               epilog="exit status: 0 done, 2 bad input (one line naming the file, row and column)")
-    f.add_argument("log", help="ticket log CSV (see the README: Calibrating from a ticket log)")
+    f.add_argument("log", help="ticket log CSV (its columns: docs/formats/ticket-log.md)")
     f.add_argument("--out", required=True, metavar="SCENARIO.toml", help="the fitted scenario to write")
     f.add_argument("--outlet-template", default=DEFAULT_TEMPLATE, metavar="FILE",
                    help="scenario giving what the log cannot say: hours, zones, staff, sales "

@@ -40,6 +40,7 @@ myst_heading_anchors = 3
 source_suffix = {".rst": "restructuredtext", ".md": "myst-nb", ".ipynb": "myst-nb"}
 exclude_patterns = ["_build", "plots/*.py", "Thumbs.db", ".DS_Store"]
 templates_path = ["_templates"]
+highlight_language = "text"  # unlabelled blocks are program output: no guessed colours
 
 # API reference: one page per module, members defined there (a package's lazy re-exports are listed, not
 # documented twice), Google-style "Args:" / "Returns:" sections through napoleon.

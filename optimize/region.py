@@ -6,8 +6,8 @@ the scenario's ``[staff]`` block is the outlet's **current plan**. Around the ou
 sit the head-count pools, the roles that may move, the policy rules (each with a
 default from the project's domain notes, each overridable and switchable off with
 ``enabled = false``), the objective and the candidate search settings.
-``scenarios/region_12_outlets.toml`` is a commented example; the README lists every
-field. Problems stop the load with one :class:`~sim.errors.ScenarioError` line naming
+``scenarios/region_12_outlets.toml`` is a commented example; ``docs/formats/region.md`` lists
+every field. Problems stop the load with one :class:`~sim.errors.ScenarioError` line naming
 the file, the field and what is allowed.
 """
 

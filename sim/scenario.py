@@ -16,7 +16,7 @@ seconds. After the fields, :func:`from_dict` checks the outlet as a whole: no se
 zone at all is an error; staff or service for undeclared zones, or nobody inside to
 serve, is a :class:`~sim.errors.ScenarioWarning`.
 
-The README documents every field; ``scenarios/backbone_outlet.toml`` is a commented
+``docs/formats/scenario.md`` documents every field; ``scenarios/backbone_outlet.toml`` is a commented
 example.
 """
 
