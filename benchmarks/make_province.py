@@ -16,7 +16,9 @@ drawn from one ``numpy.random.default_rng(seed)`` (no global RNG), outlet by out
 - **today's plan**: cash tellers the tier's −1 … +1 (at least 2, so the cash windows
   stay covered at lunch), low-counter tellers −1 … +1 (at least 1), customer managers
   the tier's or one more (never below 5, so the minimum-CM rule holds today), of whom
-  1 … all inside (some outlets keep every CM inside, as planners find); potential
+  from the fewest meeting the inside : outside band's low side to all inside (as many as
+  the tier's staggered lunches fit in the shift; some outlets keep every CM inside, as
+  planners find, breaking the band's high side today); potential
   outlets have no wealth manager today but one may be placed
   (``staff.wealth_manager.zones``);
 - **VIP book**: the tier's book × volume × VIP share / 0.10, at most what today's
@@ -75,6 +77,23 @@ class TierBase:
     low_counter_teller: int
     customer_manager: int
     wealth_manager: int
+    max_inside: int  # most CMs inside whose staggered lunches still fit the shift
+
+
+def _max_inside(sc: object, cms: int) -> int:
+    """The most customer managers the tier's scenario lets work inside (staggered lunches within the shift)."""
+    import sim
+    from sim.errors import ScenarioError
+
+    best = 1
+    for k in range(1, cms + 3):
+        try:
+            sim.with_overrides(sc, {"staff.customer_manager.count": max(k, cms),  # type: ignore[arg-type]
+                                    "staff.customer_manager.inside": k})
+        except ScenarioError:
+            break
+        best = k
+    return best
 
 
 def _tier_bases(scenarios: Path) -> dict[str, TierBase]:
@@ -90,9 +109,10 @@ def _tier_bases(scenarios: Path) -> dict[str, TierBase]:
         if daily is None:
             raise ProvinceError(f"{path}: arrivals.daily_customers is not set; the generator scales it")
         plan = sc.staffing_plan()
+        cms = plan.count("customer_manager")
         out[tier] = TierBase(path.name, float(daily), int(sc.field_marketing.prospect_pool),
-                             plan.count("cash_teller"), plan.count("low_counter_teller"),
-                             plan.count("customer_manager"), plan.count("wealth_manager"))
+                             plan.count("cash_teller"), plan.count("low_counter_teller"), cms,
+                             plan.count("wealth_manager"), _max_inside(sc, cms + 1))
     return out
 
 
@@ -154,7 +174,7 @@ def province_toml(n: int, seed: int = 0, *, mix: dict[str, float] | None = None,
         cash = max(2, b.cash_teller + int(rng.integers(-1, 2)))
         low = max(1, b.low_counter_teller + int(rng.integers(-1, 2)))
         cms = max(5, b.customer_manager + int(rng.integers(0, 2)))
-        inside = int(rng.integers(1, cms + 1))
+        inside = int(rng.integers(_least_inside(cms), min(cms, b.max_inside) + 1))
         wms = b.wealth_manager
         book = min(round(VIP_BOOK[tier] * volume * vip / 0.10), (cms + wms) * BOOK_SIZE // MAINTAINERS)
         today["wealth_manager"] += wms
@@ -174,6 +194,11 @@ def province_toml(n: int, seed: int = 0, *, mix: dict[str, float] | None = None,
     lines.insert(at + 1, f"wealth_manager = {today['wealth_manager'] + extra}"
                          f"   # {today['wealth_manager']} today + {extra} the region can place (one per 12 outlets)")
     return "\n".join(lines) + "\n"
+
+
+def _least_inside(cms: int) -> int:
+    """The fewest CMs inside meeting the inside : outside band's low side today (inside >= 0.8 x outside - 1)."""
+    return max(1, math.ceil((0.8 * cms - 1) / 1.8 - 1e-9))
 
 
 def _header(n: int, seed: int, mix: dict[str, float]) -> list[str]:
