@@ -147,6 +147,16 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int) -
             "worker_peak_mib": worker_peak}
 
 
+def load_only(region_path: str) -> dict[str, Any]:
+    """Load the region file alone: seconds and peak RSS (the part of a 2,000-outlet run measured directly)."""
+    from optimize.region import load_region
+
+    t0 = time.perf_counter()
+    region = load_region(region_path)
+    return {"outlets": len(region.outlets), "load_s": time.perf_counter() - t0,
+            "main_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
 def _worker_cpu(client: Any) -> float:
     """CPU seconds (user + system) used so far by all the cluster's workers (0 without a cluster)."""
     if client is None:
@@ -213,8 +223,14 @@ def main() -> None:
                         help="MILP seconds at 2,000 outlets for the extrapolation (optimize_bench.py's 2,000 x 50)")
     parser.add_argument("--one", metavar="REGION", help=argparse.SUPPRESS)
     parser.add_argument("--executor", default="dask", help=argparse.SUPPRESS)
+    parser.add_argument("--load-only", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--load-size", type=int, default=2000,
+                        help="outlets of a region only loaded (time, memory): the measured part of 2,000")
     args = parser.parse_args()
     quick = not args.full
+    if args.one and args.load_only:
+        print(json.dumps(load_only(args.one)))
+        return
     if args.one:
         print(json.dumps(one(args.one, args.executor, args.workers, quick, args.seed), default=str))
         return
@@ -229,11 +245,22 @@ def main() -> None:
         rows.append(serial)
         for n in sizes:
             rows.append(_subprocess(regions[n], "dask", args.workers, quick, args.seed))
+        loaded: dict[str, Any] = {}
+        if args.load_size:
+            big = write_province(args.load_size, Path(tmp) / f"province_{args.load_size}.toml", seed=0)
+            cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(big), "--load-only"]
+            done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=RUN_TIMEOUT_S, cwd=ROOT)
+            loaded = json.loads(done.stdout.strip().splitlines()[-1]) if done.returncode == 0 else {
+                "error": done.stderr.strip().splitlines()[-1] if done.stderr.strip() else f"exit {done.returncode}"}
     print("\n| outlets | executor (workers) | wall s | s per outlet | load s | MILP s | executor s | days | tasks "
           "| main peak MiB | worker peak MiB |")
     print("|---|---|---|---|---|---|---|---|---|---|---|")
     for r in rows:
         print(_row(r))
+    if loaded:
+        print(f"\nregion file of {args.load_size:,} outlets loaded alone: "
+              + (loaded["error"] if "error" in loaded else
+                 f"{loaded['load_s']:.1f} s, peak RSS {loaded['main_peak_mib']:.0f} MiB"))
     ok = [r for r in rows if "error" not in r]
     dask_rows = [r for r in ok if r["executor"] == "dask"]
     extra: list[dict[str, float]] = []
@@ -265,6 +292,8 @@ def main() -> None:
                                 default=str) + "\n")
         for e in extra:
             fh.write(json.dumps({"benchmark": "province_extrapolation", **e}) + "\n")
+        if loaded:
+            fh.write(json.dumps({"benchmark": "province_load", **loaded}) + "\n")
 
 
 if __name__ == "__main__":
