@@ -88,6 +88,48 @@ def _copy_notebooks(app: Any) -> None:
             shutil.copyfile(nb, copy)
 
 
+def _module_stubs(app: Any) -> None:
+    """A module whose package exports a function of the same name (``sim.replicate``, the module, and
+    ``sim.replicate``, the function ``sim`` loads on first use) is documented as the module: autosummary
+    finds the package's attribute first and would give that page the function alone."""
+    import importlib.util
+
+    for stub in sorted((HERE / "api").glob("*.rst")):
+        name = stub.stem
+        text = stub.read_text(encoding="utf-8")
+        if "automodule" in text or "." not in name or importlib.util.find_spec(name) is None:
+            continue
+        page = f"{name}\n{'=' * len(name)}\n\n.. automodule:: {name}\n"
+        stub.write_text(page, encoding="utf-8")
+
+
+def _lazy_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
+    """Resolve a docstring's ``:func:`sim.replicate``` or ``:class:`optimize.Region```: names the packages load
+    on first use (``sim.lazy``) are documented in their home modules; retry the reference there."""
+    import importlib
+
+    target = node.get("reftarget", "")
+    package, _, name = target.partition(".")
+    if node.get("refdomain") != "py" or package not in ("sim", "optimize") or "." in name:
+        return None
+    home = getattr(importlib.import_module(package), "_home", {}).get(name)
+    if home is None:
+        return None
+    domain = env.get_domain("py")
+    return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], f"{home}.{name}",
+                               node.deepcopy(), contnode)
+
+
+def _napoleon_except_data(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
+    """napoleon's docstring processing for everything but data, attributes (``#:`` comments) and properties: it reads
+    a data docstring's text before its first colon as the type ("Largest skill multiplier …: ten times the
+    norm" would show as a type), and the project's data docstrings are plain sentences."""
+    from sphinx.ext.napoleon import _process_docstring
+
+    if what not in ("data", "attribute", "property"):
+        _process_docstring(app, what, name, obj, options, lines)
+
+
 def _write_command_help(app: Any) -> None:
     """``branchlab COMMAND --help`` into ``docs/commands/help/COMMAND.txt`` (ignored by git) for the command pages."""
     from branchlab.cli import command_help
@@ -115,6 +157,14 @@ def _escape_owner_docstrings(app: Any, what: str, name: str, obj: Any, options: 
 def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", _copy_notebooks)
     app.connect("builder-inited", _write_command_help)
+    app.connect("builder-inited", _module_stubs)  # after autosummary's own builder-inited: it wrote the stubs
     app.connect("autodoc-process-docstring", _escape_owner_docstrings)
+    app.connect("missing-reference", _lazy_names)
+    from sphinx.ext.napoleon import _process_docstring
+
+    for listener in list(app.events.listeners["autodoc-process-docstring"]):
+        if listener.handler is _process_docstring:
+            app.disconnect(listener.id)
+    app.connect("autodoc-process-docstring", _napoleon_except_data)
     app.connect("build-finished", _copy_cjk_font)
     return {"parallel_read_safe": True}
