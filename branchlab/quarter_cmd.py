@@ -63,7 +63,9 @@ def _quarter(args: argparse.Namespace) -> int:
         meta["rules_b"] = rules_b.source
     written = write_quarters(res, out, meta, comparison, pay_table)
     cm = res.people[res.people["role"] == "customer_manager"]
-    print(f"{len(study.scenarios)} outlets, {args.quarters} quarters x {args.replications} replications in "
+    quarters = f"{args.quarters} quarter{'s' * (args.quarters != 1)}"
+    replications = f"{args.replications} replication{'s' * (args.replications != 1)}"
+    print(f"{len(study.scenarios)} outlets, {quarters} x {replications} in "
           f"{res.seconds:.1f} s: {int(cm['exits'].sum())} exits, mean CM pay "
           f"{cm['pay_yuan'].mean():,.0f} yuan/quarter")
     heads = res.outlets

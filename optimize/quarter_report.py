@@ -166,7 +166,37 @@ def _office_part(res: QuarterResults) -> list[str]:
     return [f"<h2>Office team (机关): net value against target, uncapped</h2><p>pay per member = "
             f"{pay.office_reference_pay_yuan:,.0f} yuan × completion × {1 + pay.front_office_premium:g} "
             "(front office); mean over replications.</p>",
-            res.office.drop(columns="replication").groupby("quarter").mean().round(3).to_html()]
+            _table(res.office.drop(columns="replication").groupby("quarter").mean())]
+
+
+def _cell(column: str, value: Any) -> str:
+    """One table cell as a planner reads it: yuan whole with thousands separators, rates and attainments as
+    percentages, whole numbers without a decimal, other numbers to two decimals; text as it is."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    if pd.isna(value):
+        return ""
+    name = str(column)
+    if name.endswith("_rate") or "attainment" in name or name == "completion":
+        return f"{value:.1%}"
+    if name.endswith("_yuan") or float(value).is_integer():
+        return f"{value:,.0f}"
+    return f"{value:,.2f}"
+
+
+def _table(frame: pd.DataFrame, *, index: bool = True) -> str:
+    """``frame`` as an HTML table with readable numbers (:func:`_cell`) and headings (``walkout rate``, not
+    ``walkout_rate``, so they wrap), scrolling sideways when wider than the page; the CSV files keep the ids."""
+    def spaced(name: Any) -> Any:
+        return name.replace("_", " ") if isinstance(name, str) else name
+
+    formatters = {spaced(c): (lambda v, c=c: _cell(c, v)) for c in frame.columns}
+    shown = frame.rename(columns=spaced).rename_axis(index=[spaced(n) for n in frame.index.names])
+    return f'<div class="wide">{shown.to_html(index=index, formatters=formatters)}</div>'
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict[str, Any],
@@ -174,30 +204,36 @@ def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict
     """The self-contained HTML report."""
     images = "".join(f'<p><img src="data:image/png;base64,{_png(f(res))}"></p>'
                      for f in (points_figure, ranking_figure, score_figure))
-    parts = [f"<h1>Quarters, pay and ranking: {html.escape(str(meta['study']))}</h1>",
-             f"<p>{meta['quarters']} quarters × {meta['replications']} replications, seed {meta['seed']}, "
-             f"rules {html.escape(str(meta['rules']))}, {meta['seconds']:.1f} s.</p>",
-             images, "<h2>Scorecards</h2>", _scorecard_table(res).to_html(),
-             f"<h2>Outlet heads: growth gate</h2><p>{html.escape(_gate_text(res))}</p>", _heads_table(res).to_html(),
-             *_office_part(res), "<h2>Per replication</h2>", res.summary.round(1).to_html(index=False)]
+    rules = "the defaults (scenarios/quarter_rules.toml)" if meta["rules"] == "<defaults>" else str(meta["rules"])
+    parts = ["<h1>Quarters, pay and ranking</h1>",
+             f"<p>Study: {html.escape(str(meta['study']))}<br>{_plural(int(meta['quarters']), 'quarter')} × "
+             f"{_plural(int(meta['replications']), 'replication')}, seed {meta['seed']}, rules: "
+             f"{html.escape(rules)}, {meta['seconds']:.1f} s.</p>",
+             images, "<h2>Scorecards</h2><p>Mean over replications; rank 1 is the best outlet.</p>",
+             _table(_scorecard_table(res)),
+             f"<h2>Outlet heads: growth gate</h2><p>{html.escape(_gate_text(res))}</p>", _table(_heads_table(res)),
+             *_office_part(res), "<h2>Per replication</h2>", _table(res.summary, index=False)]
     if comparison is not None:
         parts += ["<h2>Without − with the exit rule (paired, common random numbers)</h2>",
-                  comparison.round(2).to_html(index=False)]
+                  f'<div class="wide">{comparison.round(2).to_html(index=False)}</div>']
     if rules_comparison is not None:
         parts += [f"<h2>Rules B − rules A (paired 95% CI, common random numbers)</h2><p>A = "
                   f"{html.escape(str(meta['rules']))}, B = {html.escape(str(meta.get('rules_b', '')))}; the tables "
                   "above are A's. Pay cost = CM pay + heads' pay + red-flag subsidies + office team.</p>",
-                  rules_comparison[rules_comparison["quarter"] == "all"].round(3).to_html(index=False)]
-    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Quarters</title>"
+                  f'<div class="wide">'
+                  f'{rules_comparison[rules_comparison["quarter"] == "all"].round(3).to_html(index=False)}</div>']
+    return ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>Quarters, pay and ranking</title>"
             f"<style>{_STYLE}</style></head><body>" + "".join(parts) + "</body></html>\n")
 
 
 _STYLE = """
 body { font-family: system-ui, "Noto Sans SC", "Microsoft YaHei", "PingFang SC", sans-serif; margin: 2em auto;
-       max-width: 72em; color: #222; }
+       max-width: 72em; padding: 0 1em; color: #222; }
+.wide { overflow-x: auto; max-width: 100%; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.9em; }
 th, td { border: 1px solid #ccc; padding: 0.2em 0.6em; text-align: right; }
-th { background: #f0f0f0; } img { max-width: 100%; }
+th { background: #f0f0f0; max-width: 9em; } td { white-space: nowrap; }
+img { max-width: 100%; }
 """
 
 

@@ -101,3 +101,19 @@ def test_flatten_overrides_is_public_and_no_module_imports_a_private_sim_name() 
                 if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("sim"):
                     private += [f"{path.name}: {node.module}.{a.name}" for a in node.names if a.name.startswith("_")]
     assert private == []
+
+
+def test_quarter_report_tables_read_as_a_planner_reads_them(tmp_path: Path) -> None:
+    from optimize.quarter_report import report_html
+
+    study = load_study([write_region(tmp_path, region_text(outlets=GIVEN_A + AUTO_B))])
+    res = run_quarters(study, _short_rules(), quarters=1, replications=1, seed=2)
+    page = report_html(res, None, {"study": study.source, "rules": "<defaults>", "quarters": 1, "replications": 1,
+                                   "seed": 2, "seconds": 1.0})
+    assert "1 quarter × 1 replication," in page  # not "1 quarters × 1 replications"
+    assert "rules: the defaults (scenarios/quarter_rules.toml)" in page
+    scorecard = page.split("<h2>Scorecards</h2>")[1].split("<h2>")[0]
+    assert "<th>walkout rate</th>" in scorecard
+    assert "walkout_rate" not in scorecard
+    assert re.search(r"<td>\d+\.\d%</td>", scorecard)  # a rate as a percentage
+    assert '<div class="wide">' in scorecard  # scrolls sideways instead of running off the page

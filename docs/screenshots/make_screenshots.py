@@ -39,6 +39,7 @@ def browser() -> str:
 
 def screenshot(html: Path, png: Path, height: int, profile: Path) -> None:
     """``html`` drawn by headless Chromium into ``png`` at WIDTH x ``height``."""
+    png.unlink(missing_ok=True)  # so that a browser that writes nothing cannot leave the old picture looking new
     subprocess.run([browser(), "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--hide-scrollbars",
                     f"--user-data-dir={profile}", f"--window-size={WIDTH},{height}", f"--screenshot={png}",
                     html.resolve().as_uri()], check=True, capture_output=True, timeout=120)
@@ -49,6 +50,7 @@ def screenshot(html: Path, png: Path, height: int, profile: Path) -> None:
 def main(argv: list[str] | None = None) -> int:
     args = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     args.add_argument("--keep", type=Path, help="run into this folder and keep it (default: a temporary folder)")
+    args.add_argument("--only", choices=("optimize", "quarter"), help="redraw one of the two (default both)")
     ns = args.parse_args(argv)
     sys.path.insert(0, str(ROOT))
     from branchlab.cli import main as branchlab
@@ -56,15 +58,15 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         work = ns.keep or Path(tmp)
         runs = {"optimize_report.png": work / "optimize", "quarter_report.png": work / "quarter"}
-        status = branchlab(["optimize", str(REGION), "--quick", "--seed", "0",
-                            "--out", str(runs["optimize_report.png"]), "-q"])
-        if status != 0:
-            return status
-        status = branchlab(["quarter", str(REGION), "--quarters", "3", "--seed", "0",
-                            "--out", str(runs["quarter_report.png"]), "-q"])
-        if status != 0:
-            return status
-        for name, height in SHOTS.items():
+        wanted = [n for n in SHOTS if ns.only is None or n.startswith(ns.only)]
+        commands = {"optimize_report.png": ["optimize", str(REGION), "--quick", "--seed", "0"],
+                    "quarter_report.png": ["quarter", str(REGION), "--quarters", "3", "--seed", "0"]}
+        for name in wanted:
+            status = branchlab([*commands[name], "--out", str(runs[name]), "-q"])
+            if status != 0:
+                return status
+        for name in wanted:
+            height = SHOTS[name]
             screenshot(runs[name] / "report.html", HERE / name, height, Path(tmp) / "chromium")
             print(f"wrote {HERE / name}")
     return 0
