@@ -11,6 +11,7 @@ from typing import Any
 from branchlab.options import SEED, add_executor, whole
 from branchlab.outputs import Output, refuse_clobber
 from optimize.bounds import MAX_DAYS, MAX_FRONTIER
+from sim.errors import ScenarioError
 from sim.executors import ExecutorError
 from sim.labels import LANGS
 
@@ -62,20 +63,24 @@ def run(args: argparse.Namespace) -> int:
     """Load, optimise, verify, export; print a short summary. Returns the exit status."""
     from optimize import InfeasibleError, load_region, recommend, stress_test
     from optimize.export import FILES, check_writable, export
-    from optimize.region import month_day_types
+    from optimize.region import day_volume_problem, month_day_types
 
     problem = _check_args(args) or ("--out: an empty path; give a folder" if not args.out.strip() else None)
     if problem:
         print(f"branchlab: {problem}", file=sys.stderr)
         return 2
     region = load_region(args.region)
+    if args.day_types and not region.day_types:
+        region = replace(region, day_types=month_day_types())
+        too_much = day_volume_problem(region.outlets, region.day_types)
+        if too_much is not None:
+            day, message = too_much
+            raise ScenarioError(region.source, "--day-types", f"the month's {day.name} day: {message}")
     out = Path(args.out)
     check_writable(out)  # creates the folder only when missing: then it holds no input
     refuse_clobber([("region file", region.source), *(("scenario", o.scenario.source) for o in region.outlets)],
                    [Output("--out", out, FILES, () if args.no_cache else ("cache",))])
     n, frontier = args.replications, args.frontier
-    if args.day_types and not region.day_types:
-        region = replace(region, day_types=month_day_types())
     if args.quick:
         region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))
         n, frontier = min(n, 8), min(frontier, 1)

@@ -508,26 +508,35 @@ def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
     return types, every
 
 
-def _check_day_volumes(root: Table, outlets: tuple[OutletSpec, ...], day_types: tuple[DayType, ...]) -> None:
-    """A day type's volume times an outlet's own ``arrivals.surge_factor`` (and its day's customers) within the
-    scenario's limits, so that no outlet-day a plan is simulated on fails late in the optimiser."""
-    if not day_types:
-        return
-    field_of = {d.name: f"types.{d.name}.volume" for d in day_types}
-    where = "profile" if "profile" in root.data["day_types"] else None
+def day_volume_problem(outlets: tuple[OutletSpec, ...], day_types: tuple[DayType, ...]) -> tuple[DayType, str] | None:
+    """The first day type whose volume times an outlet's own ``arrivals.surge_factor`` (or its day's expected
+    customers) passes a scenario's limits, and what is wrong; ``None`` when every outlet-day can be simulated.
+
+    The optimiser simulates each outlet on each day type through ``arrivals.surge_factor``
+    (:func:`optimize.state.day_scenarios`); checked here, a region file (or ``--day-types``)
+    is refused before any simulation instead of failing late.
+    """
     for o in outlets:
         surge = float(get_path(o.scenario.raw, "arrivals.surge_factor", 1.0))
         customers = o.scenario.expected_customers
         for d in day_types:
-            key = f"day_types.{where or field_of[d.name]}"
             if surge * d.volume > MAX_SURGE:
-                raise root.fail(key, f"volume {d.volume:g} x outlet {o.name!r}'s arrivals.surge_factor {surge:g} = "
-                                f"{surge * d.volume:.4g}; the scenario allows a surge_factor of at most {MAX_SURGE:g}, "
-                                f"so at most {MAX_SURGE / surge:.4g} here")
+                return d, (f"volume {d.volume:g} x outlet {o.name!r}'s arrivals.surge_factor {surge:g} = "
+                           f"{surge * d.volume:.4g}; the scenario allows a surge_factor of at most {MAX_SURGE:g}, "
+                           f"so at most {MAX_SURGE / surge:.4g} here")
             if customers * d.volume > MAX_DAY_CUSTOMERS:
-                raise root.fail(key, f"volume {d.volume:g} gives outlet {o.name!r} about "
-                                f"{customers * d.volume:.4g} expected customers a day; a scenario allows at most "
-                                f"{MAX_DAY_CUSTOMERS:,}, so at most {MAX_DAY_CUSTOMERS / customers:.4g} here")
+                return d, (f"volume {d.volume:g} gives outlet {o.name!r} about {customers * d.volume:.4g} expected "
+                           f"customers a day; a scenario allows at most {MAX_DAY_CUSTOMERS:,}, so at most "
+                           f"{MAX_DAY_CUSTOMERS / customers:.4g} here")
+    return None
+
+
+def _check_day_volumes(root: Table, outlets: tuple[OutletSpec, ...], day_types: tuple[DayType, ...]) -> None:
+    problem = day_volume_problem(outlets, day_types)
+    if problem is not None:
+        day, message = problem
+        key = "profile" if "profile" in root.data["day_types"] else f"types.{day.name}.volume"
+        raise root.fail(f"day_types.{key}", message)
 
 
 def _check_min_staff(rules: Table, outlets: tuple[OutletSpec, ...], movable: tuple[str, ...],

@@ -117,3 +117,20 @@ def test_quarter_report_tables_read_as_a_planner_reads_them(tmp_path: Path) -> N
     assert "walkout_rate" not in scorecard
     assert re.search(r"<td>\d+\.\d%</td>", scorecard)  # a rate as a percentage
     assert '<div class="wide">' in scorecard  # scrolls sideways instead of running off the page
+
+
+def test_day_types_option_checks_the_month_profile_against_each_outlets_surge(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The sibling of the region file's check: ``--day-types`` adds the month's day types after the load."""
+    outlet = ('[[outlets]]\nname = "busy"\nscenario = "potential_outlet.toml"\n[outlets.overrides]\n'
+              '"arrivals.surge_factor" = 90.0\n')
+    path = write_region(tmp_path, region_text(outlets=OUTLET_A + outlet))
+    load_region(path)  # without day types the outlet is fine
+    out = tmp_path / "out"
+    status = main(["optimize", str(path), "--out", str(out), "--day-types", "--quick", "--executor", "serial",
+                   "--frontier", "0", "-n", "2", "-q"])
+    err = [line for line in capsys.readouterr().err.splitlines() if line.strip()]
+    assert status == 2
+    assert len(err) == 1
+    assert re.search(r"region\.toml: --day-types: the month's \w+ day: volume [\d.]+ x outlet 'busy'", err[0])
+    assert not out.exists()
