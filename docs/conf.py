@@ -112,9 +112,11 @@ def _lazy_names(app: Any, env: Any, node: Any, contnode: Any) -> Any:
     package, _, name = target.partition(".")
     if node.get("refdomain") != "py" or package not in ("sim", "optimize") or "." in name:
         return None
-    home = getattr(importlib.import_module(package), "_home", {}).get(name)
+    pkg = importlib.import_module(package)
+    home = getattr(pkg, "_home", {}).get(name)
     if home is None:
         return None
+    home = getattr(getattr(pkg, name), "__module__", None) or home  # where it is defined (sim.DayLog: sim.daylog)
     domain = env.get_domain("py")
     return domain.resolve_xref(env, node["refdoc"], app.builder, node["reftype"], f"{home}.{name}",
                                node.deepcopy(), contnode)
