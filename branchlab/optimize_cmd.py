@@ -80,15 +80,11 @@ def run(args: argparse.Namespace) -> int:
     check_writable(out)  # creates the folder only when missing: then it holds no input
     refuse_clobber([("region file", region.source), *(("scenario", o.scenario.source) for o in region.outlets)],
                    [Output("--out", out, FILES, () if args.no_cache else ("cache",))])
-    n, frontier = args.replications, args.frontier
-    if args.quick:
-        region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))
-        n, frontier = min(n, 8), min(frontier, 1)
     bar = _Bar(args.quiet)
     try:
-        rec = recommend(region, replications=n, seed=args.seed, executor=args.executor, workers=args.workers,
-                        scheduler=args.scheduler, solver=args.solver, gap=args.gap, frontier=frontier,
-                        stage2=5 if args.quick else 10, cache_dir=None if args.no_cache else out / "cache",
+        rec = recommend(region, replications=args.replications, seed=args.seed, executor=args.executor,
+                        workers=args.workers, scheduler=args.scheduler, solver=args.solver, gap=args.gap,
+                        frontier=args.frontier, quick=args.quick, cache_dir=None if args.no_cache else out / "cache",
                         progress=bar)
         if args.stress:
             stress = stress_test(region, rec, executor=args.executor, workers=args.workers, scheduler=args.scheduler,

@@ -163,7 +163,8 @@ class Row:
 
 @dataclass(frozen=True)
 class Solution:
-    """A solved MILP: status, chosen pattern per outlet, objective, bound, gap, binding rules."""
+    """A solved MILP: status, chosen pattern per outlet, objective, bound, gap, binding rules, and
+    ``rows``: every rule of the policy over the outlets it was solved for (the constraints table reads them)."""
 
     status: str
     solver: str
@@ -174,6 +175,7 @@ class Solution:
     gap_limit: float
     binding: tuple[str, ...]
     seconds: float
+    rows: tuple[Row, ...] = ()
 
 
 class InfeasibleError(ValueError):
@@ -419,8 +421,9 @@ def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "hi
         achieved = abs(bound - objective) / max(abs(objective), 1e-9)
     if gap > DEFAULT_GAP and (achieved is None or achieved > DEFAULT_GAP):
         status = FEASIBLE_WITHIN_GAP  # proved only within the gap the user allowed, not optimal
+    every = tuple(rules(outlets, policy))
     return Solution(status, solver, choice, objective, bound, achieved, gap,
-                    tuple(r.text for r in rules(outlets, policy) if binds(r, choice)), seconds)
+                    tuple(r.text for r in every if binds(r, choice)), seconds, every)
 
 
 def stabilise(outlets: Sequence[OutletOptions], policy: Policy, best: Solution, tolerance: float, *,

@@ -23,11 +23,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimize.candidates import KEPT, Candidate, Fate, Origin
 from optimize.evaluate import METRICS, Evaluator
-from optimize.method import derive_seed, simulate_plans, stable_solve
+from optimize.problem import Problem
 from optimize.region import OutletSpec, Region
 from optimize.result import Recommendation
-from optimize.state import KEPT, OutletState, Settings
+from optimize.stages import derive_seed, simulate_plans, stable_solve
+from optimize.state import OutletState, Settings
 from sim.executors import make_executor
 from sim.scenario import ROLES, Scenario, StaffingPlan, with_overrides
 
@@ -75,12 +77,12 @@ def _state(rec: Recommendation, spec: OutletSpec, seed: int) -> tuple[OutletStat
     """The patterns of one outlet still in the running when the base run solved (and today's, for the
     paired noise), each with as many days as the base run gave it: a factor of 1 repeats the base run."""
     c = rec.candidates[rec.candidates["outlet"] == spec.name]
-    keep = c[(c["status"] == KEPT) | (c["origin"] == "current")]
+    keep = c[(c["status"] == str(KEPT)) | (c["origin"] == Origin.CURRENT.value)]
     rows = keep.to_dict("records")
     plans = [StaffingPlan.of({r: int(row[r]) for r in ROLES if r in row}, int(row["cm_inside"])) for row in rows]
     prior = c["prior_sd_yuan"].dropna() if "prior_sd_yuan" in c else pd.Series(dtype=float)
-    st = OutletState(spec, seed, plans=plans, origin=[str(r["origin"]) for r in rows],
-                     status=[str(r["status"]) for r in rows],
+    st = OutletState(spec, seed, candidates=[Candidate(p, Origin(str(r["origin"])), Fate.parse(str(r["status"])))
+                                             for p, r in zip(plans, rows, strict=True)],
                      prior_var=float(prior.iloc[0]) ** 2 if len(prior) else None)  # the base run's prior, kept
     return st, [int(r["replications"]) for r in rows]
 
@@ -122,6 +124,7 @@ def stress_test(region: Region, rec: Recommendation, *, assumptions: Sequence[As
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None, progress)
     names = []
+    base = Problem(region, rec.solver, rec.gap_limit)
     try:
         base_days: dict[int, dict[StaffingPlan, np.ndarray]] = {}
         for a in assumptions:
@@ -129,10 +132,9 @@ def stress_test(region: Region, rec: Recommendation, *, assumptions: Sequence[As
                 variant = _variant_region(region, a, f)
                 built = [_state(rec, spec, derive_seed(rec.seed, 0, o)) for o, spec in enumerate(variant.outlets)]
                 states, days = [b[0] for b in built], [b[1] for b in built]
-                _evaluate(ev, region, states, days, a, f, base_days)
-                sol, ids, _ = stable_solve(variant, states, s)
-                chosen = {st.spec.name: st.plans[i[c]]
-                          for st, i, c in zip(states, ids, sol.choice[:len(states)], strict=True)}
+                _evaluate(ev, base, states, days, a, f, base_days)
+                sol, menu, _ = stable_solve(Problem(variant, rec.solver, rec.gap_limit), states, s)
+                chosen = {st.spec.name: p for st, p in zip(states, menu.plans(sol), strict=True)}
                 now = {o.name: o.scenario.staffing_plan() for o in region.outlets}
                 name = f"{a.name} x{f:g}"
                 names.append(name)
@@ -146,23 +148,25 @@ def stress_test(region: Region, rec: Recommendation, *, assumptions: Sequence[As
     return out
 
 
-def _evaluate(ev: Evaluator, region: Region, states: list[OutletState], days: list[list[int]], a: Assumption,
+def _evaluate(ev: Evaluator, problem: Problem, states: list[OutletState], days: list[list[int]], a: Assumption,
               f: float, base_days: dict[int, dict[StaffingPlan, np.ndarray]]) -> None:
-    """Fill each state's days: re-simulated under the variant, or the base days with value lost scaled."""
+    """Fill each state's days: re-simulated under the variant (``states`` hold the variant's outlets), or
+    the days of the base ``problem``'s outlets with value lost scaled; the day types are the base's."""
     if a.resimulate:
         items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
-            (st, p, st.seed, n) for st, ns in zip(states, days, strict=True) for p, n in zip(st.plans, ns, strict=True)]
-        for (st, p, _, _), per_type in zip(items, simulate_plans(ev, region, items), strict=True):
+            (st, c.plan, st.seed, n) for st, ns in zip(states, days, strict=True)
+            for c, n in zip(st.candidates, ns, strict=True)]
+        for (st, p, _, _), per_type in zip(items, simulate_plans(ev, problem, items), strict=True):
             assert p is not None
-            st.store(region, p, per_type)
+            st.store(problem, p, per_type)
         return
     if not base_days:
-        base = [OutletState(spec, st.seed) for spec, st in zip(region.outlets, states, strict=True)]
+        base = [OutletState(spec, st.seed) for spec, st in zip(problem.region.outlets, states, strict=True)]
         items = [(b, p, st.seed, n) for b, st, ns in zip(base, states, days, strict=True)
-                 for p, n in zip(st.plans, ns, strict=True)]
-        for (b, p, _, _), per_type in zip(items, simulate_plans(ev, region, items), strict=True):
+                 for p, n in zip((c.plan for c in st.candidates), ns, strict=True)]
+        for (b, p, _, _), per_type in zip(items, simulate_plans(ev, problem, items), strict=True):
             assert p is not None
-            b.store(region, p, per_type)
+            b.store(problem, p, per_type)
         for o, b in enumerate(base):
             base_days[o] = b.days
     lost = METRICS.index("value_lost_yuan")

@@ -9,11 +9,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from optimize.candidates import FateKind
 from optimize.evaluate import column
-from optimize.milp import Solution, binds, rule_value, rules
+from optimize.milp import Solution, binds, rule_value
+from optimize.problem import Problem, moves
 from optimize.region import Region
 from optimize.result import Recommendation
-from optimize.state import OutletState, Settings, conversion_counts, milp_options, moves, objective_days
+from optimize.stages import Run
+from optimize.state import OutletState
 from optimize.transfers import transfer_list
 from sim.replicate import interval
 from sim.scenario import StaffingPlan
@@ -57,9 +60,9 @@ def plan_frame(region: Region, chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _metric_days(region: Region, plan: StaffingPlan, days: np.ndarray) -> dict[str, np.ndarray]:
+def _metric_days(problem: Problem, plan: StaffingPlan, days: np.ndarray) -> dict[str, np.ndarray]:
     out = {k: column(days, k) for k in REPORT_KPIS if k != "objective"}
-    out["objective"] = objective_days(region, plan, days)
+    out["objective"] = problem.objective(plan, days)
     out["arrived"] = column(days, "arrived")
     out["lost"] = column(days, "walkout_rate") * out["arrived"]
     for z in SERVICE_LEVEL_ZONES:  # counts, so that the region's service level pools customers
@@ -78,15 +81,16 @@ def _summary_rows(plan_name: str, outlet: str, metrics: dict[str, np.ndarray]) -
     return rows
 
 
-def kpi_frame(region: Region, chosen: Sequence[StaffingPlan], rec: Sequence[np.ndarray],
+def kpi_frame(problem: Problem, chosen: Sequence[StaffingPlan], rec: Sequence[np.ndarray],
               cur: Sequence[np.ndarray]) -> tuple[pd.DataFrame, dict[str, dict[str, dict[str, np.ndarray]]]]:
     """Verification KPIs per plan and outlet, plus region totals (walk-out rate and service levels
     pooled over the outlets' customers); and the per-day metrics ``{plan: {outlet or "region": {kpi: days}}}``."""
+    region = problem.region
     rows: list[dict[str, Any]] = []
     daily: dict[str, dict[str, dict[str, np.ndarray]]] = {}
     for name, plans, days in (("current", [o.scenario.staffing_plan() for o in region.outlets], cur),
                               ("recommended", list(chosen), rec)):
-        per = [_metric_days(region, p, d) for p, d in zip(plans, days, strict=True)]
+        per = [_metric_days(problem, p, d) for p, d in zip(plans, days, strict=True)]
         for spec, m in zip(region.outlets, per, strict=True):
             rows += _summary_rows(name, spec.name, m)
         total = {k: np.sum([m[k] for m in per], axis=0) for k in _ADDITIVE}
@@ -136,41 +140,39 @@ def uplift(totals: dict[str, dict[str, np.ndarray]], predicted: float) -> dict[s
             "share_realised": s.mean / predicted if predicted else math.nan}
 
 
-def candidate_frame(region: Region, states: Sequence[OutletState], chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
+def candidate_frame(problem: Problem, states: Sequence[OutletState], chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
     """Every generated pattern: its counts, objective with CI, service KPIs, fate and whether it was chosen."""
     rows = []
     for st, pick in zip(states, chosen, strict=True):
-        current = st.spec.scenario.staffing_plan()
-        for i, plan in enumerate(st.plans):
-            row: dict[str, Any] = {"outlet": st.spec.name, "pattern": i, "origin": st.origin[i],
+        current = st.today
+        for i, cand in enumerate(st.candidates):
+            plan = cand.plan
+            row: dict[str, Any] = {"outlet": st.spec.name, "pattern": i, "origin": cand.origin.value,
                                    **{r: c for r, c in plan.counts}, "cm_inside": plan.cm_inside,
                                    "cm_outside": plan.cm_outside, "total": plan.total,
                                    "moves": moves(current, plan)}
             days = st.days.get(plan)
             if days is not None:
-                s = interval(objective_days(region, plan, days))
+                s = interval(problem.objective(plan, days))
                 row.update({"objective_mean": s.mean, "objective_ci95_low": s.low, "objective_ci95_high": s.high,
-                            "estimate_yuan": st.estimate(region, plan), "replications": s.n,
+                            "estimate_yuan": st.estimate(problem, plan), "replications": s.n,
                             "prior_sd_yuan": math.sqrt(st.prior_var) if st.prior_var is not None else math.nan})
-                for kpi, _, _ in region.limits(st.spec).checks():
+                for kpi, _, _ in problem.region.limits(st.spec).checks():
                     row[kpi] = float(np.nanmean(column(days, kpi))) if np.isfinite(column(days, kpi)).any() \
                         else math.nan
             else:
                 row["replications"] = 0
-            row["status"] = st.status[i]
+            row["status"] = str(cand.fate)
             row["chosen"] = plan == pick
             rows.append(row)
     return pd.DataFrame(rows)
 
 
-def constraint_frame(region: Region, states: Sequence[OutletState], ids: Sequence[Sequence[int]],
-                     sol: Solution) -> pd.DataFrame:
-    """Every policy rule with its limit, its value in the recommended plan and whether it binds."""
-    opts = milp_options(region, list(states), [list(i) for i in ids])
-    rows = []
-    for row in rules(opts, region.policy):
-        rows.append({"group": row.group, "rule": row.text, "sense": row.sense, "limit": row.rhs,
-                     "value": rule_value(row, sol.choice), "binding": binds(row, sol.choice)})
+def constraint_frame(sol: Solution) -> pd.DataFrame:
+    """Every policy rule with its limit, its value in the recommended plan and whether it binds (the rows
+    the solve used, :attr:`Solution.rows`)."""
+    rows = [{"group": row.group, "rule": row.text, "sense": row.sense, "limit": row.rhs,
+             "value": rule_value(row, sol.choice), "binding": binds(row, sol.choice)} for row in sol.rows]
     return pd.DataFrame(rows, columns=["group", "rule", "sense", "limit", "value", "binding"])
 
 
@@ -180,13 +182,13 @@ DAY_TYPE_COLUMNS = ("day_type", "share", "volume", "plan", "kpi", "mean", "ci95_
 DAY_TYPE_KPIS = ("objective", *SERVICE_KPIS)
 
 
-def day_type_frame(region: Region, chosen: Sequence[StaffingPlan], rec: list[list[np.ndarray]],
+def day_type_frame(problem: Problem, chosen: Sequence[StaffingPlan], rec: list[list[np.ndarray]],
                    cur: list[list[np.ndarray]]) -> pd.DataFrame:
     """The region's verified value and service on each day type, today's and the recommended plan:
     one row per (day type, plan, KPI of :data:`DAY_TYPE_KPIS`) with mean and 95% CI."""
     rows = []
-    for d, dt in enumerate(region.day_types):
-        kpis, _ = kpi_frame(region, chosen, [r[d] for r in rec], [c[d] for c in cur])
+    for d, dt in enumerate(problem.region.day_types):
+        kpis, _ = kpi_frame(problem, chosen, [r[d] for r in rec], [c[d] for c in cur])
         part = kpis[(kpis["outlet"] == "region") & kpis["kpi"].isin(DAY_TYPE_KPIS)]
         for r in part.to_dict("records"):
             rows.append({"day_type": dt.name, "share": dt.share, "volume": dt.volume, "plan": r["plan"],
@@ -199,52 +201,48 @@ def day_type_frame(region: Region, chosen: Sequence[StaffingPlan], rec: list[lis
 CONVERSION_COLUMNS = ("from_role", "to_role", "people", "max_people", "training_cost_yuan", "cost_yuan_per_day")
 
 
-def conversion_frame(region: Region, sol: Solution, outlets: int) -> pd.DataFrame:
-    """The people the plan converts, per ``[[conversions]]`` row (none when the region declares none)."""
-    if not region.conversions or len(sol.choice) <= outlets:
+def conversion_frame(region: Region, converted: tuple[int, ...]) -> pd.DataFrame:
+    """The people the plan converts (``converted``: per ``[[conversions]]`` row), none without conversions."""
+    if not region.conversions or not converted:
         return pd.DataFrame(columns=list(CONVERSION_COLUMNS))
-    used = conversion_counts(region, sol.choice[outlets])
     return pd.DataFrame([{"from_role": c.from_role, "to_role": c.to_role, "people": y, "max_people": c.max_people,
                           "training_cost_yuan": y * c.training_cost_yuan, "cost_yuan_per_day": y * c.cost_yuan_per_day}
-                         for c, y in zip(region.conversions, used, strict=True)], columns=list(CONVERSION_COLUMNS))
+                         for c, y in zip(region.conversions, converted, strict=True)], columns=list(CONVERSION_COLUMNS))
 
 
-def build(region: Region, states: Sequence[OutletState], s: Settings, sol: Solution,
-          ids: Sequence[Sequence[int]], rec: Sequence[np.ndarray], cur: Sequence[np.ndarray], rounds: int,
-          frontier: pd.DataFrame, timings: dict[str, float], simulated_days: int,
-          stability: dict[str, float] | None = None,
-          per_type: tuple[list[list[np.ndarray]], list[list[np.ndarray]]] | None = None) -> Recommendation:
-    """Assemble the recommendation from the solved, verified state."""
-    chosen = [st.plans[i[c]] for st, i, c in zip(states, ids, sol.choice[:len(states)], strict=True)]
-    kpis, daily = kpi_frame(region, chosen, rec, cur)
+def build(run: Run) -> Recommendation:
+    """Assemble the recommendation from one run's solved, verified state."""
+    problem, states, s, v = run.problem, run.states, run.settings, run.verified
+    region, sol = problem.region, v.sol
+    chosen = v.menu.plans(sol)
+    kpis, daily = kpi_frame(problem, chosen, v.rec(problem), v.cur(problem))
     totals = {plan: days["region"] for plan, days in daily.items()}
     predicted = 0.0
     for st, plan in zip(states, chosen, strict=True):
-        now = st.spec.scenario.staffing_plan()
-        if now in st.days:
-            predicted += st.estimate(region, plan) - st.estimate(region, now)
-    candidates = candidate_frame(region, states, chosen)
+        if st.today in st.days:
+            predicted += st.estimate(problem, plan) - st.estimate(problem, st.today)
+    candidates = candidate_frame(problem, states, chosen)
+    fates = [c.fate.kind for st in states for c in st.candidates]
     counts = {"generated": len(candidates),
-              "dropped_analytic": int(candidates["status"].str.startswith("dropped").sum()),
+              "dropped_analytic": fates.count(FateKind.DROPPED),
               "simulated": int((candidates["replications"] > 0).sum()),
-              "kept": int((candidates["status"] == "kept").sum()),
-              "simulated_days": simulated_days}
+              "kept": fates.count(FateKind.KEPT),
+              "simulated_days": run.simulated_days}
     headcount = {"current": region.current_total, "recommended": sum(p.total for p in chosen),
                  "budget": region.policy.total_headcount or region.current_total}
     plan_table = plan_frame(region, chosen)
-    converted = conversion_frame(region, sol, len(states))
-    by_type = day_type_frame(region, chosen, *per_type) if per_type is not None and region.day_types else \
+    converted = conversion_frame(region, v.menu.converted(sol))
+    by_type = day_type_frame(problem, chosen, v.rec_types, v.cur_types) if region.day_types else \
         pd.DataFrame(columns=list(DAY_TYPE_COLUMNS))
     return Recommendation(
         region=region.name, source=region.source, status=sol.status, objective=sol.objective, bound=sol.bound,
         gap=sol.gap, gap_limit=sol.gap_limit, solver=sol.solver, seed=s.seed, replications=s.verify_replications,
         plan=plan_table, candidates=candidates, kpis=kpis, uplift=uplift(totals, predicted),
-        constraints=constraint_frame(region, states, ids, sol), frontier=frontier, counts=counts,
-        timings={k: round(v, 2) for k, v in timings.items()}, verification_rounds=rounds, headcount=headcount,
+        constraints=constraint_frame(sol), frontier=run.frontier, counts=counts,
+        timings={k: round(x, 2) for k, x in run.timings.items()}, verification_rounds=v.rounds, headcount=headcount,
         binding=sol.binding,
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
-        service=service_frame(daily), stability=stability or {}, conversions=converted, day_types=by_type,
+        service=service_frame(daily), stability=v.stability, conversions=converted, day_types=by_type,
         transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
                                              for r in converted.to_dict("records")]))
-

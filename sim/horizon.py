@@ -63,6 +63,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from sim import seeds
 from sim.errors import ScenarioError
 from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
@@ -137,13 +138,13 @@ class HorizonRules:
 
 
 def rng(seed: int, *key: int) -> np.random.Generator:
-    """The generator of ``SeedSequence(seed, spawn_key=key)``."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=key))
+    """The generator of ``SeedSequence(seed, spawn_key=key)`` (:func:`sim.seeds.generator`)."""
+    return seeds.generator(seed, *key)
 
 
 def day_seed(seed: int, replication: int, day: int, outlet: int) -> int:
     """Seed for the model's own streams on day ``day`` of outlet ``outlet`` (a 63-bit integer)."""
-    state = np.random.SeedSequence(seed, spawn_key=(replication, _TAG_DAY, day, outlet, _MODEL)).generate_state(2)
+    state = seeds.sequence(seed, replication, _TAG_DAY, day, outlet, _MODEL).generate_state(2)
     return (int(state[0]) << 31) ^ int(state[1])
 
 

@@ -59,6 +59,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim import seeds
 from sim.errors import ScenarioError
 from sim.executors import Executor, check_executor, make_executor
 from sim.fileio import LOCK_NAME, FolderLock, write_atomic
@@ -122,7 +123,7 @@ class Sweep:
         """Base seed of a point: the sweep seed with common random numbers, else one per point."""
         if self.common_random_numbers:
             return self.seed
-        return int(np.random.SeedSequence([self.seed, point]).generate_state(1)[0])
+        return seeds.mixed(self.seed, point)
 
 
 def load_sweep_file(path: str | Path) -> Sweep:

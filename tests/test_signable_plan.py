@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 import sim
 from optimize import load_region
 from optimize.evaluate import METRICS
-from optimize.method import worse_than_today
 from optimize.milp import OutletOptions, OutsideRule, Policy, RatioRule, rules, solve, stabilise
-from optimize.state import moves, uncovered_zones
+from optimize.problem import moves, worse_than_today
+from optimize.state import uncovered_zones
 from optimize.tables import service_frame
 from optimize.transfers import TRANSFER_COLUMNS, transfer_list
 from sim.errors import ScenarioError
@@ -348,13 +348,13 @@ def _teller_or_cm(gain: float) -> list[OutletOptions]:
                                                                  (50.0, 0.0, True)])
 def test_a_conversion_is_taken_when_it_pays_for_its_training(gain: float, cost_per_day: float,
                                                              converts: bool) -> None:
+    from optimize.problem import Problem
     from optimize.region import Conversion, Region
-    from optimize.state import conversion_options
 
     conv = Conversion("low_counter_teller", "customer_manager", 1, training_cost_yuan=cost_per_day * 250)
     region = Region("r", "r", (), ("low_counter_teller", "customer_manager"), OFF, None, "value", {}, None,  # type: ignore[arg-type]
                     conversions=(conv,))
-    pseudo = conversion_options(region)
+    pseudo = Problem(region).conversions()
     assert pseudo is not None
     keep = Policy(role_pools={"low_counter_teller": 2, "customer_manager": 2}, min_customer_managers=None,
                   inside_outside=None, vip=None)
@@ -438,7 +438,7 @@ def test_bad_day_types_name_the_field(extra: str, message: str, tmp_path: Path) 
 
 
 def test_a_plan_over_day_types_is_the_share_weighted_month(tmp_path: Path) -> None:
-    from optimize.state import combine_days
+    from optimize.problem import combine_days
 
     text = SMALL + ("\n[day_types.types.quiet]\nshare = 0.7\nvolume = 0.8\n"
                     "[day_types.types.busy]\nshare = 0.3\nvolume = 1.4\n")

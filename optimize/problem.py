@@ -1,0 +1,186 @@
+"""The staffing problem: what is decided, how a candidate is valued, which limits it must meet.
+
+A :class:`Problem` is built once per run from the region (tiers resolved) and the MILP's
+settings; the method's stages (:mod:`optimize.stages`) ask it, and only it, how much a
+simulated day of a plan is worth (:meth:`Problem.objective`), whether a plan's days meet
+the outlet's service limits and the not-worse-than-today guards (:meth:`Problem.fate`),
+which head-counts meet the outlet rules (:meth:`Problem.meets_outlet_rules`), and to solve
+the MILP over the candidates offered (:meth:`Problem.solve`, :meth:`Problem.stabilise`).
+A new objective (several day types, a roster) changes this file and the stage that
+simulates, not the tables or the exports.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimize.candidates import Fate, breaks
+from optimize.evaluate import column
+from optimize.milp import DEFAULT_GAP, OutletOptions, Policy, Solution, outlet_rules, satisfied, solve, stabilise
+from optimize.region import OutletSpec, Region, ServiceLimits
+from sim.replicate import interval
+from sim.scenario import ROLES, Scenario, StaffingPlan, with_overrides
+from sim.tomlio import get_path
+
+#: Name of the pseudo-outlet whose patterns are the conversions' counts (never a real outlet: brackets).
+CONVERSIONS = "(conversions)"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """The region's staffing problem and how the MILP is solved (``solver``, relative ``gap``)."""
+
+    region: Region
+    solver: str = "highs"
+    gap: float = DEFAULT_GAP
+
+    def objective(self, plan: StaffingPlan, days: np.ndarray) -> np.ndarray:
+        """Per-day objective (yuan/day): value contribution, minus staff cost when the region asks for it."""
+        region = self.region
+        value: np.ndarray = column(days, "value_yuan") - column(days, "value_lost_yuan")
+        if region.objective == "value_minus_cost":
+            value = value - sum(region.cost_yuan_per_day.get(r, 0.0) * c for r, c in plan.counts)
+        return value
+
+    def fate(self, spec: OutletSpec, days: list[np.ndarray], today: list[np.ndarray], by_ci: bool) -> Fate:
+        """A plan's fate against the outlet's service limits and the not-worse-than-today guards.
+
+        ``days`` and ``today`` hold the plan's and today's days on each day type (one entry
+        without day types), on the same seeds. With day types, the guards hold on each day
+        type (no kind of day may get worse than today's beyond noise) and the limits on the
+        month's average day, or on each day type too with ``every_day_type``; the reasons
+        name the day type. ``by_ci``: a limit is broken only when the 95% CI lies wholly on
+        the wrong side (after the screen); otherwise by the mean.
+        """
+        region = self.region
+        limits = region.limits(spec)
+        month = ("", combine_days(region, days), combine_days(region, today))
+        per_type = [(f"{d.name}: ", a, b) for d, a, b in zip(region.day_types, days, today, strict=True)] \
+            if region.day_types else []
+        broken = []
+        for label, a, _ in per_type if region.day_types and region.every_day_type else [month]:
+            limit_breaks = service_breaks(limits, a, by_ci)
+            if limit_breaks:
+                broken.append(label + "; ".join(limit_breaks))
+        for label, a, b in per_type if region.day_types else [month]:
+            broken += [label + w for w in worse_than_today(limits.not_worse, a, b)]
+        return breaks(broken)
+
+    def meets_outlet_rules(self, spec: OutletSpec) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
+        """A test of head-counts against the rules on ``spec``'s outlet alone: ``meets(counts, cm_inside)[p]``
+        is true when pattern ``p`` (counts per role of :data:`ROLES`, customer managers inside) meets them all."""
+        policy = self.region.policy
+
+        def meets(counts: np.ndarray, inside: np.ndarray) -> np.ndarray:
+            opt = OutletOptions(spec.name, spec.tier, spec.second_level, spec.vip_customers, counts, inside,
+                                np.zeros(len(inside)), np.zeros(len(inside)), spec.min_staff)
+            return np.asarray(satisfied(outlet_rules(opt, policy), len(inside)).all(axis=1))
+        return meets
+
+    def conversions(self) -> OutletOptions | None:
+        """The region's ``[[conversions]]`` as one more "outlet" of the MILP, or ``None`` without any.
+
+        Each pattern is one combination of conversion counts ``y`` (0 … max_people each): it
+        uses ``y`` people of the ``from`` role's pool and gives ``y`` to the ``to`` role's
+        (negative head-count), adds nobody to the total, moves nobody (the real outlets' role
+        changes count the moves) and is worth ``−y × training cost per day``. No outlet rule
+        applies to it, so every regional rule reads it exactly: a converted person leaves the
+        ``from`` pool and joins the ``to`` pool.
+        """
+        region = self.region
+        if not region.conversions:
+            return None
+        combos = self._conversion_combos()
+        counts = np.zeros((len(combos), len(ROLES)), dtype=int)
+        value = np.zeros(len(combos))
+        for p, ys in enumerate(combos):
+            for c, y in zip(region.conversions, ys, strict=True):
+                counts[p, ROLES.index(c.from_role)] += y
+                counts[p, ROLES.index(c.to_role)] -= y
+                value[p] -= y * c.cost_yuan_per_day
+        return OutletOptions(CONVERSIONS, "", False, 0.0, counts, np.zeros(len(combos), dtype=int), value,
+                             np.zeros(len(combos)))
+
+    def conversion_counts(self, pattern: int) -> tuple[int, ...]:
+        """People converted by each ``[[conversions]]`` row in pattern ``pattern`` of :meth:`conversions`."""
+        return self._conversion_combos()[pattern]
+
+    def _conversion_combos(self) -> list[tuple[int, ...]]:
+        """Every combination of conversion counts, 0 … max_people per ``[[conversions]]`` row, in pattern order."""
+        return list(itertools.product(*(range(c.max_people + 1) for c in self.region.conversions)))
+
+    def solve(self, options: Sequence[OutletOptions], policy: Policy | None = None) -> Solution:
+        """The value-optimal choice among ``options`` under the region's rules (or ``policy``)."""
+        return solve(options, policy or self.region.policy, solver=self.solver, gap=self.gap)
+
+    def stabilise(self, options: Sequence[OutletOptions], best: Solution, tolerance: float) -> Solution:
+        """The fewest-moves choice worth at least ``best`` less ``tolerance`` (see :func:`optimize.milp.stabilise`)."""
+        return stabilise(options, self.region.policy, best, tolerance, solver=self.solver)
+
+
+def moves(current: StaffingPlan, plan: StaffingPlan) -> float:
+    """People placed differently from today, counted half at each end: Σ |change| / 2.
+
+    Changes are taken per role, customer managers inside and outside apart. A teller
+    sent from one outlet to another counts ½ at each outlet (1 in the region); a
+    customer manager sent outside counts ½ + ½ = 1; a post left empty counts ½.
+    """
+    change = sum(abs(plan.count(r) - current.count(r)) for r in ROLES if r != "customer_manager")
+    change += abs(plan.cm_inside - current.cm_inside) + abs(plan.cm_outside - current.cm_outside)
+    return change / 2.0
+
+
+def service_breaks(limits: ServiceLimits, days: np.ndarray, by_ci: bool) -> list[str]:
+    """The limits ``days`` break, in words: by the 95% CI lying wholly on the wrong side, or by the mean."""
+    broken = []
+    for kpi, sense, limit in limits.checks():
+        s = interval(column(days, kpi))
+        mean, lo, hi = s.mean, s.low, s.high
+        if math.isnan(mean):
+            continue
+        edge = (hi if sense == ">=" else lo) if by_ci and not math.isnan(lo) else mean
+        if (sense == ">=" and edge < limit) or (sense == "<=" and edge > limit):
+            side = "95% CI entirely" if by_ci else "mean"
+            shown = f"{mean:.3f}" if round(mean, 3) != limit else f"{mean:.6f}"  # never "0.100 > 0.1"
+            broken.append(f"{kpi} {shown} {'<' if sense == '>=' else '>'} {limit:g} ({side})")
+    return broken
+
+
+def worse_than_today(kpis: tuple[str, ...], days: np.ndarray, today: np.ndarray) -> list[str]:
+    """The ``kpis`` a plan makes worse than today's beyond noise, on the days both ran (common random numbers):
+    the paired 95% CI of the change lies wholly above 0 (walk-out rate) or below 0 (a service level)."""
+    n = min(len(days), len(today))
+    out = []
+    for kpi in kpis:
+        change = column(days[:n], kpi) - column(today[:n], kpi)
+        s = interval(change)
+        mean, lo, hi = s.mean, s.low, s.high
+        if math.isnan(lo):
+            continue
+        if (kpi == "walkout_rate" and lo > 0) or (kpi != "walkout_rate" and hi < 0):
+            out.append(f"{kpi} worse than today beyond noise ({mean:+.4f}, paired 95% CI {lo:+.4f} to {hi:+.4f})")
+    return out
+
+
+def day_scenarios(region: Region, scenario: Scenario) -> list[Scenario]:
+    """``scenario`` on each of ``region.day_types``: its arrivals times the type's volume (through
+    ``arrivals.surge_factor``); ``[scenario]`` when the region names no day types."""
+    if not region.day_types:
+        return [scenario]
+    surge = float(get_path(scenario.raw, "arrivals.surge_factor", 1.0))
+    return [with_overrides(scenario, {"arrivals.surge_factor": surge * d.volume}, quiet=True)
+            for d in region.day_types]
+
+
+def combine_days(region: Region, per_type: list[np.ndarray]) -> np.ndarray:
+    """Day ``r`` of the month's average: the share-weighted sum of day ``r`` of each day type (the same
+    seeds, so common random numbers hold across plans); the one array itself without day types."""
+    if len(per_type) == 1:
+        return per_type[0]
+    n = min(len(d) for d in per_type)
+    return np.asarray(sum(t.share * d[:n] for t, d in zip(region.day_types, per_type, strict=True)))

@@ -1,0 +1,265 @@
+"""The method's stages: screen, refine, prune, dominance, solve, verify, frontier.
+
+Each stage speaks only to the :class:`~optimize.problem.Problem` (what a day is worth,
+which limits apply, the MILP), the :class:`~optimize.evaluate.Evaluator` (simulated days,
+through the executors and the cache) and the outlets' candidate pools
+(:class:`~optimize.state.OutletState`); :func:`optimize.recommend` runs them in order and
+:mod:`optimize.tables` reads the :class:`Run` they leave.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from optimize.candidates import Fate, FateKind, Origin
+from optimize.evaluate import Evaluator
+from optimize.milp import InfeasibleError, OutletOptions, Policy, Solution, outlet_rules, satisfied
+from optimize.patterns import AnalyticScreen, combine, neighbourhood
+from optimize.problem import Problem, combine_days
+from optimize.state import Menu, OutletState, Settings, paired_difference, set_prior
+from sim import seeds
+from sim.replicate import interval
+from sim.scenario import ROLES, StaffingPlan
+
+#: Rounds of solve-and-verify before the method gives up (each excludes the patterns that failed).
+MAX_VERIFY_ROUNDS = 10
+
+
+def derive_seed(seed: int, stage: int, outlet: int) -> int:
+    """The seed of one outlet in one stage (0: candidate evaluation, 1: verification), derived from the run's seed."""
+    return seeds.derived(seed, stage, outlet)
+
+
+def simulate_plans(ev: Evaluator, problem: Problem, items: list[tuple[OutletState, StaffingPlan | None, int, int]]
+                   ) -> list[list[np.ndarray]]:
+    """Simulate ``(state, plan, seed, days)`` items on every day type of the region (one request each,
+    all through the executor together); per item, its days on each day type. A ``None`` plan is the
+    outlet's scenario as it stands (today's plan)."""
+    requests = [(sc if plan is None else sc.with_staffing(plan), seed, n) for st, plan, seed, n in items
+                for sc in st.day_scenarios(problem)]
+    results = iter(ev.run(requests))
+    return [[next(results) for _ in st.day_scenarios(problem)] for st, _, _, _ in items]
+
+
+def simulate_candidates(ev: Evaluator, problem: Problem, states: list[OutletState], idx: list[list[int]],
+                        n: int) -> None:
+    """Give candidates ``idx`` of each outlet ``n`` days on the outlet's evaluation seed and store them."""
+    items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
+        (st, st.plan(i), st.seed, n) for st, ids in zip(states, idx, strict=True) for i in ids]
+    for (st, plan, _, _), per_type in zip(items, simulate_plans(ev, problem, items), strict=True):
+        assert plan is not None
+        st.store(problem, plan, per_type)
+
+
+def prune(problem: Problem, st: OutletState, by_ci: bool) -> None:
+    """Mark candidates breaking a service limit, then candidates dominated by another kept one."""
+    today = st.type_days[st.today]
+    for i in st.live():
+        st.candidates[i].fate = problem.fate(st.spec, st.type_days[st.plan(i)], today, by_ci)
+    live = [i for i in st.live() if st.candidates[i].origin is not Origin.CURRENT]
+    if not live:
+        return
+    opt = Menu.of(problem, [st], [live]).options[0]
+    ok = satisfied(outlet_rules(opt, problem.region.policy), len(live))
+    totals = opt.counts.sum(axis=1)
+    for a, i in enumerate(live):
+        for b in range(len(live)):
+            if b == a or not _dominates(problem.region.policy, opt, ok, totals, b, a):
+                continue
+            st.candidates[i].fate = Fate(FateKind.PRUNED, f"dominated by pattern {live[b]}")
+            break
+
+
+def _dominates(policy: Policy, opt: OutletOptions, ok: np.ndarray, totals: np.ndarray, b: int, a: int) -> bool:
+    """Pattern ``b`` dominates ``a``: no more people anywhere, every rule ``a`` meets, no more moves, more value."""
+    if not (np.all(opt.counts[b] <= opt.counts[a]) and opt.cm_inside[b] <= opt.cm_inside[a]
+            and (opt.counts[b, ROLES.index("customer_manager")] - opt.cm_inside[b]
+                 <= opt.counts[a, ROLES.index("customer_manager")] - opt.cm_inside[a])):
+        return False
+    if np.any(ok[a] & ~ok[b]):
+        return False
+    if policy.max_moves is not None and opt.moves[b] > opt.moves[a]:
+        return False
+    if policy.tier_monotone and totals[b] != totals[a]:
+        return False
+    return bool(opt.value[b] > opt.value[a] or (opt.value[b] == opt.value[a] and b < a))
+
+
+def could_be_optimal(problem: Problem, st: OutletState, limit: int) -> list[int]:
+    """The live candidates most worth more days: highest upper 95% bound of the objective, today's plan always."""
+    live = st.live()
+    ucb = [interval(problem.objective(st.plan(i), st.days[st.plan(i)])).high for i in live]
+    order = [live[j] for j in np.argsort(-np.nan_to_num(ucb, nan=-np.inf), kind="stable")]
+    keep = order[:limit]
+    keep += [i for i in live if st.candidates[i].origin is Origin.CURRENT and i not in keep]
+    return keep
+
+
+def screen(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
+    """Stage one: single moves, then the helpful ones combined, screened analytically and simulated for
+    the screen's days; the prior of the gains set (``s.shrink``); the surely failing and dominated pruned."""
+    region = problem.region
+    screens = [AnalyticScreen(st.spec.scenario, region.limits(st.spec).service_level, region.search.analytic_margin)
+               for st in states]
+    for st, scr in zip(states, screens, strict=True):
+        st.add(neighbourhood(st.spec, region), Origin.SINGLE_MOVE, scr)
+    n1 = min(region.search.screen_replications, s.replications)
+    simulate_candidates(ev, problem, states, [st.live() for st in states], n1)
+    combined = []
+    for st in states:
+        values = {st.plan(i): float(problem.objective(st.plan(i), st.days[st.plan(i)]).mean())
+                  for i in st.live() if st.candidates[i].origin is not Origin.COMBINED}
+        combined.append(combine(st.spec, region, values, problem.meets_outlet_rules(st.spec)))  # today's is kept
+    for st, scr, plans in zip(states, screens, combined, strict=True):
+        st.add(plans, Origin.COMBINED, scr)
+    simulate_candidates(ev, problem, states, [[i for i in st.live() if st.plan(i) not in st.days] for st in states],
+                        n1)
+    for st in states:
+        if s.shrink:
+            set_prior(problem, st)
+        prune(problem, st, by_ci=True)
+
+
+def refine(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
+    """Stage two: the ``s.stage2`` candidates per outlet that could be optimal get ``s.replications`` days;
+    then pruned by the means (the others keep their screen estimate)."""
+    simulate_candidates(ev, problem, states, [could_be_optimal(problem, st, s.stage2) for st in states],
+                        s.replications)
+    for st in states:
+        prune(problem, st, by_ci=False)
+
+
+def live_menu(problem: Problem, states: list[OutletState]) -> Menu:
+    """The menu of every outlet's live candidates.
+
+    Raises:
+        InfeasibleError: an outlet has none left, naming today's plan's fate.
+    """
+    ids = [st.live() for st in states]
+    if any(not i for i in ids):
+        raise InfeasibleError([f"{st.spec.name}: none of {len(st.candidates)} candidate patterns meets the service "
+                               f"limits (today's plan: {st.candidates[st.current_index()].fate})"
+                               for st, i in zip(states, ids, strict=True) if not i])
+    return Menu.of(problem, states, ids)
+
+
+def noise_yuan(problem: Problem, states: list[OutletState], plans: list[StaffingPlan]) -> float:
+    """Half-width (yuan/day) of the 95% interval of the predicted uplift of ``plans`` (one per outlet) over today's.
+
+    Every pattern of an outlet ran on the same days (common random numbers), so the noise
+    that can mislead a choice is that of the *paired* differences, not of the value's
+    level: 1.96 × √Σ (sd² / days) of each outlet's per-day difference from today's plan,
+    over the days both have.
+    """
+    var = 0.0
+    for st, plan in zip(states, plans, strict=True):
+        now = st.today
+        if plan == now or now not in st.days:
+            continue
+        _, se2 = paired_difference(problem, now, st.days[now], plan, st.days[plan])
+        if math.isfinite(se2):  # fewer than two common days: no noise estimate
+            var += se2
+    return 1.96 * math.sqrt(var)
+
+
+def stable_solve(problem: Problem, states: list[OutletState], s: Settings) -> tuple[Solution, Menu, dict[str, float]]:
+    """The value-optimal plan, then (``s.stable``) the plan with the fewest moves within its noise."""
+    menu = live_menu(problem, states)
+    best = problem.solve(menu.options)
+    tolerance = noise_yuan(problem, states, menu.plans(best)) if s.stable else 0.0
+    sol = problem.stabilise(menu.options, best, tolerance)
+    return sol, menu, {"tolerance_yuan": tolerance, "best_estimate_yuan": best.objective,
+                       "chosen_estimate_yuan": sol.objective, "moves_best": menu.moves(best),
+                       "moves_chosen": menu.moves(sol)}
+
+
+@dataclass(frozen=True, kw_only=True)
+class Verified:
+    """The final solve and its verification: the menu it chose from, per outlet the days of the chosen
+    and today's plan on each day type (one list entry without day types), the rounds it took and the
+    stable stage's figures."""
+
+    sol: Solution
+    menu: Menu
+    rec_types: list[list[np.ndarray]]
+    cur_types: list[list[np.ndarray]]
+    rounds: int
+    stability: dict[str, float]
+
+    def rec(self, problem: Problem) -> list[np.ndarray]:
+        """The chosen plans' days, day types combined."""
+        return [combine_days(problem.region, t) for t in self.rec_types]
+
+    def cur(self, problem: Problem) -> list[np.ndarray]:
+        """Today's plans' days, day types combined."""
+        return [combine_days(problem.region, t) for t in self.cur_types]
+
+
+def verify(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> Verified:
+    """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most
+    :data:`MAX_VERIFY_ROUNDS` rounds)."""
+    for rounds in range(1, MAX_VERIFY_ROUNDS + 1):
+        sol, menu, stability = stable_solve(problem, states, s)
+        picked = menu.indices(sol)
+        items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
+            (st, st.plan(i), derive_seed(s.seed, 1, o), s.verify_replications)
+            for o, (st, i) in enumerate(zip(states, picked, strict=True))]
+        items += [(st, None, derive_seed(s.seed, 1, o), s.verify_replications) for o, st in enumerate(states)]
+        days = simulate_plans(ev, problem, items)
+        rec, cur = days[:len(states)], days[len(states):]
+        failed = False
+        for st, i, d, now in zip(states, picked, rec, cur, strict=True):
+            fate = problem.fate(st.spec, d, now, by_ci=False)
+            if not fate.kept:
+                st.candidates[i].fate = Fate(FateKind.FAILED, fate.reason)
+                failed = True
+        if not failed:
+            return Verified(sol=sol, menu=menu, rec_types=rec, cur_types=cur, rounds=rounds, stability=stability)
+    raise InfeasibleError([f"verification kept rejecting the chosen plans after {MAX_VERIFY_ROUNDS} rounds"])
+
+
+#: Columns of the frontier table.
+FRONTIER_COLUMNS = ("budget", "delta", "status", "objective", "marginal_yuan")
+
+
+def frontier(problem: Problem, states: list[OutletState], s: Settings) -> pd.DataFrame:
+    """The optimum as the total head-count budget moves by ±``s.frontier`` people (empty for 0)."""
+    if s.frontier <= 0:
+        return pd.DataFrame(columns=list(FRONTIER_COLUMNS))
+    region = problem.region
+    base = region.policy.total_headcount or region.current_total
+    rows = []
+    for delta in range(max(-s.frontier, -base), s.frontier + 1):
+        try:
+            sol = problem.solve(live_menu(problem, states).options,
+                                replace(region.policy, total_headcount=base + delta))
+            rows.append({"budget": base + delta, "delta": delta, "status": sol.status, "objective": sol.objective})
+        except InfeasibleError:
+            rows.append({"budget": base + delta, "delta": delta, "status": "Infeasible", "objective": math.nan})
+    frame = pd.DataFrame(rows)
+    # a smaller budget's plan is feasible under a larger one: carry it forward where a gap-limited solve
+    # found less, so the frontier never falls as the budget grows (the status says where it came from)
+    best = frame["objective"].cummax()
+    carried = best.notna() & ~(frame["objective"] >= best - 1e-9)
+    frame.loc[carried, "status"] = "carried from a smaller budget"
+    frame["objective"] = best
+    frame["marginal_yuan"] = frame["objective"].diff()
+    return frame
+
+
+@dataclass(frozen=True, kw_only=True)
+class Run:
+    """Everything one run leaves for the tables: the problem, the candidate pools, the settings, the verified
+    solve, the frontier, stage timings (seconds) and the simulated days it took."""
+
+    problem: Problem
+    states: list[OutletState]
+    settings: Settings
+    verified: Verified
+    frontier: pd.DataFrame
+    timings: dict[str, float]
+    simulated_days: int
