@@ -22,8 +22,9 @@ from sim.replicate import interval
 from sim.scenario import StaffingPlan
 
 #: KPIs reported for the current and recommended plans.
-#: Zones whose service level is reported (pooled over customers for the region).
-SERVICE_LEVEL_ZONES = ("lobby", "cash", "non_cash", "wealth")
+#: Zones whose service level is reported (pooled over customers for the region): every zone with a
+#: queue (the waiting area has none).
+SERVICE_LEVEL_ZONES = ("lobby", "cash", "non_cash", "self_service", "wealth")
 #: The service KPIs shown beside value everywhere: walk-out rate, then each zone's service level.
 SERVICE_KPIS = ("walkout_rate", *(f"{z}.service_level" for z in SERVICE_LEVEL_ZONES))
 REPORT_KPIS = ("objective", "value_yuan", "value_lost_yuan", "walkout_rate", "sales", "field_new_customers",

@@ -19,7 +19,7 @@ from optimize.evaluate import METRICS
 from optimize.milp import OutletOptions, OutsideRule, Policy, RatioRule, rules, solve, stabilise
 from optimize.problem import moves, worse_than_today
 from optimize.state import uncovered_zones
-from optimize.tables import service_frame
+from optimize.tables import SERVICE_LEVEL_ZONES, service_frame
 from optimize.transfers import TRANSFER_COLUMNS, transfer_list
 from sim.errors import ScenarioError
 from sim.scenario import ROLES, StaffingPlan
@@ -206,14 +206,14 @@ def test_worse_than_today_uses_the_paired_interval() -> None:
 def test_region_service_level_pools_customers_by_hand() -> None:
     def metrics(sl: list[float], customers: list[float]) -> dict[str, np.ndarray]:
         days = {"walkout_rate": np.array([0.1, 0.1])}
-        for z in ("lobby", "cash", "non_cash", "wealth"):
+        for z in SERVICE_LEVEL_ZONES:
             days[f"{z}.service_level"] = np.array(sl) if z == "cash" else np.full(2, np.nan)
             days[f"{z}.customers"] = np.array(customers) if z == "cash" else np.zeros(2)
         return days
 
     a, b = metrics([0.9, 0.8], [100, 100]), metrics([0.5, 0.6], [300, 300])
     region = {"walkout_rate": np.array([0.1, 0.1]), **{f"{z}.service_level": np.full(2, np.nan)
-                                                          for z in ("lobby", "non_cash", "wealth")},
+                                                          for z in SERVICE_LEVEL_ZONES if z != "cash"},
               "cash.service_level": np.array([(90 + 150) / 400, (80 + 180) / 400])}
     frame = service_frame({"current": {"a": a, "b": b, "region": region}, "recommended": {"a": a, "b": b,
                                                                                             "region": region}})
