@@ -105,7 +105,10 @@ def staffing(scenario: Scenario) -> Staffing:
             roles.append(ROLES.index(role.id))
             zones.append(zone_idx)
             speed.append(role.speed[k] if k < len(role.speed) else 1.0)
-            if role.lunch_start_min is None:
+            if k < len(role.shifts):  # a roster's own shift and lunch (sim.roster)
+                start, end, lunch_start, lunch_end = role.shifts[k]
+                duty.append(tuple((a, b) for a, b in ((start, lunch_start), (lunch_end, end)) if b > a))
+            elif role.lunch_start_min is None:
                 duty.append(((role.shift_start_min, role.shift_end_min),))
             else:
                 lunch = role.lunch_start_min + k * role.lunch_stagger_min

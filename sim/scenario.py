@@ -154,6 +154,11 @@ class Role:
     lunch_min: float = 0.0
     lunch_stagger_min: float = 0.0
     speed: tuple[float, ...] = ()
+    #: Per-person duty of a roster (:mod:`sim.roster`): inside person ``k`` works
+    #: ``shifts[k] = (start, end, lunch_start, lunch_end)`` minutes from opening instead of the
+    #: role's shift and staggered lunch (``lunch_start == lunch_end``: no lunch); people beyond
+    #: the list keep the role's.
+    shifts: tuple[tuple[float, float, float, float], ...] = ()
 
     @property
     def outside(self) -> int:
@@ -553,10 +558,35 @@ def _role(rid: str, t: Table, outlet: Outlet) -> Role:
     speed = t.number_list("speed", [], ge=MIN_SPEED, le=MAX_SPEED)
     if speed and not zones:
         raise t.fail("speed", "this role serves no zone (zones = []), so speeds would have no effect; remove them")
+    shifts = _person_shifts(t, outlet)
     t.finish()
-    role = Role(rid, count, inside, zones, start, end, lunch_start, lunch_len, stagger, speed)
+    role = Role(rid, count, inside, zones, start, end, lunch_start, lunch_len, stagger, speed, shifts)
     _check_lunch(role, t.source)
     return role
+
+
+def _person_shifts(t: Table, outlet: Outlet) -> tuple[tuple[float, float, float, float], ...]:
+    """``shifts = [["HH:MM", "HH:MM", "HH:MM", "HH:MM"], ...]``: each inside person's shift start and end and
+    lunch start and end (two clocks: no lunch), within opening hours, the lunch within the shift."""
+    value = t.raw("shifts", [])
+    if not isinstance(value, list):
+        raise t.fail("shifts", 'expected a list of ["start", "end", "lunch start", "lunch end"] clocks, '
+                     f"got {show(value)}")
+    out = []
+    for k, item in enumerate(value):
+        key = f"shifts[{k}]"
+        if not (isinstance(item, list) and len(item) in (2, 4)):
+            raise t.fail(key, f'expected ["HH:MM", "HH:MM"] or ["HH:MM", "HH:MM", "HH:MM", "HH:MM"], got {show(item)}')
+        clocks = Table(t.source, t.where(key), {str(i): c for i, c in enumerate(item)})
+        start, end, *lunch = (clocks.clock(str(i)) - outlet.open_min for i in range(len(item)))
+        lunch_start, lunch_end = lunch or (end, end)
+        if not 0 <= start < end <= outlet.day_min:
+            raise t.fail(key, "the shift must end after it starts, within opening hours "
+                         f"({format_clock(outlet.open_min)}-{format_clock(outlet.close_min)}), got {show(item)}")
+        if not start <= lunch_start <= lunch_end <= end:
+            raise t.fail(key, f"the lunch must lie within the shift, got {show(item)}")
+        out.append((start, end, lunch_start, lunch_end))
+    return tuple(out)
 
 
 def format_clock(minutes: float) -> str:
