@@ -46,7 +46,12 @@ from sim.daylog import DayLog, wait_end_min
 from sim.layout import Layout, compile_layout, duty_table, on_duty_parts
 from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, ZONES, Scenario
 
+#: Columns of a zone's KPI row (:attr:`DayKpis.zones`), in :class:`~sim.codes.ZoneKpi` order: mean and
+#: 90th-percentile wait (min), service level and walk-out rate (shares of those who joined), utilisation
+#: (busy / available server-minutes), mean queue length and customers who joined (module docstring).
 ZONE_KPIS = labels(ZoneKpi)
+#: Columns of the outlet's KPI row (:attr:`DayKpis.outlet`): counts of customers by outcome, referrals,
+#: products sold, points, value earned and lost (yuan) and new customers won (module docstring).
 OUTLET_KPIS = (
     "arrived", "served", "abandoned", "balked", "no_service", "diverted_to_self_service", "referrals",
     "sales", "points", "value_yuan", "value_lost_yuan", "field_new_customers",
