@@ -145,22 +145,10 @@ def _write_command_help(app: Any) -> None:
             path.write_text(text, encoding="utf-8")
 
 
-#: TEMPORARY, until the owner of these modules fixes their docstrings (see the issue-18 report): docstring
-#: text that docutils misreads, escaped as it is rendered. Each entry: (object's full name, text, escaped).
-_OWNER_FIXES = (("optimize.state.moves", "Σ |change| / 2", r"Σ \|change\| / 2"),)
-
-
-def _escape_owner_docstrings(app: Any, what: str, name: str, obj: Any, options: Any, lines: list[str]) -> None:
-    for target, text, escaped in _OWNER_FIXES:
-        if name == target:
-            lines[:] = [line.replace(text, escaped) for line in lines]
-
-
 def setup(app: Any) -> dict[str, Any]:
     app.connect("builder-inited", _copy_notebooks)
     app.connect("builder-inited", _write_command_help)
     app.connect("builder-inited", _module_stubs)  # after autosummary's own builder-inited: it wrote the stubs
-    app.connect("autodoc-process-docstring", _escape_owner_docstrings)
     app.connect("missing-reference", _lazy_names)
     from sphinx.ext.napoleon import _process_docstring
 

@@ -14,7 +14,7 @@ them, because each pattern's head-counts are constants:
   ``low·outside − tol ≤ inside ≤ high·outside + tol``;
 * VIP maintenance "2 to 1": ``(CM + WM) × book_size ≥ 2 × VIP customers``;
 * transfers: ``Σ moves[o, p] x[o, p] ≤ K``, where ``moves`` counts people placed differently
-  from today, half at each end (see :func:`optimize.method.moves`).
+  from today, half at each end (see :func:`optimize.problem.moves`).
 
 The objective is the patterns' estimated daily value (``value_yuan − value_lost_yuan``,
 optionally minus staff cost). :func:`solve` builds the model apart from solving it and

@@ -124,7 +124,7 @@ class Problem:
 
 
 def moves(current: StaffingPlan, plan: StaffingPlan) -> float:
-    """People placed differently from today, counted half at each end: Σ |change| / 2.
+    """People placed differently from today, counted half at each end: ``Σ |change| / 2``.
 
     Changes are taken per role, customer managers inside and outside apart. A teller
     sent from one outlet to another counts ½ at each outlet (1 in the region); a

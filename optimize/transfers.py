@@ -12,7 +12,7 @@ sub-branch) or a **hire** (posts no one of that role leaves: ``from_outlet`` emp
 Every person is counted once: for each (outlet, role, placement), today's head-count
 minus the people it gives plus the people it takes is the recommended head-count; and
 the people listed, surplus and hires counted half, equal the moves the MILP's
-``max_moves`` rule counts (:func:`optimize.state.moves`).
+``max_moves`` rule counts (:func:`optimize.problem.moves`).
 """
 
 from __future__ import annotations
