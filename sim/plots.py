@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from sim.analysis import paired_difference, per_day
-from sim.replicate import Replications, interval, summarise
+from sim.replicate import SUMMARY_COLUMNS, Replications, interval, summarise
 from sim.scenario import Scenario, format_clock
 
 if TYPE_CHECKING:
@@ -118,7 +118,9 @@ def _band(frame: pd.DataFrame, index: str, value: str) -> pd.DataFrame:
     """Mean and 95% CI of ``value`` over replications at each ``index`` (columns mean, low, high)."""
     wide = frame.pivot_table(index="replication", columns=index, values=value, aggfunc="sum")
     stats = summarise(wide.to_numpy(dtype=float))
-    return pd.DataFrame({"mean": stats[:, 0], "low": stats[:, 2], "high": stats[:, 3]}, index=wide.columns)
+    column = SUMMARY_COLUMNS.index
+    return pd.DataFrame({"mean": stats[:, column("mean")], "low": stats[:, column("ci95_low")],
+                         "high": stats[:, column("ci95_high")]}, index=wide.columns)
 
 
 def plot_queue_by_zone(profile: pd.DataFrame, scenario: Scenario) -> Figure:

@@ -15,7 +15,7 @@ from scipy import stats
 
 import sim
 from sim import analysis, plots, validation
-from sim.replicate import summarise
+from sim.replicate import interval
 
 HERE = Path(__file__).resolve().parent
 SCENARIOS = HERE.parents[1] / "scenarios"
@@ -48,8 +48,8 @@ def sweep_charts(days: int) -> None:
         result = sim.replicate(sim.with_overrides(design.base, point), n=days, seed=design.seed_of(i))
         row: dict[str, Any] = dict(point)
         for kpi in ("cash.service_level", "value_yuan"):
-            s = summarise(analysis.per_day(result, kpi)[:, None])[0]
-            row |= {f"{kpi}_mean": s[0], f"{kpi}_ci95_low": s[2], f"{kpi}_ci95_high": s[3]}
+            ci = interval(analysis.per_day(result, kpi))
+            row |= {f"{kpi}_mean": ci.mean, f"{kpi}_ci95_low": ci.low, f"{kpi}_ci95_high": ci.high}
         rows.append(row)
     summary = pd.DataFrame(rows)
     plots.save_figure(plots.plot_sweep(summary, "cash.service_level", "arrivals.surge_factor",
