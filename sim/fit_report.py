@@ -12,9 +12,7 @@ log is HTML-escaped.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import math
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -23,7 +21,7 @@ import numpy as np
 from matplotlib.figure import Figure
 
 from sim.fit import GROUPS, LOG_ZONES, Fit
-from sim.plots import ZONE_COLOURS
+from sim.plots import ZONE_COLOURS, png_base64
 
 _STYLE = """
 body { font-family: system-ui, sans-serif; margin: 2em auto; max-width: 72em; color: #222; }
@@ -137,12 +135,6 @@ def plot_backtest(fit: Fit, backtest: Sequence[Mapping[str, Any]]) -> Figure:
     return fig
 
 
-def _png(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
-
-
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]] | Sequence[tuple[Any, ...]]) -> str:
     def cell(v: Any) -> str:
         if isinstance(v, float):
@@ -223,8 +215,8 @@ def report_html(fit: Fit, backtest: Sequence[Mapping[str, Any]], out_name: str =
         charts.append(("Back-test: mean wait and walk-out rate by hour, the log against the fitted scenario.",
                        plot_backtest(fit, backtest)))
     parts.append("<h2>Charts</h2>" + "".join(
-        f'<figure><img alt="{html.escape(c)}" src="data:image/png;base64,{_png(f)}"><figcaption>{html.escape(c)}'
-        "</figcaption></figure>" for c, f in charts))
+        f'<figure><img alt="{html.escape(c)}" src="data:image/png;base64,{png_base64(f, dpi=90)}">'
+        f"<figcaption>{html.escape(c)}</figcaption></figure>" for c, f in charts))
     if backtest:
         by = {(r["hour"], r["metric"], r["source"]): r for r in backtest}
         hours = [*arr.hours, "all"]

@@ -23,6 +23,8 @@ Charts of a day (from :mod:`sim.analysis` tables or a
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import tempfile
 from collections.abc import Sequence
@@ -105,6 +107,14 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def png_base64(fig: Figure, dpi: int = 100, *, tight: bool = False) -> str:
+    """The figure as a base64 PNG for an ``<img src="data:image/png;base64,...">`` in a
+    self-contained HTML report; ``dpi`` is dots per inch, ``tight`` trims the white margin."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def _clock_ticks(ax: Axes, scenario: Scenario, upto_min: float, step_min: float = 60.0) -> None:
