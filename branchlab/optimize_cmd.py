@@ -132,7 +132,7 @@ class _Bar:
 
 
 def _summary(rec: Any, written: list[Path]) -> str:
-    from optimize.report import moves_by_role, service_lines, worse_outlets
+    from optimize.report import moves_by_role, robustness_lines, service_lines, worse_outlets
 
     u = rec.uplift
     today, recommended = rec.verified("current"), rec.verified("recommended")
@@ -150,6 +150,7 @@ def _summary(rec: Any, written: list[Path]) -> str:
         f"verified uplift {u['mean']:,.0f} yuan/day, 95% CI [{u['ci95_low']:,.0f}, {u['ci95_high']:,.0f}] (paired)",
         *(f"service: {line}" for line in service_lines(rec)),
         "outlets worse beyond noise: " + ("; ".join(worse_outlets(rec)) or "none"),
+        *(f"average day vs robust: {line}" for line in robustness_lines(rec)),
         f"head-count {rec.headcount['current']} today -> {rec.headcount['recommended']} recommended "
         f"(budget {rec.headcount['budget']}){placed}{hired}",
         "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"

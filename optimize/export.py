@@ -55,6 +55,9 @@ PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended",
 #: Sheets of ``recommendation.xlsx``, in order (named ``sheet.*`` of :data:`sim.labels.LABELS` in Chinese).
 SHEETS = ("summary", "service", "transfers", "conversions", "day_types", "stress", "by_outlet", "kpis",
           "constraints", "frontier", "candidates")
+#: Sheets written after ``day_types`` only when they hold rows: the average-day plan against the robust
+#: one (day types in force) and the intraday roster (asked for); without them the workbook is as before.
+OPTIONAL_SHEETS = ("robustness",)
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
 #: The files :func:`export` writes, in the order it returns them.
@@ -232,13 +235,17 @@ def _kpi_format(kpi: Any) -> str:
     return YUAN if name in YUAN_IDS else RATE if _is_rate(name) else DECIMAL
 
 
+#: Sheets with one KPI a row, and (the start of) their columns formatted by the row's KPI.
+_KPI_ROWS = {"kpis": ("mean", "ci95_low", "ci95_high"), "robustness": ("average_day", "robust", "change")}
+
+
 def _cell_formats(sheet: str, frame: pd.DataFrame) -> list[list[str | None]]:
     """The number format of every data cell, one list per column (machine column names decide)."""
-    by_kpi = [_kpi_format(k) for k in frame["kpi"]] if sheet == "kpis" and "kpi" in frame else None
+    by_kpi = [_kpi_format(k) for k in frame["kpi"]] if sheet in _KPI_ROWS and "kpi" in frame else None
     formats: list[list[str | None]] = []
     for column in frame.columns:
         data = frame[column]
-        if by_kpi is not None and column in ("mean", "ci95_low", "ci95_high"):
+        if by_kpi is not None and str(column).startswith(_KPI_ROWS[sheet]):
             formats.append(list(by_kpi))
         elif pd.api.types.is_numeric_dtype(data) and not pd.api.types.is_bool_dtype(data):
             formats.append([_number_format(sheet, str(column))] * len(frame))
@@ -429,13 +436,14 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
     frames = {"service": rec.service, "transfers": rec.transfers, "stress": holds_table(rec.stress),
               "conversions": rec.conversions, "day_types": rec.day_types,
               "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
-              "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates}
+              "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates,
+              "robustness": rec.robustness}
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"
              for name, frame in frames.items() if len(frame) > max_rows}
     summary, summary_formats, titles = summary_sheet(rec, notes, lang, exported)
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name in SHEETS:
+        for name in sheets(rec):
             sheet_name = name if lang == "en" else label(f"sheet.{name}", lang)
             if name == "summary":
                 summary.to_excel(writer, sheet_name=sheet_name, index=False)
@@ -451,6 +459,14 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
                 _style_sheet(writer.sheets[sheet_name], shown, _cell_formats(name, frame), wrap=wrap)
             _as_text(writer.sheets[sheet_name])
     return buffer.getvalue()
+
+
+def sheets(rec: Recommendation) -> tuple[str, ...]:
+    """The workbook's sheets, in order: :data:`SHEETS`, with each of :data:`OPTIONAL_SHEETS` that ``rec``
+    fills after ``day_types``."""
+    extra = tuple(name for name in OPTIONAL_SHEETS if not getattr(rec, name).empty)
+    at = SHEETS.index("day_types") + 1
+    return (*SHEETS[:at], *extra, *SHEETS[at:])
 
 
 def _as_text(sheet: Any) -> None:

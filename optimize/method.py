@@ -22,6 +22,12 @@ the stages of :mod:`optimize.stages` on the outlets' candidate pools, and hands 
    *paired* 95% CI; an outlet pattern that breaks a limit in verification is excluded
    and the MILP solved again;
 7. the frontier: the optimum as the total head-count budget moves by ±N people.
+
+With day types (``[day_types]``, ``--day-types``) the same steps run twice on one
+evaluator: first without day types (the average-day plan), then over the day types (the
+robust plan); the average-day plan is then simulated on every day type on the robust
+plan's verification seeds, so :attr:`Recommendation.robustness` compares the two on a
+simulated month with paired CIs and says what the robustness costs.
 """
 
 from __future__ import annotations
@@ -146,30 +152,56 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         region = quick_region(region)
         replications, frontier, stage2 = (min(replications, QUICK_REPLICATIONS), min(frontier, QUICK_FRONTIER),
                                           min(stage2, QUICK_STAGE2))
-    s = Settings(replications, replications if verify_replications is None else verify_replications, seed, solver,
-                 gap, frontier, stage2, stable, shrink)
+    s = Settings(replications=replications,
+                 verify_replications=replications if verify_replications is None else verify_replications,
+                 seed=seed, solver=solver, gap=gap, frontier=frontier, stage2=stage2, stable=stable, shrink=shrink)
     check_settings(s)
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None)
-    timings: dict[str, float] = {}
     try:
-        t0 = time.perf_counter()
-        problem = Problem(_with_progress(ev, progress, "today's plans", lambda: resolve_tiers(region, ev, seed)),
-                          solver, gap)
-        states = [OutletState(spec, derive_seed(seed, 0, o)) for o, spec in enumerate(problem.region.outlets)]
-        _with_progress(ev, progress, "screen", lambda: stages.screen(problem, states, ev, s))
-        _with_progress(ev, progress, "refine", lambda: stages.refine(problem, states, ev, s))
-        timings["evaluate"] = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        verified = stages.verify(problem, states, ev, s)
-        timings["solve_and_verify"] = time.perf_counter() - t0
+        average = None
+        if region.day_types:  # the plan recommend gives without day types, to compare on the month
+            t0 = time.perf_counter()
+            plain = _optimise(replace(region, day_types=(), every_day_type=False), ev, s, progress, "average day: ")
+            average = (plain, time.perf_counter() - t0)
+        run = _optimise(region, ev, s, progress, "")
+        if average is not None:
+            plain, seconds = average
+            t0, days0 = time.perf_counter(), ev.simulated_days
+            plans = plain.verified.menu.plans(plain.verified.sol)
+            month = _with_progress(ev, progress, "month comparison",
+                                   lambda: stages.month_days(run.problem, run.states, ev, s, plans))
+            run = replace(run, average=stages.AverageDay(plans=plans, month=month, simulated_days=plain.simulated_days,
+                                                         seconds=seconds,
+                                                         month_simulated_days=ev.simulated_days - days0),
+                          timings={**run.timings, "average_day": seconds,
+                                   "month_comparison": time.perf_counter() - t0})
     finally:
         pool.close()
+    return build(run)
+
+
+def _optimise(region: Region, ev: Evaluator, s: Settings, progress: Callable[[str, int, int], None] | None,
+              prefix: str) -> Run:
+    """One optimisation of ``region``: tiers, screen, refine, solve and verify, frontier; ``prefix`` starts the
+    progress stages' names. Its ``simulated_days`` are the days it simulated itself."""
+    start = ev.simulated_days
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    problem = Problem(_with_progress(ev, progress, prefix + "today's plans", lambda: resolve_tiers(region, ev, s.seed)),
+                      s.solver, s.gap)
+    states = [OutletState(spec=spec, seed=derive_seed(s.seed, 0, o)) for o, spec in enumerate(problem.region.outlets)]
+    _with_progress(ev, progress, prefix + "screen", lambda: stages.screen(problem, states, ev, s))
+    _with_progress(ev, progress, prefix + "refine", lambda: stages.refine(problem, states, ev, s))
+    timings["evaluate"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    verified = stages.verify(problem, states, ev, s)
+    timings["solve_and_verify"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     front = stages.frontier(problem, states, s)
     timings["frontier"] = time.perf_counter() - t0
-    return build(Run(problem=problem, states=states, settings=s, verified=verified, frontier=front, timings=timings,
-                     simulated_days=ev.simulated_days))
+    return Run(problem=problem, states=states, settings=s, verified=verified, frontier=front, timings=timings,
+               simulated_days=ev.simulated_days - start)
 
 
 def _with_progress(ev: Evaluator, progress: Callable[[str, int, int], None] | None, stage: str,

@@ -116,6 +116,33 @@ def worse_outlets(rec: Recommendation, lang: str = "en") -> list[str]:
                   rec=rate(r["recommended"])) for r in worse.to_dict("records")]
 
 
+def robustness_lines(rec: Recommendation, lang: str = "en") -> list[str]:
+    """With day types: what the robust plan costs against the average-day plan on the simulated month, the
+    worst day type's walk-out rate under both, and the simulated days of each run (none without day types)."""
+    head = rec.robust_vs_average
+    if not head:
+        return []
+    cost, value = head["value_cost"], head["value_month"]
+    walkout = head["worst_day_service"]["walkout_rate"]
+    days = head["simulated_days"]
+    return [label("text.robustness_cost", lang, cost=number(cost["mean"]), low=number(cost["ci95"][0]),
+                  high=number(cost["ci95"][1]), average=number(value["average_day"]), robust=number(value["robust"])),
+            label("text.robustness_worst", lang, day=head["worst_day"], average=rate(walkout["average_day"]),
+                  robust=rate(walkout["robust"]), change=f"{100 * walkout['change']:+.2f} pp",
+                  low=f"{100 * walkout['change_ci95'][0]:+.2f}", high=f"{100 * walkout['change_ci95'][1]:+.2f}"),
+            label("text.robustness_days", lang, robust=number(days["robust"]), average=number(days["average_day"]),
+                  month=number(days["month_comparison"]))]
+
+
+def _robustness_section(rec: Recommendation, lang: str = "en") -> list[str]:
+    """The average-day plan against the robust one (day types in force), or nothing."""
+    if rec.robustness.empty:
+        return []
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in robustness_lines(rec, lang))
+    return [f"<h2>{label('heading.robustness', lang)}</h2><p class=\"note\">{label('note.robustness', lang)}</p>"
+            f"<ul>{lines}</ul>" + table(relabel(rec.robustness, lang))]
+
+
 def pattern_counts(rec: Recommendation, lang: str = "en") -> str:
     """``"500 generated, 3 dropped analytic, …"``: how many patterns each stage generated, dropped, kept."""
     names = {k: label(f"count.{k}", lang) if f"count.{k}" in LABELS else k.replace("_", " ") for k in rec.counts}
@@ -238,6 +265,7 @@ def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en")
         + shown(rec.transfers, "text.no_transfers"),
         heading("conversions") + shown(rec.conversions, "text.no_conversions"),
         heading("day_types") + shown(rec.day_types, "text.no_day_types"),
+        *_robustness_section(rec, lang),
         heading("moves") + shown(rec.moves()),
         heading("holds") + f'<p class="note">{label("note.holds", lang)}</p>'
         + shown(holds_table(rec.stress), "text.stress_not_run"),

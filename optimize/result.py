@@ -58,6 +58,11 @@ class Recommendation:
         day_types: the region's verified value and service on each day type, today's and the
             recommended plan (``day_type``, ``share``, ``volume``, ``plan``, ``kpi``, ``mean``,
             ``ci95_low``, ``ci95_high``; empty without ``[day_types]``).
+        robustness: with day types, the average-day plan (what :func:`optimize.recommend` chooses
+            without them) against the recommended robust plan on the simulated month and on each
+            day type, paired (:func:`optimize.tables.robustness_frame`; empty without day types).
+        robust_vs_average: its headline (:func:`optimize.tables.robust_vs_average`): the value the
+            robustness costs, the worst day type's service, the simulated days of each run.
         stress: the moves that hold under scaled assumptions (:func:`optimize.stress.stress_test`;
             empty unless it was run).
     """
@@ -90,6 +95,8 @@ class Recommendation:
     stress: pd.DataFrame = field(default_factory=pd.DataFrame)
     conversions: pd.DataFrame = field(default_factory=pd.DataFrame)
     day_types: pd.DataFrame = field(default_factory=pd.DataFrame)
+    robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
+    robust_vs_average: dict[str, Any] = field(default_factory=dict)
 
     def verified(self, plan: str) -> dict[str, float]:
         """The region's verified daily objective of ``plan`` (``current`` or ``recommended``): mean and 95% CI."""
@@ -147,4 +154,6 @@ class Recommendation:
             "tier_moves": [{"outlet": o, "tier": t, "simulated_tier": s} for o, t, s in self.tier_moves],
             "conversions": self.conversions.to_dict("records"),
             "day_types": self.day_types.to_dict("records"),
+            **({"robust_vs_average": self.robust_vs_average, "robustness": self.robustness.to_dict("records")}
+               if self.robust_vs_average else {}),
         }

@@ -251,10 +251,34 @@ def frontier(problem: Problem, states: list[OutletState], s: Settings) -> pd.Dat
     return frame
 
 
+def month_days(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings,
+               plans: list[StaffingPlan]) -> list[list[np.ndarray]]:
+    """``plans`` (one per outlet) simulated on every day type of the region on the verification seeds and
+    days: common random numbers with the verified days of the chosen plans (:attr:`Verified.rec_types`), so
+    the two plans' difference on the simulated month is paired; an outlet whose plan is the chosen one reuses
+    those days. Per outlet, its days on each day type."""
+    return simulate_plans(ev, problem, [(st, plan, derive_seed(s.seed, 1, o), s.verify_replications)
+                                        for o, (st, plan) in enumerate(zip(states, plans, strict=True))])
+
+
+@dataclass(frozen=True, kw_only=True)
+class AverageDay:
+    """The average-day plan beside a run over day types: per outlet the ``plans`` :func:`optimize.recommend`
+    chooses without day types, their days on each day type of the month (``month``, as :func:`month_days`),
+    the days that average-day run simulated, its seconds and the days the month comparison simulated."""
+
+    plans: list[StaffingPlan]
+    month: list[list[np.ndarray]]
+    simulated_days: int
+    seconds: float
+    month_simulated_days: int
+
+
 @dataclass(frozen=True, kw_only=True)
 class Run:
     """Everything one run leaves for the tables: the problem, the candidate pools, the settings, the verified
-    solve, the frontier, stage timings (seconds) and the simulated days it took."""
+    solve, the frontier, stage timings (seconds) and the simulated days it took; with day types, the
+    average-day plan to compare with (``average``; ``None`` otherwise)."""
 
     problem: Problem
     states: list[OutletState]
@@ -263,3 +287,4 @@ class Run:
     frontier: pd.DataFrame
     timings: dict[str, float]
     simulated_days: int
+    average: AverageDay | None = None

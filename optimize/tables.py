@@ -12,10 +12,10 @@ import pandas as pd
 from optimize.candidates import FateKind
 from optimize.evaluate import column
 from optimize.milp import Solution, binds, rule_value
-from optimize.problem import Problem, moves
+from optimize.problem import Problem, combine_days, moves
 from optimize.region import Region
 from optimize.result import Recommendation
-from optimize.stages import Run
+from optimize.stages import AverageDay, Run
 from optimize.state import OutletState
 from optimize.transfers import transfer_list
 from sim.replicate import interval
@@ -94,15 +94,29 @@ def kpi_frame(problem: Problem, chosen: Sequence[StaffingPlan], rec: Sequence[np
         per = [_metric_days(problem, p, d) for p, d in zip(plans, days, strict=True)]
         for spec, m in zip(region.outlets, per, strict=True):
             rows += _summary_rows(name, spec.name, m)
-        total = {k: np.sum([m[k] for m in per], axis=0) for k in _ADDITIVE}
-        total["walkout_rate"] = total["lost"] / np.maximum(total["arrived"], 1.0)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            for z in SERVICE_LEVEL_ZONES:
-                total[f"{z}.service_level"] = np.where(total[f"{z}.customers"] > 0, total[f"{z}.on_time"]
-                                                       / total[f"{z}.customers"], math.nan)
+        total = _pooled(per)
         rows += _summary_rows(name, "region", total)
         daily[name] = {**{spec.name: m for spec, m in zip(region.outlets, per, strict=True)}, "region": total}
     return pd.DataFrame(rows), daily
+
+
+def _pooled(per: Sequence[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The region's per-day metrics from its outlets' (:func:`_metric_days`): sums, the walk-out rate and
+    the service levels pooled over the outlets' customers."""
+    total = {k: np.sum([m[k] for m in per], axis=0) for k in _ADDITIVE}
+    total["walkout_rate"] = total["lost"] / np.maximum(total["arrived"], 1.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for z in SERVICE_LEVEL_ZONES:
+            total[f"{z}.service_level"] = np.where(total[f"{z}.customers"] > 0, total[f"{z}.on_time"]
+                                                   / total[f"{z}.customers"], math.nan)
+    return total
+
+
+def region_days(problem: Problem, plans: Sequence[StaffingPlan], days: Sequence[np.ndarray]
+                ) -> dict[str, np.ndarray]:
+    """The region's per-day KPIs (:data:`REPORT_KPIS` and the pooled counts) of ``plans`` (one per outlet)
+    on ``days`` (one array per outlet, the same seeds across outlets' days ``r``)."""
+    return _pooled([_metric_days(problem, p, d) for p, d in zip(plans, days, strict=True)])
 
 
 def _share(x: float) -> float:
@@ -198,6 +212,61 @@ def day_type_frame(problem: Problem, chosen: Sequence[StaffingPlan], rec: list[l
     return pd.DataFrame(rows, columns=list(DAY_TYPE_COLUMNS))
 
 
+#: Columns of :func:`robustness_frame`.
+ROBUSTNESS_COLUMNS = ("scope", "share", "kpi", "average_day", "average_day_ci95_low", "average_day_ci95_high",
+                      "robust", "robust_ci95_low", "robust_ci95_high", "change", "change_ci95_low",
+                      "change_ci95_high", "n")
+
+
+def robustness_frame(problem: Problem, average: AverageDay, robust: Sequence[StaffingPlan],
+                     robust_types: list[list[np.ndarray]]) -> pd.DataFrame:
+    """The average-day plan against the robust (day-type) plan on the simulated month, region totals.
+
+    One row per (scope, KPI of :data:`DAY_TYPE_KPIS`): scope ``month`` is the month's
+    share-weighted day, then each day type; both plans' means and 95% CIs and the paired
+    change robust − average day with its 95% CI (both plans ran on the same seeds and
+    days: common random numbers). ``n``: days.
+    """
+    region = problem.region
+    scopes = [("month", 1.0, [combine_days(region, t) for t in average.month],
+               [combine_days(region, t) for t in robust_types])]
+    scopes += [(d.name, d.share, [m[i] for m in average.month], [t[i] for t in robust_types])
+               for i, d in enumerate(region.day_types)]
+    rows = []
+    for scope, share, a_days, b_days in scopes:
+        a, b = region_days(problem, average.plans, a_days), region_days(problem, robust, b_days)
+        for kpi in DAY_TYPE_KPIS:
+            if not (np.isfinite(a[kpi]).any() or np.isfinite(b[kpi]).any()):
+                continue  # a zone closed in every outlet under both plans
+            sa, sb, d = interval(a[kpi]), interval(b[kpi]), interval(b[kpi] - a[kpi])
+            bound = _share if kpi != "objective" else float
+            rows.append(dict(zip(ROBUSTNESS_COLUMNS, (scope, share, kpi, sa.mean, bound(sa.low), bound(sa.high),
+                                                      sb.mean, bound(sb.low), bound(sb.high), d.mean, d.low, d.high,
+                                                      d.n), strict=True)))
+    return pd.DataFrame(rows, columns=list(ROBUSTNESS_COLUMNS))
+
+
+def robust_vs_average(frame: pd.DataFrame, average: AverageDay, robust_days: int) -> dict[str, Any]:
+    """The comparison's headline from :func:`robustness_frame`: what the robustness costs in the month's value
+    (average-day plan − robust plan, yuan/day, paired 95% CI), the worst day type (the highest walk-out rate
+    of the average-day plan) with both plans' walk-out rate and service levels on it, and the simulated
+    days each run took (the month comparison's own days apart)."""
+    def pair(row: pd.Series) -> dict[str, Any]:
+        return {"average_day": row["average_day"], "robust": row["robust"], "change": row["change"],
+                "change_ci95": [row["change_ci95_low"], row["change_ci95_high"]]}
+
+    month = frame[(frame["scope"] == "month") & (frame["kpi"] == "objective")].iloc[0]
+    walkout = frame[(frame["scope"] != "month") & (frame["kpi"] == "walkout_rate")]
+    worst = str(walkout["scope"].iloc[int(np.argmax(walkout["average_day"].to_numpy()))])
+    on_worst = frame[(frame["scope"] == worst) & (frame["kpi"] != "objective")]
+    cost = [0.0 - month[k] for k in ("change", "change_ci95_high", "change_ci95_low")]  # 0.0 - 0.0 is not -0.0
+    return {"value_cost": {"mean": cost[0], "ci95": cost[1:]},
+            "value_month": pair(month), "worst_day": worst,
+            "worst_day_service": {str(r["kpi"]): pair(r) for _, r in on_worst.iterrows()},
+            "simulated_days": {"average_day": average.simulated_days, "robust": robust_days,
+                               "month_comparison": average.month_simulated_days}}
+
+
 #: Columns of :func:`conversion_frame`.
 CONVERSION_COLUMNS = ("from_role", "to_role", "people", "max_people", "training_cost_yuan", "cost_yuan_per_day")
 
@@ -235,6 +304,11 @@ def build(run: Run) -> Recommendation:
     converted = conversion_frame(region, v.menu.converted(sol))
     by_type = day_type_frame(problem, chosen, v.rec_types, v.cur_types) if region.day_types else \
         pd.DataFrame(columns=list(DAY_TYPE_COLUMNS))
+    robustness = pd.DataFrame(columns=list(ROBUSTNESS_COLUMNS))
+    compared: dict[str, Any] = {}
+    if run.average is not None:
+        robustness = robustness_frame(problem, run.average, chosen, v.rec_types)
+        compared = robust_vs_average(robustness, run.average, run.simulated_days)
     return Recommendation(
         region=region.name, source=region.source, status=sol.status, objective=sol.objective, bound=sol.bound,
         gap=sol.gap, gap_limit=sol.gap_limit, solver=sol.solver, seed=s.seed, replications=s.verify_replications,
@@ -245,5 +319,6 @@ def build(run: Run) -> Recommendation:
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
         service=service_frame(daily), stability=v.stability, conversions=converted, day_types=by_type,
+        robustness=robustness, robust_vs_average=compared,
         transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
                                              for r in converted.to_dict("records")]))

@@ -315,6 +315,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "xl.stress_run": ("run: {variants} scaled-assumption variants", "已运行：{variants} 种假设缩放情形"),
     "xl.version": ("branchlab version", "branchlab 版本"),
     "xl.unit_people": ("people", "人"),
+    # the average-day plan against the robust (day-type) plan on a simulated month (issue 20)
+    "sheet.robustness": ("robustness", "平均日与稳健方案"),
+    "heading.robustness": ("Average day against every day of the month", "平均日方案与稳健方案（按月模拟）"),
+    "note.robustness": ("The plan chosen for one average day and the plan chosen over the month's day types, both "
+                        "simulated on the same days of every day type (common random numbers); change = robust "
+                        "- average day, with its paired 95% CI.",
+                        "按平均日选出的方案与按本月各日类型选出的方案，在每种日类型的相同模拟日上比较（共同随机数）；"
+                        "变动 = 稳健方案 - 平均日方案，附配对95%置信区间。"),
+    "text.robustness_cost": ("robustness costs {cost} yuan/day of the month's value, paired 95% CI [{low}, {high}] "
+                             "(average-day plan {average}, robust plan {robust})",
+                             "稳健性使月均价值减少 {cost} 元/日，配对95%置信区间 [{low}, {high}]"
+                             "（平均日方案 {average}，稳健方案 {robust}）"),
+    "text.robustness_worst": ("worst day type {day}: walk-out rate {average} average-day plan -> {robust} robust "
+                              "(change {change}, paired 95% CI [{low}, {high}])",
+                              "最忙的日类型 {day}：流失率 平均日方案 {average} -> 稳健方案 {robust}"
+                              "（变动 {change}，配对95%置信区间 [{low}, {high}]）"),
+    "text.robustness_days": ("simulated days: {robust} for the robust run, {average} for the average-day run, "
+                             "{month} more for the month comparison",
+                             "模拟天数：稳健方案 {robust}，平均日方案 {average}，按月比较另需 {month}"),
+    "column.scope": ("scope", "范围"),
+    "column.average_day": ("average_day", "平均日方案"),
+    "column.robust": ("robust", "稳健方案"),
 }
 
 
