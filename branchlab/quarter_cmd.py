@@ -24,7 +24,7 @@ from sim.errors import ScenarioError
 def _quarter(args: argparse.Namespace) -> int:
     from tqdm.auto import tqdm
 
-    from optimize.pay_compare import compare_pay_rules
+    from optimize.pay_compare import paired_comparison
     from optimize.quarter_report import FILES, prepare_out, write_quarters
     from optimize.quarters import compare_rules, load_rules, load_study, run_quarters, tasks_per_run
 
@@ -52,7 +52,8 @@ def _quarter(args: argparse.Namespace) -> int:
     comparison = pay_table = None
     with tqdm(total=total, desc="outlet-quarters", disable=args.quiet, leave=False, file=sys.stderr) as bar:
         if rules_b is not None:
-            pay_table, res, _ = compare_pay_rules(study, rules, rules_b, progress=bar.update, **run)
+            pay_table, res, _ = compare_rules(study, rules, rules_b, progress=bar.update, table=paired_comparison,
+                                              **run)
         elif args.compare_exit_rule:
             comparison, res, _ = compare_rules(study, rules, rules.without_exits(), progress=bar.update, **run)
         else:

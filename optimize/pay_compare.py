@@ -1,10 +1,10 @@
 """Which pay scheme gives more value for what it costs: two rule sets on common random numbers.
 
-:func:`compare_pay_rules` runs rule sets A and B over the same seeds (the same customers,
-volumes, initial staff and skills: :mod:`sim.horizon`'s streams do not depend on the
-rules), and :func:`paired_comparison` reports, per quarter and over the whole run, the
-mean of each metric under A and B and the paired 95% interval (Student t over
-replications) of B − A:
+:func:`optimize.quarters.compare_rules` with ``table=paired_comparison`` runs rule sets A
+and B over the same seeds (the same customers, volumes, initial staff and skills:
+:mod:`sim.horizon`'s streams do not depend on the rules), and :func:`paired_comparison`
+reports, per quarter and over the whole run, the mean of each metric under A and B and the
+paired 95% interval (Student t over replications) of B − A:
 
 - ``value_yuan``: net value contribution, value − value lost, summed over the outlets;
 - ``pay_cost_yuan``: what the incentive rules pay — customer managers' pay (points part,
@@ -21,12 +21,10 @@ same random days; with 2 replications it is wide, with 1 it is not defined (NaN)
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 import numpy as np
 import pandas as pd
 
-from optimize.quarters import CM, QuarterResults, QuarterRules, Study, run_rule_sets
+from optimize.quarters import CM, QuarterResults
 from sim.replicate import interval
 
 #: Metrics compared, in order (see the module docstring).
@@ -86,14 +84,4 @@ def paired_comparison(res_a: QuarterResults, res_b: QuarterResults) -> pd.DataFr
     return pd.DataFrame(rows)
 
 
-def compare_pay_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: int = 8, replications: int = 10,
-                      seed: int = 0, executor: str = "serial", workers: int | None = None,
-                      progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, QuarterResults,
-                                                                              QuarterResults]:
-    """Run rule sets ``a`` and ``b`` on common random numbers; :func:`paired_comparison` and both results."""
-    res_a, res_b = run_rule_sets(study, [a, b], quarters=quarters, replications=replications, seed=seed,
-                                 executor=executor, workers=workers, progress=progress)
-    return paired_comparison(res_a, res_b), res_a, res_b
-
-
-__all__ = ["METRICS", "OVERALL", "compare_pay_rules", "overall_metrics", "paired_comparison", "quarter_metrics"]
+__all__ = ["METRICS", "OVERALL", "overall_metrics", "paired_comparison", "quarter_metrics"]

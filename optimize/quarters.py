@@ -28,7 +28,9 @@ every table is as it was before the effort model existed.
 :func:`run_rule_sets` runs several rule sets in one pass on the same seeds, and
 :func:`compare_rules` two of them (common random numbers: the
 same customers, volumes and initial staff) over replications and reports paired 95%
-intervals of the differences — e.g. with and without the exit rule.
+intervals of the differences — e.g. with and without the exit rule
+(:func:`summary_comparison`), or any two pay schemes per quarter
+(:func:`optimize.pay_compare.paired_comparison`).
 """
 
 from __future__ import annotations
@@ -402,24 +404,39 @@ def run_rule_sets(study: Study, rule_sets: Sequence[QuarterRules], *, quarters: 
     return _run(study, list(rule_sets), quarters, replications, seed, executor, workers, progress)
 
 
-def compare_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: int = 8, replications: int = 10,
-                  seed: int = 0, executor: str = "serial", workers: int | None = None,
-                  progress: Callable[[int], None] | None = None) -> tuple[pd.DataFrame, QuarterResults,
-                                                                          QuarterResults]:
-    """Run rule sets ``a`` and ``b`` on common random numbers; paired 95% CIs of ``b − a`` per summary metric.
+def summary_comparison(res_a: QuarterResults, res_b: QuarterResults) -> pd.DataFrame:
+    """Paired 95% CIs of ``b − a`` per whole-run summary metric (the columns of ``summary``, one row each).
 
-    Returns the comparison table (metric, mean_a, mean_b, diff_mean, diff_ci95_low,
-    diff_ci95_high, n) and both results.
+    Columns: metric, mean_a, mean_b, diff_mean, diff_ci95_low, diff_ci95_high, n
+    (replications). Rule set B's replication *r* is paired with A's (common random numbers).
     """
-    res_a, res_b = _run(study, [a, b], quarters, replications, seed, executor, workers, progress)
     metrics = [c for c in res_a.summary.columns if c != "replication"]
     diff = res_b.summary[metrics].to_numpy(float) - res_a.summary[metrics].to_numpy(float)
     s = summarise(diff)
-    table = pd.DataFrame({"metric": metrics, "mean_a": res_a.summary[metrics].mean().to_numpy(),
-                          "mean_b": res_b.summary[metrics].mean().to_numpy(), "diff_mean": s[:, 0],
-                          "diff_ci95_low": s[:, 2], "diff_ci95_high": s[:, 3], "n": s[:, 5].astype(int)})
-    return table, res_a, res_b
+    return pd.DataFrame({"metric": metrics, "mean_a": res_a.summary[metrics].mean().to_numpy(),
+                         "mean_b": res_b.summary[metrics].mean().to_numpy(), "diff_mean": s[:, 0],
+                         "diff_ci95_low": s[:, 2], "diff_ci95_high": s[:, 3], "n": s[:, 5].astype(int)})
 
 
-__all__ = ["QuarterResults", "QuarterRules", "Study", "compare_rules", "load_rules", "load_study", "resolve_auto_tiers",
-           "run_quarters", "run_rule_sets", "tasks_per_run"]
+#: A paired table of two results of the same seeds: rule set A's, then B's.
+PairedTable = Callable[[QuarterResults, QuarterResults], pd.DataFrame]
+
+
+def compare_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: int = 8, replications: int = 10,
+                  seed: int = 0, executor: str = "serial", workers: int | None = None,
+                  progress: Callable[[int], None] | None = None,
+                  table: PairedTable = summary_comparison) -> tuple[pd.DataFrame, QuarterResults, QuarterResults]:
+    """Run rule sets ``a`` and ``b`` on common random numbers (:func:`run_rule_sets`); ``table`` of the pair.
+
+    ``table`` turns the two results into the paired table returned first:
+    :func:`summary_comparison` (default: whole-run summary metrics, ``--compare-exit-rule``)
+    or :func:`optimize.pay_compare.paired_comparison` (value, pay cost, value per yuan of
+    pay, exits, VIPs lost per quarter and overall, ``--compare``). Returns the table and both results.
+    """
+    res_a, res_b = run_rule_sets(study, [a, b], quarters=quarters, replications=replications, seed=seed,
+                                 executor=executor, workers=workers, progress=progress)
+    return table(res_a, res_b), res_a, res_b
+
+
+__all__ = ["PairedTable", "QuarterResults", "QuarterRules", "Study", "compare_rules", "load_rules", "load_study",
+           "resolve_auto_tiers", "run_quarters", "run_rule_sets", "summary_comparison", "tasks_per_run"]
