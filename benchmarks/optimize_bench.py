@@ -52,7 +52,8 @@ def synthetic(outlets: int, patterns: int, seed: int = 0) -> list[OutletOptions]
         extra = counts.sum(axis=1) - base.sum()
         value = 1_000 * (4 - TIERS.index(tier)) * np.log1p(np.maximum(extra + 3, 0)) + rng.normal(0, 300, patterns)
         moves = np.abs(counts - base).sum(axis=1) / 2.0
-        out.append(OutletOptions(f"o{o}", tier, True, 0.0, counts, inside, value, moves))
+        out.append(OutletOptions(name=f"o{o}", tier=tier, second_level=True, vip_customers=0.0, counts=counts,
+                                 cm_inside=inside, value=value, moves=moves))
     return out
 
 

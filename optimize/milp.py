@@ -93,7 +93,7 @@ class VipRule:
     maintainers_per_vip: float = MAINTAINERS_PER_VIP
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Policy:
     """The sub-branch's rules; ``None`` switches a rule off.
 
@@ -120,7 +120,7 @@ class Policy:
     outside_staff: OutsideRule | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class OutletOptions:
     """One outlet's candidate patterns as numbers the MILP needs.
 
@@ -161,7 +161,7 @@ class Row:
     rhs: float
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Solution:
     """A solved MILP: status, chosen pattern per outlet, objective, bound, gap, binding rules, and
     ``rows``: every rule of the policy over the outlets it was solved for (the constraints table reads them)."""
@@ -422,8 +422,9 @@ def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "hi
     if gap > DEFAULT_GAP and (achieved is None or achieved > DEFAULT_GAP):
         status = FEASIBLE_WITHIN_GAP  # proved only within the gap the user allowed, not optimal
     every = tuple(rules(outlets, policy))
-    return Solution(status, solver, choice, objective, bound, achieved, gap,
-                    tuple(r.text for r in every if binds(r, choice)), seconds, every)
+    return Solution(status=status, solver=solver, choice=choice, objective=objective, bound=bound, gap=achieved,
+                    gap_limit=gap,
+                    binding=tuple(r.text for r in every if binds(r, choice)), seconds=seconds, rows=every)
 
 
 def stabilise(outlets: Sequence[OutletOptions], policy: Policy, best: Solution, tolerance: float, *,

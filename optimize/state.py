@@ -25,7 +25,7 @@ from sim.layout import compile_layout
 from sim.scenario import ROLES, SERVICE_ZONES, Scenario, StaffingPlan
 
 
-@dataclass
+@dataclass(kw_only=True)
 class OutletState:
     """One outlet's candidates as the method proceeds: plan, origin and fate each, with their simulated days.
 
@@ -108,7 +108,7 @@ class OutletState:
         return next(i for i, c in enumerate(self.candidates) if c.origin is Origin.CURRENT)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Settings:
     """Run settings of :func:`optimize.recommend` (see its arguments)."""
 
@@ -232,6 +232,8 @@ def outlet_options(problem: Problem, st: OutletState, ids: list[int]) -> OutletO
     inside = np.asarray([p.cm_inside for p in plans], dtype=int)
     values = np.asarray([st.estimate(problem, p) for p in plans])
     zones = problem.region.cover_zones
-    return OutletOptions(st.spec.name, st.spec.tier, st.spec.second_level, st.spec.vip_customers, counts, inside,
-                         values, np.asarray([moves(current, p) for p in plans]), st.spec.min_staff, zones,
-                         tuple(st.uncovered(p, zones) for p in plans) if zones else ())
+    return OutletOptions(name=st.spec.name, tier=st.spec.tier, second_level=st.spec.second_level,
+                         vip_customers=st.spec.vip_customers, counts=counts, cm_inside=inside,
+                         value=values, moves=np.asarray([moves(current, p) for p in plans]),
+                         min_staff=st.spec.min_staff, cover_zones=zones,
+                         uncovered=tuple(st.uncovered(p, zones) for p in plans) if zones else ())

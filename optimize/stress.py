@@ -81,7 +81,8 @@ def _state(rec: Recommendation, spec: OutletSpec, seed: int) -> tuple[OutletStat
     rows = keep.to_dict("records")
     plans = [StaffingPlan.of({r: int(row[r]) for r in ROLES if r in row}, int(row["cm_inside"])) for row in rows]
     prior = c["prior_sd_yuan"].dropna() if "prior_sd_yuan" in c else pd.Series(dtype=float)
-    st = OutletState(spec, seed, candidates=[Candidate(p, Origin(str(r["origin"])), Fate.parse(str(r["status"])))
+    st = OutletState(spec=spec, seed=seed,
+                     candidates=[Candidate(p, Origin(str(r["origin"])), Fate.parse(str(r["status"])))
                                              for p, r in zip(plans, rows, strict=True)],
                      prior_var=float(prior.iloc[0]) ** 2 if len(prior) else None)  # the base run's prior, kept
     return st, [int(r["replications"]) for r in rows]
@@ -114,7 +115,8 @@ def stress_test(region: Region, rec: Recommendation, *, assumptions: Sequence[As
     """
     if any(not (isinstance(f, int | float) and 0 < f <= 100) for f in factors):
         raise ValueError(f"factors: each a number in (0, 100], got {list(factors)!r}")
-    s = Settings(rec.replications, rec.replications, rec.seed, rec.solver, rec.gap_limit, 0, 1,
+    s = Settings(replications=rec.replications, verify_replications=rec.replications, seed=rec.seed, solver=rec.solver,
+                 gap=rec.gap_limit, frontier=0, stage2=1,
                  stable=bool(rec.stability.get("tolerance_yuan")))
     tiers = dict(zip(rec.plan["outlet"], rec.plan["tier"], strict=True))  # as the run resolved them
     region = replace(region, outlets=tuple(replace(o, tier=str(tiers.get(o.name, o.tier))) for o in region.outlets))
@@ -161,7 +163,7 @@ def _evaluate(ev: Evaluator, problem: Problem, states: list[OutletState], days: 
             st.store(problem, p, per_type)
         return
     if not base_days:
-        base = [OutletState(spec, st.seed) for spec, st in zip(problem.region.outlets, states, strict=True)]
+        base = [OutletState(spec=spec, seed=st.seed) for spec, st in zip(problem.region.outlets, states, strict=True)]
         items = [(b, p, st.seed, n) for b, st, ns in zip(base, states, days, strict=True)
                  for p, n in zip((c.plan for c in st.candidates), ns, strict=True)]
         for (b, p, _, _), per_type in zip(items, simulate_plans(ev, problem, items), strict=True):

@@ -115,7 +115,7 @@ _TRUE, _FALSE = ("1", "true", "yes", "y", "t"), ("0", "false", "no", "n", "f")
 
 # ---- the log ---------------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class TicketLog:
     """A validated ticket log as arrays, one entry per ticket, in file order.
 
@@ -355,10 +355,12 @@ def parse_log(text: str, source: str = "<log>", column_map: Mapping[str, str] | 
     where = {d: i for i, d in enumerate(dates)}
     cols = list(zip(*rows, strict=True))
     return TicketLog(
-        source, dates, np.array([where[d] for d in cols[0]], dtype=np.int64), np.array(cols[1], dtype=float),
-        np.array(cols[2], dtype=float), np.array(cols[3], dtype=float), np.array(cols[4], dtype=np.int64),
-        np.array(cols[5], dtype=bool), np.array(cols[6], dtype=object), np.array(cols[7], dtype=object),
-        np.array(cols[8], dtype=np.int64), {ours: names[ours] for ours in names},
+        source=source, dates=dates, day=np.array([where[d] for d in cols[0]], dtype=np.int64),
+        ticket_min=np.array(cols[1], dtype=float), called_min=np.array(cols[2], dtype=float),
+        end_min=np.array(cols[3], dtype=float), zone=np.array(cols[4], dtype=np.int64),
+        vip=np.array(cols[5], dtype=bool), staff_id=np.array(cols[6], dtype=object),
+        business_type=np.array(cols[7], dtype=object), row=np.array(cols[8], dtype=np.int64),
+        columns={ours: names[ours] for ours in names},
     )
 
 
@@ -421,9 +423,11 @@ def ticket_log_from_days(days: Sequence[DayLog], first_date: date = date(2025, 3
             np.asarray(NEEDS, dtype=object)[log.customers.need[cust]],
         ))
     cols = [np.concatenate([p[i] for p in parts]) for i in range(8)]
-    return TicketLog(source, tuple(dates), cols[0], cols[1].astype(float), cols[2].astype(float),
-                     cols[3].astype(float), cols[4].astype(np.int64), cols[5].astype(bool), cols[6].astype(object),
-                     cols[7].astype(object), np.arange(2, cols[0].size + 2, dtype=np.int64))
+    return TicketLog(source=source, dates=tuple(dates), day=cols[0], ticket_min=cols[1].astype(float),
+                     called_min=cols[2].astype(float),
+                     end_min=cols[3].astype(float), zone=cols[4].astype(np.int64), vip=cols[5].astype(bool),
+                     staff_id=cols[6].astype(object),
+                     business_type=cols[7].astype(object), row=np.arange(2, cols[0].size + 2, dtype=np.int64))
 
 
 def _hms(minutes: float) -> str:
@@ -480,7 +484,7 @@ def poisson_interval(k: int) -> tuple[float, float]:
     return low, float(stats.chi2.ppf(0.975, 2 * k + 2)) / 2.0
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Arrivals:
     """Tickets per hour of the opening day, from a log of ``days`` days.
 
@@ -540,10 +544,11 @@ def fit_arrivals(log: TicketLog, template: Scenario) -> Arrivals:
 
     rates = tuple(rate(int(counts[:, h].sum()), d * slots[h] / 60.0) for h in range(len(slots)))
     hours = tuple(format_clock(outlet.open_min + 60.0 * h) for h in range(len(slots)))
-    return Arrivals(hours, slots, counts, rates, rate(int(totals.sum()), float(d)), index, p)
+    return Arrivals(hours=hours, slot_min=slots, counts=counts, rate=rates, daily=rate(int(totals.sum()), float(d)),
+                    dispersion_index=index, dispersion_p=p)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class DistFit:
     """One family fitted by maximum likelihood to durations (minutes).
 
@@ -624,27 +629,30 @@ def fit_durations(x: np.ndarray) -> dict[str, DistFit]:
     out: dict[str, DistFit] = {}
     mean, est = _exponential(n, float(x.sum()))
     ll = -n * math.log(mean) - n
-    out["exponential"] = DistFit("exponential", {"mean": mean}, est, Estimate(1.0, 1.0, 1.0), ll, 2 - 2 * ll,
-                                 float(stats.kstest(x, stats.expon(scale=mean).cdf).pvalue), n)
+    out["exponential"] = DistFit(kind="exponential", params={"mean": mean}, mean=est, cv=Estimate(1.0, 1.0, 1.0),
+                                 loglik=ll, aic=2 - 2 * ll,
+                                 ks_p=float(stats.kstest(x, stats.expon(scale=mean).cdf).pvalue), n=n)
     mu, sigma = float(logs.mean()), float(logs.std())
     ll = float(-logs.sum() - n * math.log(sigma) - n / 2 * math.log(2 * math.pi) - n / 2)
     cv = math.sqrt(math.expm1(sigma * sigma))
     se_ls = 1 / math.sqrt(2 * n)
     s_lo, s_hi = sigma * math.exp(-_Z * se_ls), sigma * math.exp(_Z * se_ls)
     out["lognormal"] = DistFit(
-        "lognormal", {"mu": mu, "sigma": sigma}, _log_interval(math.exp(mu + sigma * sigma / 2),
-                                                               sigma * math.sqrt((1 + sigma * sigma / 2) / n)),
-        Estimate(cv, math.sqrt(math.expm1(s_lo * s_lo)), math.sqrt(math.expm1(s_hi * s_hi))), ll, 4 - 2 * ll,
-        float(stats.kstest(x, stats.lognorm(sigma, scale=math.exp(mu)).cdf).pvalue), n)
+        kind="lognormal", params={"mu": mu, "sigma": sigma},
+        mean=_log_interval(math.exp(mu + sigma * sigma / 2), sigma * math.sqrt((1 + sigma * sigma / 2) / n)),
+        cv=Estimate(cv, math.sqrt(math.expm1(s_lo * s_lo)), math.sqrt(math.expm1(s_hi * s_hi))),
+        loglik=ll, aic=4 - 2 * ll,
+        ks_p=float(stats.kstest(x, stats.lognorm(sigma, scale=math.exp(mu)).cdf).pvalue), n=n)
     k = _gamma_shape(x)
     m = float(x.mean())
     ll = float(stats.gamma.logpdf(x, k, scale=m / k).sum())
     info = float(special.polygamma(1, k)) - 1 / k
     se_lk = 1 / (k * math.sqrt(n * info))
     out["gamma"] = DistFit(
-        "gamma", {"shape": k, "scale": m / k}, _log_interval(m, 1 / math.sqrt(n * k)),
-        Estimate(1 / math.sqrt(k), 1 / math.sqrt(k * math.exp(_Z * se_lk)), 1 / math.sqrt(k * math.exp(-_Z * se_lk))),
-        ll, 4 - 2 * ll, float(stats.kstest(x, stats.gamma(k, scale=m / k).cdf).pvalue), n)
+        kind="gamma", params={"shape": k, "scale": m / k}, mean=_log_interval(m, 1 / math.sqrt(n * k)),
+        cv=Estimate(1 / math.sqrt(k), 1 / math.sqrt(k * math.exp(_Z * se_lk)),
+                    1 / math.sqrt(k * math.exp(-_Z * se_lk))),
+        loglik=ll, aic=4 - 2 * ll, ks_p=float(stats.kstest(x, stats.gamma(k, scale=m / k).cdf).pvalue), n=n)
     return out
 
 
@@ -750,7 +758,7 @@ def _lognormal_censored(t: np.ndarray, c: np.ndarray, start_mean: float) -> tupl
     return theta, cov, -float(res.fun)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class PatienceFit:
     """Patience of one group of tickets from censored waits (``chosen`` ``None``: too few walk-outs)."""
 
@@ -779,11 +787,12 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray, group: str = "all") ->
     km = kaplan_meier(np.concatenate([t, c]), np.concatenate([np.ones(t.size, bool), np.zeros(c.size, bool)]))
     exposure = float(t.sum() + c.sum())
     if t.size < MIN_ABANDONED:
-        return PatienceFit(group, int(t.size), int(c.size), exposure, {}, None, km)
+        return PatienceFit(group=group, events=int(t.size), censored=int(c.size), exposure_min=exposure, fits={},
+                           chosen=None, km=km)
     mean, est = _exponential(int(t.size), exposure)
     ll = -t.size * math.log(mean) - exposure / mean
-    fits = {"exponential": DistFit("exponential", {"mean": mean}, est, Estimate(1.0, 1.0, 1.0), ll, 2 - 2 * ll,
-                                   math.nan, int(t.size))}
+    fits = {"exponential": DistFit(kind="exponential", params={"mean": mean}, mean=est, cv=Estimate(1.0, 1.0, 1.0),
+                                   loglik=ll, aic=2 - 2 * ll, ks_p=math.nan, n=int(t.size))}
     theta, cov, ll = _lognormal_censored(t, c[c > 0], mean)
     mu, sigma = float(theta[0]), math.exp(float(theta[1]))
     grad = np.array([1.0, sigma * sigma])
@@ -794,15 +803,16 @@ def fit_patience(wait: np.ndarray, abandoned: np.ndarray, group: str = "all") ->
     if math.isfinite(se_eta):
         lo, hi = sigma * math.exp(-_Z * se_eta), sigma * math.exp(_Z * se_eta)
         cv_est = Estimate(cv, math.sqrt(math.expm1(min(lo * lo, 700.0))), math.sqrt(math.expm1(min(hi * hi, 700.0))))
-    fits["lognormal"] = DistFit("lognormal", {"mu": mu, "sigma": sigma},
-                                _log_interval(math.exp(min(mu + sigma * sigma / 2, 700.0)), se_mean), cv_est,
-                                ll, 4 - 2 * ll, math.nan, int(t.size))
-    return PatienceFit(group, int(t.size), int(c.size), exposure, fits, best(fits), km)
+    fits["lognormal"] = DistFit(kind="lognormal", params={"mu": mu, "sigma": sigma},
+                                mean=_log_interval(math.exp(min(mu + sigma * sigma / 2, 700.0)), se_mean), cv=cv_est,
+                                loglik=ll, aic=4 - 2 * ll, ks_p=math.nan, n=int(t.size))
+    return PatienceFit(group=group, events=int(t.size), censored=int(c.size), exposure_min=exposure, fits=fits,
+                       chosen=best(fits), km=km)
 
 
 # ---- the whole fit ---------------------------------------------------------------------
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Fit:
     """Everything :func:`fit_log` estimated from one log, and the fitted scenario.
 
@@ -877,16 +887,20 @@ def fit_log(log: TicketLog, template: Scenario) -> Fit:
     kinds: dict[str, int] = {}
     for b in log.business_type.tolist():
         kinds[str(b)] = kinds.get(str(b), 0) + 1
-    partial = Fit(log, template, arrivals, wilson(n_vip, log.n), vip_by_hour, mix, service,
-                  _staff_speed(log, service), patience, dict(sorted(kinds.items(), key=lambda kv: -kv[1])), (), {},
-                  template, {})
+    partial = Fit(log=log, template=template, arrivals=arrivals, vip_share=wilson(n_vip, log.n),
+                  vip_by_hour=vip_by_hour, zone_mix=mix, service=service,
+                  staff_speed=_staff_speed(log, service), patience=patience,
+                  business_types=dict(sorted(kinds.items(), key=lambda kv: -kv[1])), notes=(), data={},
+                  scenario=template, comments={})
     data, comments, notes = scenario_data(partial)
     try:
         scenario = from_dict(data, f"{log.source} (fitted)")
     except ScenarioError as exc:
         raise ScenarioError(log.source, "", f"the fitted scenario does not load: {exc}") from None
-    return Fit(log, template, arrivals, partial.vip_share, vip_by_hour, mix, service, partial.staff_speed, patience,
-               partial.business_types, tuple(notes), data, scenario, comments)
+    return Fit(log=log, template=template, arrivals=arrivals, vip_share=partial.vip_share, vip_by_hour=vip_by_hour,
+               zone_mix=mix, service=service, staff_speed=partial.staff_speed, patience=patience,
+               business_types=partial.business_types, notes=tuple(notes), data=data, scenario=scenario,
+               comments=comments)
 
 
 def _shares(values: Mapping[str, float], digits: int = 6) -> dict[str, float]:

@@ -51,7 +51,7 @@ def erlang_b(a: float, c: int) -> float:
     return b
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(kw_only=True, frozen=True, slots=True)
 class ErlangC:
     """Steady-state M/M/c metrics. Times are in the unit of ``1/mu``.
 
@@ -99,7 +99,8 @@ def erlang_c(lam: float, mu: float, c: int) -> ErlangC:
         p0 = float(math.exp(-logsumexp(log_terms)))
     else:
         p0 = 1.0
-    return ErlangC(lam, mu, int(c), p_wait, mean_wait, lam * mean_wait, a / c, p0)
+    return ErlangC(lam=lam, mu=mu, c=int(c), p_wait=p_wait, mean_wait=mean_wait, mean_queue=lam * mean_wait,
+                   occupancy=a / c, p0=p0)
 
 
 def _erlang_a_states(lam: float, mu: float, theta: float, c: int) -> np.ndarray:
@@ -120,7 +121,7 @@ def _erlang_a_states(lam: float, mu: float, theta: float, c: int) -> np.ndarray:
         n_max *= 2
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(kw_only=True, frozen=True, slots=True)
 class ErlangA:
     """Steady-state M/M/c+M metrics (exponential patience, mean 1/θ).
 
@@ -180,8 +181,9 @@ def erlang_a(lam: float, mu: float, theta: float, c: int) -> ErlangA:
     queue = float((np.maximum(n - c, 0) * p).sum())
     busy = float((np.minimum(n, c) * p).sum())
     mean_wait = queue / lam if lam > 0 else 0.0
-    return ErlangA(lam, mu, theta, int(c), float(p[c:].sum()), theta * queue / lam if lam > 0 else 0.0,
-                   mean_wait, queue, busy / c, p)
+    return ErlangA(lam=lam, mu=mu, theta=theta, c=int(c), p_wait=float(p[c:].sum()),
+                   p_abandon=theta * queue / lam if lam > 0 else 0.0,
+                   mean_wait=mean_wait, mean_queue=queue, occupancy=busy / c, states=p)
 
 
 def servers_needed(

@@ -86,7 +86,7 @@ def _tidy(summary: np.ndarray, index_name: str, index: list[str] | list[int], kp
     return frame
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Replications:
     """KPIs of ``n`` replications: tidy summary tables and the per-day values.
 
@@ -251,7 +251,7 @@ def collect(scenario: Scenario, seed: int, days: list[DayKpis]) -> Replications:
     zone_days.insert(0, "zone", np.tile(np.asarray(ZONES, dtype=object), len(days)))
     zone_days.insert(0, "replication", np.repeat(np.arange(len(days)), len(ZONES)))
     return Replications(
-        scenario, seed, len(days),
+        scenario=scenario, seed=seed, n=len(days),
         zones=_tidy(summarise(zones), "zone", list(ZONES), ZONE_KPIS),
         outlet=_tidy(summarise(outlet)[None], "outlet", [scenario.outlet.name], OUTLET_KPIS).drop(columns="outlet"),
         by_hour=_tidy(summarise(np.stack([d.by_hour for d in days])), "hour", hours, HOUR_KPIS),

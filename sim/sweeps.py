@@ -105,7 +105,7 @@ class SweepField:
         return round(float(value)) if self.integer else float(value)
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Sweep:
     """A validated sweep: base scenario, design points (field → value) and seeds."""
 
@@ -155,7 +155,8 @@ def load_sweep_file(path: str | Path) -> Sweep:
     points = _design(design, fields, n_points, seed)
     _check_points(src, base, points)
     digest = hashlib.sha256(raw_bytes + read_bytes(scen_path)).hexdigest()
-    return Sweep(src, base, tuple(fields), design, tuple(points), reps, seed, crn, digest)
+    return Sweep(source=src, base=base, fields=tuple(fields), design=design, points=tuple(points), replications=reps,
+                 seed=seed, common_random_numbers=crn, digest=digest)
 
 
 def _sweep_field(name: str, t: Table, design: str, base: Scenario) -> SweepField:

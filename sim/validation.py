@@ -65,7 +65,7 @@ def queue_scenario(
     }
 
 
-@dataclass(frozen=True)
+@dataclass(kw_only=True, frozen=True)
 class Check:
     """One simulated-versus-analytic comparison and its rule.
 
@@ -152,8 +152,10 @@ def _mmc_case(rho: float, c: int, customers: float, quick: bool) -> Case:
     def checks(result: Replications) -> list[Check]:
         wait, wait_ci = _kpi(result, "zones", "zone", "cash", "mean_wait_min")
         sl, sl_ci = _kpi(result, "zones", "zone", "cash", "service_level")
-        return [Check("mean_wait_min", wait, wait_ci, theory.mean_wait, result.n, rel_tol=0.03),
-                Check("P(wait<=t)", sl, sl_ci, theory.service_level(t), result.n, abs_tol=0.01)]
+        return [Check(metric="mean_wait_min", simulated=wait, ci95=wait_ci, analytic=theory.mean_wait, days=result.n,
+                      rel_tol=0.03),
+                Check(metric="P(wait<=t)", simulated=sl, ci95=sl_ci, analytic=theory.service_level(t), days=result.n,
+                      abs_tol=0.01)]
 
     scen = queue_scenario(lam, 1.0 / mu, c, day_min=day, warmup_min=warm, target_wait_min=t)
     return Case(f"M/M/{c} rho={rho}", scen, reps, checks, quick, ("mmc",))
@@ -168,9 +170,12 @@ def _erlang_a_case(lam: float, c: int, patience: float, customers: float) -> Cas
         ab, ab_ci = _kpi(result, "zones", "zone", "cash", "abandon_rate")
         wait, wait_ci = _kpi(result, "zones", "zone", "cash", "mean_wait_min")
         sl, sl_ci = _kpi(result, "zones", "zone", "cash", "service_level")
-        return [Check("P(abandon)", ab, ab_ci, theory.p_abandon, result.n, rel_tol=0.05),
-                Check("mean_wait_min", wait, wait_ci, theory.mean_wait, result.n, rel_tol=0.05),
-                Check("P(wait<=t, served)", sl, sl_ci, theory.service_level(t), result.n, abs_tol=0.01)]
+        return [Check(metric="P(abandon)", simulated=ab, ci95=ab_ci, analytic=theory.p_abandon, days=result.n,
+                      rel_tol=0.05),
+                Check(metric="mean_wait_min", simulated=wait, ci95=wait_ci, analytic=theory.mean_wait, days=result.n,
+                      rel_tol=0.05),
+                Check(metric="P(wait<=t, served)", simulated=sl, ci95=sl_ci, analytic=theory.service_level(t),
+                      days=result.n, abs_tol=0.01)]
 
     t = 0.05 * patience  # service-level threshold (min)
     scen = queue_scenario(lam, 1.0, c, day_min=day, warmup_min=warm, patience_mean_min=patience, target_wait_min=t)
@@ -196,7 +201,8 @@ def _priority_case(rho: float, vip_share: float, customers: float) -> Case:
         out = []
         for seg, value in theory.items():
             wait, ci = _kpi(result, "by_segment", "segment", seg, "mean_wait_min")
-            out.append(Check(f"mean_wait_min[{seg}]", wait, ci, value, result.n, rel_tol=0.05))
+            out.append(Check(metric=f"mean_wait_min[{seg}]", simulated=wait, ci95=ci, analytic=value, days=result.n,
+                             rel_tol=0.05))
         return out
 
     return Case(f"M/M/1 priority rho={rho} vip={vip_share}", scen, reps, checks, True, ("priority",))
@@ -212,8 +218,8 @@ def _psa_case(loads: tuple[float, ...], c: int, mu: float, reps: int) -> Case:
         hours = list(pd.unique(result.by_hour["hour"]))
         for h, rho in enumerate(loads):
             wait, ci = _kpi(result, "by_hour", "hour", hours[h], "mean_wait_min")
-            out.append(Check(f"mean_wait_min[{hours[h]}] rho={rho}", wait, ci,
-                             erlang_c(rho * c * mu, mu, c).mean_wait, result.n, rel_tol=0.10))
+            out.append(Check(metric=f"mean_wait_min[{hours[h]}] rho={rho}", simulated=wait, ci95=ci,
+                             analytic=erlang_c(rho * c * mu, mu, c).mean_wait, days=result.n, rel_tol=0.10))
         return out
 
     return Case(f"M(t)/M/{c} hourly profile", scen, reps, checks, True, ("time_varying",))

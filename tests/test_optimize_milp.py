@@ -36,8 +36,10 @@ def _instance(seed: int, outlets: int = 3, patterns: int = 4, cost: np.ndarray |
         value = rng.normal(10_000, 2_000, patterns)
         if cost is not None:
             value = value - counts @ cost
-        out.append(OutletOptions(f"o{o}", TIERS4[o % 4], True, float(rng.integers(0, 1500)), counts, inside, value,
-                                 rng.integers(0, 6, patterns)))
+        out.append(OutletOptions(name=f"o{o}", tier=TIERS4[o % 4], second_level=True,
+                                 vip_customers=float(rng.integers(0, 1500)), counts=counts, cm_inside=inside,
+                                 value=value,
+                                 moves=rng.integers(0, 6, patterns)))
     return out
 
 
@@ -104,7 +106,8 @@ def _binding_instance() -> list[OutletOptions]:
     inside = np.array([3, 3, 3])
     value = np.array([1_000.0, 2_000.0, 3_000.0])
     moves = np.array([0, 4, 8])
-    return [OutletOptions(f"o{o}", tier, True, 600.0, counts, inside, value, moves)
+    return [OutletOptions(name=f"o{o}", tier=tier, second_level=True, vip_customers=600.0, counts=counts,
+                          cm_inside=inside, value=value, moves=moves)
             for o, tier in enumerate(("flagship", "potential"))]
 
 
@@ -162,8 +165,9 @@ def test_highs_and_cbc_agree(seed: int) -> None:
 def test_infeasible_names_the_conflict() -> None:
     counts = np.zeros((2, len(ROLES)), dtype=int)
     counts[:, CM] = [5, 6]
-    outlets = [OutletOptions(f"o{o}", "backbone", True, 0.0, counts, np.array([2, 3]), np.array([1.0, 2.0]),
-                             np.zeros(2)) for o in range(12)]
+    outlets = [OutletOptions(name=f"o{o}", tier="backbone", second_level=True, vip_customers=0.0, counts=counts,
+                             cm_inside=np.array([2, 3]), value=np.array([1.0, 2.0]),
+                             moves=np.zeros(2)) for o in range(12)]
     policy = replace(OFF, role_pools={"customer_manager": 48}, min_customer_managers=5)
     with pytest.raises(InfeasibleError) as err:
         solve(outlets, policy)

@@ -127,8 +127,9 @@ def test_one_teller_with_a_lunch_leaves_the_window_shut(minimal: dict[str, Any])
 def _toy(uncovered: tuple[tuple[str, ...], ...], min_staff: dict[str, int] | None = None) -> list[OutletOptions]:
     counts = np.zeros((3, len(ROLES)), dtype=int)
     counts[:, CT] = [1, 2, 3]
-    return [OutletOptions("o", "backbone", True, 0.0, counts, np.zeros(3, dtype=int), np.array([30.0, 20.0, 10.0]),
-                          np.zeros(3), min_staff or {}, ("cash",), uncovered)]
+    return [OutletOptions(name="o", tier="backbone", second_level=True, vip_customers=0.0, counts=counts,
+                          cm_inside=np.zeros(3, dtype=int), value=np.array([30.0, 20.0, 10.0]),
+                          moves=np.zeros(3), min_staff=min_staff or {}, cover_zones=("cash",), uncovered=uncovered)]
 
 
 @pytest.mark.parametrize(("uncovered", "min_staff", "best"), [
@@ -154,7 +155,8 @@ def test_cover_and_min_staff_bind_and_match_brute_force(uncovered: tuple[tuple[s
 def test_stable_stage_takes_the_fewest_moves_within_the_tolerance() -> None:
     counts = np.zeros((3, len(ROLES)), dtype=int)
     value, move = np.array([100.0, 97.0, 90.0]), np.array([4.0, 1.0, 0.0])
-    outlets = [OutletOptions(f"o{k}", "backbone", True, 0.0, counts, np.zeros(3, dtype=int), value, move)
+    outlets = [OutletOptions(name=f"o{k}", tier="backbone", second_level=True, vip_customers=0.0, counts=counts,
+                             cm_inside=np.zeros(3, dtype=int), value=value, moves=move)
                for k in range(2)]
     best = solve(outlets, OFF)
     assert best.choice == (0, 0)
@@ -255,13 +257,15 @@ def _split_outlet(name: str, splits: list[tuple[int, int]], others: int = 4) -> 
     counts[:, CT] = others
     inside = np.array([a for a, _ in splits])
     value = np.array([100.0 + 10 * a for a, _ in splits])  # inside work is worth more: the rule must bind
-    return OutletOptions(name, "backbone", True, 0.0, counts, inside, value, np.zeros(len(splits)))
+    return OutletOptions(name=name, tier="backbone", second_level=True, vip_customers=0.0, counts=counts,
+                         cm_inside=inside, value=value, moves=np.zeros(len(splits)))
 
 
 def test_the_symmetric_band_allows_a_split_and_its_mirror_alike() -> None:
     outlet = _split_outlet("o", [(3, 5), (4, 4), (5, 3)])
-    outlet = OutletOptions(outlet.name, outlet.tier, True, 0.0, outlet.counts, outlet.cm_inside,
-                           np.array([130.0, 120.0, 110.0]), outlet.moves)  # field work is worth more here
+    outlet = OutletOptions(name=outlet.name, tier=outlet.tier, second_level=True, vip_customers=0.0,
+                           counts=outlet.counts, cm_inside=outlet.cm_inside,
+                           value=np.array([130.0, 120.0, 110.0]), moves=outlet.moves)  # field work is worth more here
     one_sided = Policy(min_customer_managers=None, vip=None, inside_outside=RatioRule())
     mirrored = Policy(min_customer_managers=None, vip=None, inside_outside=RatioRule(symmetric=True))
     ok_one = [all(_meets(r, (p,)) for r in rules([outlet], one_sided)) for p in range(3)]
@@ -340,8 +344,9 @@ def _teller_or_cm(gain: float) -> list[OutletOptions]:
     counts = np.zeros((2, len(ROLES)), dtype=int)
     counts[:, ROLES.index("low_counter_teller")] = [2, 1]
     counts[:, ROLES.index("customer_manager")] = [2, 3]
-    return [OutletOptions("o", "backbone", False, 0.0, counts, counts[:, ROLES.index("customer_manager")],
-                          np.array([100.0, 100.0 + gain]), np.array([0.0, 1.0]))]
+    return [OutletOptions(name="o", tier="backbone", second_level=False, vip_customers=0.0, counts=counts,
+                          cm_inside=counts[:, ROLES.index("customer_manager")],
+                          value=np.array([100.0, 100.0 + gain]), moves=np.array([0.0, 1.0]))]
 
 
 @pytest.mark.parametrize(("gain", "cost_per_day", "converts"), [(50.0, 20.0, True), (50.0, 80.0, False),
@@ -465,8 +470,9 @@ def test_a_conflict_with_no_other_side_says_so() -> None:
 
     counts = np.zeros((2, len(ROLES)), dtype=int)
     counts[:, ROLES.index("customer_manager")] = [6, 7]
-    outlets = [OutletOptions(f"o{k}", "backbone", True, 0.0, counts, counts[:, ROLES.index("customer_manager")],
-                             np.array([1.0, 2.0]), np.zeros(2)) for k in range(2)]
+    outlets = [OutletOptions(name=f"o{k}", tier="backbone", second_level=True, vip_customers=0.0, counts=counts,
+                             cm_inside=counts[:, ROLES.index("customer_manager")],
+                             value=np.array([1.0, 2.0]), moves=np.zeros(2)) for k in range(2)]
     policy = Policy(role_pools={"customer_manager": 10}, min_customer_managers=None, inside_outside=None, vip=None)
     lines = diagnose(outlets, policy)
     assert lines[0].startswith("customer_manager pool 10: the plan closest to every rule has 12 (2 over)")
