@@ -77,8 +77,9 @@ class Problem:
         policy = self.region.policy
 
         def meets(counts: np.ndarray, inside: np.ndarray) -> np.ndarray:
-            opt = OutletOptions(spec.name, spec.tier, spec.second_level, spec.vip_customers, counts, inside,
-                                np.zeros(len(inside)), np.zeros(len(inside)), spec.min_staff)
+            opt = OutletOptions(name=spec.name, tier=spec.tier, second_level=spec.second_level,
+                                vip_customers=spec.vip_customers, counts=counts, cm_inside=inside,
+                                value=np.zeros(len(inside)), moves=np.zeros(len(inside)), min_staff=spec.min_staff)
             return np.asarray(satisfied(outlet_rules(opt, policy), len(inside)).all(axis=1))
         return meets
 
@@ -103,8 +104,9 @@ class Problem:
                 counts[p, ROLES.index(c.from_role)] += y
                 counts[p, ROLES.index(c.to_role)] -= y
                 value[p] -= y * c.cost_yuan_per_day
-        return OutletOptions(CONVERSIONS, "", False, 0.0, counts, np.zeros(len(combos), dtype=int), value,
-                             np.zeros(len(combos)))
+        return OutletOptions(name=CONVERSIONS, tier="", second_level=False, vip_customers=0.0, counts=counts,
+                             cm_inside=np.zeros(len(combos), dtype=int), value=value,
+                             moves=np.zeros(len(combos)))
 
     def conversion_counts(self, pattern: int) -> tuple[int, ...]:
         """People converted by each ``[[conversions]]`` row in pattern ``pattern`` of :meth:`conversions`."""

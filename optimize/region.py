@@ -427,8 +427,10 @@ def _policy(head: Table, rules: Table, outlets: tuple[OutletSpec, ...], movable:
         max_moves = None
     transfers.finish()
     bounds, monotone = _tiers(rules)
-    policy = Policy(total, pools, bounds, monotone, _min_cms(rules), _ratio(rules), _vip(rules), max_moves,
-                    _outside(rules))
+    policy = Policy(total_headcount=total, role_pools=pools, tier_bounds=bounds, tier_monotone=monotone,
+                    min_customer_managers=_min_cms(rules), inside_outside=_ratio(rules), vip=_vip(rules),
+                    max_moves=max_moves,
+                    outside_staff=_outside(rules))
     _check_pools(head, outlets, movable, policy)
     return policy
 
