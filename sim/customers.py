@@ -9,6 +9,11 @@
   for every customer whether used or not, so a staffing change cannot shift them.
 - **Service times** of every customer in every zone, for a primary and a referral
   visit, drawn whether used or not (common random numbers again).
+- **Selling** (only when the scenario's ``[selling_time]`` is not empty): the sales
+  uniforms, drawn before the day instead of after it (the same stream, the same numbers)
+  so that the model knows at a service's start what it sells, and the minutes of every
+  pitch, sale and referral each declared role would spend on every customer, drawn
+  whoever ends up serving (common random numbers).
 - **Field marketing**: conversions by the outside customer managers.
 """
 
@@ -18,8 +23,28 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.codes import Need
-from sim.scenario import NEEDS, SERVICE_ZONES, Scenario
+from sim.codes import Need, VisitKind
+from sim.layout import compile_layout
+from sim.scenario import NEEDS, ROLES, SELLING_ACTS, SERVICE_ZONES, Scenario
+
+#: The key of one array of :attr:`SellingDraws.minutes`: zone index, role index (``ROLES``) and act.
+SellingKey = tuple[int, int, str]
+
+
+@dataclass(frozen=True, slots=True)
+class SellingDraws:
+    """A day's draws for selling that takes time (:class:`~sim.scenario.SellingTime`).
+
+    ``sales_u``: the sales uniforms ``[customer, visit kind, bundle slot]``
+    (:func:`sales_uniforms`; the log keeps them as ``DayLog.sales_u``). ``minutes[(zone,
+    role, act)]``: minutes of that act by that role at that zone, ``[customer, bundle
+    slot]`` for ``pitch`` and ``sale``, ``[customer]`` for ``referral``; an act without
+    time there has no entry. A customer visits a zone at most once, so one draw per
+    customer and slot serves whichever visit they make there.
+    """
+
+    sales_u: np.ndarray
+    minutes: dict[SellingKey, np.ndarray]
 
 
 @dataclass(frozen=True, slots=True)
@@ -28,7 +53,8 @@ class Customers:
 
     ``arrival_min`` minutes from opening; ``segment`` index into the scenario's
     segments; ``need`` a :class:`~sim.codes.Need`; ``patience_min`` minutes (∞: never
-    walks out); ``u_*`` uniforms on [0, 1) for identification, diversion and referral.
+    walks out); ``u_*`` uniforms on [0, 1) for identification, diversion and referral;
+    ``selling`` the selling draws when selling takes time (``None`` otherwise).
     """
 
     arrival_min: np.ndarray
@@ -38,6 +64,7 @@ class Customers:
     u_identify: np.ndarray
     u_divert: np.ndarray
     u_referral: np.ndarray
+    selling: SellingDraws | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +132,44 @@ def draw_customers(scenario: Scenario, rngs: dict[str, np.random.Generator]) -> 
             mask = seg == k
             patience[mask] = s.patience.sample(rngs["patience"], int(mask.sum()))
     trng = rngs["triage"]
-    return Customers(arrival, seg, need, patience, trng.random(n), trng.random(n), rngs["referral"].random(n))
+    return Customers(arrival, seg, need, patience, trng.random(n), trng.random(n), rngs["referral"].random(n),
+                     selling_draws(scenario, seg, rngs) if scenario.selling_time else None)
+
+
+def sales_uniforms(scenario: Scenario, n: int, rng: np.random.Generator) -> np.ndarray:
+    """The uniforms of the day's sales draws, ``[customer, visit kind, bundle slot]`` (see
+    :func:`sim.metrics.credit_sales`), from the ``sales`` stream."""
+    max_bundle = max((len(s.bundle) for s in scenario.segments.values()), default=0)
+    return rng.random((n, len(VisitKind), max_bundle))
+
+
+def selling_draws(scenario: Scenario, segment: np.ndarray, rngs: dict[str, np.random.Generator]) -> SellingDraws:
+    """The day's :class:`SellingDraws` for customers of ``segment`` (one entry per customer), from
+    the ``sales`` and ``selling`` streams; zones and roles in ``[selling_time]`` order, then acts
+    in :data:`~sim.scenario.SELLING_ACTS` order, bundle slots and segments in order."""
+    n = segment.size
+    rng = rngs["selling"]
+    bundles = [s.bundle for s in scenario.segments.values()]
+    width = compile_layout(scenario).sales.bundle.shape[1]
+    minutes: dict[SellingKey, np.ndarray] = {}
+    for zid, by_role in scenario.selling_time.items():
+        for rid, st in by_role.items():
+            key = (SERVICE_ZONES.index(zid), ROLES.index(rid))
+            for act in SELLING_ACTS[:2]:
+                table = np.zeros((n, width))
+                drawn = False
+                for slot in range(width):
+                    for k, bundle in enumerate(bundles):
+                        dist = st.for_product(act, bundle[slot]) if slot < len(bundle) else None
+                        if dist is not None:
+                            mask = segment == k
+                            table[mask, slot] = dist.sample(rng, int(mask.sum()))
+                            drawn = True
+                if drawn:
+                    minutes[(*key, act)] = table
+            if st.referral is not None:
+                minutes[(*key, "referral")] = st.referral.sample(rng, n)
+    return SellingDraws(sales_uniforms(scenario, n, rngs["sales"]), minutes)
 
 
 #: ``ServiceTimes[zone][kind]``: minutes of every customer's visit of that kind in that zone.

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from sim.codes import VisitKind, VisitStatus, labels
-from sim.customers import Customers, field_marketing
+from sim.customers import Customers, field_marketing, sales_uniforms
 from sim.events import DayRun
 from sim.layout import Staffing
 from sim.scenario import NEEDS, ROLES, SERVICE_ZONES, Scenario
@@ -115,10 +115,11 @@ class DayLog:
 
 def to_log(scenario: Scenario, run: DayRun, rngs: dict[str, np.random.Generator]) -> DayLog:
     """Turn a finished day's visit lists into :class:`DayLog` arrays, drawing its sales
-    uniforms and field marketing. Visits still waiting at the end become ``UNSERVED``."""
+    uniforms (unless drawn before the day, when selling takes time: the same numbers) and
+    field marketing. Visits still waiting at the end become ``UNSERVED``."""
     status = np.asarray(run.visit_status, dtype=np.int64)
     status[status == VisitStatus.WAITING] = VisitStatus.UNSERVED
-    max_bundle = max((len(s.bundle) for s in scenario.segments.values()), default=0)
+    selling = run.customers.selling
     return DayLog(
         scenario, run.staff, run.customers,
         np.asarray(run.visit_customer, dtype=np.int64), np.asarray(run.visit_zone, dtype=np.int64),
@@ -126,6 +127,6 @@ def to_log(scenario: Scenario, run: DayRun, rngs: dict[str, np.random.Generator]
         np.asarray(run.visit_start_min, dtype=float), np.asarray(run.visit_end_min, dtype=float),
         np.asarray(run.visit_staff, dtype=np.int64), status,
         np.asarray(run.no_service, dtype=np.int64), np.asarray(run.diverted, dtype=np.int64),
-        rngs["sales"].random((run.n, len(VisitKind), max_bundle)),
+        sales_uniforms(scenario, run.n, rngs["sales"]) if selling is None else selling.sales_u,
         field_marketing(scenario, rngs["field"]),
     )

@@ -134,6 +134,9 @@ class _Day:
         self.by_customer = scenario.dispatch.by_customer
         self.holds = layout.holds
         self.hold_min = layout.hold_min
+        self.selling = bool(scenario.selling_time)
+        if self.selling:
+            self._selling_lists(scenario, layout, cust)
         self.state = [_OFF] * len(layout.staff.ids)
         self.leaving = [False] * len(layout.staff.ids)
         self.greeters = 0
@@ -167,6 +170,19 @@ class _Day:
         self.div_unstaffed = (cust.u_divert < tri.divert_probability_unstaffed).tolist()
         p_ref = scenario.sales.referral_probability if layout.referrals else 0.0
         self.referred = (cust.u_referral < p_ref).tolist()
+
+    def _selling_lists(self, scenario: Scenario, layout: Layout, cust: Customers) -> None:
+        """What :meth:`_selling_min` reads, as Python lists (selling takes time)."""
+        if cust.selling is None:
+            raise ValueError("selling takes time in this scenario ([selling_time]), so the customers need their "
+                             "selling draws: Customers(..., selling=sim.customers.selling_draws(...))")
+        self.role = list(layout.staff.roles)
+        self.sales_u = cust.selling.sales_u.tolist()
+        self.sell_min = {key: minutes.tolist() for key, minutes in cust.selling.minutes.items()}
+        self.cross_sale = layout.sales.cross_sale.tolist()
+        self.bundle = layout.sales.bundle.tolist()
+        self.may_sell = layout.sales.may_sell.tolist()
+        self.conversion = scenario.sales.referral_conversion
 
     def _visit_log(self, size: int) -> None:
         """Preallocate the visit lists; ``self.visits`` counts the rows used."""
@@ -304,8 +320,41 @@ class _Day:
         if server >= 0:
             self.state[server] = _BUSY
             duration /= self.speed[server]  # exact for speed 1: x / 1.0 == x
+            if self.selling:
+                duration += self._selling_min(v, zone, server)
         self.events += 1
         _Timer(self.env, duration, v, self._complete_cb, now + duration)
+
+    def _selling_min(self, v: int, zone: int, k: int) -> float:
+        """Minutes staff member ``k`` spends selling in visit ``v`` at ``zone`` (:class:`~sim.scenario.SellingTime`).
+
+        A pitch for each bundle product ``k``'s role may sell with a positive chance at this
+        visit, a sale for each that sells (the uniform below the chance, as
+        :func:`sim.metrics.credit_sales` decides), and a referral when the cash service ends
+        in one (转推介).
+        """
+        i, kind, role = self.v_cust[v], self.v_kind[v], self.role[k]
+        minutes = 0.0
+        if zone == _CASH and kind == _PRIMARY and self.referred[i]:
+            referral = self.sell_min.get((zone, role, "referral"))
+            if referral is not None:
+                minutes += referral[i]
+        pitch = self.sell_min.get((zone, role, "pitch"))
+        sale = self.sell_min.get((zone, role, "sale"))
+        seg = self.segment[i]
+        p = self.conversion if kind == _REFERRAL else self.cross_sale[zone][role][seg]
+        if (pitch is None and sale is None) or p <= 0.0:
+            return minutes
+        u = self.sales_u[i][kind]
+        may_sell = self.may_sell[role]
+        for slot, product in enumerate(self.bundle[seg]):
+            if product < 0 or not may_sell[product]:
+                continue
+            if pitch is not None:
+                minutes += pitch[i][slot]
+            if sale is not None and u[slot] < p:
+                minutes += sale[i][slot]
+        return minutes
 
     def _complete(self, ev: _Timer) -> None:
         v = ev.arg

@@ -51,6 +51,43 @@ class Staffing:
 
 
 @dataclass(frozen=True, slots=True)
+class SaleChances:
+    """The sales rules compiled: the chance that a served visit sells each product of its bundle.
+
+    ``cross_sale[zone, role, segment]``: the chance per bundle product after a primary or
+    greeting visit (``sales.cross_sale[zone][role] × segment.propensity``, capped at 1; a
+    referral visit sells with ``sales.referral_conversion`` instead); ``bundle[segment,
+    slot]``: the product index (order of ``[products]``) in each bundle slot, −1 past the
+    bundle's end; ``may_sell[role, product]``: the role may sell the product
+    (``sales.products_by_role``). The KPIs credit sales with these
+    (:func:`sim.metrics.credit_sales`) and the model, when selling takes time, adds the
+    minutes of the same sales (:class:`~sim.scenario.SellingTime`).
+    """
+
+    cross_sale: np.ndarray
+    bundle: np.ndarray
+    may_sell: np.ndarray
+
+
+def sale_chances(scenario: Scenario) -> SaleChances:
+    """The scenario's :class:`SaleChances`."""
+    segments = list(scenario.segments.values())
+    table = np.zeros((len(SERVICE_ZONES), len(ROLES), len(segments)))
+    for zone, by_role in scenario.sales.cross_sale.items():
+        for role, prob in by_role.items():
+            table[SERVICE_ZONES.index(zone), ROLES.index(role)] = [min(1.0, prob * s.propensity) for s in segments]
+    width = max((len(s.bundle) for s in segments), default=0)
+    bundle = np.full((len(segments), width), -1, dtype=np.int64)
+    names = list(scenario.products)
+    for k, s in enumerate(segments):
+        bundle[k, : len(s.bundle)] = [names.index(p) for p in s.bundle]
+    may_sell = np.ones((len(ROLES), max(len(names), 1)), dtype=bool)
+    for rid, allowed in scenario.sales.products_by_role.items():
+        may_sell[ROLES.index(rid)] = [p in allowed for p in names] or [False]
+    return SaleChances(table, bundle, may_sell)
+
+
+@dataclass(frozen=True, slots=True)
 class Layout:
     """The compiled outlet: everything the model and the KPIs derive from the scenario's layout.
 
@@ -67,6 +104,8 @@ class Layout:
     ``preferred[z][s]`` is the set of preferred staff, empty when no role prefers the
     segment there (anyone serves it). ``hold_min`` is the wait for a preferred server
     (0: none), ``holds`` says whether any customer ever waits for one.
+
+    ``sales``: the compiled sales rules (:class:`SaleChances`).
     """
 
     open: tuple[bool, ...]
@@ -83,6 +122,7 @@ class Layout:
     preferred: tuple[tuple[frozenset[int], ...], ...]
     hold_min: float
     holds: bool
+    sales: SaleChances
 
     def is_open(self, zone: str) -> bool:
         """True when the zone named ``zone`` (one of ``SERVICE_ZONES``) is open."""
@@ -195,7 +235,7 @@ def _compile(scenario: Scenario) -> Layout:
         staff=staff, zone_staff=zone_staff,
         seated=tuple(z in SEATED_ZONES for z in SERVICE_ZONES), seats=waiting.positions,
         balk_when_full=waiting.balk_when_full, offer=offer, preferred=preferred, hold_min=hold,
-        holds=hold > 0 and any(p for zone in preferred for p in zone),
+        holds=hold > 0 and any(p for zone in preferred for p in zone), sales=sale_chances(scenario),
     )
 
 

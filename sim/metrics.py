@@ -121,22 +121,12 @@ def _constants(sc: Scenario) -> _Constants:
     layout = compile_layout(sc)
     segments = list(sc.segments.values())
     products = list(sc.products.values())
-    table = np.zeros((len(SERVICE_ZONES), len(ROLES), len(segments)))
-    for zone, by_role in sc.sales.cross_sale.items():
-        for role, prob in by_role.items():
-            table[SERVICE_ZONES.index(zone), ROLES.index(role)] = [min(1.0, prob * s.propensity) for s in segments]
-    width = max((len(s.bundle) for s in segments), default=0)
-    bundle = np.full((len(segments), width), -1, dtype=np.int64)
-    names = list(sc.products)
-    for k, s in enumerate(segments):
-        bundle[k, : len(s.bundle)] = [names.index(p) for p in s.bundle]
-    may_sell = np.ones((len(ROLES), max(len(names), 1)), dtype=bool)
-    for rid, allowed in sc.sales.products_by_role.items():
-        may_sell[ROLES.index(rid)] = [p in allowed for p in names] or [False]
+    chances = layout.sales
     warm, day = sc.outlet.warmup_min, sc.outlet.day_min
     const = _Constants(
         np.array([_capacity_minutes(layout, z, warm, day) for z in range(len(SERVICE_ZONES))]),
-        table, bundle, may_sell, np.array([p.value_yuan for p in products]), np.array([p.points for p in products]),
+        chances.cross_sale, chances.bundle, chances.may_sell, np.array([p.value_yuan for p in products]),
+        np.array([p.points for p in products]),
         np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments]),
         np.array([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES]),
         np.asarray(layout.staff.roles, dtype=np.int64), np.array([sum(b - a for a, b in d) for d in layout.staff.duty]),

@@ -288,6 +288,38 @@ class Dispatch:
         return self.rule == "by_customer"
 
 
+#: What selling adds minutes for: each product pitched, each product sold, a referral made (see :class:`SellingTime`).
+SELLING_ACTS = ("pitch", "sale", "referral")
+
+
+@dataclass(frozen=True, slots=True)
+class SellingTime:
+    """Minutes that selling adds to one service, for one role at one zone: selling competes with the queue.
+
+    The essay asks tellers to keep service first and refer rather than sell (柜面…弱化营销，倡导转推介);
+    the trade-off exists only if a pitch and a sale take the server's time. At the start of a
+    service the server **pitches** each product of the customer's bundle they may sell with a
+    positive chance at that visit (the zone's ``sales.cross_sale`` for the role times the
+    segment's propensity, or ``sales.referral_conversion`` at a referral visit), each adding a
+    ``pitch`` draw; each product that sells (the same draw :func:`sim.metrics.credit_sales`
+    credits) adds a ``sale`` draw on top; a cash service that ends in a referral (转推介) adds
+    one ``referral`` draw (cash only). ``by_product[product][act]`` replaces ``pitch`` or
+    ``sale`` for one product. ``None`` adds nothing (the default: selling takes no time, the
+    model before this table). Selling minutes are added after the service time is divided by
+    the server's speed: speed is counter work, selling minutes are declared as they are.
+    """
+
+    pitch: Distribution | None = None
+    sale: Distribution | None = None
+    referral: Distribution | None = None
+    by_product: Mapping[str, Mapping[str, Distribution]] = field(default_factory=dict)
+
+    def for_product(self, act: str, product: str) -> Distribution | None:
+        """The distribution of ``act`` (``"pitch"`` or ``"sale"``) for ``product``, or ``None`` (no time)."""
+        default: Distribution | None = self.pitch if act == "pitch" else self.sale
+        return self.by_product.get(product, {}).get(act, default)
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """One outlet's day, validated. Build it with :func:`load_scenario` or :func:`from_dict`."""
@@ -306,6 +338,8 @@ class Scenario:
     fee_yuan: Mapping[str, float]
     raw: Mapping[str, Any] = field(repr=False, compare=False)
     dispatch: Dispatch = field(default_factory=Dispatch)
+    #: ``selling_time[zone][role]``: the minutes selling adds to that role's services there (empty: none).
+    selling_time: Mapping[str, Mapping[str, SellingTime]] = field(default_factory=dict)
 
     def zone_open(self, zone: str) -> bool:
         """True when the zone has positions and (for staffed zones) staff inside to serve it."""
@@ -814,6 +848,36 @@ def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, 
     return Dispatch(rule, wait, prefer)
 
 
+def _selling_time(root: Table, roles: Mapping[str, Role], products: Mapping[str, Product]
+                  ) -> dict[str, dict[str, SellingTime]]:
+    """The ``[selling_time.ZONE.ROLE]`` tables: ``pitch``, ``sale`` and (cash only) ``referral``
+    distributions, and ``[selling_time.ZONE.ROLE.by_product.PRODUCT]`` tables of ``pitch`` / ``sale``."""
+    out: dict[str, dict[str, SellingTime]] = {}
+    for zid, zt in root.subtables("selling_time", STAFFED_ZONES):
+        out[zid] = {}
+        for rid in zt.data:
+            if rid not in ROLES:
+                raise zt.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+            t = zt.table(rid)
+            if rid not in roles or zid not in roles[rid].zones:
+                raise zt.fail(rid, f"[staff.{rid}] does not serve {zid!r}, so it gives no service there to add "
+                              f"selling time to; roles serving {zid}: "
+                              f"{', '.join(r for r, role in roles.items() if zid in role.zones) or 'none'}")
+            acts = {act: _distribution(t.table(act)) for act in SELLING_ACTS if t.has(act)}
+            if "referral" in acts and zid != "cash":
+                raise t.fail("referral", "tellers refer after cash service only, so a referral takes time at "
+                             "selling_time.cash only; use pitch or sale here")
+            by_product: dict[str, dict[str, Distribution]] = {}
+            for pid, pt in t.subtables("by_product"):
+                if pid not in products:
+                    raise t.fail(f"by_product.{pid}", f"unknown product; allowed: {', '.join(products) or 'none'}")
+                by_product[pid] = {act: _distribution(pt.table(act)) for act in SELLING_ACTS[:2] if pt.has(act)}
+                pt.finish(SELLING_ACTS[:2])
+            t.finish(SELLING_ACTS)
+            out[zid][rid] = SellingTime(acts.get("pitch"), acts.get("sale"), acts.get("referral"), by_product)
+    return out
+
+
 def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
     """Refuse an outlet where nothing can serve anyone; warn about staff and service that cannot matter.
 
@@ -879,6 +943,7 @@ def _build(data: dict[str, Any], source: str) -> Scenario:
     scenario = Scenario(
         source, outlet, zones, roles, rates, segments, service, _triage(root), _sales(root, products), products,
         _field(root), _fees(root), raw=data, dispatch=_dispatch(root, segments, roles),
+        selling_time=_selling_time(root, roles, products),
     )
     root.finish()
     _check_layout(scenario, tuple(data.get("zones", {})))

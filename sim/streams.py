@@ -27,8 +27,10 @@ from sim.scenario import SERVICE_ZONES
 MAX_SEED = 2**63 - 1
 
 #: Stream names: arrivals (times, segments, needs), patience, triage uniforms,
-#: referral uniforms, sales uniforms, field marketing, and each zone's service times.
-STREAMS = ("arrivals", "patience", "triage", "referral", "sales", "field", *(f"service_{z}" for z in SERVICE_ZONES))
+#: referral uniforms, sales uniforms, field marketing, each zone's service times, and
+#: the minutes of selling (read only when selling takes time).
+STREAMS = ("arrivals", "patience", "triage", "referral", "sales", "field", *(f"service_{z}" for z in SERVICE_ZONES),
+           "selling")
 
 
 def stream_key(name: str) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,7 @@ def fixed(minutes: float) -> dict[str, Any]:
     return {"distribution": "deterministic", "value_min": minutes}
 
 
-def script(arrivals: list[float], *, segment: list[int] | None = None, need: list[int] | None = None,
+def script(arrivals: list[float], *, segment: Sequence[int] | None = None, need: Sequence[int] | None = None,
            patience: float = math.inf, u: float = 0.5) -> Customers:
     n = len(arrivals)
     return Customers(np.asarray(arrivals, float), np.asarray(segment or [0] * n), np.asarray(need or [0] * n),
