@@ -42,6 +42,21 @@ each is divided by its plan per outlet and quarter, and the gate reads the small
 two attainments (``head_growth_gate = "both"``: deposit AND customer growth must reach
 120%), or only one of them.
 
+The head's pay in the essay's terms ("网点主任绩效考核70%与网点的年度经营目标责任制得分挂钩,
+30%与存款、中间业务收入的增长和客户结构的调整挂钩,存款的增长和客户增长必须超计划20%才能拿全工资"),
+each a switch whose default is today's reading:
+
+- ``target_score``: ``window_service`` (today: the 70% — and the CMs' 30%, "基层客户经理
+  绩效考核30%与网点的年度经营目标责任制得分挂钩" — read the quarter's window-service
+  score) or ``target_responsibility``: :func:`target_responsibility_score`, plan
+  attainment of net value and deposit growth, apart from the window-service score;
+- ``head_growth_score``: ``fixed`` (today: 1) or ``fee_income``: intermediate income
+  against plan (:func:`fee_income_score`) multiplies the 30%;
+- ``head_gate_scope``: ``growth_part`` (today: the 120% gate scales the 30% only) or
+  ``full_pay``: the gate scales the head's whole pay (全工资);
+- ``head_premiums``: ``true`` (today: heads get the × 1.1 × 1.1 front-office and
+  grassroots premiums) or ``false``.
+
 Office customer managers (机关客户经理) are paid as a team by target completion, uncapped
 (:func:`office_team_pay`; in a quarter study, :class:`OfficeTeamRules`: one target on the
 whole study's net value contribution). Front office earns 10% over back office and
@@ -69,6 +84,12 @@ from sim.tomlio import Table
 BAND_READINGS = ("marginal", "level", "rising")
 GROWTH_BELOW_FULL = ("pro_rata", "nothing")
 GROWTH_GATES = ("both", "customers", "deposits")
+#: What the head's 70% and the CMs' 30% read: the window-service score (today) or plan attainment.
+TARGET_SCORES = ("window_service", "target_responsibility")
+#: What multiplies the head's 30% growth part besides the gate: 1 (today) or intermediate income against plan.
+HEAD_GROWTH_SCORES = ("fixed", "fee_income")
+#: What the 120% gate scales: the growth part (today) or the whole of the head's pay (the essay's 全工资).
+HEAD_GATE_SCOPES = ("growth_part", "full_pay")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -84,6 +105,9 @@ class PayRules:
     that earns the full growth part; ``head_growth_gate`` which attainment it reads
     (``both``: the smaller of deposits' and customers'; ``customers``; ``deposits``).
     The deposit model's balances (``*_deposit_yuan``) are yuan per customer or sale.
+    ``target_score``, ``head_growth_score``, ``head_gate_scope`` and ``head_premiums``
+    choose how the head is paid (:func:`target_responsibility_score`,
+    :func:`fee_income_score`, :func:`head_pay`); their defaults are today's numbers.
     """
 
     band_edges_points: tuple[float, ...] = (4000.0, 8000.0)  # seed
@@ -109,6 +133,14 @@ class PayRules:
     office_reference_pay_yuan: float = 8000.0  # assumed
     front_office_premium: float = 0.10  # seed
     grassroots_premium: float = 0.10  # seed
+    target_score: str = "window_service"  # window_service (today) | target_responsibility (年度经营目标责任制得分)
+    target_value_weight: float = 0.5  # assumed: share of the target score from net value against plan
+    target_deposit_weight: float = 0.5  # assumed: share from deposit growth against plan
+    head_plan_value_yuan: float = 1_500_000.0  # assumed: planned net value per outlet and quarter (shipped mean)
+    head_growth_score: str = "fixed"  # fixed: 1 (today) | fee_income: 中间业务收入 against plan
+    head_plan_fee_income_yuan: float = 1_500_000.0  # assumed: planned intermediate income per outlet and quarter
+    head_gate_scope: str = "growth_part"  # growth_part (today) | full_pay ("才能拿全工资")
+    head_premiums: bool = True  # today: heads get the front-office and grassroots premiums too
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,10 +261,50 @@ def head_pay(target_score: float, growth_attainment: float, rules: PayRules = Pa
     ``head_reference_pay_yuan × (0.7 × target_score / 100 + 0.3 × growth_score ×
     growth_factor(growth_attainment))``: ``target_score`` is the target-responsibility
     score (0…100), ``growth_score`` (0…1) how well intermediate income and customer mix
-    grew, gated by deposit and customer growth through :func:`growth_factor`.
+    grew, gated by deposit and customer growth through :func:`growth_factor`. With
+    ``head_gate_scope = "full_pay"`` the gate scales the whole pay instead — the essay's
+    "存款的增长和客户增长必须超计划20%才能拿全工资" (full pay only at 120% of plan):
+    ``head_reference_pay_yuan × (0.7 × target_score / 100 + 0.3 × growth_score) ×
+    growth_factor(growth_attainment)``.
     """
-    growth = rules.head_growth_weight * growth_score * growth_factor(growth_attainment, rules)
+    gate = growth_factor(growth_attainment, rules)
+    if rules.head_gate_scope == "full_pay":
+        earned = rules.head_target_weight * target_score / 100.0 + rules.head_growth_weight * growth_score
+        return rules.head_reference_pay_yuan * earned * gate
+    growth = rules.head_growth_weight * growth_score * gate
     return rules.head_reference_pay_yuan * (rules.head_target_weight * target_score / 100.0 + growth)
+
+
+def target_responsibility_score(net_value_yuan: float | Sequence[float] | np.ndarray,
+                                deposit_growth_yuan: float | Sequence[float] | np.ndarray,
+                                rules: PayRules = PayRules()) -> np.ndarray:
+    """The target-responsibility score (年度经营目标责任制得分) of outlets, 0…100.
+
+    ``100 × (target_value_weight × clip(net value / head_plan_value_yuan, 0, 1) +
+    target_deposit_weight × clip(deposit growth / head_plan_deposit_growth_yuan, 0, 1))``:
+    full marks at plan, nothing at or below zero (assumed shape; the essay names the
+    score, not its sheet). The plans are per outlet and quarter (a year's plan over 4).
+    """
+    value = np.clip(np.asarray(net_value_yuan, dtype=float) / rules.head_plan_value_yuan, 0.0, 1.0)
+    deposits = np.clip(np.asarray(deposit_growth_yuan, dtype=float) / rules.head_plan_deposit_growth_yuan, 0.0, 1.0)
+    return np.asarray(100.0 * (rules.target_value_weight * value + rules.target_deposit_weight * deposits))
+
+
+def fee_income_score(fee_income_yuan: float | Sequence[float] | np.ndarray,
+                     rules: PayRules = PayRules()) -> np.ndarray:
+    """The head's growth score from intermediate income (中间业务收入): clip(income / plan, 0, 1).
+
+    ``fee_income_yuan`` is the quarter's value of product sales at the counters (fees;
+    field customers' value is not fee income); the plan ``head_plan_fee_income_yuan``
+    already holds the planned growth (assumed). Customer mix (客户结构) is not simulated
+    and counts as met.
+    """
+    return np.asarray(np.clip(np.asarray(fee_income_yuan, dtype=float) / rules.head_plan_fee_income_yuan, 0.0, 1.0))
+
+
+def head_premium(rules: PayRules = PayRules()) -> float:
+    """The head's pay multiplier: the front-office and grassroots premiums (``head_premiums``) or 1."""
+    return premium_factor(True, True, rules) if rules.head_premiums else 1.0
 
 
 def office_team_pay(actual: Sequence[float], target: Sequence[float], weights: Sequence[float],
@@ -380,9 +452,8 @@ def pay_rules(t: Table) -> PayRules:
         head_growth_full_at=t.number("head_growth_full_at", d.head_growth_full_at, gt=0.0, le=100.0),
         head_growth_below_full=t.string("head_growth_below_full", d.head_growth_below_full, GROWTH_BELOW_FULL),
         head_reference_pay_yuan=_yuan(t, "head_reference_pay_yuan", d.head_reference_pay_yuan),
-        head_plan_new_customers=t.number("head_plan_new_customers", d.head_plan_new_customers, ge=1.0, le=MAX_YUAN),
-        head_plan_deposit_growth_yuan=t.number("head_plan_deposit_growth_yuan", d.head_plan_deposit_growth_yuan,
-                                               ge=1.0, le=MAX_YUAN),
+        head_plan_new_customers=_plan(t, "head_plan_new_customers", d.head_plan_new_customers),
+        head_plan_deposit_growth_yuan=_plan(t, "head_plan_deposit_growth_yuan", d.head_plan_deposit_growth_yuan),
         head_growth_gate=t.string("head_growth_gate", d.head_growth_gate, GROWTH_GATES),
         new_customer_deposit_yuan=_yuan(t, "new_customer_deposit_yuan", d.new_customer_deposit_yuan),
         deposit_per_sale_yuan=_yuan(t, "deposit_per_sale_yuan", d.deposit_per_sale_yuan),
@@ -390,13 +461,27 @@ def pay_rules(t: Table) -> PayRules:
         office_reference_pay_yuan=_yuan(t, "office_reference_pay_yuan", d.office_reference_pay_yuan),
         front_office_premium=t.probability("front_office_premium", d.front_office_premium),
         grassroots_premium=t.probability("grassroots_premium", d.grassroots_premium),
+        target_score=t.string("target_score", d.target_score, TARGET_SCORES),
+        target_value_weight=t.probability("target_value_weight", d.target_value_weight),
+        target_deposit_weight=t.probability("target_deposit_weight", d.target_deposit_weight),
+        head_plan_value_yuan=_plan(t, "head_plan_value_yuan", d.head_plan_value_yuan),
+        head_growth_score=t.string("head_growth_score", d.head_growth_score, HEAD_GROWTH_SCORES),
+        head_plan_fee_income_yuan=_plan(t, "head_plan_fee_income_yuan", d.head_plan_fee_income_yuan),
+        head_gate_scope=t.string("head_gate_scope", d.head_gate_scope, HEAD_GATE_SCOPES),
+        head_premiums=t.boolean("head_premiums", d.head_premiums),
     )
-    for a, b in (("cm_outlet_weight", "cm_points_weight"), ("head_target_weight", "head_growth_weight")):
+    for a, b, whole in (("cm_outlet_weight", "cm_points_weight", "pay"), ("head_target_weight", "head_growth_weight",
+                        "pay"), ("target_value_weight", "target_deposit_weight", "target score")):
         total = getattr(rules, a) + getattr(rules, b)
         if abs(total - 1.0) > 1e-9:
-            raise t.fail(b, f"{a} + {b} must sum to 1 (the two parts of the pay), got {total:g}")
+            raise t.fail(b, f"{a} + {b} must sum to 1 (the two parts of the {whole}), got {total:g}")
     t.finish()
     return rules
+
+
+def _plan(t: Table, key: str, default: float) -> float:
+    """A plan (customers or yuan per outlet and quarter): at least 1, at most :data:`sim.scenario.MAX_YUAN`."""
+    return t.number(key, default, ge=1.0, le=MAX_YUAN)
 
 
 def _yuan(t: Table, key: str, default: float) -> float:

@@ -50,8 +50,10 @@ from optimize.pay import (
     bottom_streaks,
     check_ranking_cut,
     cm_pay,
+    fee_income_score,
     head_growth,
     head_pay,
+    head_premium,
     leaving,
     office_team_quarter,
     office_team_rules,
@@ -61,6 +63,7 @@ from optimize.pay import (
     rank,
     rank_rewards,
     ranking_rules,
+    target_responsibility_score,
 )
 from optimize.region import AUTO_TIER, load_region
 from optimize.scorecard import ScoreSheet, rank_outlets, score, score_sheet
@@ -195,10 +198,36 @@ def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: Quarte
     out["simulated_tier"] = classify(out, rules.tiers)
     growth = head_growth(out["field_new_customers"].to_numpy(), out["vip_lost"].to_numpy(), out["sales"].to_numpy(),
                          rules.pay)
-    out = out.join(growth.set_axis(out.index))
-    premium = premium_factor(True, True, rules.pay)
-    out["head_pay_yuan"] = [premium * head_pay(s, a, rules.pay)
-                            for s, a in zip(out["score"], out["growth_attainment"], strict=True)]
+    out = _head_scores(out.join(growth.set_axis(out.index)), study, rules.pay)
+    premium = head_premium(rules.pay)
+    growth_scores = out["fee_income_score"] if rules.pay.head_growth_score == "fee_income" else [1.0] * len(out)
+    out["head_pay_yuan"] = [premium * head_pay(s, a, rules.pay, g)
+                            for s, a, g in zip(out[_pay_score(rules.pay)], out["growth_attainment"], growth_scores,
+                                               strict=True)]
+    return out
+
+
+def _pay_score(pay: PayRules) -> str:
+    """The outlets column the head's 70% and the CMs' 30% read: ``score`` (window service) or ``target_score``."""
+    return "target_score" if pay.target_score == "target_responsibility" else "score"
+
+
+def _head_scores(out: pd.DataFrame, study: Study, pay: PayRules) -> pd.DataFrame:
+    """Add ``target_score`` (target responsibility on) and ``fee_income_yuan``, ``fee_income_score`` (fee income on).
+
+    Fee income is the quarter's value less what field customers brought
+    (``field_new_customers`` × the outlet scenario's ``field.value_per_new_customer_yuan``).
+    Both off: ``out`` unchanged (no new columns).
+    """
+    if pay.target_score == "target_responsibility":
+        net = out["value_yuan"] - out["value_lost_yuan"]
+        out["target_score"] = target_responsibility_score(net.to_numpy(), out["deposit_growth_yuan"].to_numpy(), pay)
+    if pay.head_growth_score == "fee_income":
+        per_customer = dict(zip(study.names, (sc.field_marketing.value_per_new_customer_yuan
+                                              for sc in study.scenarios), strict=True))
+        fees = out["value_yuan"] - out["field_new_customers"] * out["outlet"].map(per_customer)
+        out["fee_income_yuan"] = fees
+        out["fee_income_score"] = fee_income_score(fees.to_numpy(), pay)
     return out
 
 
@@ -236,7 +265,7 @@ def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules
     ranks = rank(cms.reset_index()).set_axis(cms.index)
     cut = replace(rules.ranking, exit_bottom=min(rules.ranking.exit_bottom, len(cms)))
     streak = bottom_streaks(streak, ranks, cut)
-    scores = cms["outlet"].map(outlets.set_index("outlet")["score"])
+    scores = cms["outlet"].map(outlets.set_index("outlet")[_pay_score(rules.pay)])
     premium = premium_factor(True, True, rules.pay)
     reward = rank_rewards(ranks, rules.ranking)
     cms = cms.assign(rank=ranks, paid_points=paid_points(cms["points"].to_numpy(), rules.pay),
