@@ -29,7 +29,7 @@ from sim.layout import Layout, Staffing
 from sim.scenario import Scenario
 
 # Plain-int aliases of the codes for the hot loop (an int compares faster than an enum member).
-_LOBBY, _CASH, _SELF_SERVICE = int(Zone.LOBBY), int(Zone.CASH), int(Zone.SELF_SERVICE)
+_LOBBY, _CASH, _SELF_SERVICE, _WEALTH = int(Zone.LOBBY), int(Zone.CASH), int(Zone.SELF_SERVICE), int(Zone.WEALTH)
 _ELIGIBLE = int(Need.SELF_SERVICE_ELIGIBLE)
 _PRIMARY, _REFERRAL, _GREETING = int(VisitKind.PRIMARY), int(VisitKind.REFERRAL), int(VisitKind.GREETING)
 _WAITING, _SERVING, _DONE = int(VisitStatus.WAITING), int(VisitStatus.SERVING), int(VisitStatus.DONE)
@@ -152,6 +152,7 @@ class _Day:
         self.events = 0
         self.now: float = self.env.now
         self._schedule_duty(scenario.outlet.day_min)
+        self._schedule_office(layout.office)
         if self.n:
             self._at(self.arrival[0], self._arrive, 0)
 
@@ -203,6 +204,13 @@ class _Day:
                 self._at(on, self._on_duty, k)
                 if off < day_min:
                     self._at(off, self._off_duty, k)
+
+    def _schedule_office(self, office: tuple[tuple[int, float, float], ...]) -> None:
+        """Schedule the wealth rooms' office use: each block takes a room from the customers (in time order,
+        a block's start before another's end at the same minute, so a room is handed over, never doubled)."""
+        for at, handler in sorted([(start, self._office_start) for _, start, _ in office]
+                                  + [(end, self._office_end) for _, _, end in office], key=lambda e: e[0]):
+            self._at(at, handler, _WEALTH)
 
     def _at(self, delay: float, handler: Any, arg: int) -> None:
         self.events += 1
@@ -428,6 +436,20 @@ class _Day:
                 chosen = self._idle_of(self.offer[zone][self.segment[self.v_cust[v]]])
                 server = server if chosen is None else chosen
             self._start(v, zone, server)
+
+    # --- the wealth room used as an office ------------------------------------------
+    def _office_start(self, ev: _Timer) -> None:
+        """Office use takes a room (理财室…被网点主任和客户经理占用); a customer in it is finished first."""
+        self.now = ev.at
+        self.pos[ev.arg] -= 1
+
+    def _office_end(self, ev: _Timer) -> None:
+        """The room is free for customers again."""
+        self.now = ev.at
+        zone = ev.arg
+        self.pos[zone] += 1
+        if self.queue[zone]:
+            self._serve_queue(zone)
 
     # --- staff -----------------------------------------------------------------------
     def _on_duty(self, ev: _Timer) -> None:

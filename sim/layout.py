@@ -26,6 +26,7 @@ Rules (zone indices are :class:`~sim.codes.Zone`):
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -105,7 +106,9 @@ class Layout:
     segment there (anyone serves it). ``hold_min`` is the wait for a preferred server
     (0: none), ``holds`` says whether any customer ever waits for one.
 
-    ``sales``: the compiled sales rules (:class:`SaleChances`).
+    ``sales``: the compiled sales rules (:class:`SaleChances`). ``office``: the wealth rooms'
+    office use (``zones.wealth.office_share``) as ``(room, start, end)`` minutes from opening,
+    in time order (a room's start before another's end at the same minute); empty without it.
     """
 
     open: tuple[bool, ...]
@@ -123,6 +126,7 @@ class Layout:
     hold_min: float
     holds: bool
     sales: SaleChances
+    office: tuple[tuple[int, float, float], ...]
 
     def is_open(self, zone: str) -> bool:
         """True when the zone named ``zone`` (one of ``SERVICE_ZONES``) is open."""
@@ -220,6 +224,24 @@ def _dispatch(scenario: Scenario, staff: Staffing, zone_staff: tuple[tuple[int, 
     return tuple(offer), tuple(preferred)
 
 
+def _office(scenario: Scenario) -> tuple[tuple[int, float, float], ...]:
+    """The wealth rooms' office blocks ``(room, start, end)`` within the day (see :class:`~sim.scenario.Zone`):
+    room ``j`` of ``P`` from ``j·B/P`` into every block of ``B`` minutes, for ``share·B`` minutes."""
+    room = scenario.zones["wealth"]
+    if room.office_share == 0:
+        return ()
+    day, block, rooms = scenario.outlet.day_min, room.office_block_min, room.positions
+    length = room.office_share * block
+    out = []
+    for j in range(rooms):
+        first = j * block / rooms - block  # the block before the first may run into the day
+        for k in range(math.ceil((day - first) / block)):
+            start = first + k * block
+            if start + length > 0 and start < day:
+                out.append((j, max(start, 0.0), min(start + length, day)))
+    return tuple(sorted(out, key=lambda r: (r[1], r[0])))
+
+
 def _compile(scenario: Scenario) -> Layout:
     open_ = tuple(scenario.zone_open(z) for z in SERVICE_ZONES)
     staff = staffing(scenario)
@@ -236,6 +258,7 @@ def _compile(scenario: Scenario) -> Layout:
         seated=tuple(z in SEATED_ZONES for z in SERVICE_ZONES), seats=waiting.positions,
         balk_when_full=waiting.balk_when_full, offer=offer, preferred=preferred, hold_min=hold,
         holds=hold > 0 and any(p for zone in preferred for p in zone), sales=sale_chances(scenario),
+        office=_office(scenario) if open_[Zone.WEALTH] else (),
     )
 
 

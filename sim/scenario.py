@@ -65,6 +65,9 @@ MAINTAINERS_PER_VIP = 2.0
 #: Default service-level target: customers grow irritated after ~10 min of waiting
 #: (Horizon 2007 survey, n=1553, via DOMAIN.md).
 DEFAULT_TARGET_WAIT_MIN = 10.0
+#: Default length (min) of the blocks in which a wealth room's office use recurs (``zones.wealth.office_block_min``):
+#: an hour, assumed (the essay gives no pattern, only that the room is used as an office).
+DEFAULT_OFFICE_BLOCK_MIN = 60.0
 #: Zones that complete a customer's visit (the lobby only greets and triages).
 CUSTOMER_ZONES = ("cash", "non_cash", "self_service", "wealth")
 
@@ -94,6 +97,8 @@ MAX_PROPENSITY = 1000.0
 MAX_FIELD_VISITS = 100.0
 #: Prospects in the outlet's local market.
 MAX_PROSPECT_POOL = 10_000_000
+#: Office blocks of the wealth rooms in one day (rooms × blocks per day; two events each).
+MAX_OFFICE_BLOCKS = 100_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,12 +128,23 @@ class Zone:
 
     ``target_wait_min`` is the wait within which service counts as on time (service level).
     ``balk_when_full`` applies to the waiting zone only.
+
+    ``office_share`` (wealth room only; 0 ≤ share < 1, default 0) is the share of each room's
+    day taken by office use — the essay's complaint, 理财室则几乎全部被网点主任和客户经理占用 (the
+    wealth room is almost wholly occupied by the outlet head and the customer managers). Room
+    ``j`` of ``P`` is an office for ``office_share × office_block_min`` minutes in every block
+    of ``office_block_min`` minutes from opening, starting ``j × office_block_min / P`` into
+    the block (the rooms take turns); a customer being served when the office use is due is
+    finished first. Office minutes are not customer service: the zone's utilisation counts
+    customers only, over all its rooms.
     """
 
     id: str
     positions: int
     target_wait_min: float = DEFAULT_TARGET_WAIT_MIN
     balk_when_full: bool = False
+    office_share: float = 0.0
+    office_block_min: float = DEFAULT_OFFICE_BLOCK_MIN
 
 
 @dataclass(frozen=True, slots=True)
@@ -534,9 +550,33 @@ def _zones(root: Table) -> dict[str, Zone]:
                              f"at most {MAX_POSITIONS})")
             positions = t.integer("positions", le=MAX_POSITIONS)
             target = t.number("target_wait_min", DEFAULT_TARGET_WAIT_MIN, gt=0.0, le=MAX_DURATION_MIN)
-            zones[zid] = Zone(zid, positions, target)
+            zones[zid] = Zone(zid, positions, target, False, *_office_use(t, zid))
         t.finish()
     return zones
+
+
+def _office_use(t: Table, zid: str) -> tuple[float, float]:
+    """``office_share`` and ``office_block_min`` of a ``[zones.X]`` table (see :class:`Zone`)."""
+    if zid != "wealth":
+        for key in ("office_share", "office_block_min"):
+            if t.has(key):
+                raise t.fail(key, "office use applies to the wealth room only (理财室, [zones.wealth]); remove it here")
+        return 0.0, DEFAULT_OFFICE_BLOCK_MIN
+    share = t.number("office_share", 0.0, ge=0.0, le=1.0)
+    if share == 1.0:
+        raise t.fail("office_share", "must be < 1 (a room that is an office all day is no wealth room: "
+                     "give positions = 0 instead), got 1")
+    return share, t.number("office_block_min", DEFAULT_OFFICE_BLOCK_MIN, ge=1.0, le=MAX_DURATION_MIN)
+
+
+def _check_office(zones: Mapping[str, Zone], outlet: Outlet, source: str) -> None:
+    """At most :data:`MAX_OFFICE_BLOCKS` office blocks a day over all wealth rooms (two events each)."""
+    room = zones["wealth"]
+    blocks = room.positions * math.ceil(outlet.day_min / room.office_block_min)
+    if room.office_share > 0 and blocks > MAX_OFFICE_BLOCKS:
+        raise ScenarioError(source, "zones.wealth.office_block_min", f"{room.positions} rooms x blocks of "
+                            f"{room.office_block_min:g} min make {blocks} office blocks a day; at most "
+                            f"{MAX_OFFICE_BLOCKS} allowed (use longer blocks)")
 
 
 def _clock_pair(t: Table, key: str, outlet: Outlet) -> tuple[float, float]:
@@ -935,6 +975,7 @@ def _build(data: dict[str, Any], source: str) -> Scenario:
     root = Table(source, "", data)
     outlet = _outlet(root)
     zones = _zones(root)
+    _check_office(zones, outlet, source)
     roles = {rid: _role(rid, t, outlet) for rid, t in root.subtables("staff", ROLES)}
     rates = _rates(root, outlet)
     products = _products(root)

@@ -143,7 +143,6 @@ def _cash_service_min(log: sim.DayLog) -> dict[int, float]:
                     (log.visit_end_min[served] - log.visit_start_min[served]).tolist(), strict=True))
 
 
-@pytest.mark.slow
 def test_tellers_selling_lengthen_the_cash_queue_by_the_predicted_minutes() -> None:
     """Backbone outlet, cash tellers cross-selling (chance 0.05 per bundle product × propensity),
     1 min per pitch and 5 per sale: over 30 paired days (the same customers and service draws) the
