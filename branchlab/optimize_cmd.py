@@ -43,6 +43,10 @@ def register(sub: Any) -> None:
                    help="judge plans over the month's day types (ordinary, pay day, mid-month surge, month end, "
                         "from the quarters' day-of-month profile) unless the region file has [day_types]; "
                         "about 4 times the simulated days")
+    p.add_argument("--roster", action="store_true",
+                   help="also roster the recommended head-counts: each inside person's shift and lunch from the "
+                        "region file's [roster] template (default: 8 h shifts from opening, 45 min lunches in "
+                        "11:00-14:00, at most 4 at lunch at once), simulated and corrected, written to roster.csv")
     p.add_argument("--stress", action="store_true",
                    help="also re-solve with each assumed number (cross-sale chances by role, field conversion, "
                         "walk-out cost) x0.5 and x1.5 and report which moves hold (about 8 more runs' time)")
@@ -62,8 +66,9 @@ def _check_args(args: argparse.Namespace) -> str | None:
 def run(args: argparse.Namespace) -> int:
     """Load, optimise, verify, export; print a short summary. Returns the exit status."""
     from optimize import InfeasibleError, load_region, recommend, stress_test
-    from optimize.export import FILES, check_writable, export
+    from optimize.export import FILES, ROSTER_FILE, check_writable, export
     from optimize.region import day_volume_problem, month_day_types
+    from optimize.roster import RosterTemplate, template_problem
 
     problem = _check_args(args) or ("--out: an empty path; give a folder" if not args.out.strip() else None)
     if problem:
@@ -76,10 +81,18 @@ def run(args: argparse.Namespace) -> int:
         if too_much is not None:
             day, message = too_much
             raise ScenarioError(region.source, "--day-types", f"the month's {day.name} day: {message}")
+    if args.roster and region.roster is None:
+        template = RosterTemplate()
+        region = replace(region, roster=template)
+        refused = template_problem(template, [(o.name, o.scenario) for o in region.outlets])
+        if refused is not None:
+            field, message = refused
+            raise ScenarioError(region.source, "--roster", f"the default roster's {field}: {message}; give a "
+                                "[roster] table")
     out = Path(args.out)
     check_writable(out)  # creates the folder only when missing: then it holds no input
     refuse_clobber([("region file", region.source), *(("scenario", o.scenario.source) for o in region.outlets)],
-                   [Output("--out", out, FILES, () if args.no_cache else ("cache",))])
+                   [Output("--out", out, (*FILES, ROSTER_FILE), () if args.no_cache else ("cache",))])
     bar = _Bar(args.quiet)
     try:
         rec = recommend(region, replications=args.replications, seed=args.seed, executor=args.executor,
@@ -132,7 +145,7 @@ class _Bar:
 
 
 def _summary(rec: Any, written: list[Path]) -> str:
-    from optimize.report import moves_by_role, robustness_lines, service_lines, worse_outlets
+    from optimize.report import moves_by_role, robustness_lines, roster_lines, service_lines, worse_outlets
 
     u = rec.uplift
     today, recommended = rec.verified("current"), rec.verified("recommended")
@@ -151,6 +164,7 @@ def _summary(rec: Any, written: list[Path]) -> str:
         *(f"service: {line}" for line in service_lines(rec)),
         "outlets worse beyond noise: " + ("; ".join(worse_outlets(rec)) or "none"),
         *(f"average day vs robust: {line}" for line in robustness_lines(rec)),
+        *(f"roster: {line}" for line in roster_lines(rec)),
         f"head-count {rec.headcount['current']} today -> {rec.headcount['recommended']} recommended "
         f"(budget {rec.headcount['budget']}){placed}{hired}",
         "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"

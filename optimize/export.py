@@ -57,12 +57,15 @@ SHEETS = ("summary", "service", "transfers", "conversions", "day_types", "stress
           "constraints", "frontier", "candidates")
 #: Sheets written after ``day_types`` only when they hold rows: the average-day plan against the robust
 #: one (day types in force) and the intraday roster (asked for); without them the workbook is as before.
-OPTIONAL_SHEETS = ("robustness",)
+OPTIONAL_SHEETS = ("robustness", "roster", "roster_kpis", "roster_hourly", "roster_iterations")
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
 #: The files :func:`export` writes, in the order it returns them.
 FILES = ("recommendation.csv", "recommendation.json", "candidates.csv", "recommendation.xlsx", "report.html",
          "transfers.csv")
+#: The roster's file (:data:`optimize.tables.ROSTER_COLUMNS`), written after :data:`FILES` when a roster was
+#: made (``[roster]``, ``--roster``) and removed from the folder when not.
+ROSTER_FILE = "roster.csv"
 
 
 def check_writable(out: str | Path) -> Path:
@@ -77,7 +80,7 @@ def check_writable(out: str | Path) -> Path:
     folder = Path(out)
     if folder.exists() and not folder.is_dir():
         raise ScenarioError(str(folder), "", "the output folder is a file; give a folder (it is created if missing)")
-    for name in FILES:
+    for name in (*FILES, ROSTER_FILE):
         if (folder / name).is_dir():
             raise ScenarioError(str(folder / name), "", "a folder stands where this export file goes; move it away")
     if (folder / "cache").exists() and not (folder / "cache").is_dir():
@@ -437,7 +440,8 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
               "conversions": rec.conversions, "day_types": rec.day_types,
               "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
               "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates,
-              "robustness": rec.robustness}
+              "robustness": rec.robustness, "roster": rec.roster, "roster_kpis": rec.roster_kpis,
+              "roster_hourly": rec.roster_hourly, "roster_iterations": rec.roster_iterations}
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"
              for name, frame in frames.items() if len(frame) > max_rows}
     summary, summary_formats, titles = summary_sheet(rec, notes, lang, exported)
@@ -479,7 +483,8 @@ def _as_text(sheet: Any) -> None:
 
 
 def render(rec: Recommendation, lang: str = "en") -> dict[str, bytes]:
-    """Every file of :data:`FILES` rendered in memory, by name; ``lang`` labels the Excel file and the report."""
+    """Every file of :data:`FILES` (and :data:`ROSTER_FILE` with a roster) rendered in memory, by name, in that
+    order; ``lang`` labels the Excel file and the report."""
     from optimize.report import report_html
 
     makers: dict[str, Callable[[], str | bytes]] = {
@@ -492,8 +497,12 @@ def render(rec: Recommendation, lang: str = "en") -> dict[str, bytes]:
         "recommendation.xlsx": lambda: workbook_bytes(rec, lang=lang) if lang != "en" else workbook_bytes(rec),
         "report.html": lambda: report_html(rec, package_version(), lang),
     }
+    names: tuple[str, ...] = FILES
+    if not rec.roster.empty:
+        makers[ROSTER_FILE] = lambda: csv_text(rec.roster)
+        names = (*FILES, ROSTER_FILE)
     out = {}
-    for name in FILES:
+    for name in names:
         data = makers[name]()
         out[name] = data.encode("utf-8") if isinstance(data, str) else data
     return out
@@ -512,4 +521,4 @@ def export(rec: Recommendation, out: str | Path, lang: str = "en") -> list[Path]
     """
     check_lang(lang)
     folder = check_writable(out)
-    return publish_set(folder, render(rec, lang))
+    return publish_set(folder, render(rec, lang), stale=(ROSTER_FILE,))

@@ -48,6 +48,7 @@ from optimize.milp import DEFAULT_GAP, SOLVERS
 from optimize.problem import Problem, moves
 from optimize.region import AUTO_TIER, Region
 from optimize.result import Recommendation
+from optimize.roster_run import run_rosters
 from optimize.stages import Run, derive_seed
 from optimize.state import OutletState, Settings
 from optimize.tables import REPORT_KPIS, build
@@ -176,6 +177,10 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
                                                          month_simulated_days=ev.simulated_days - days0),
                           timings={**run.timings, "average_day": seconds,
                                    "month_comparison": time.perf_counter() - t0})
+        if region.roster is not None:
+            chosen = run.verified.menu.plans(run.verified.sol)
+            rosters = _with_progress(ev, progress, "roster", lambda: run_rosters(run.problem, chosen, ev, s))
+            run = replace(run, roster=rosters, timings={**run.timings, "roster": rosters.seconds})
     finally:
         pool.close()
     return build(run)

@@ -12,7 +12,9 @@ cell, the HTML report (:func:`png_bytes`) and a headless test:
 - :func:`plot_frontier`: the optimal objective as the total head-count budget moves
   around today's, and the marginal value of each person;
 - :func:`plot_candidates`: every simulated pattern per outlet (objective against
-  head-count), today's plan ringed and the chosen one starred.
+  head-count), today's plan ringed and the chosen one starred;
+- :func:`plot_roster`: one outlet's roster as a Gantt chart, a bar per person over the
+  day, the lunch left open, coloured by role.
 
 Roles keep the colours of :data:`sim.plots.ROLE_COLOURS` in every chart. Regions with
 more outlets than a chart can show plot the ``max_outlets`` that matter most and say so
@@ -286,4 +288,32 @@ def plot_holds(stress: pd.DataFrame, lang: str = "en") -> Figure:
     ax.set_yticks(range(len(labels)), labels, fontsize=8)
     ax.set_xticks(range(len(variants)), variants, rotation=40, ha="right", fontsize=8)
     ax.set_title(_text("holds_title", lang), fontsize=9)
+    return fig
+
+
+def _clock_hours(clock: str) -> float:
+    """``"HH:MM"`` as hours after midnight."""
+    h, m = clock.split(":")
+    return int(h) + int(m) / 60.0
+
+
+def plot_roster(roster: pd.DataFrame, outlet: str, lang: str = "en") -> Figure:
+    """One outlet's roster (rows of :func:`optimize.tables.roster_frame`) as a Gantt chart: a bar per person
+    from shift start to end with the lunch left open, coloured by role, people in roster order."""
+    rows = roster[roster["outlet"] == outlet].reset_index(drop=True)
+    fig = _new_figure(9.0, 0.8 + 0.28 * max(len(rows), 1))
+    ax = fig.add_subplot()
+    for y, r in rows.iterrows():
+        start, end = _clock_hours(str(r["shift_start"])), _clock_hours(str(r["shift_end"]))
+        spans = [(start, end)]
+        if r["lunch_start"]:
+            lunch_start, lunch_end = _clock_hours(str(r["lunch_start"])), _clock_hours(str(r["lunch_end"]))
+            spans = [(start, lunch_start), (lunch_end, end)]
+        ax.broken_barh([(a, b - a) for a, b in spans if b > a], (int(str(y)) - 0.4, 0.8),
+                       color=ROLE_COLOURS.get(str(r["role"]), MUTED_COLOUR))
+    ax.set_yticks(range(len(rows)), [str(p) for p in rows["person"]])
+    ax.invert_yaxis()
+    ax.set_xlabel(_text("chart.clock", lang))
+    ax.set_title(_text("chart.roster", lang, outlet=outlet))
+    ax.grid(axis="x", alpha=0.3)
     return fig

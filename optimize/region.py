@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRule
+from optimize.roster import RosterTemplate, template_problem
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
 from sim.scenario import (
@@ -178,6 +179,7 @@ class Region:
     their share-weighted value, the not-worse guards hold on each day type and the service
     limits on the month's average day, or on each day type with ``every_day_type``
     (``[day_types]``).
+    ``roster``: the intraday roster's template (``[roster]``; ``None``: no roster is made).
     ``cover_zones``: zones that must have somebody on duty through the whole opening day
     wherever they are open today (lunch included: ``[rules.cover]``). ``keep_roles``: each
     movable role's regional total is at most today's unless ``[headcount.pools]`` says
@@ -199,6 +201,7 @@ class Region:
     conversions: tuple[Conversion, ...] = ()
     day_types: tuple[DayType, ...] = ()
     every_day_type: bool = False
+    roster: RosterTemplate | None = None
 
     def limits(self, spec: OutletSpec) -> ServiceLimits:
         """The service limits of one outlet: the region's, with the outlet's own on top."""
@@ -478,9 +481,61 @@ def load_region(path: str | Path) -> Region:
     conversions = _conversions(root, movable, outlets, keep_roles)
     day_types, every = _day_types(root)
     _check_day_volumes(root, outlets, day_types)
+    roster = _roster(root, outlets)
     root.finish()
     return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles,
-                  conversions, day_types, every)
+                  conversions, day_types, every, roster)
+
+
+#: Grids a roster may use (minutes; each divides the hour).
+ROSTER_STEPS = (5, 10, 15, 20, 30, 60)
+
+
+def _roster(root: Table, outlets: tuple[OutletSpec, ...]) -> RosterTemplate | None:
+    """``[roster]``: the intraday roster's template (:class:`optimize.roster.RosterTemplate`), checked against
+    every outlet (:func:`optimize.roster.template_problem`); ``None`` without the table or with
+    ``enabled = false``."""
+    if not root.has("roster"):
+        return None
+    t = root.table("roster")
+    d = RosterTemplate()
+    step = t.integer("step_min", d.step_min, ge=5, le=60)
+    if step not in ROSTER_STEPS:
+        raise t.fail("step_min", f"{step} is not allowed; allowed: {', '.join(map(str, ROSTER_STEPS))}")
+    hours = tuple(t.number_list("shift_hours", list(d.shift_hours), gt=0.0, le=24.0))
+    if not hours or any((60 * h) % step for h in hours):
+        raise t.fail("shift_hours", f"a list of shift lengths in hours, each a whole number of {step} min steps, "
+                     f"got {show(t.raw('shift_hours'))}")
+    lunch = t.number("lunch_min", d.lunch_min, gt=0.0, le=240.0)
+    if lunch % step:
+        raise t.fail("lunch_min", f"must be a whole number of step_min ({step} min) steps, got {lunch:g}")
+    template = RosterTemplate(
+        shift_hours=hours, start_window=_clock_window(t, "start_window") if t.has("start_window") else None,
+        step_min=step, lunch_min=lunch,
+        lunch_window=_clock_window(t, "lunch_window") if t.has("lunch_window") else d.lunch_window,
+        max_at_lunch=t.integer("max_at_lunch", d.max_at_lunch, ge=1, le=1000),
+        cover_people=t.integer("cover_people", d.cover_people, ge=0, le=1000),
+        roles=_roles_list(t, "roles", d.roles), service_level=t.number("service_level", d.service_level, gt=0.0,
+                                                                       le=0.99),
+        iterations=t.integer("iterations", d.iterations, ge=1, le=20))
+    on = _enabled(t)
+    t.finish()
+    problem = template_problem(template, [(o.name, o.scenario) for o in outlets])
+    if problem is not None:
+        raise t.fail(*problem)
+    return template if on else None
+
+
+def _clock_window(t: Table, key: str) -> tuple[float, float]:
+    """A ``["HH:MM", "HH:MM"]`` window as clock minutes after midnight, the end after the start."""
+    value = t.raw(key)
+    if not (isinstance(value, list) and len(value) == 2):
+        raise t.fail(key, f'expected ["HH:MM", "HH:MM"], got {show(value)}')
+    pair = Table(t.source, t.where(key), {"start": value[0], "end": value[1]})
+    start, end = pair.clock("start"), pair.clock("end")
+    if end < start:
+        raise t.fail(key, f"the end must not be before the start, got {show(value)}")
+    return start, end
 
 
 def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:

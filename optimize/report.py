@@ -19,7 +19,15 @@ import numpy as np
 import pandas as pd
 
 from optimize.holds import holds_table
-from optimize.plots import plot_candidates, plot_frontier, plot_holds, plot_moves, plot_value, png_bytes
+from optimize.plots import (
+    plot_candidates,
+    plot_frontier,
+    plot_holds,
+    plot_moves,
+    plot_roster,
+    plot_value,
+    png_bytes,
+)
 from sim.labels import LABELS, check_lang, kpi_label, label, relabel
 
 if TYPE_CHECKING:
@@ -141,6 +149,42 @@ def _robustness_section(rec: Recommendation, lang: str = "en") -> list[str]:
     lines = "".join(f"<li>{html.escape(line)}</li>" for line in robustness_lines(rec, lang))
     return [f"<h2>{label('heading.robustness', lang)}</h2><p class=\"note\">{label('note.robustness', lang)}</p>"
             f"<ul>{lines}</ul>" + table(relabel(rec.robustness, lang))]
+
+
+def roster_lines(rec: Recommendation, lang: str = "en") -> list[str]:
+    """With a roster: the region's walk-out rate and each zone's lunch-hour service under the roster against
+    today's shifts (paired 95% CIs), and how many outlets met every hour's floor (none without a roster)."""
+    if rec.roster.empty:
+        return []
+    rows = [r for r in rec.roster_kpis.to_dict("records") if r["outlet"] == "region" and r["kpi"] == "walkout_rate"]
+    rows += [r for r in rec.roster_hourly.to_dict("records") if r["outlet"] == "region" and r["hour"] == "lunch"]
+    lines = [label("text.roster_line", lang, kpi=_kpi(r["kpi"], lang) + (" (lunch hours)" if "hour" in r else ""),
+                   today=rate(r["today_shifts"]), roster=rate(r["roster"]), change=f"{100 * r['change']:+.2f}",
+                   low=f"{100 * r['change_ci95_low']:+.2f}", high=f"{100 * r['change_ci95_high']:+.2f}")
+             for r in rows]
+    status = rec.roster_iterations.groupby("outlet", sort=False)["status"].last()
+    met = int((status == "meets every hour's floor").sum())
+    return [*lines, label("text.roster_met", lang, met=met, outlets=len(status),
+                          rounds=int(rec.roster_iterations["iteration"].max()))]
+
+
+def _roster_section(rec: Recommendation, lang: str = "en") -> list[str]:
+    """The roster (asked for): the verified comparison with today's shifts for the region, the lunch hours'
+    service, each outlet's rounds and status, and a Gantt chart per outlet; nothing without a roster."""
+    if rec.roster.empty:
+        return []
+    region = rec.roster_kpis[rec.roster_kpis["outlet"] == "region"]
+    lunch = rec.roster_hourly[(rec.roster_hourly["outlet"] == "region") & (rec.roster_hourly["hour"] == "lunch")]
+    charts = []
+    for outlet in dict.fromkeys(rec.roster["outlet"]):
+        caption = label("caption.roster", lang, outlet=outlet)
+        data = base64.b64encode(png_bytes(plot_roster(rec.roster, str(outlet), lang))).decode("ascii")
+        charts.append(f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
+                      f"<figcaption>{html.escape(caption)}</figcaption></figure>")
+    lines = "".join(f"<li>{html.escape(line)}</li>" for line in roster_lines(rec, lang))
+    return [f"<h2>{label('heading.roster', lang)}</h2><p class=\"note\">{label('note.roster', lang)}</p>"
+            f"<ul>{lines}</ul>" + table(relabel(region, lang)) + table(relabel(lunch, lang))
+            + table(relabel(rec.roster_iterations, lang)) + "".join(charts)]
 
 
 def pattern_counts(rec: Recommendation, lang: str = "en") -> str:
@@ -266,6 +310,7 @@ def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en")
         heading("conversions") + shown(rec.conversions, "text.no_conversions"),
         heading("day_types") + shown(rec.day_types, "text.no_day_types"),
         *_robustness_section(rec, lang),
+        *_roster_section(rec, lang),
         heading("moves") + shown(rec.moves()),
         heading("holds") + f'<p class="note">{label("note.holds", lang)}</p>'
         + shown(holds_table(rec.stress), "text.stress_not_run"),

@@ -63,6 +63,11 @@ class Recommendation:
             day type, paired (:func:`optimize.tables.robustness_frame`; empty without day types).
         robust_vs_average: its headline (:func:`optimize.tables.robust_vs_average`): the value the
             robustness costs, the worst day type's service, the simulated days of each run.
+        roster: with ``[roster]`` (``--roster``), every inside person's shift and lunch
+            (:data:`optimize.tables.ROSTER_COLUMNS`; ``roster.csv``); ``roster_iterations`` the
+            simulate-and-correct rounds per outlet; ``roster_kpis`` and ``roster_hourly`` the
+            rosters' verified value and service by day and by zone and hour against today's
+            shifts, paired (all empty without a roster).
         stress: the moves that hold under scaled assumptions (:func:`optimize.stress.stress_test`;
             empty unless it was run).
     """
@@ -97,6 +102,10 @@ class Recommendation:
     day_types: pd.DataFrame = field(default_factory=pd.DataFrame)
     robustness: pd.DataFrame = field(default_factory=pd.DataFrame)
     robust_vs_average: dict[str, Any] = field(default_factory=dict)
+    roster: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roster_iterations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roster_kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
+    roster_hourly: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def verified(self, plan: str) -> dict[str, float]:
         """The region's verified daily objective of ``plan`` (``current`` or ``recommended``): mean and 95% CI."""
@@ -156,4 +165,7 @@ class Recommendation:
             "day_types": self.day_types.to_dict("records"),
             **({"robust_vs_average": self.robust_vs_average, "robustness": self.robustness.to_dict("records")}
                if self.robust_vs_average else {}),
+            **({"roster": {"status": {str(o): str(s) for o, s in self.roster_iterations.groupby("outlet", sort=False)[
+                "status"].last().items()}, "iterations": self.roster_iterations.to_dict("records"),
+                           "kpis": self.roster_kpis.to_dict("records")}} if not self.roster.empty else {}),
         }

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,9 @@ from optimize.state import Menu, OutletState, Settings, paired_difference, set_p
 from sim import seeds
 from sim.replicate import interval
 from sim.scenario import ROLES, StaffingPlan
+
+if TYPE_CHECKING:
+    from optimize.roster_run import RosterRun
 
 #: Rounds of solve-and-verify before the method gives up (each excludes the patterns that failed).
 MAX_VERIFY_ROUNDS = 10
@@ -278,7 +282,8 @@ class AverageDay:
 class Run:
     """Everything one run leaves for the tables: the problem, the candidate pools, the settings, the verified
     solve, the frontier, stage timings (seconds) and the simulated days it took; with day types, the
-    average-day plan to compare with (``average``; ``None`` otherwise)."""
+    average-day plan to compare with (``average``; ``None`` otherwise); with ``[roster]``, the rosters and
+    their verification (``roster``)."""
 
     problem: Problem
     states: list[OutletState]
@@ -288,3 +293,4 @@ class Run:
     timings: dict[str, float]
     simulated_days: int
     average: AverageDay | None = None
+    roster: RosterRun | None = None

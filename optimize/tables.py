@@ -15,11 +15,14 @@ from optimize.milp import Solution, binds, rule_value
 from optimize.problem import Problem, combine_days, moves
 from optimize.region import Region
 from optimize.result import Recommendation
+from optimize.roster import hourly_levels
+from optimize.roster_run import RosterRun
 from optimize.stages import AverageDay, Run
 from optimize.state import OutletState
 from optimize.transfers import transfer_list
+from sim.layout import compile_layout
 from sim.replicate import interval
-from sim.scenario import StaffingPlan
+from sim.scenario import ROLES, SERVICE_ZONES, StaffingPlan, format_clock
 
 #: KPIs reported for the current and recommended plans.
 #: Zones whose service level is reported (pooled over customers for the region): every zone with a
@@ -235,15 +238,24 @@ def robustness_frame(problem: Problem, average: AverageDay, robust: Sequence[Sta
     rows = []
     for scope, share, a_days, b_days in scopes:
         a, b = region_days(problem, average.plans, a_days), region_days(problem, robust, b_days)
-        for kpi in DAY_TYPE_KPIS:
-            if not (np.isfinite(a[kpi]).any() or np.isfinite(b[kpi]).any()):
-                continue  # a zone closed in every outlet under both plans
-            sa, sb, d = interval(a[kpi]), interval(b[kpi]), interval(b[kpi] - a[kpi])
-            bound = _share if kpi != "objective" else float
-            rows.append(dict(zip(ROBUSTNESS_COLUMNS, (scope, share, kpi, sa.mean, bound(sa.low), bound(sa.high),
-                                                      sb.mean, bound(sb.low), bound(sb.high), d.mean, d.low, d.high,
-                                                      d.n), strict=True)))
+        rows += [dict(zip(ROBUSTNESS_COLUMNS, (scope, share, kpi, *cells), strict=True))
+                 for kpi, cells in _paired(a, b, DAY_TYPE_KPIS)]
     return pd.DataFrame(rows, columns=list(ROBUSTNESS_COLUMNS))
+
+
+def _paired(a: dict[str, np.ndarray], b: dict[str, np.ndarray], kpis: Sequence[str]
+            ) -> list[tuple[str, tuple[float, ...]]]:
+    """Per KPI of ``kpis`` open somewhere: mean, 95% CI low and high of ``a`` and of ``b`` (shares kept within
+    0 and 1), the paired change ``b − a`` with its 95% CI, and the days (the two ran on the same days)."""
+    out: list[tuple[str, tuple[float, ...]]] = []
+    for kpi in kpis:
+        if not (np.isfinite(a[kpi]).any() or np.isfinite(b[kpi]).any()):
+            continue  # a zone closed everywhere under both
+        sa, sb, d = interval(a[kpi]), interval(b[kpi]), interval(b[kpi] - a[kpi])
+        bound = _share if kpi != "objective" else float
+        out.append((kpi, (sa.mean, bound(sa.low), bound(sa.high), sb.mean, bound(sb.low), bound(sb.high), d.mean,
+                          d.low, d.high, d.n)))
+    return out
 
 
 def robust_vs_average(frame: pd.DataFrame, average: AverageDay, robust_days: int) -> dict[str, Any]:
@@ -265,6 +277,87 @@ def robust_vs_average(frame: pd.DataFrame, average: AverageDay, robust_days: int
             "worst_day_service": {str(r["kpi"]): pair(r) for _, r in on_worst.iterrows()},
             "simulated_days": {"average_day": average.simulated_days, "robust": robust_days,
                                "month_comparison": average.month_simulated_days}}
+
+
+#: Columns of :func:`roster_frame` (``roster.csv``): clock times ``HH:MM``; ``zones`` joined by ``;``.
+ROSTER_COLUMNS = ("outlet", "person", "role", "zones", "shift_start", "shift_end", "lunch_start", "lunch_end")
+#: Columns of the rosters' verified comparison with today's shifts, by day and by hour.
+ROSTER_KPI_COLUMNS = ("outlet", "kpi", "today_shifts", "today_shifts_ci95_low", "today_shifts_ci95_high", "roster",
+                      "roster_ci95_low", "roster_ci95_high", "change", "change_ci95_low", "change_ci95_high", "n")
+ROSTER_HOURLY_COLUMNS = ("outlet", "hour", *ROSTER_KPI_COLUMNS[1:])
+#: The ``hour`` of the rows pooling the hours that overlap the template's lunch window.
+LUNCH_HOURS = "lunch"
+
+
+def roster_frame(rr: RosterRun) -> pd.DataFrame:
+    """Every inside person of every outlet under its roster, as the engine runs them (:func:`sim.layout.staffing`):
+    shift start and end, and the lunch (the break between the two duty intervals; empty without one)."""
+    rows = []
+    for r in rr.outlets:
+        layout = compile_layout(r.scenario)
+        clock = r.scenario.outlet.open_min
+        for k, pid in enumerate(layout.staff.ids):
+            duty = layout.staff.duty[k]
+            lunch = (format_clock(clock + duty[0][1]), format_clock(clock + duty[1][0])) if len(duty) > 1 else ("", "")
+            rows.append(dict(zip(ROSTER_COLUMNS, (r.outlet, pid, ROLES[layout.staff.roles[k]],
+                                                  ";".join(SERVICE_ZONES[z] for z in layout.staff.zones[k]),
+                                                  format_clock(clock + duty[0][0]), format_clock(clock + duty[-1][1]),
+                                                  *lunch), strict=True)))
+    return pd.DataFrame(rows, columns=list(ROSTER_COLUMNS))
+
+
+def roster_iteration_frame(rr: RosterRun) -> pd.DataFrame:
+    """The simulate-and-correct rounds of every outlet, with each outlet's final status."""
+    rows = [{**it, "status": r.status} for r in rr.outlets for it in r.iterations]
+    return pd.DataFrame(rows, columns=["outlet", "iteration", "hours_below_floor", "below", "requirement_raised",
+                                       "shortfall_slots", "status"])
+
+
+def roster_kpi_frame(problem: Problem, rr: RosterRun) -> pd.DataFrame:
+    """The rosters' verified value and service per outlet and for the region against today's shifts of the same
+    head-counts, on the same fresh days: means, 95% CIs and the paired change roster − today's shifts."""
+    region = problem.region
+    today = [_metric_days(problem, p, d) for p, d in zip(rr.plans, rr.daily_today, strict=True)]
+    roster = [_metric_days(problem, p, d) for p, d in zip(rr.plans, rr.daily_roster, strict=True)]
+    rows = []
+    for name, a, b in [*((o.name, x, y) for o, x, y in zip(region.outlets, today, roster, strict=True)),
+                       ("region", _pooled(today), _pooled(roster))]:
+        rows += [dict(zip(ROSTER_KPI_COLUMNS, (name, kpi, *cells), strict=True))
+                 for kpi, cells in _paired(a, b, DAY_TYPE_KPIS)]
+    return pd.DataFrame(rows, columns=list(ROSTER_KPI_COLUMNS))
+
+
+def roster_hourly_frame(problem: Problem, rr: RosterRun) -> pd.DataFrame:
+    """Service level by zone and hour under the rosters against today's shifts, paired over the same fresh days:
+    per outlet, and for the region pooled over the outlets' customers; the hours overlapping the template's
+    lunch window pooled too (``hour`` :data:`LUNCH_HOURS`)."""
+    template = problem.region.roster
+    assert template is not None
+    hours = max(h.shape[2] for h in rr.hourly_today)
+    open_min = problem.region.outlets[0].scenario.outlet.open_min
+
+    def padded(h: np.ndarray) -> np.ndarray:
+        return np.pad(h, ((0, 0), (0, 0), (0, hours - h.shape[2]), (0, 0)))
+
+    def with_lunch(h: np.ndarray) -> np.ndarray:
+        starts = open_min + 60 * np.arange(hours)
+        lunch = (starts + 60 > template.lunch_window[0]) & (starts < template.lunch_window[1])
+        return np.concatenate([h, h[:, :, lunch].sum(axis=2, keepdims=True)], axis=2)
+
+    labels = [*(format_clock(open_min + 60 * h) for h in range(hours)), LUNCH_HOURS]
+    names = [o.name for o in problem.region.outlets]
+    pairs = [*zip(names, rr.hourly_today, rr.hourly_roster, strict=True),
+             ("region", sum(padded(h) for h in rr.hourly_today), sum(padded(h) for h in rr.hourly_roster))]
+    rows = []
+    for name, a, b in pairs:
+        a, b = with_lunch(padded(np.asarray(a))), with_lunch(padded(np.asarray(b)))
+        for z in (z for z in SERVICE_LEVEL_ZONES if a[:, SERVICE_ZONES.index(z), :, 1].sum() > 0):
+            la, lb = hourly_levels(a, z), hourly_levels(b, z)
+            kpi = f"{z}.service_level"
+            for h, hour in enumerate(labels):
+                for _, cells in _paired({kpi: la[:, h]}, {kpi: lb[:, h]}, (kpi,)):
+                    rows.append(dict(zip(ROSTER_HOURLY_COLUMNS, (name, hour, kpi, *cells), strict=True)))
+    return pd.DataFrame(rows, columns=list(ROSTER_HOURLY_COLUMNS))
 
 
 #: Columns of :func:`conversion_frame`.
@@ -309,6 +402,11 @@ def build(run: Run) -> Recommendation:
     if run.average is not None:
         robustness = robustness_frame(problem, run.average, chosen, v.rec_types)
         compared = robust_vs_average(robustness, run.average, run.simulated_days)
+    rosters: dict[str, pd.DataFrame] = {}
+    if run.roster is not None:
+        rosters = {"roster": roster_frame(run.roster), "roster_iterations": roster_iteration_frame(run.roster),
+                   "roster_kpis": roster_kpi_frame(problem, run.roster),
+                   "roster_hourly": roster_hourly_frame(problem, run.roster)}
     return Recommendation(
         region=region.name, source=region.source, status=sol.status, objective=sol.objective, bound=sol.bound,
         gap=sol.gap, gap_limit=sol.gap_limit, solver=sol.solver, seed=s.seed, replications=s.verify_replications,
@@ -319,6 +417,6 @@ def build(run: Run) -> Recommendation:
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
         service=service_frame(daily), stability=v.stability, conversions=converted, day_types=by_type,
-        robustness=robustness, robust_vs_average=compared,
+        robustness=robustness, robust_vs_average=compared, **rosters,
         transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
                                              for r in converted.to_dict("records")]))

@@ -337,6 +337,35 @@ LABELS: dict[str, tuple[str, str]] = {
     "column.scope": ("scope", "范围"),
     "column.average_day": ("average_day", "平均日方案"),
     "column.robust": ("robust", "稳健方案"),
+    # intraday rosters (issue 20)
+    "sheet.roster": ("roster", "排班"),
+    "sheet.roster_kpis": ("roster_kpis", "排班验证"),
+    "sheet.roster_hourly": ("roster_hourly", "排班分时服务"),
+    "sheet.roster_iterations": ("roster_iterations", "排班迭代"),
+    "heading.roster": ("Intraday roster", "日内排班"),
+    "note.roster": ("Each inside person's shift and lunch chosen from the region file's [roster] template for the "
+                    "recommended head-counts, simulated and corrected until no hour's service falls below its floor "
+                    "beyond noise; verified against today's shifts of the same head-counts on the same fresh days "
+                    "(change = roster - today's shifts, paired 95% CI).",
+                    "按地区文件 [roster] 模板为建议人数安排每人的班次与午休，"
+                    "经模拟与修正直至各小时服务水平不再显著低于下限；"
+                    "与相同人数下的现有班次在相同的新模拟日上比较（变动 = 排班 - 现有班次，配对95%置信区间）。"),
+    "chart.clock": ("clock", "时刻"),
+    "chart.roster": ("Roster, {outlet}", "排班：{outlet}"),
+    "caption.roster": ("Roster of {outlet}: each person's shift, the lunch left open",
+                       "{outlet} 排班：每人的班次，空白为午休"),
+    "column.today_shifts": ("today_shifts", "现有班次"),
+    "column.roster": ("roster", "排班"),
+    "column.shift_start": ("shift_start", "上班"),
+    "column.shift_end": ("shift_end", "下班"),
+    "column.lunch_start": ("lunch_start", "午休开始"),
+    "column.lunch_end": ("lunch_end", "午休结束"),
+    "text.roster_line": ("{kpi} {today} today's shifts -> {roster} roster (change {change} pp, paired 95% CI "
+                         "[{low}, {high}])",
+                         "{kpi} 现有班次 {today} -> 排班 {roster}"
+                         "（变动 {change} 个百分点，配对95%置信区间 [{low}, {high}]）"),
+    "text.roster_met": ("{met} of {outlets} outlets meet every hour's service floor (at most {rounds} rounds)",
+                        "{outlets} 个网点中 {met} 个各小时服务水平均达下限（最多 {rounds} 轮）"),
 }
 
 
