@@ -73,6 +73,11 @@ def _quarter(args: argparse.Namespace) -> int:
     print(f"outlet heads: mean deposit growth {heads['deposit_growth_yuan'].mean():,.0f} yuan/quarter, "
           f"{(heads['growth_attainment'] >= rules.pay.head_growth_full_at).mean():.0%} of outlet-quarters pass the "
           f"growth gate, mean head pay {heads['head_pay_yuan'].mean():,.0f} yuan/quarter")
+    if rules.inspection.enabled:
+        counts = res.summary[["red_flags", "red_flags_misplaced", "penalties", "penalties_misplaced"]].sum()
+        print(f"inspections: {counts['red_flags_misplaced']:.0f} of {counts['red_flags']:.0f} red flags and "
+              f"{counts['penalties_misplaced']:.0f} of {counts['penalties']:.0f} penalties went to an outlet that "
+              "perfect information would not have chosen")
     if not res.office.empty:
         print(f"office team: mean completion {res.office['completion'].mean():.2f}, "
               f"pay per member {res.office['pay_per_member_yuan'].mean():,.0f} yuan/quarter")

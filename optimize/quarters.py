@@ -18,6 +18,13 @@ quarter applies the rules of :mod:`optimize.pay`, :mod:`optimize.scorecard` and
 4. an office (机关) CM team, when the rules have one (``[office_team]``): paid by the
    completion of a target on the study's net value (value − value lost), uncapped.
 
+With ``[inspection] enabled = true`` (:func:`optimize.scorecard.inspect`) the outlet
+ranking, red flags, subsidies and penalties of step 1 go by leaders' sampled, noisy
+readings of the score sheet (每半月 12 个网点) instead of the quarter's means; the
+perfect-information awards stay beside them and ``summary`` counts how often they differ.
+The head's pay reads the window-service score or, with ``[pay] target_score =
+"target_responsibility"``, a target-responsibility score (:mod:`optimize.pay`).
+
 With ``[effort] response = "best_response"`` (:mod:`optimize.effort`) each customer
 manager first chooses the quarter's effort, a myopic best response to the marginal pay of
 the next point under the bands in force; effort multiplies their skill for the quarter
@@ -40,6 +47,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from optimize.effort import EffortRules, apply_efforts, choose_efforts, effort_rules, restore_skills
@@ -66,11 +74,30 @@ from optimize.pay import (
     target_responsibility_score,
 )
 from optimize.region import AUTO_TIER, load_region
-from optimize.scorecard import ScoreSheet, rank_outlets, score, score_sheet
+from optimize.scorecard import (
+    InspectionRules,
+    ScoreSheet,
+    inspect,
+    inspection_rules,
+    misplaced,
+    rank_outlets,
+    score,
+    score_sheet,
+)
 from optimize.tiers import TierRules, classify, tier_rules
 from sim.errors import ScenarioError
 from sim.executors import make_executor
-from sim.horizon import Horizon, HorizonDays, HorizonRules, Person, hire_rules, horizon_rules, run_days
+from sim.horizon import (
+    TAG_INSPECTION,
+    Horizon,
+    HorizonDays,
+    HorizonRules,
+    Person,
+    hire_rules,
+    horizon_rules,
+    rng,
+    run_days,
+)
 from sim.replicate import summarise
 from sim.scenario import Scenario, load_scenario
 from sim.tomlio import Table, read_toml
@@ -78,7 +105,7 @@ from sim.tomlio import Table, read_toml
 CM = "customer_manager"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QuarterRules:
     """Every rule of a quarter study, read from one TOML file (``scenarios/quarter_rules.toml``)."""
 
@@ -90,6 +117,7 @@ class QuarterRules:
     horizon: HorizonRules = field(default_factory=HorizonRules)
     office: OfficeTeamRules = field(default_factory=OfficeTeamRules)
     effort: EffortRules = field(default_factory=EffortRules)
+    inspection: InspectionRules = field(default_factory=InspectionRules)
 
     def without_exits(self) -> QuarterRules:
         """The same rules with the forced-ranking exit switched off."""
@@ -98,7 +126,7 @@ class QuarterRules:
 
 def load_rules(path: str | Path | None = None) -> QuarterRules:
     """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``,
-    ``office_team``, ``effort``).
+    ``office_team``, ``effort``, ``inspection``).
 
     Missing sections and fields take the defaults. ``None`` gives the defaults.
 
@@ -111,8 +139,10 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
     root.require_kind("a quarter rules file")
     pay, ranking = pay_rules(root.table("pay")), ranking_rules(root.table("ranking"))
     horizon = horizon_rules(root.table("horizon"), hire_rules(root.table("hiring")))
-    rules = QuarterRules(str(path), pay, ranking, score_sheet(root.table("scorecard")), tier_rules(root.table("tiers")),
-                         horizon, office_team_rules(root.table("office_team")), effort_rules(root.table("effort")))
+    rules = QuarterRules(source=str(path), pay=pay, ranking=ranking, scorecard=score_sheet(root.table("scorecard")),
+                         tiers=tier_rules(root.table("tiers")), horizon=horizon,
+                         office=office_team_rules(root.table("office_team")), effort=effort_rules(root.table("effort")),
+                         inspection=inspection_rules(root.table("inspection")))
     root.finish()
     return rules
 
@@ -159,7 +189,11 @@ class QuarterResults:
     ``red_flag``, ``subsidy_yuan``, ``penalty_points``, ``tier``, ``simulated_tier``, the
     head's growth gate (``sales``, ``net_new_customers``, ``deposits_in_yuan``,
     ``deposits_lost_yuan``, ``deposit_growth_yuan``, ``customer_attainment``,
-    ``deposit_attainment``, ``growth_attainment``) and ``head_pay_yuan``. ``office``: the
+    ``deposit_attainment``, ``growth_attainment``) and ``head_pay_yuan`` (with the head-pay
+    switches ``target_score``, ``fee_income_yuan``, ``fee_income_score``; with inspections
+    ``inspections``, ``inspection_score``, ``perfect_rank``, ``perfect_red_flag``,
+    ``perfect_penalty_points``, and ``summary`` gains the counts of
+    :func:`optimize.scorecard.misplaced`). ``office``: the
     office team's row per replication × quarter (none without a team; columns of
     :func:`optimize.pay.office_team_quarter`). ``days``: outlet-day rows. ``summary``: one
     row per replication.
@@ -174,8 +208,10 @@ class QuarterResults:
     seconds: float
 
 
-def _outlet_quarter(days: pd.DataFrame) -> pd.DataFrame:
-    g = days.groupby("outlet", sort=False)
+def _outlet_quarter(days: pd.DataFrame, keys: str | list[str] = "outlet") -> pd.DataFrame:
+    """The score sheet's KPIs (and sums) of each outlet over ``days``; one row per ``keys`` (``["outlet", "day"]``:
+    per outlet-day, for inspections)."""
+    g = days.groupby(keys, sort=False)
     s = g[["arrived", "abandoned", "balked", "no_service", "sales", "points", "value_yuan", "value_lost_yuan",
            "field_new_customers", "vip_lost", "staff_present"]].sum()
     out = pd.DataFrame({
@@ -191,9 +227,17 @@ def _outlet_quarter(days: pd.DataFrame) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: QuarterRules) -> pd.DataFrame:
+def _outlet_days(days: pd.DataFrame) -> pd.DataFrame:
+    """The score sheet's KPIs of each outlet-day (one row per ``outlet``, ``day``)."""
+    return _outlet_quarter(days, ["outlet", "day"])
+
+
+def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: QuarterRules,
+                   inspector: np.random.Generator | None = None) -> pd.DataFrame:
     out = _outlet_quarter(days).assign(quarter=quarter)
     out = rank_outlets(score(out, rules.scorecard), rules.scorecard)
+    if inspector is not None:
+        out = inspect(out, days, inspector, rules.scorecard, rules.inspection, _outlet_days)
     out["tier"] = out["outlet"].map(dict(zip(study.names, study.tiers, strict=True)))
     out["simulated_tier"] = classify(out, rules.tiers)
     growth = head_growth(out["field_new_customers"].to_numpy(), out["vip_lost"].to_numpy(), out["sales"].to_numpy(),
@@ -322,7 +366,9 @@ class _Arm:
 
     def absorb(self, r: int, q: int, span: HorizonDays, study: Study) -> None:
         """Score, pay and rank one replication's quarter; replace who leaves."""
-        outlets = _score_outlets(span.outlets, q, study, self.rules)
+        h = self.horizons[r]
+        inspector = rng(h.seed, h.replication, TAG_INSPECTION, q) if self.rules.inspection.enabled else None
+        outlets = _score_outlets(span.outlets, q, study, self.rules, inspector)
         effort_on = self.rules.effort.on
         people_days = self._with_effort(r, span.people) if effort_on else span.people
         people, self.streaks[r] = _pay_people(people_days, outlets, self.rules, self.streaks[r])
@@ -357,13 +403,17 @@ def _summary(arm: _Arm, quarters: int) -> pd.DataFrame:
     by_rep = net.groupby("replication")
     last = net[net["quarter"] == quarters].groupby("replication")["net"].sum()
     cm = people[people["role"] == CM]
-    return pd.DataFrame({
+    frame = pd.DataFrame({
         "net_value_yuan": by_rep["net"].sum(), "net_value_final_quarter_yuan": last,
         "exits": cm.groupby("replication")["exits"].sum(),
         "cm_vacancy_days": _vacancy_days(cm, arm.rules.horizon.days_per_quarter, quarters),
         "vip_lost": by_rep["vip_lost"].sum(),
         "cm_pay_yuan": cm.groupby("replication")["pay_yuan"].sum(),
-    }).reset_index()
+    })
+    if arm.rules.inspection.enabled:
+        counts = pd.DataFrame({r: misplaced(rows) for r, rows in outlets.groupby("replication")}).T
+        frame = frame.join(counts)
+    return frame.reset_index()
 
 
 def _vacancy_days(cm: pd.DataFrame, days_per_quarter: int, quarters: int) -> pd.Series:

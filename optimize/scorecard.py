@@ -13,15 +13,30 @@ is the sum over items (0…100 with the default weights). The KPIs a sheet can r
 :data:`SCORE_KPIS`, computed by :mod:`optimize.quarters` for each outlet and quarter.
 
 Ranking: highest score first; ties by higher value per person, then by outlet name.
+
+Inspections (``[inspection]``, off by default): the essay's sheet is filled in by people
+who see a few days, not the quarter's means — "每位行级领导每半月带队对12个网点的执行情况进行
+检查,并按照《窗口服务检查计分表》进行打分评价" (each leader inspects 12 outlets every half
+month and scores them on the sheet). :func:`inspect` draws, for every half month
+(``round_days`` working days) and every one of ``leaders``, ``outlets_per_round``
+outlets without replacement and one day of the half month for each; the sheet is applied
+to that outlet-day's KPIs and a noisy reading (normal, sd ``score_noise_sd`` sheet points,
+*assumed*; clipped to 0…100) is recorded. An outlet's inspection score is the mean of its
+readings in the quarter (an outlet nobody inspected gets the quarter's mean reading), and
+the red flags, subsidies and penalties go by it; the perfect-information columns are kept
+beside them (``perfect_rank``, ``perfect_red_flag``, ``perfect_penalty_points``) so that how
+often the two differ can be counted (:func:`misplaced`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from sim.horizon import MAX_DAYS_PER_QUARTER
 from sim.scenario import MAX_YUAN
 from sim.tomlio import Table
 
@@ -91,13 +106,14 @@ def score(kpis: pd.DataFrame, sheet: ScoreSheet = ScoreSheet()) -> pd.DataFrame:
     return out
 
 
-def rank_outlets(scored: pd.DataFrame, sheet: ScoreSheet = ScoreSheet()) -> pd.DataFrame:
+def rank_outlets(scored: pd.DataFrame, sheet: ScoreSheet = ScoreSheet(), by: str = "score") -> pd.DataFrame:
     """Rank outlets within each ``quarter`` and mark red flags, subsidies and penalty points.
 
-    Needs columns ``quarter``, ``outlet``, ``score`` and ``value_per_person_day_yuan``.
-    Adds ``outlet_rank`` (1 = best), ``red_flag``, ``subsidy_yuan``, ``penalty_points``.
+    Needs columns ``quarter``, ``outlet``, ``by`` (the score ranked: ``score``, or
+    ``inspection_score``) and ``value_per_person_day_yuan``. Adds (or replaces)
+    ``outlet_rank`` (1 = best), ``red_flag``, ``subsidy_yuan``, ``penalty_points``.
     """
-    ordered = scored.sort_values(["quarter", "score", "value_per_person_day_yuan", "outlet"],
+    ordered = scored.sort_values(["quarter", by, "value_per_person_day_yuan", "outlet"],
                                  ascending=[True, False, False, True], kind="stable").copy()
     ordered["outlet_rank"] = ordered.groupby("quarter").cumcount() + 1
     size = ordered.groupby("quarter")["outlet"].transform("size")
@@ -106,6 +122,88 @@ def rank_outlets(scored: pd.DataFrame, sheet: ScoreSheet = ScoreSheet()) -> pd.D
     bottom = ordered["outlet_rank"] > size - sheet.penalty_bottom
     ordered["penalty_points"] = np.where(bottom & ~ordered["red_flag"], sheet.penalty_points, 0.0)
     return ordered.reindex(scored.index)
+
+
+#: Most inspecting leaders a rules file may give.
+MAX_LEADERS = 1000
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class InspectionRules:
+    """Leaders' inspections with the score sheet (see the module docstring); off by default.
+
+    ``leaders`` (assumed 1) each inspect ``outlets_per_round`` outlets (seed: 12) every
+    ``round_days`` working days (seed: half a month, 10 of a month's 20); each reading is
+    the sheet on one outlet-day plus normal noise of sd ``score_noise_sd`` sheet points
+    (assumed 5: two inspectors' marks on the same day differ by about 7 points).
+    """
+
+    enabled: bool = False
+    leaders: int = 1  # assumed
+    outlets_per_round: int = 12  # seed: "对12个网点"
+    round_days: int = 10  # seed: "每半月" (half of a 20-working-day month)
+    score_noise_sd: float = 5.0  # assumed
+
+
+def inspect(scored: pd.DataFrame, days: pd.DataFrame, generator: np.random.Generator, sheet: ScoreSheet,
+            rules: InspectionRules, day_kpis: Callable[[pd.DataFrame], pd.DataFrame]) -> pd.DataFrame:
+    """One quarter's inspections: ``scored`` (ranked on perfect information) re-ranked on the readings.
+
+    ``days``: the quarter's outlet-day rows (columns ``outlet``, ``day``); ``day_kpis``
+    turns some of them into one row of :data:`SCORE_KPIS` per (``outlet``, ``day``).
+    Draws, per half month in day order and per leader: the outlets (without replacement),
+    then a day of the half month for each; then the noise of every reading. Adds
+    ``inspections`` (readings of the outlet), ``inspection_score``, the perfect-information
+    ``perfect_rank``, ``perfect_red_flag``, ``perfect_penalty_points``, and re-ranks by the
+    inspection score (:func:`rank_outlets` with ``by="inspection_score"``).
+    """
+    names = list(scored["outlet"])
+    first = int(days["day"].min())
+    span = int(days["day"].max()) - first + 1
+    picks: list[tuple[str, int]] = []
+    for start in range(0, span, rules.round_days):
+        length = min(rules.round_days, span - start)
+        for _ in range(rules.leaders):
+            chosen = generator.choice(len(names), min(rules.outlets_per_round, len(names)), replace=False)
+            when = generator.integers(0, length, size=chosen.size)
+            picks += [(names[o], first + start + int(d)) for o, d in zip(chosen, when, strict=True)]
+    noise = generator.normal(0.0, rules.score_noise_sd, len(picks))
+    seen = pd.DataFrame(picks, columns=["outlet", "day"])
+    marks = score(day_kpis(days.merge(seen.drop_duplicates(), on=["outlet", "day"])), sheet)
+    readings = seen.merge(marks[["outlet", "day", "score"]], on=["outlet", "day"], how="left")
+    readings["reading"] = np.clip(readings["score"].to_numpy() + noise, 0.0, 100.0)
+    by_outlet = readings.groupby("outlet")["reading"]
+    out = scored.assign(inspections=scored["outlet"].map(by_outlet.size()).fillna(0).astype(int),
+                        inspection_score=scored["outlet"].map(by_outlet.mean()).fillna(readings["reading"].mean()),
+                        perfect_rank=scored["outlet_rank"], perfect_red_flag=scored["red_flag"],
+                        perfect_penalty_points=scored["penalty_points"])
+    return rank_outlets(out, sheet, by="inspection_score")
+
+
+def misplaced(outlets: pd.DataFrame) -> dict[str, int]:
+    """How often inspection awards differ from perfect information's, over outlet-quarter rows of :func:`inspect`.
+
+    ``red_flags`` / ``penalties``: the awards given (outlet-quarters); ``red_flags_misplaced``
+    / ``penalties_misplaced``: those given to an outlet that perfect information would not
+    have given one (as many go missing from the outlets that should have had them).
+    """
+    flag, perfect = outlets["red_flag"].astype(bool), outlets["perfect_red_flag"].astype(bool)
+    penalty, perfect_penalty = outlets["penalty_points"] > 0, outlets["perfect_penalty_points"] > 0
+    return {"red_flags": int(flag.sum()), "red_flags_misplaced": int((flag & ~perfect).sum()),
+            "penalties": int(penalty.sum()), "penalties_misplaced": int((penalty & ~perfect_penalty).sum())}
+
+
+def inspection_rules(t: Table) -> InspectionRules:
+    """Read the ``[inspection]`` table (defaults from :class:`InspectionRules`); errors name the file and field."""
+    d = InspectionRules()
+    rules = InspectionRules(enabled=t.boolean("enabled", d.enabled),
+                            leaders=t.integer("leaders", d.leaders, ge=1, le=MAX_LEADERS),
+                            outlets_per_round=t.integer("outlets_per_round", d.outlets_per_round, ge=1,
+                                                        le=MAX_OUTLETS),
+                            round_days=t.integer("round_days", d.round_days, ge=1, le=MAX_DAYS_PER_QUARTER),
+                            score_noise_sd=t.number("score_noise_sd", d.score_noise_sd, ge=0.0, le=100.0))
+    t.finish()
+    return rules
 
 
 def _item(name: str, t: Table) -> ScoreItem:

@@ -49,7 +49,8 @@ day; around it this module adds what changes from day to day:
 Randomness: day ``d`` of outlet ``o`` in replication ``r`` of seed ``s`` draws stream
 ``k`` from ``SeedSequence(s, spawn_key=(r, 0, d, o, k))`` (the model's own streams
 from a seed derived the same way); initial skills from ``(r, 1, o)``, speeds from
-``(r, 1, o, 1)``; replacements (skill, then speed) from ``(r, 2, d, o, slot)``. No
+``(r, 1, o, 1)``; replacements (skill, then speed) from ``(r, 2, d, o, slot)``; the
+quarter study's inspections (:mod:`optimize.scorecard`) from ``(r, 3, q)``. No
 global RNG: the same seed gives the same run on any executor, and two rule sets run
 with the same seed see the same customers.
 """
@@ -84,6 +85,8 @@ from sim.scenario import (
 from sim.tomlio import Table, get_path
 
 _TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2
+#: Key tag of the quarter study's inspection draws: ``(replication, TAG_INSPECTION, quarter)``.
+TAG_INSPECTION = 3
 _MODEL, _VOLUME, _THINNING, _FIELD, _VIP = range(5)
 _FULLY_TRAINED = -(10**9)  # start day of the people already in post when the run begins
 #: Largest ``speed_cv``: beyond it draws clipped to the scenario's speed bounds lose their mean of 1.
@@ -643,8 +646,8 @@ def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
 
 
 __all__ = [
-    "DaySpec", "HireRules", "Horizon", "HorizonDays", "HorizonRules", "OutletDays", "Person", "ProspectPool",
-    "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng", "run_days",
-    "simulate_days", "skill_scaled", "vip_thinned",
+    "TAG_INSPECTION", "DaySpec", "HireRules", "Horizon", "HorizonDays", "HorizonRules", "OutletDays", "Person",
+    "ProspectPool", "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng",
+    "run_days", "simulate_days", "skill_scaled", "vip_thinned",
 ]
 
