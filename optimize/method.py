@@ -41,12 +41,13 @@ from typing import TypeVar
 import numpy as np
 import pandas as pd
 
+from optimize import allocation as allocations
 from optimize import stages
 from optimize.bounds import MAX_DAYS, MAX_FRONTIER
 from optimize.evaluate import Evaluator, column
 from optimize.milp import DEFAULT_GAP, SOLVERS
 from optimize.problem import Problem, moves
-from optimize.region import AUTO_TIER, Region
+from optimize.region import ALLOCATIONS, AUTO_TIER, Region
 from optimize.result import Recommendation
 from optimize.roster_run import run_rosters
 from optimize.stages import Run, derive_seed
@@ -122,7 +123,8 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
               workers: int | None = None, scheduler: str | None = None, solver: str = "highs",
               gap: float = DEFAULT_GAP, frontier: int = 8, verify_replications: int | None = None, stage2: int = 10,
               cache_dir: str | Path | None = None, progress: Callable[[str, int, int], None] | None = None,
-              stable: bool = True, shrink: bool = True, quick: bool = False) -> Recommendation:
+              stable: bool = True, shrink: bool = True, quick: bool = False, allocation: str | None = None
+              ) -> Recommendation:
     """Recommend where each person should stand across the region's outlets, verified by simulation.
 
     Args:
@@ -145,6 +147,8 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
         quick: a fast first look (the preset of ``branchlab optimize --quick``): the search of
             :func:`quick_region`, at most :data:`QUICK_REPLICATIONS` days, a frontier of at most
             ±:data:`QUICK_FRONTIER` and :data:`QUICK_STAGE2` patterns per outlet given the full days.
+        allocation: how candidate days are spent, one of :data:`optimize.region.ALLOCATIONS`
+            (``None``: the region file's ``[search] allocation``, ``"fixed"`` unless it says otherwise).
 
     Raises:
         InfeasibleError: no plan meets every rule; its ``diagnosis`` names the conflict.
@@ -157,6 +161,10 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
                  verify_replications=replications if verify_replications is None else verify_replications,
                  seed=seed, solver=solver, gap=gap, frontier=frontier, stage2=stage2, stable=stable, shrink=shrink)
     check_settings(s)
+    if allocation is not None:
+        if allocation not in ALLOCATIONS:
+            raise ValueError(f"allocation: {allocation!r} is not allowed; allowed: {', '.join(ALLOCATIONS)}")
+        region = replace(region, search=replace(region.search, allocation=allocation))
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None)
     try:
@@ -196,8 +204,11 @@ def _optimise(region: Region, ev: Evaluator, s: Settings, progress: Callable[[st
     problem = Problem(_with_progress(ev, progress, prefix + "today's plans", lambda: resolve_tiers(region, ev, s.seed)),
                       s.solver, s.gap)
     states = [OutletState(spec=spec, seed=derive_seed(s.seed, 0, o)) for o, spec in enumerate(problem.region.outlets)]
-    _with_progress(ev, progress, prefix + "screen", lambda: stages.screen(problem, states, ev, s))
-    _with_progress(ev, progress, prefix + "refine", lambda: stages.refine(problem, states, ev, s))
+    if problem.region.search.allocation == "race":
+        _with_progress(ev, progress, prefix + "race", lambda: allocations.race(problem, states, ev, s))
+    else:
+        _with_progress(ev, progress, prefix + "screen", lambda: stages.screen(problem, states, ev, s))
+        _with_progress(ev, progress, prefix + "refine", lambda: stages.refine(problem, states, ev, s))
     timings["evaluate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     verified = stages.verify(problem, states, ev, s)

@@ -154,6 +154,10 @@ def month_day_types() -> tuple[DayType, ...]:
 MAX_CONVERSIONS, MAX_CONVERSION_PATTERNS = 4, 5000
 
 
+#: How the optimiser may spend candidate days (``[search] allocation``, ``recommend(allocation=...)``).
+ALLOCATIONS = ("fixed", "race")
+
+
 @dataclass(frozen=True)
 class Search:
     """How candidate patterns are generated and screened.
@@ -161,7 +165,10 @@ class Search:
     Each movable role varies by up to ``step`` people around the current plan;
     combined patterns cover total head-counts within ``total_step`` of today's;
     ``combos`` combined patterns per head-count level (and as many again that meet the
-    outlet's rules); ``screen_replications`` days per pattern in stage one.
+    outlet's rules); ``screen_replications`` days per pattern in stage one; ``allocation``
+    how candidate days are spent, one of :data:`ALLOCATIONS` (``"fixed"``: the screen's days
+    for every pattern, then the full days for the ``stage2`` that could be optimal;
+    ``"race"``: rounds on common random numbers, :mod:`optimize.allocation`).
     """
 
     step: int = 2
@@ -169,6 +176,7 @@ class Search:
     combos: int = 2
     screen_replications: int = 8
     analytic_margin: float = 0.15
+    allocation: str = "fixed"
 
 
 @dataclass(frozen=True)
@@ -411,7 +419,8 @@ def _search(root: Table) -> Search:
     s = Search(t.integer("step", d.step, ge=1, le=10), t.integer("total_step", d.total_step, ge=0, le=50),
                t.integer("combos", d.combos, ge=1, le=50),
                t.integer("screen_replications", d.screen_replications, ge=2, le=1000),
-               t.number("analytic_margin", d.analytic_margin, ge=0.0, le=1.0))
+               t.number("analytic_margin", d.analytic_margin, ge=0.0, le=1.0),
+               t.string("allocation", d.allocation, choices=ALLOCATIONS))
     t.finish()
     return s
 
