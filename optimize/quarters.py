@@ -99,7 +99,7 @@ from sim.horizon import (
     run_days,
 )
 from sim.replicate import summarise
-from sim.scenario import Scenario, load_scenario
+from sim.scenario import MAINTAINERS_PER_VIP, Scenario, load_scenario
 from sim.tomlio import Table, read_toml
 
 CM = "customer_manager"
@@ -147,13 +147,15 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
     return rules
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Study:
     """The outlets a quarter study runs: scenarios, display names, carried tiers, VIP books.
 
     A region file's outlets carry their ``vip_customers`` (0: no VIP book); outlet scenario
     files have none (``None``: the rules' ``horizon.vip_book``). A region outlet's
     ``tier = "auto"`` stays ``"auto"`` here; the run resolves it (:func:`resolve_auto_tiers`).
+    ``maintainers_per_vip`` is the "2 to 1" maintenance ratio of the region's policy
+    (``[rules.vip_maintenance]``; the default ratio for outlet files and regions without the rule).
     """
 
     source: str
@@ -161,6 +163,7 @@ class Study:
     names: tuple[str, ...]
     tiers: tuple[str, ...]
     vip_books: tuple[float | None, ...]
+    maintainers_per_vip: float = MAINTAINERS_PER_VIP
 
 
 def load_study(paths: Sequence[str | Path]) -> Study:
@@ -172,14 +175,17 @@ def load_study(paths: Sequence[str | Path]) -> Study:
     if regions:
         region = load_region(paths[0])
         outlets = region.outlets
-        return Study(str(paths[0]), tuple(o.scenario for o in outlets), tuple(o.name for o in outlets),
-                     tuple(o.tier for o in outlets), tuple(float(o.vip_customers) for o in outlets))
+        vip = region.policy.vip
+        return Study(source=str(paths[0]), scenarios=tuple(o.scenario for o in outlets),
+                     names=tuple(o.name for o in outlets), tiers=tuple(o.tier for o in outlets),
+                     vip_books=tuple(float(o.vip_customers) for o in outlets),
+                     maintainers_per_vip=MAINTAINERS_PER_VIP if vip is None else vip.maintainers_per_vip)
     scenarios = tuple(load_scenario(p) for p in paths)
-    return Study(", ".join(map(str, paths)), scenarios, tuple(s.outlet.name for s in scenarios),
-                 tuple(s.outlet.tier for s in scenarios), (None,) * len(scenarios))
+    return Study(source=", ".join(map(str, paths)), scenarios=scenarios, names=tuple(s.outlet.name for s in scenarios),
+                 tiers=tuple(s.outlet.tier for s in scenarios), vip_books=(None,) * len(scenarios))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class QuarterResults:
     """Tables of a quarter study (one row per replication × quarter × person / outlet, and per day).
 
@@ -389,7 +395,8 @@ def _arm(study: Study, rules: QuarterRules, replications: int, seed: int, quarte
     cms = sum(sc.roles[CM].count for sc in study.scenarios if CM in sc.roles)
     check_ranking_cut(cms, rules.ranking, rules.source)
     books = [rules.horizon.vip_book if b is None else b for b in study.vip_books]
-    horizons = [Horizon(study.scenarios, rules.horizon, seed=seed, replication=r, names=study.names, vip_books=books)
+    horizons = [Horizon(study.scenarios, rules.horizon, seed=seed, replication=r, names=study.names, vip_books=books,
+                        maintainers_per_vip=study.maintainers_per_vip)
                 for r in range(replications)]
     for horizon in horizons:
         horizon.check_volumes(quarters * rules.horizon.days_per_quarter, rules.source)
@@ -451,10 +458,10 @@ def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replic
     finally:
         pool.close()
     seconds = time.perf_counter() - started
-    return [QuarterResults(arm.rules, pd.concat(arm.people, ignore_index=True),
-                           pd.concat(arm.outlets, ignore_index=True), pd.concat(arm.office, ignore_index=True),
-                           pd.concat(arm.days, ignore_index=True),
-                           _summary(arm, quarters), seconds) for arm in arms]
+    return [QuarterResults(rules=arm.rules, people=pd.concat(arm.people, ignore_index=True),
+                           outlets=pd.concat(arm.outlets, ignore_index=True),
+                           office=pd.concat(arm.office, ignore_index=True), days=pd.concat(arm.days, ignore_index=True),
+                           summary=_summary(arm, quarters), seconds=seconds) for arm in arms]
 
 
 def tasks_per_run(study: Study, quarters: int, replications: int, arms: int = 1) -> int:

@@ -40,7 +40,8 @@ day; around it this module adds what changes from day to day:
   the scenario's ``field.value_per_new_customer_yuan``.
 - **VIP book**: each walk-out (or balk) of a priority segment leaves the outlet's VIP
   book with that segment's ``churn_probability``; the book never goes below 0. The
-  book's size and the "2 to 1" maintenance load per CM/WM are reported. Lost VIPs stop
+  book's size and the "2 to 1" maintenance load per CM/WM (``maintainers_per_vip`` of the
+  region's policy, :data:`sim.scenario.MAINTAINERS_PER_VIP` without one) are reported. Lost VIPs stop
   coming: the priority segments' arrival rates are scaled by the book's size over its
   size at the start (the other segments' rates stay), so a day after heavy churn has
   fewer VIP customers, sales and walk-outs. The book changes day by day inside a task
@@ -404,8 +405,9 @@ class Horizon:
 
     def __init__(self, outlets: Sequence[Scenario], rules: HorizonRules = HorizonRules(), *, seed: int = 0,
                  replication: int = 0, names: Sequence[str] | None = None,
-                 vip_books: Sequence[float] | None = None) -> None:
+                 vip_books: Sequence[float] | None = None, maintainers_per_vip: float = MAINTAINERS_PER_VIP) -> None:
         self.rules = rules
+        self.maintainers_per_vip = maintainers_per_vip
         self.seed = seed
         self.replication = replication
         self.capped: list[str] = []
@@ -530,7 +532,7 @@ class Horizon:
             out.pool.refill()
             out.vip_book = res.vip_book
             people += _people_rows(spec, res, won, self.rules.points_per_field_customer, f.value_per_new_customer_yuan)
-            rows.append(_outlet_day(spec, res, won, f.value_per_new_customer_yuan, out))
+            rows.append(_outlet_day(spec, res, won, f.value_per_new_customer_yuan, out, self.maintainers_per_vip))
         return _people_frame(people, out.name), pd.DataFrame(rows).assign(outlet=out.name)
 
 
@@ -552,8 +554,8 @@ def _people_frame(rows: list[tuple[object, ...]], outlet: str) -> pd.DataFrame:
     return frame.assign(outlet=outlet)
 
 
-def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_customer: float,
-                out: _Outlet) -> dict[str, object]:
+def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_customer: float, out: _Outlet,
+                maintainers_per_vip: float) -> dict[str, object]:
     row: dict[str, object] = {"day": spec.day, "volume": spec.volume, **res.outlet}
     field_value = float(won.sum()) * value_per_customer
     row["value_yuan"] = res.outlet["value_yuan"] + field_value
@@ -563,7 +565,7 @@ def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_custom
     row["vip_lost"] = res.vip_lost
     row["vip_book"] = out.vip_book
     maintainers = sum(c for r, c in spec.counts if r in ("customer_manager", "wealth_manager"))
-    row["vips_per_maintainer"] = MAINTAINERS_PER_VIP * out.vip_book / maintainers if maintainers else math.inf
+    row["vips_per_maintainer"] = maintainers_per_vip * out.vip_book / maintainers if maintainers else math.inf
     row["prospects_available"] = out.pool.available
     return row
 
