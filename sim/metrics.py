@@ -31,7 +31,9 @@ Per outlet: ``arrived``, ``served`` (customers whose own need was served), ``aba
 ``no_service``, ``diverted_to_self_service``, ``referrals``, ``sales`` (products
 sold), ``points``, ``value_yuan`` (fees + products sold + field marketing),
 ``value_lost_yuan`` (walk-outs, balks and lost customers, with expected churn), and
-``field_new_customers``.
+``field_new_customers`` (new customers won by field marketing and, with
+``[sales.walk_in]``, at the low counter). ``sales`` include the lobby staff's pitches to
+waiting customers (``[sales.lobby_pitch]``), credited to the pitcher.
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, ZONES, Scenario
 #: (busy / available server-minutes), mean queue length and customers who joined (module docstring).
 ZONE_KPIS = labels(ZoneKpi)
 #: Columns of the outlet's KPI row (:attr:`DayKpis.outlet`): counts of customers by outcome, referrals,
-#: products sold, points, value earned and lost (yuan) and new customers won (module docstring).
+#: products sold, points, value earned and lost (yuan) and new customers won (field and low counter; module
+#: docstring).
 OUTLET_KPIS = (
     "arrived", "served", "abandoned", "balked", "no_service", "diverted_to_self_service", "referrals",
     "sales", "points", "value_yuan", "value_lost_yuan", "field_new_customers",
@@ -172,6 +175,9 @@ class _Batch:
     diverted: np.ndarray
     sales_u: np.ndarray
     field_new: np.ndarray
+    pitch_visit: np.ndarray  # lobby pitches (DayLog.lobby_pitches): index into the concatenated visits
+    pitch_staff: np.ndarray
+    pitch_u: np.ndarray
 
 
 def _concat(logs: Sequence[DayLog]) -> _Batch:
@@ -185,32 +191,55 @@ def _concat(logs: Sequence[DayLog]) -> _Batch:
     def shifted(get: Callable[[DayLog], np.ndarray]) -> np.ndarray:
         return np.concatenate([get(log) + off for log, off in zip(logs, offsets, strict=True)])
 
+    visits = np.array([log.visit_zone.size for log in logs])
+    visit_offsets = np.cumsum(visits) - visits
+
     return _Batch(
         len(logs), np.repeat(days, sizes), cat(lambda g: g.customers.arrival_min), cat(lambda g: g.customers.segment),
-        np.repeat(days, [log.visit_zone.size for log in logs]), shifted(lambda g: g.visit_customer),
+        np.repeat(days, visits), shifted(lambda g: g.visit_customer),
         cat(lambda g: g.visit_zone), cat(lambda g: g.visit_kind), cat(lambda g: g.visit_join_min),
         cat(lambda g: g.visit_start_min), cat(lambda g: g.visit_end_min), cat(lambda g: g.visit_staff),
         cat(lambda g: g.visit_status), shifted(lambda g: g.no_service), shifted(lambda g: g.diverted),
         cat(lambda g: g.sales_u), np.array([log.field_new_customers for log in logs], dtype=float),
+        np.concatenate([log.lobby_pitches.visit + off for log, off in zip(logs, visit_offsets, strict=True)]),
+        cat(lambda g: g.lobby_pitches.staff), cat(lambda g: g.lobby_pitches.u),
     )
 
 
 def _credit(b: _Batch, sc: Scenario, const: _Constants) -> SalesLog:
     done = np.flatnonzero((b.status == _DONE) & (b.staff >= 0))
-    if done.size == 0 or const.bundle.shape[1] == 0:
+    if const.bundle.shape[1] == 0 or (done.size == 0 and b.pitch_visit.size == 0):
         empty = np.zeros(0, dtype=np.int64)
         return SalesLog(empty, empty, empty, empty, np.zeros(0), np.zeros(0))
     cust = b.cust[done]
-    seg = b.segment[cust]
     kind = b.kind[done]
     role = const.staff_role[b.staff[done]]
     p: np.ndarray = np.where(kind == VisitKind.REFERRAL, sc.sales.referral_conversion,
-                             const.cross_sale[b.zone[done], role, seg])
+                             const.cross_sale[b.zone[done], role, b.segment[cust]])
+    sales = _sold(const, done, cust, b.staff[done], b.segment[cust], p, b.sales_u[cust, kind])
+    if b.pitch_visit.size == 0:
+        return sales
+    cust = b.cust[b.pitch_visit]
+    seg = b.segment[cust]
+    propensity = np.array([s.propensity for s in sc.segments.values()])
+    p = np.minimum(1.0, sc.sales.lobby_pitch.conversion * propensity[seg])
+    pitched = _sold(const, b.pitch_visit, cust, b.pitch_staff, seg, p, b.pitch_u)
+    return SalesLog(*(np.concatenate([x, y]) for x, y in zip(
+        (sales.visit, sales.customer, sales.staff, sales.product, sales.value_yuan, sales.points),
+        (pitched.visit, pitched.customer, pitched.staff, pitched.product, pitched.value_yuan, pitched.points),
+        strict=True)))
+
+
+def _sold(const: _Constants, visit: np.ndarray, cust: np.ndarray, staff: np.ndarray, seg: np.ndarray, p: np.ndarray,
+          u: np.ndarray) -> SalesLog:
+    """The products sold in ``visit`` s (to ``cust`` of segment ``seg`` by ``staff``): each bundle
+    product the staff member's role may sell whose uniform ``u[visit, slot]`` is below the chance ``p``."""
+    role = const.staff_role[staff]
     prod = const.bundle[seg]
-    sold = (b.sales_u[cust, kind] < p[:, None]) & (prod >= 0) & const.may_sell[role[:, None], np.maximum(prod, 0)]
+    sold = (u < p[:, None]) & (prod >= 0) & const.may_sell[role[:, None], np.maximum(prod, 0)]
     rows, cols = np.nonzero(sold)
     product = prod[rows, cols]
-    return SalesLog(done[rows], cust[rows], b.staff[done][rows], product, const.product_value[product],
+    return SalesLog(visit[rows], cust[rows], staff[rows], product, const.product_value[product],
                     const.product_points[product])
 
 
@@ -219,7 +248,9 @@ def credit_sales(log: DayLog) -> SalesLog:
 
     After a served primary or greeting visit, each product of the customer's segment
     bundle sells with ``sales.cross_sale[zone][role] * segment.propensity`` (capped at
-    1); after a served referral visit, with ``sales.referral_conversion``; a role with a
+    1); after a served referral visit, with ``sales.referral_conversion``; after a lobby
+    pitch to a waiting customer (:attr:`sim.daylog.DayLog.lobby_pitches`), with
+    ``sales.lobby_pitch.conversion × propensity``, credited to the pitcher; a role with a
     ``sales.products_by_role`` list sells only those products.
     """
     return _credit(_concat([log]), log.scenario, _constants(log.scenario))

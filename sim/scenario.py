@@ -97,6 +97,8 @@ MAX_PROPENSITY = 1000.0
 MAX_FIELD_VISITS = 100.0
 #: Prospects in the outlet's local market.
 MAX_PROSPECT_POOL = 10_000_000
+#: Lobby pitches per minute waited per free lobby person (``sales.lobby_pitch.rate_per_min``).
+MAX_PITCH_RATE = 100.0
 #: Office blocks of the wealth rooms in one day (rooms × blocks per day; two events each).
 MAX_OFFICE_BLOCKS = 100_000
 
@@ -236,6 +238,39 @@ class Product:
 
 
 @dataclass(frozen=True, slots=True)
+class LobbyPitch:
+    """Lobby staff pitching to customers who wait in the waiting area (厅堂营销).
+
+    A customer waiting in a seated queue (cash, non-cash, wealth) is pitched at rate
+    ``rate_per_min`` per free lobby person — inside staff serving the lobby, on duty and
+    not greeting — so the chance of a pitch grows with the minutes waited and with the
+    lobby staff free meanwhile; at most one pitch per customer a day. The pitcher is the
+    first free lobby person in staff order; the pitched customer buys each bundle product
+    the pitcher's role may sell with ``conversion × segment.propensity`` (capped at 1).
+    A pitch is a word to a seated customer in the lobby staff's idle minutes: it takes
+    none of their greeting time. ``rate_per_min = 0`` (the default): no lobby pitching.
+    """
+
+    rate_per_min: float = 0.0
+    conversion: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class WalkIn:
+    """New customers won at the low counter (引进客户: 将其打造为引进客户的重要阵地).
+
+    A share ``prospect_share`` of the customers whose own need the low counter (non-cash)
+    serves are walk-in prospects, not yet the bank's customers; a prospect served by role
+    ``r`` opens an account with ``conversion[r]``. They count with the field's new
+    customers (``field_new_customers``, valued at ``field.value_per_new_customer_yuan``).
+    ``prospect_share = 0`` (the default): nobody is won at the counter.
+    """
+
+    prospect_share: float = 0.0
+    conversion: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
 class Sales:
     """Referral and cross-sale behaviour.
 
@@ -247,12 +282,16 @@ class Sales:
     restricts what a role may sell (the essay: 为理财经理减负，专职营销理财产品 — wealth
     managers sell wealth products only): a role listed sells only its products, from a
     cross-sale or a referral alike; a role not listed sells the whole bundle.
+    ``lobby_pitch`` (:class:`LobbyPitch`) and ``walk_in`` (:class:`WalkIn`): lobby staff
+    pitching to waiting customers and new customers won at the low counter (off by default).
     """
 
     referral_probability: float = 0.0
     referral_conversion: float = 0.0
     cross_sale: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
     products_by_role: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    lobby_pitch: LobbyPitch = field(default_factory=LobbyPitch)
+    walk_in: WalkIn = field(default_factory=WalkIn)
 
 
 @dataclass(frozen=True, slots=True)
@@ -772,7 +811,7 @@ def _service(root: Table, zones: Mapping[str, Zone]) -> dict[str, ZoneService]:
     return service
 
 
-def _sales(root: Table, products: Mapping[str, Product]) -> Sales:
+def _sales(root: Table, products: Mapping[str, Product], roles: Mapping[str, Role]) -> Sales:
     t = root.table("sales")
     cross: dict[str, dict[str, float]] = {}
     for zid, sub in t.subtables("cross_sale", STAFFED_ZONES):
@@ -795,10 +834,33 @@ def _sales(root: Table, products: Mapping[str, Product]) -> Sales:
             raise listed.fail(rid, f"product {twice!r} is listed twice; each product at most once")
         by_role[rid] = tuple(value)
     listed.finish()
+    pitch = t.table("lobby_pitch")
+    lobby = LobbyPitch(pitch.number("rate_per_min", 0.0, ge=0.0, le=MAX_PITCH_RATE),
+                       pitch.probability("conversion", 0.0))
+    pitch.finish()
     sales = Sales(t.probability("referral_probability", 0.0), t.probability("referral_conversion", 0.0), cross,
-                  by_role)
+                  by_role, lobby, _walk_in(t, roles))
     t.finish()
     return sales
+
+
+def _walk_in(sales: Table, roles: Mapping[str, Role]) -> WalkIn:
+    """``[sales.walk_in]``: ``prospect_share`` and ``[sales.walk_in.conversion]`` of ``role = chance``
+    for roles serving the low counter."""
+    t = sales.table("walk_in")
+    share = t.probability("prospect_share", 0.0)
+    conv = t.table("conversion")
+    conversion: dict[str, float] = {}
+    for rid in conv.data:
+        if rid not in ROLES:
+            raise conv.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+        if rid not in roles or "non_cash" not in roles[rid].zones:
+            raise conv.fail(rid, f"[staff.{rid}] does not serve the low counter (non_cash), so it meets no walk-in "
+                            "prospect there; roles serving non_cash: "
+                            f"{', '.join(r for r, role in roles.items() if 'non_cash' in role.zones) or 'none'}")
+        conversion[rid] = conv.probability(rid)
+    t.finish()
+    return WalkIn(share, conversion)
 
 
 def _yuan(t: Table, key: str, default: Any = 0.0) -> float:
@@ -982,7 +1044,7 @@ def _build(data: dict[str, Any], source: str) -> Scenario:
     segments = _segments(root, products)
     service = _service(root, zones)
     scenario = Scenario(
-        source, outlet, zones, roles, rates, segments, service, _triage(root), _sales(root, products), products,
+        source, outlet, zones, roles, rates, segments, service, _triage(root), _sales(root, products, roles), products,
         _field(root), _fees(root), raw=data, dispatch=_dispatch(root, segments, roles),
         selling_time=_selling_time(root, roles, products),
     )

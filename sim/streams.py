@@ -28,9 +28,9 @@ MAX_SEED = 2**63 - 1
 
 #: Stream names: arrivals (times, segments, needs), patience, triage uniforms,
 #: referral uniforms, sales uniforms, field marketing, each zone's service times, and
-#: the minutes of selling (read only when selling takes time).
+#: the minutes of selling, lobby pitches and walk-in prospects (the last three read only with their lever).
 STREAMS = ("arrivals", "patience", "triage", "referral", "sales", "field", *(f"service_{z}" for z in SERVICE_ZONES),
-           "selling")
+           "selling", "lobby_pitch", "walk_in")
 
 
 def stream_key(name: str) -> int:
