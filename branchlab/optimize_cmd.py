@@ -46,7 +46,7 @@ def register(sub: Any) -> None:
     p.add_argument("--roster", action="store_true",
                    help="also roster the recommended head-counts: each inside person's shift and lunch from the "
                         "region file's [roster] template (default: 8 h shifts from opening, 45 min lunches in "
-                        "11:00-14:00, at most 4 at lunch at once), simulated and corrected, written to roster.csv")
+                        "11:00-14:00, at most 6 at lunch at once), simulated and corrected, written to roster.csv")
     p.add_argument("--stress", action="store_true",
                    help="also re-solve with each assumed number (cross-sale chances by role, field conversion, "
                         "walk-out cost) x0.5 and x1.5 and report which moves hold (about 8 more runs' time)")

@@ -156,7 +156,9 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
     ``source``, ``outlets`` (per outlet: ``tier``, ``plan[role][placement]`` =
     ``{current, recommended, change}``, ``moves`` and ``headcount``), ``kpis_current`` and
     ``kpis_recommended`` (per outlet and ``region``, see :func:`kpi_tree`),
-    ``constraints`` and ``frontier`` (lists of rows) and the package ``version``.
+    ``constraints`` and ``frontier`` (lists of rows), with day types ``robustness`` and with a roster
+    ``roster`` (``people``, ``iterations``, ``kpis``, ``hourly``: the tables of the same names), and the
+    package ``version``.
     """
     doc: dict[str, Any] = {"region": rec.region, "source": rec.source, **rec.summary(),
                            "outlets": _outlets(rec.plan),
@@ -166,6 +168,11 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
                            "surplus": _records(surplus(rec.transfers)) if not rec.transfers.empty else [],
                            "stability": rec.stability, "stress": _records(rec.stress),
                            "constraints": _records(rec.constraints), "frontier": _records(rec.frontier),
+                           **({"robustness": _records(rec.robustness)} if not rec.robustness.empty else {}),
+                           **({"roster": {"people": _records(rec.roster),
+                                          "iterations": _records(rec.roster_iterations),
+                                          "kpis": _records(rec.roster_kpis), "hourly": _records(rec.roster_hourly)}}
+                              if not rec.roster.empty else {}),
                            "version": package_version()}
     return dict(jsonable(doc))
 

@@ -179,7 +179,7 @@ class Search:
     allocation: str = "fixed"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Region:
     """A validated region file: outlets, policy, objective, staff cost and search settings.
 
@@ -492,8 +492,10 @@ def load_region(path: str | Path) -> Region:
     _check_day_volumes(root, outlets, day_types)
     roster = _roster(root, outlets)
     root.finish()
-    return Region(source, name, outlets, movable, policy, service, objective, cost, search, cover, keep_roles,
-                  conversions, day_types, every, roster)
+    return Region(source=source, name=name, outlets=outlets, movable=movable, policy=policy, service=service,
+                  objective=objective, cost_yuan_per_day=cost, search=search, cover_zones=cover,
+                  keep_roles=keep_roles, conversions=conversions, day_types=day_types, every_day_type=every,
+                  roster=roster)
 
 
 #: Grids a roster may use (minutes; each divides the hour).

@@ -163,9 +163,7 @@ class Recommendation:
             "tier_moves": [{"outlet": o, "tier": t, "simulated_tier": s} for o, t, s in self.tier_moves],
             "conversions": self.conversions.to_dict("records"),
             "day_types": self.day_types.to_dict("records"),
-            **({"robust_vs_average": self.robust_vs_average, "robustness": self.robustness.to_dict("records")}
-               if self.robust_vs_average else {}),
-            **({"roster": {"status": {str(o): str(s) for o, s in self.roster_iterations.groupby("outlet", sort=False)[
-                "status"].last().items()}, "iterations": self.roster_iterations.to_dict("records"),
-                           "kpis": self.roster_kpis.to_dict("records")}} if not self.roster.empty else {}),
+            **({"robust_vs_average": self.robust_vs_average} if self.robust_vs_average else {}),
+            **({"roster_status": {str(o): str(s) for o, s in self.roster_iterations.groupby("outlet", sort=False)[
+                "status"].last().items()}} if not self.roster.empty else {}),
         }

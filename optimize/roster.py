@@ -51,6 +51,8 @@ from sim.scenario import ROLES, SERVICE_ZONES, STAFFED_ZONES, Scenario, format_c
 #: Weight of coverage against shortfall in the roster MILP's objective: among rosters of equal shortfall,
 #: the one with more people on duty where more customers arrive (yuan-free: arrivals per minute).
 COVER_CREDIT = 1e-3
+#: The least cost of a missing server in a slot (per minute), so an hour without arrivals still asks for its cover.
+MIN_WEIGHT = 1e-3
 #: The seed stage of the roster's simulated days (0 and 1 are the optimiser's evaluation and verification).
 ROSTER_STAGE = 2
 
@@ -74,7 +76,7 @@ class RosterTemplate:
     step_min: int = 15
     lunch_min: float = 45.0
     lunch_window: tuple[float, float] = (11 * 60.0, 14 * 60.0)
-    max_at_lunch: int = 4
+    max_at_lunch: int = 6
     cover_people: int = 1
     roles: tuple[str, ...] = ()
     service_level: float = 0.8
@@ -330,7 +332,7 @@ def build_model(scenario: Scenario, template: RosterTemplate, required: np.ndarr
     outlet = scenario.outlet
     return RosterModel(step=step, zones=tuple(zones), groups=groups,
                        patterns=tuple(shift_patterns(template, outlet.open_min, outlet.day_min)),
-                       required=required, weight=lam + 1e-3, fixed=fixed, max_at_lunch=template.max_at_lunch,
+                       required=required, weight=lam + MIN_WEIGHT, fixed=fixed, max_at_lunch=template.max_at_lunch,
                        cover_people=template.cover_people)
 
 

@@ -329,28 +329,27 @@ def roster_kpi_frame(problem: Problem, rr: RosterRun) -> pd.DataFrame:
 
 def roster_hourly_frame(problem: Problem, rr: RosterRun) -> pd.DataFrame:
     """Service level by zone and hour under the rosters against today's shifts, paired over the same fresh days:
-    per outlet, and for the region pooled over the outlets' customers; the hours overlapping the template's
-    lunch window pooled too (``hour`` :data:`LUNCH_HOURS`)."""
+    per outlet, and for the region pooled over the outlets' customers (when every outlet opens at the same
+    time, so that an hour is the same clock hour everywhere); the hours overlapping the template's lunch
+    window pooled too (``hour`` :data:`LUNCH_HOURS`)."""
     template = problem.region.roster
     assert template is not None
     hours = max(h.shape[2] for h in rr.hourly_today)
-    open_min = problem.region.outlets[0].scenario.outlet.open_min
+    opens = [o.scenario.outlet.open_min for o in problem.region.outlets]
 
     def padded(h: np.ndarray) -> np.ndarray:
         return np.pad(h, ((0, 0), (0, 0), (0, hours - h.shape[2]), (0, 0)))
 
-    def with_lunch(h: np.ndarray) -> np.ndarray:
-        starts = open_min + 60 * np.arange(hours)
-        lunch = (starts + 60 > template.lunch_window[0]) & (starts < template.lunch_window[1])
-        return np.concatenate([h, h[:, :, lunch].sum(axis=2, keepdims=True)], axis=2)
-
-    labels = [*(format_clock(open_min + 60 * h) for h in range(hours)), LUNCH_HOURS]
-    names = [o.name for o in problem.region.outlets]
-    pairs = [*zip(names, rr.hourly_today, rr.hourly_roster, strict=True),
-             ("region", sum(padded(h) for h in rr.hourly_today), sum(padded(h) for h in rr.hourly_roster))]
+    pairs = [(o.name, opened, padded(a), padded(b)) for o, opened, a, b
+             in zip(problem.region.outlets, opens, rr.hourly_today, rr.hourly_roster, strict=True)]
+    if len(set(opens)) == 1:
+        pairs.append(("region", opens[0], np.sum([p[2] for p in pairs], axis=0), np.sum([p[3] for p in pairs], axis=0)))
     rows = []
-    for name, a, b in pairs:
-        a, b = with_lunch(padded(np.asarray(a))), with_lunch(padded(np.asarray(b)))
+    for name, opened, a, b in pairs:
+        starts = opened + 60 * np.arange(hours)
+        lunch = (starts + 60 > template.lunch_window[0]) & (starts < template.lunch_window[1])
+        a, b = (np.concatenate([h, h[:, :, lunch].sum(axis=2, keepdims=True)], axis=2) for h in (a, b))
+        labels = [*(format_clock(t) for t in starts), LUNCH_HOURS]
         for z in (z for z in SERVICE_LEVEL_ZONES if a[:, SERVICE_ZONES.index(z), :, 1].sum() > 0):
             la, lb = hourly_levels(a, z), hourly_levels(b, z)
             kpi = f"{z}.service_level"

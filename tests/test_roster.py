@@ -195,10 +195,11 @@ def test_the_optimiser_rosters_verifies_and_exports(tmp_path: Path) -> None:
     lunch = people[people["lunch_start"] != ""]
     assert (lunch["lunch_start"] >= "11:00").all()
     assert (lunch["lunch_end"] <= "14:00").all()
-    for outlet, rows in lunch.groupby("outlet"):  # at most 4 at lunch at once, slot by slot
+    cap = RosterTemplate().max_at_lunch
+    for outlet, rows in lunch.groupby("outlet"):  # at most cap at lunch at once, slot by slot
         for minute in range(11 * 60, 14 * 60, 15):
             clock = f"{minute // 60:02d}:{minute % 60:02d}"
-            assert ((rows["lunch_start"] <= clock) & (rows["lunch_end"] > clock)).sum() <= 4, (outlet, clock)
+            assert ((rows["lunch_start"] <= clock) & (rows["lunch_end"] > clock)).sum() <= cap, (outlet, clock)
     assert set(rec.roster_iterations["outlet"]) == {"Hill", "Lake", "Park"}
     region = rec.roster_kpis[rec.roster_kpis["outlet"] == "region"].set_index("kpi")
     assert region.loc["objective", "n"] == rec.replications

@@ -357,8 +357,9 @@ def test_a_conversion_is_taken_when_it_pays_for_its_training(gain: float, cost_p
     from optimize.region import Conversion, Region
 
     conv = Conversion("low_counter_teller", "customer_manager", 1, training_cost_yuan=cost_per_day * 250)
-    region = Region("r", "r", (), ("low_counter_teller", "customer_manager"), OFF, None, "value", {}, None,  # type: ignore[arg-type]
-                    conversions=(conv,))
+    region = Region(source="r", name="r", outlets=(), movable=("low_counter_teller", "customer_manager"),
+                    policy=OFF, service=None, objective="value", cost_yuan_per_day={},  # type: ignore[arg-type]
+                    search=None, conversions=(conv,))  # type: ignore[arg-type]
     pseudo = Problem(region).conversions()
     assert pseudo is not None
     keep = Policy(role_pools={"low_counter_teller": 2, "customer_manager": 2}, min_customer_managers=None,
