@@ -28,6 +28,8 @@ SMALL: dict[str, tuple[dict[str, Any], int]] = {
     "04_validation": ({"CASES": ["M/M/1 rho=0.5"]}, 1),
     "05_pay_and_ranking": ({"QUARTERS": 3, "REPLICATIONS": 2, "EXECUTOR": "serial", "DAYS_PER_QUARTER": 10,
                             "OUTLETS": ["Station Road", "New District", "Hillside"]}, 3),
+    "06_days_and_rosters": ({"REPLICATIONS": 3, "EXECUTOR": "serial", "OUTLETS": ["Station Road", "Hillside"],
+                             "SEARCH": {"step": 1, "total_step": 1, "combos": 1, "screen_replications": 2}}, 4),
     "07_which_pay_scheme": ({"QUARTERS": 3, "REPLICATIONS": 2, "EXECUTOR": "serial", "DAYS_PER_QUARTER": 8,
                              "OUTLETS": ["Station Road", "Hillside"]}, 3),
 }
