@@ -78,6 +78,11 @@ def _quarter(args: argparse.Namespace) -> int:
         print(f"inspections: {counts['red_flags_misplaced']:.0f} of {counts['red_flags']:.0f} red flags and "
               f"{counts['penalties_misplaced']:.0f} of {counts['penalties']:.0f} penalties went to an outlet that "
               "perfect information would not have chosen")
+    if rules.vip_care.enabled:
+        points = res.people["vip_points_deducted"]
+        print(f"VIP care: {heads['vip_care_share'].mean():.0%} of a maintainer's day on average, "
+              f"{heads['vip_care_coverage'].mean():.0%} of the contacts made, {heads['vip_care_lost'].sum():.0f} VIPs "
+              f"left for lack of care; 四包 took {points.sum():,.0f} points off CMs and WMs")
     if not res.office.empty:
         print(f"office team: mean completion {res.office['completion'].mean():.2f}, "
               f"pay per member {res.office['pay_per_member_yuan'].mean():,.0f} yuan/quarter")

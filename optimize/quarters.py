@@ -25,6 +25,12 @@ perfect-information awards stay beside them and ``summary`` counts how often the
 The head's pay reads the window-service score or, with ``[pay] target_score =
 "target_responsibility"``, a target-responsibility score (:mod:`optimize.pay`).
 
+With ``[vip_care] enabled = true`` (:class:`sim.horizon.VipCareRules`) the CMs' and WMs'
+contacts with their VIPs (2对1, by grade) take a share of their day from selling for the
+quarter (skill × (1 − share), like effort), a quarterly hazard that falls with the contacts
+made and rises with VIP walk-outs takes VIPs off the books, and every lost VIP costs its
+maintainers points before the ranking (四包: ``vip_points_deducted``).
+
 With ``[effort] response = "best_response"`` (:mod:`optimize.effort`) each customer
 manager first chooses the quarter's effort, a myopic best response to the marginal pay of
 the next point under the bands in force; effort multiplies their skill for the quarter
@@ -88,15 +94,21 @@ from optimize.tiers import TierRules, classify, tier_rules
 from sim.errors import ScenarioError
 from sim.executors import make_executor
 from sim.horizon import (
+    MAINTAINER_ROLES,
     TAG_INSPECTION,
+    TAG_VIP_CARE,
     Horizon,
     HorizonDays,
     HorizonRules,
     Person,
+    VipCareRules,
+    care_hazard,
+    care_load,
     hire_rules,
     horizon_rules,
     rng,
     run_days,
+    vip_care_rules,
 )
 from sim.replicate import summarise
 from sim.scenario import MAINTAINERS_PER_VIP, Scenario, load_scenario
@@ -118,6 +130,7 @@ class QuarterRules:
     office: OfficeTeamRules = field(default_factory=OfficeTeamRules)
     effort: EffortRules = field(default_factory=EffortRules)
     inspection: InspectionRules = field(default_factory=InspectionRules)
+    vip_care: VipCareRules = field(default_factory=VipCareRules)
 
     def without_exits(self) -> QuarterRules:
         """The same rules with the forced-ranking exit switched off."""
@@ -126,7 +139,7 @@ class QuarterRules:
 
 def load_rules(path: str | Path | None = None) -> QuarterRules:
     """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``,
-    ``office_team``, ``effort``, ``inspection``).
+    ``office_team``, ``effort``, ``inspection``, ``vip_care``).
 
     Missing sections and fields take the defaults. ``None`` gives the defaults.
 
@@ -142,7 +155,8 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
     rules = QuarterRules(source=str(path), pay=pay, ranking=ranking, scorecard=score_sheet(root.table("scorecard")),
                          tiers=tier_rules(root.table("tiers")), horizon=horizon,
                          office=office_team_rules(root.table("office_team")), effort=effort_rules(root.table("effort")),
-                         inspection=inspection_rules(root.table("inspection")))
+                         inspection=inspection_rules(root.table("inspection")),
+                         vip_care=vip_care_rules(root.table("vip_care")))
     root.finish()
     return rules
 
@@ -199,7 +213,9 @@ class QuarterResults:
     switches ``target_score``, ``fee_income_yuan``, ``fee_income_score``; with inspections
     ``inspections``, ``inspection_score``, ``perfect_rank``, ``perfect_red_flag``,
     ``perfect_penalty_points``, and ``summary`` gains the counts of
-    :func:`optimize.scorecard.misplaced`). ``office``: the
+    :func:`optimize.scorecard.misplaced`; with VIP care ``vip_care_share``,
+    ``vip_care_coverage``, ``vip_care_hazard``, ``vip_care_lost``, and ``people`` gains
+    ``vip_points_deducted``). ``office``: the
     office team's row per replication × quarter (none without a team; columns of
     :func:`optimize.pay.office_team_quarter`). ``days``: outlet-day rows. ``summary``: one
     row per replication.
@@ -239,8 +255,12 @@ def _outlet_days(days: pd.DataFrame) -> pd.DataFrame:
 
 
 def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: QuarterRules,
-                   inspector: np.random.Generator | None = None) -> pd.DataFrame:
+                   inspector: np.random.Generator | None = None, care: pd.DataFrame | None = None) -> pd.DataFrame:
     out = _outlet_quarter(days).assign(quarter=quarter)
+    if care is not None:  # VIP care: the quarter's leavers count as lost VIPs (head growth, 四包)
+        out = out.join(care, on="outlet")
+        out["vip_lost"] += out["vip_care_lost"]
+        out["vip_book_end"] -= out["vip_care_lost"]
     out = rank_outlets(score(out, rules.scorecard), rules.scorecard)
     if inspector is not None:
         out = inspect(out, days, inspector, rules.scorecard, rules.inspection, _outlet_days)
@@ -302,8 +322,8 @@ def resolve_auto_tiers(study: Study, rules: TierRules, first_quarter: Sequence[p
     return replace(study, tiers=tiers)
 
 
-def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules,
-                streak: pd.Series) -> tuple[pd.DataFrame, pd.Series]:
+def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules, streak: pd.Series,
+                maintainers_per_vip: float = MAINTAINERS_PER_VIP) -> tuple[pd.DataFrame, pd.Series]:
     g = people.groupby(["outlet", "person", "role"], sort=False)
     q = g[["points", "value_yuan", "sales", "field_customers"]].sum()
     q["days_present"] = g["day"].size()
@@ -311,6 +331,8 @@ def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules
     q["skill"] = g["skill"].mean()
     q["speed"] = g["speed"].mean()  # service speed on the days inside (1 outside)
     q = q.reset_index()
+    if rules.vip_care.enabled:
+        q = _four_guarantees(q, outlets, maintainers_per_vip, rules.vip_care)
     cms = q[q["role"] == CM].set_index("person")
     ranks = rank(cms.reset_index()).set_axis(cms.index)
     cut = replace(rules.ranking, exit_bottom=min(rules.ranking.exit_bottom, len(cms)))
@@ -328,6 +350,18 @@ def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules
     return q, streak
 
 
+def _four_guarantees(q: pd.DataFrame, outlets: pd.DataFrame, ratio: float, care: VipCareRules) -> pd.DataFrame:
+    """The 四包 responsibility ("包客户不流失"): every VIP an outlet lost in the quarter costs each of its
+    ``ratio`` maintainers ``points_per_lost_vip`` points; the book being spread evenly, each CM or WM who
+    worked there loses ``vip_lost × ratio × points_per_lost_vip / maintainers`` (``vip_points_deducted``)."""
+    maintains = q["role"].isin(MAINTAINER_ROLES)
+    per_outlet = q[maintains].groupby("outlet").size()
+    lost = outlets.set_index("outlet")["vip_lost"]
+    each = (lost * ratio * care.points_per_lost_vip / per_outlet).reindex(q["outlet"]).fillna(0.0).to_numpy()
+    deducted = np.where(maintains, each, 0.0)
+    return q.assign(points=q["points"] - deducted, vip_points_deducted=deducted)
+
+
 @dataclass
 class _Arm:
     """One rule set: a horizon per replication and its growing tables."""
@@ -341,6 +375,44 @@ class _Arm:
     days: list[pd.DataFrame] = field(default_factory=list)
     efforts: list[dict[str, float]] = field(default_factory=list)
     last: list[pd.DataFrame | None] = field(default_factory=list)
+    care: list[list[tuple[float, float, float]]] = field(default_factory=list)
+    care_factors: list[dict[str, float]] = field(default_factory=list)
+
+    def set_skills(self, q: int) -> list[list[tuple[int, int, Person]]]:
+        """The quarter's efforts, then VIP care's time, applied to the rosters: who was replaced, to restore."""
+        replaced = self.set_efforts()
+        if not self.rules.vip_care.enabled:
+            return replaced
+        day = q * self.rules.horizon.days_per_quarter
+        month = len(self.rules.horizon.day_of_month_profile)
+        self.care, self.care_factors = [], []
+        for h, rep in zip(self.horizons, replaced, strict=True):
+            loads: list[tuple[float, float, float]] = []
+            factors: dict[str, float] = {}
+            for o in range(len(h.outlets)):
+                people = h.maintainers_on(o, day)
+                book = h.vip_book(o)
+                share, coverage = care_load(book, len(people), h.maintainers_per_vip, month, self.rules.vip_care)
+                loads.append((share, coverage, book))
+                factors |= {p.id: 1.0 - share for p in h.outlets[o].roster if p.role in MAINTAINER_ROLES}
+            self.care.append(loads)
+            self.care_factors.append(factors)
+            rep += apply_efforts(h, factors)  # care's time is taken from selling: skill x (1 - share)
+        return replaced
+
+    def care_leavers(self, r: int, q: int, span: HorizonDays) -> pd.DataFrame:
+        """VIP care's leavers of the quarter, per outlet, taken off the books (see :func:`sim.horizon.care_hazard`)."""
+        h = self.horizons[r]
+        walkouts = span.outlets.groupby("outlet", sort=False)["vip_walkouts"].sum()
+        rows = []
+        for o, (share, coverage, book_start) in enumerate(self.care[r]):
+            name = h.outlets[o].name
+            hazard = care_hazard(coverage, float(walkouts.get(name, 0.0)), book_start, self.rules.vip_care)
+            lost = int(rng(h.seed, h.replication, TAG_VIP_CARE, q, o).binomial(int(h.vip_book(o)), hazard))
+            h.lose_vips(o, lost)
+            rows.append((name, share, coverage, hazard, lost))
+        columns = ["outlet", "vip_care_share", "vip_care_coverage", "vip_care_hazard", "vip_care_lost"]
+        return pd.DataFrame(rows, columns=columns).set_index("outlet")
 
     def set_efforts(self) -> list[list[tuple[int, int, Person]]]:
         """Each replication's best-response efforts for the coming quarter, applied to its rosters (effort on)."""
@@ -357,11 +429,13 @@ class _Arm:
     def restore(self, replaced: list[list[tuple[int, int, Person]]]) -> None:
         """Give people back their own skill after the quarter's days (effort on)."""
         for h, rep in zip(self.horizons, replaced, strict=True):
-            restore_skills(h, rep)
+            restore_skills(h, rep[::-1])  # care's replacements first, then effort's: each person's own skill
 
-    def _with_effort(self, r: int, people_days: pd.DataFrame) -> pd.DataFrame:
-        effort = people_days["person"].map(self.efforts[r]).fillna(1.0)
-        return people_days.assign(skill=people_days["skill"] / effort)  # the person's own skill, effort apart
+    def _own_skill(self, r: int, people_days: pd.DataFrame) -> pd.DataFrame:
+        factor = people_days["person"].map(self.efforts[r]).fillna(1.0) if self.rules.effort.on else 1.0
+        if self.rules.vip_care.enabled:
+            factor = factor * people_days["person"].map(self.care_factors[r]).fillna(1.0)
+        return people_days.assign(skill=people_days["skill"] / factor)  # the person's own skill, effort and care apart
 
     def _effort_columns(self, r: int, people: pd.DataFrame) -> pd.DataFrame:
         effort = people["person"].map(self.efforts[r]).fillna(1.0)
@@ -374,10 +448,12 @@ class _Arm:
         """Score, pay and rank one replication's quarter; replace who leaves."""
         h = self.horizons[r]
         inspector = rng(h.seed, h.replication, TAG_INSPECTION, q) if self.rules.inspection.enabled else None
-        outlets = _score_outlets(span.outlets, q, study, self.rules, inspector)
+        care_on = self.rules.vip_care.enabled
+        care = self.care_leavers(r, q, span) if care_on else None
+        outlets = _score_outlets(span.outlets, q, study, self.rules, inspector, care)
         effort_on = self.rules.effort.on
-        people_days = self._with_effort(r, span.people) if effort_on else span.people
-        people, self.streaks[r] = _pay_people(people_days, outlets, self.rules, self.streaks[r])
+        people_days = self._own_skill(r, span.people) if effort_on or care_on else span.people
+        people, self.streaks[r] = _pay_people(people_days, outlets, self.rules, self.streaks[r], h.maintainers_per_vip)
         if effort_on:
             people = self._effort_columns(r, people)
         next_day = (q + 1) * self.rules.horizon.days_per_quarter
@@ -444,7 +520,7 @@ def _run(study: Study, arms_rules: Sequence[QuarterRules], quarters: int, replic
     try:
         for q in range(quarters):
             horizons = [h for arm in arms for h in arm.horizons]
-            replaced = [arm.set_efforts() for arm in arms]
+            replaced = [arm.set_skills(q) for arm in arms]
             spans = run_days(horizons, q * d, d, pool, progress)
             for arm, rep in zip(arms, replaced, strict=True):
                 arm.restore(rep)

@@ -46,12 +46,17 @@ day; around it this module adds what changes from day to day:
   size at the start (the other segments' rates stay), so a day after heavy churn has
   fewer VIP customers, sales and walk-outs. The book changes day by day inside a task
   (an outlet's consecutive days run in one worker, in order).
+- **VIP care** (the quarter study's ``[vip_care]``, off by default): :func:`care_load`
+  gives the share of a maintainer's day their VIPs' contacts take and the share of the
+  contacts made, :func:`care_hazard` a VIP's chance of leaving in a quarter;
+  :meth:`Horizon.lose_vips` takes the quarter's leavers off the book.
 
 Randomness: day ``d`` of outlet ``o`` in replication ``r`` of seed ``s`` draws stream
 ``k`` from ``SeedSequence(s, spawn_key=(r, 0, d, o, k))`` (the model's own streams
 from a seed derived the same way); initial skills from ``(r, 1, o)``, speeds from
 ``(r, 1, o, 1)``; replacements (skill, then speed) from ``(r, 2, d, o, slot)``; the
-quarter study's inspections (:mod:`optimize.scorecard`) from ``(r, 3, q)``. No
+quarter study's inspections (:mod:`optimize.scorecard`) from ``(r, 3, q)``; VIP care's
+quarterly leavers from ``(r, 4, q, o)``. No
 global RNG: the same seed gives the same run on any executor, and two rule sets run
 with the same seed see the same customers.
 """
@@ -88,6 +93,10 @@ from sim.tomlio import Table, get_path
 _TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2
 #: Key tag of the quarter study's inspection draws: ``(replication, TAG_INSPECTION, quarter)``.
 TAG_INSPECTION = 3
+#: Key tag of the VIP-care leavers of an outlet-quarter: ``(replication, TAG_VIP_CARE, quarter, outlet)``.
+TAG_VIP_CARE = 4
+#: The roles that maintain VIPs: "客户经理、理财经理为贵宾客户的维护主体".
+MAINTAINER_ROLES = ("customer_manager", "wealth_manager")
 _MODEL, _VOLUME, _THINNING, _FIELD, _VIP = range(5)
 _FULLY_TRAINED = -(10**9)  # start day of the people already in post when the run begins
 #: Largest ``speed_cv``: beyond it draws clipped to the scenario's speed bounds lose their mean of 1.
@@ -462,6 +471,19 @@ class Horizon:
                     return new
         raise KeyError(person_id)
 
+    def maintainers_on(self, o: int, day: int) -> list[Person]:
+        """The CMs and WMs of outlet ``o`` at work on ``day`` (the VIP book's maintainers)."""
+        return [p for p in self.outlets[o].roster if p.role in MAINTAINER_ROLES and p.present(day)]
+
+    def vip_book(self, o: int) -> float:
+        """Outlet ``o``'s VIP book now."""
+        return self.outlets[o].vip_book
+
+    def lose_vips(self, o: int, lost: int) -> None:
+        """Take ``lost`` VIPs off outlet ``o``'s book (never below 0); later days have fewer VIP arrivals."""
+        out = self.outlets[o]
+        out.vip_book = max(out.vip_book - lost, 0.0)
+
     def _inside_cms(self, present: list[Person], day: int, target: int) -> list[Person]:
         k = min(target, len(present))
         if not present or self.rules.rotation_days <= 0:
@@ -564,7 +586,7 @@ def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_custom
     row["vip_walkouts"] = sum(res.vip_walkouts)
     row["vip_lost"] = res.vip_lost
     row["vip_book"] = out.vip_book
-    maintainers = sum(c for r, c in spec.counts if r in ("customer_manager", "wealth_manager"))
+    maintainers = sum(c for r, c in spec.counts if r in MAINTAINER_ROLES)
     row["vips_per_maintainer"] = maintainers_per_vip * out.vip_book / maintainers if maintainers else math.inf
     row["prospects_available"] = out.pool.available
     return row
@@ -598,6 +620,110 @@ def run_days(horizons: Sequence[Horizon], first_day: int, days: int, executor: E
         spans.append(HorizonDays(pd.concat([p for p, _ in parts], ignore_index=True),
                                  pd.concat([r for _, r in parts], ignore_index=True)))
     return spans
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VipGrade:
+    """One VIP grade: its share of the book and the contacts a month each of its maintainers makes."""
+
+    name: str
+    share: float
+    contacts_per_month: float
+
+
+def _default_grades() -> tuple[VipGrade, ...]:
+    # assumed: "根据个人贵宾客户等级的递增,对客户的关注度和维护服务层次逐层递增" (attention rises with grade)
+    return (VipGrade(name="standard", share=0.70, contacts_per_month=0.5),
+            VipGrade(name="gold", share=0.25, contacts_per_month=1.0),
+            VipGrade(name="diamond", share=0.05, contacts_per_month=2.0))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class VipCareRules:
+    """VIP care as work (``[vip_care]`` of a quarter rules file; off by default; every number assumed).
+
+    The essay's "2对1" double maintenance: each VIP has ``maintainers_per_vip`` maintainers
+    (a relationship owner, CM or WM, and a product owner), the book spread evenly over the
+    outlet's CMs and WMs ("分户到人"). Each maintainer makes ``contacts_per_month`` of the VIP's
+    grade (SMS, calls, birthday and holiday visits, wealth diagnosis: "发送短信、电话通知、
+    生日祝福、节日拜访"), each ``minutes_per_contact``; care takes at most ``max_care_share``
+    of a ``minutes_per_day`` working day, and that share is taken from their selling
+    (see :func:`care_load`). A VIP leaves in a quarter with :func:`care_hazard`.
+    ``points_per_lost_vip``: the 四包 responsibility ("包客户不流失"), points taken from
+    each of a lost VIP's maintainers.
+    """
+
+    enabled: bool = False
+    grades: tuple[VipGrade, ...] = field(default_factory=_default_grades)
+    minutes_per_contact: float = 15.0  # assumed: a mix of 2-minute messages, 10-minute calls and hour-long visits
+    minutes_per_day: float = 480.0  # assumed: an 8-hour working day
+    max_care_share: float = 0.30  # assumed
+    churn_cared: float = 0.01  # assumed: quarterly chance a VIP with every contact leaves
+    churn_uncared: float = 0.08  # assumed: ... a VIP with none
+    walkout_weight: float = 1.0  # assumed: hazard x (1 + weight x VIP walk-outs per VIP on the book)
+    points_per_lost_vip: float = 100.0  # assumed
+
+
+def care_load(book: float, maintainers: int, ratio: float, days_per_month: int,
+              rules: VipCareRules) -> tuple[float, float]:
+    """Share of each maintainer's day care takes, and the share of the needed contacts made.
+
+    Needed minutes a day per maintainer = ``ratio × book / maintainers × Σ_grade share ×
+    contacts_per_month × minutes_per_contact / days_per_month``; the share of the day is
+    that over ``minutes_per_day``, at most ``max_care_share``; coverage = the minutes given
+    over the minutes needed (1 with nothing needed; 0 with no maintainer).
+    """
+    if book <= 0:
+        return 0.0, 1.0
+    if maintainers <= 0:
+        return 0.0, 0.0
+    per_vip = sum(g.share * g.contacts_per_month for g in rules.grades) * rules.minutes_per_contact
+    need = ratio * book / maintainers * per_vip / days_per_month / rules.minutes_per_day
+    share = min(need, rules.max_care_share)
+    return share, (share / need if need > 0 else 1.0)
+
+
+def care_hazard(coverage: float, vip_walkouts: float, book_start: float, rules: VipCareRules) -> float:
+    """A VIP's chance of leaving in the quarter (assumed shape), beside the walk-out churn of each day.
+
+    ``(churn_cared × coverage + churn_uncared × (1 − coverage)) × (1 + walkout_weight ×
+    vip_walkouts / book_start)``, at most 1: fewer contacts and worse service (the quarter's
+    VIP walk-outs per VIP on the book at its start) raise it.
+    """
+    base = rules.churn_cared * coverage + rules.churn_uncared * (1.0 - coverage)
+    served = 1.0 + rules.walkout_weight * (vip_walkouts / book_start if book_start > 0 else 0.0)
+    return min(1.0, base * served)
+
+
+def _grades(t: Table) -> tuple[VipGrade, ...]:
+    if not t.has("grades"):
+        return _default_grades()
+    grades = []
+    for name, sub in t.subtables("grades"):
+        grades.append(VipGrade(name=name, share=sub.probability("share"),
+                               contacts_per_month=sub.number("contacts_per_month", ge=0.0, le=1000.0)))
+        sub.finish()
+    total = sum(g.share for g in grades)
+    if not grades or abs(total - 1.0) > 1e-9:
+        raise t.fail("grades", f"the grades' shares of the book must sum to 1, got {total:g}")
+    return tuple(grades)
+
+
+def vip_care_rules(t: Table) -> VipCareRules:
+    """Read the ``[vip_care]`` table (defaults from :class:`VipCareRules`); errors name the file and field."""
+    d = VipCareRules()
+    rules = VipCareRules(enabled=t.boolean("enabled", d.enabled), grades=_grades(t),
+                         minutes_per_contact=t.number("minutes_per_contact", d.minutes_per_contact, ge=0.0,
+                                                      le=24 * 60.0),
+                         minutes_per_day=t.number("minutes_per_day", d.minutes_per_day, gt=0.0, le=24 * 60.0),
+                         max_care_share=t.probability("max_care_share", d.max_care_share),
+                         churn_cared=t.probability("churn_cared", d.churn_cared),
+                         churn_uncared=t.probability("churn_uncared", d.churn_uncared),
+                         walkout_weight=t.number("walkout_weight", d.walkout_weight, ge=0.0, le=1000.0),
+                         points_per_lost_vip=t.number("points_per_lost_vip", d.points_per_lost_vip, ge=0.0,
+                                                      le=MAX_YUAN))
+    t.finish()
+    return rules
 
 
 def _profile(t: Table, default: tuple[float, ...]) -> tuple[float, ...]:
@@ -648,8 +774,8 @@ def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
 
 
 __all__ = [
-    "TAG_INSPECTION", "DaySpec", "HireRules", "Horizon", "HorizonDays", "HorizonRules", "OutletDays", "Person",
-    "ProspectPool", "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng",
-    "run_days", "simulate_days", "skill_scaled", "vip_thinned",
+    "MAINTAINER_ROLES", "TAG_INSPECTION", "TAG_VIP_CARE", "DaySpec", "HireRules", "Horizon", "HorizonDays",
+    "HorizonRules", "OutletDays", "Person", "ProspectPool", "VipCareRules", "VipGrade", "care_hazard", "care_load",
+    "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng", "run_days",
+    "simulate_days", "skill_scaled", "vip_care_rules", "vip_thinned",
 ]
-
