@@ -12,7 +12,7 @@ import pytest
 
 from optimize import load_region
 from optimize.evaluate import variant_key
-from optimize.export import ROSTER_FILE, SHEETS
+from optimize.export import ROSTER_FILE, SHEETS, export
 from optimize.roster import (
     Pattern,
     RosterInfeasible,
@@ -214,6 +214,10 @@ def test_the_optimiser_rosters_verifies_and_exports(tmp_path: Path) -> None:
     book = openpyxl.load_workbook(out / "recommendation.xlsx")
     assert set(book.sheetnames) == {*SHEETS, "roster", "roster_kpis", "roster_hourly", "roster_iterations"}
     assert "Intraday roster" in (out / "report.html").read_text(encoding="utf-8")
+    export(rec, tmp_path / "zh", lang="zh")
+    names = openpyxl.load_workbook(tmp_path / "zh" / "recommendation.xlsx").sheetnames
+    assert {"排班", "排班验证", "排班分时服务", "排班迭代"} <= set(names)
+    assert "日内排班" in (tmp_path / "zh" / "report.html").read_text(encoding="utf-8")
     plain = _run(_region(tmp_path, text=SMALL))
     plain.export(out)  # the same folder without a roster: roster.csv goes
     assert not (out / ROSTER_FILE).exists()
