@@ -181,7 +181,6 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
             month = _with_progress(ev, progress, "month comparison",
                                    lambda: stages.month_days(run.problem, run.states, ev, s, plans))
             run = replace(run, average=stages.AverageDay(plans=plans, month=month, simulated_days=plain.simulated_days,
-                                                         seconds=seconds,
                                                          month_simulated_days=ev.simulated_days - days0),
                           timings={**run.timings, "average_day": seconds,
                                    "month_comparison": time.perf_counter() - t0})

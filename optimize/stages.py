@@ -269,12 +269,11 @@ def month_days(problem: Problem, states: list[OutletState], ev: Evaluator, s: Se
 class AverageDay:
     """The average-day plan beside a run over day types: per outlet the ``plans`` :func:`optimize.recommend`
     chooses without day types, their days on each day type of the month (``month``, as :func:`month_days`),
-    the days that average-day run simulated, its seconds and the days the month comparison simulated."""
+    the days that average-day run simulated and the days the month comparison simulated."""
 
     plans: list[StaffingPlan]
     month: list[list[np.ndarray]]
     simulated_days: int
-    seconds: float
     month_simulated_days: int
 
 

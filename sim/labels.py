@@ -323,10 +323,11 @@ LABELS: dict[str, tuple[str, str]] = {
                         "- average day, with its paired 95% CI.",
                         "按平均日选出的方案与按本月各日类型选出的方案，在每种日类型的相同模拟日上比较（共同随机数）；"
                         "变动 = 稳健方案 - 平均日方案，附配对95%置信区间。"),
-    "text.robustness_cost": ("robustness costs {cost} yuan/day of the month's value, paired 95% CI [{low}, {high}] "
-                             "(average-day plan {average}, robust plan {robust})",
-                             "稳健性使月均价值减少 {cost} 元/日，配对95%置信区间 [{low}, {high}]"
-                             "（平均日方案 {average}，稳健方案 {robust}）"),
+    "text.robustness_cost": ("robustness costs {cost} yuan/day of the month's value (negative: the robust plan is "
+                             "worth more), paired 95% CI [{low}, {high}] (average-day plan {average}, robust plan "
+                             "{robust})",
+                             "稳健性使月均价值减少 {cost} 元/日（负值表示稳健方案价值更高），"
+                             "配对95%置信区间 [{low}, {high}]（平均日方案 {average}，稳健方案 {robust}）"),
     "text.robustness_worst": ("worst day type {day}: walk-out rate {average} average-day plan -> {robust} robust "
                               "(change {change}, paired 95% CI [{low}, {high}])",
                               "最忙的日类型 {day}：流失率 平均日方案 {average} -> 稳健方案 {robust}"
