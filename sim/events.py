@@ -35,8 +35,9 @@ _PRIMARY, _REFERRAL, _GREETING = int(VisitKind.PRIMARY), int(VisitKind.REFERRAL)
 _WAITING, _SERVING, _DONE = int(VisitStatus.WAITING), int(VisitStatus.SERVING), int(VisitStatus.DONE)
 _ABANDONED, _BALKED, _BYPASSED = int(VisitStatus.ABANDONED), int(VisitStatus.BALKED), int(VisitStatus.BYPASSED)
 _OFF, _IDLE, _BUSY = int(StaffState.OFF), int(StaffState.IDLE), int(StaffState.BUSY)
-#: Queue priority: identified priority customers (0) before everyone else (1).
-_FIRST, _ORDINARY = 0, 1
+#: Queue priority of the lobby's queue (everyone alike); identified VIPs of grade g queue at g - 1 elsewhere,
+#: before everyone else (at the highest grade; 0 and 1 with one grade).
+_ORDINARY = 1
 #: A customer makes at most three visits: greeting, own need, referral.
 _MAX_VISITS = len(VisitKind)
 
@@ -163,10 +164,15 @@ class _Day:
         self.need = cust.need.tolist()
         self.patience = cust.patience_min.tolist()
         tri = scenario.triage
-        priority = np.array([s.priority for s in scenario.segments.values()], dtype=bool)[cust.segment]
+        segments = list(scenario.segments.values())
+        priority = np.array([s.priority for s in segments], dtype=bool)[cust.segment]
         self.segment = cust.segment.tolist()
-        self.vip = (priority & (cust.u_identify < tri.vip_identification_probability)).tolist()
-        self.seg_priority = priority.tolist()
+        identify = [tri.vip_identification_probability if s.identification_probability is None
+                    else s.identification_probability for s in segments]
+        self.vip = (priority & (cust.u_identify < np.array(identify)[cust.segment])).tolist()
+        self.first = np.array([s.grade - 1 for s in segments], dtype=np.int64)[cust.segment].tolist()
+        self.ordinary = max((s.grade for s in segments if s.priority), default=_ORDINARY)
+        self.to_wealth_room = np.array([s.wealth_room for s in segments], dtype=bool)[cust.segment].tolist()
         self.div_staffed = (cust.u_divert < tri.divert_probability_staffed).tolist()
         self.div_unstaffed = (cust.u_divert < tri.divert_probability_unstaffed).tolist()
         p_ref = scenario.sales.referral_probability if layout.referrals else 0.0
@@ -247,7 +253,7 @@ class _Day:
             return
         if zone == _SELF_SERVICE and need == _ELIGIBLE and self.route[need][0] != _SELF_SERVICE:
             self.diverted.append(i)
-        self._join(i, zone, _FIRST if (greeted and self.vip[i]) else _ORDINARY, _PRIMARY)
+        self._join(i, zone, self.first[i] if (greeted and self.vip[i]) else self.ordinary, _PRIMARY)
 
     def _join(self, i: int, zone: int, prio: int, kind: int) -> None:
         v = self.visits
@@ -376,7 +382,8 @@ class _Day:
         if zone == _LOBBY:
             self._route(i, True)
         elif zone == _CASH and self.v_kind[v] == _PRIMARY and self.referred[i]:
-            self._join(i, self.ref_zone[self.seg_priority[i]], _FIRST if self.vip[i] else _ORDINARY, _REFERRAL)
+            self._join(i, self.ref_zone[self.to_wealth_room[i]], self.first[i] if self.vip[i] else self.ordinary,
+                       _REFERRAL)
         if server >= 0:
             if self.leaving[server]:
                 self.leaving[server] = False

@@ -16,8 +16,8 @@ Rules (zone indices are :class:`~sim.codes.Zone`):
   machines; ``cash`` → cash; ``non_cash`` → low counter; ``wealth`` → wealth room, else
   low counter. ``NO_ZONE`` (−1): the customer is lost (``no_service``).
 - **Referrals** after cash service go to the low counter (ordinary segments) or the
-  wealth room (priority segments), each falling back to the other; none are made when
-  both are absent.
+  wealth room (segments with ``wealth_room``: by default the priority segments), each
+  falling back to the other; none are made when both are absent.
 - **Staff**: each role's ``inside`` people who serve at least one open zone, named
   ``<role>_<k>``, with their open zones (home first), on-duty intervals in minutes
   from opening (shift minus their staggered lunch) and service speed (1 unless the
@@ -94,7 +94,7 @@ class Layout:
 
     Tuples indexed by zone follow :class:`~sim.codes.Zone`. ``route[need][diverted]`` is
     the zone serving a need (:class:`~sim.codes.Need`), or ``NO_ZONE``.
-    ``referral_zone[priority]`` is where a referred customer queues; ``referrals``
+    ``referral_zone[wealth_room]`` is where a referred customer queues (by the segment's ``wealth_room``); ``referrals``
     says whether any referral zone is open. ``zone_staff[z]`` lists the staff able to
     serve zone ``z``, those listing it earlier (home zone first) first.
 

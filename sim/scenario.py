@@ -97,6 +97,8 @@ MAX_PROPENSITY = 1000.0
 MAX_FIELD_VISITS = 100.0
 #: Prospects in the outlet's local market.
 MAX_PROSPECT_POOL = 10_000_000
+#: VIP grades (``segments.X.grade``: priority ranks 1 … MAX_GRADES).
+MAX_GRADES = 9
 #: Lobby pitches per minute waited per free lobby person (``sales.lobby_pitch.rate_per_min``).
 MAX_PITCH_RATE = 100.0
 #: Office blocks of the wealth rooms in one day (rooms × blocks per day; two events each).
@@ -193,6 +195,15 @@ class Segment:
     jump the queue once the lobby identifies them. A walk-out costs
     ``walkout_value_lost_yuan`` plus ``churn_probability * churn_value_yuan`` (the
     expected loss when the customer leaves the bank).
+
+    VIP grades (the essay: attention and service rise with the VIP's grade): several
+    priority segments (e.g. by balance band), each with its own patience, value and
+    bundle as any segment, and ``grade``, its priority rank (1, the default, is served
+    first; an identified customer of grade ``g`` goes before grade ``g + 1`` and every
+    grade before unidentified customers); ``identification_probability``, the lobby's
+    chance of identifying the grade (``None``: ``triage.vip_identification_probability``);
+    ``wealth_room``, whether a referral takes the customer to the wealth room (default:
+    priority segments do) or the low counter.
     """
 
     id: str
@@ -205,6 +216,9 @@ class Segment:
     walkout_value_lost_yuan: float
     churn_probability: float
     churn_value_yuan: float
+    grade: int = 1
+    identification_probability: float | None = None
+    wealth_room: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -780,11 +794,18 @@ def _patience(t: Table) -> Distribution | None:
 
 
 def _segment(sid: str, t: Table, products: Mapping[str, Product]) -> Segment:
+    priority = t.boolean("priority", sid == "vip")
+    for key in ("grade", "identification_probability"):
+        if t.has(key) and not priority:
+            raise t.fail(key, "a VIP grade's field: this segment has priority = false, so it is never identified "
+                         "or ranked; set priority = true or remove it")
+    identify = t.probability("identification_probability") if t.has("identification_probability") else None
     segment = Segment(
         sid, t.number("share", gt=0.0, le=1.0), _shares(t, "needs", NEEDS), _patience(t),
-        t.boolean("priority", sid == "vip"), t.number("propensity", 1.0, ge=0.0, le=MAX_PROPENSITY),
+        priority, t.number("propensity", 1.0, ge=0.0, le=MAX_PROPENSITY),
         _bundle(t, products), _yuan(t, "walkout_value_lost_yuan"), t.probability("churn_probability", 0.0),
-        _yuan(t, "churn_value_yuan"),
+        _yuan(t, "churn_value_yuan"), t.integer("grade", 1, ge=1, le=MAX_GRADES), identify,
+        t.boolean("wealth_room", priority),
     )
     t.finish()
     return segment
