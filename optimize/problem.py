@@ -55,7 +55,9 @@ class Problem:
         type (no kind of day may get worse than today's beyond noise) and the limits on the
         month's average day, or on each day type too with ``every_day_type``; the reasons
         name the day type. ``by_ci``: a limit is broken only when the 95% CI lies wholly on
-        the wrong side (after the screen); otherwise by the mean.
+        the wrong side (after the screen); otherwise by the mean. With ``region.risk`` the month's walk-out
+        CVaR (:func:`cvar`) must be at most its ceiling too, judged after the screen only (a tail estimate
+        has no CI to screen by).
         """
         region = self.region
         limits = region.limits(spec)
@@ -69,6 +71,12 @@ class Problem:
                 broken.append(label + "; ".join(limit_breaks))
         for label, a, b in per_type if region.day_types else [month]:
             broken += [label + w for w in worse_than_today(limits.not_worse, a, b)]
+        if region.risk is not None and region.day_types and not by_ci:  # a tail has no CI: judged by the estimate
+            tail = cvar([column(a, "walkout_rate") for a in days], [d.share for d in region.day_types],
+                        region.risk.level)
+            if tail > region.risk.walkout_rate:
+                broken.append(f"walkout_rate CVaR({region.risk.level:g}) over the month's days {tail:.3f} > "
+                              f"{region.risk.walkout_rate:g}")
         return breaks(broken)
 
     def meets_outlet_rules(self, spec: OutletSpec) -> Callable[[np.ndarray, np.ndarray], np.ndarray]:
@@ -167,6 +175,21 @@ def worse_than_today(kpis: tuple[str, ...], days: np.ndarray, today: np.ndarray)
         if (kpi == "walkout_rate" and lo > 0) or (kpi != "walkout_rate" and hi < 0):
             out.append(f"{kpi} worse than today beyond noise ({mean:+.4f}, paired 95% CI {lo:+.4f} to {hi:+.4f})")
     return out
+
+
+def cvar(per_type: Sequence[np.ndarray], shares: Sequence[float], level: float) -> float:
+    """The conditional value at risk at ``level`` of a month's days: the mean of the worst (highest)
+    ``1 − level`` share of them, day ``r`` of day type ``t`` weighing ``shares[t] / days of t`` (a day on the
+    boundary counted in part); NaN days left out. A plan whose average month is fine but whose busiest days
+    turn many customers away passes an average limit and fails this one."""
+    values = np.concatenate([np.asarray(v, dtype=float) for v in per_type])
+    weights = np.concatenate([np.full(len(v), s / max(len(v), 1)) for v, s in zip(per_type, shares, strict=True)])
+    keep = np.isfinite(values)
+    values, weights = values[keep], weights[keep] / weights[keep].sum()
+    order = np.argsort(-values, kind="stable")
+    tail = 1.0 - level
+    taken = np.minimum(weights[order], np.maximum(tail - (np.cumsum(weights[order]) - weights[order]), 0.0))
+    return float(np.sum(taken * values[order]) / tail)
 
 
 def day_scenarios(region: Region, scenario: Scenario) -> list[Scenario]:

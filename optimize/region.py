@@ -46,6 +46,8 @@ DEFAULT_MOVABLE = ("lobby_manager", "deputy_lobby_manager", "cash_teller", "low_
 LIMIT_ZONES = ("lobby", "cash", "non_cash", "self_service", "wealth")
 _MAX_PEOPLE = 100_000
 _MAX_OUTLETS = 10_000
+#: The risk level of ``[day_types] risk_walkout_rate`` unless ``risk_level`` says otherwise: the worst 10% of days.
+DEFAULT_RISK_LEVEL = 0.9
 #: Bounds of a day type's ``volume`` (arrivals multiplier) and ``share`` of the month's working days.
 DAY_TYPE_VOLUME, DAY_TYPE_SHARE = (0.05, 20.0), (0.001, 1.0)
 
@@ -127,6 +129,16 @@ class Conversion:
 
 
 @dataclass(frozen=True)
+class RiskLimit:
+    """A service rule at a risk level over the month's days: each outlet's walk-out rate averaged over its
+    worst ``1 − level`` share of the month's simulated days (the conditional value at risk, CVaR at
+    ``level``; day types weighted by their share) must be at most ``walkout_rate``."""
+
+    level: float
+    walkout_rate: float
+
+
+@dataclass(frozen=True)
 class DayType:
     """A kind of day a plan must serve: its ``share`` of the month's working days and its arrival
     ``volume`` (a multiplier on the scenario's arrivals, through ``arrivals.surge_factor``)."""
@@ -187,6 +199,8 @@ class Region:
     their share-weighted value, the not-worse guards hold on each day type and the service
     limits on the month's average day, or on each day type with ``every_day_type``
     (``[day_types]``).
+    ``risk``: a walk-out ceiling at a risk level over the month's days (``[day_types]
+    risk_walkout_rate``, :class:`RiskLimit`; ``None``: none).
     ``roster``: the intraday roster's template (``[roster]``; ``None``: no roster is made).
     ``cover_zones``: zones that must have somebody on duty through the whole opening day
     wherever they are open today (lunch included: ``[rules.cover]``). ``keep_roles``: each
@@ -210,6 +224,7 @@ class Region:
     day_types: tuple[DayType, ...] = ()
     every_day_type: bool = False
     roster: RosterTemplate | None = None
+    risk: RiskLimit | None = None
 
     def limits(self, spec: OutletSpec) -> ServiceLimits:
         """The service limits of one outlet: the region's, with the outlet's own on top."""
@@ -488,14 +503,14 @@ def load_region(path: str | Path) -> Region:
         raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
     search = _search(root)
     conversions = _conversions(root, movable, outlets, keep_roles)
-    day_types, every = _day_types(root)
+    day_types, every, risk = _day_types(root)
     _check_day_volumes(root, outlets, day_types)
     roster = _roster(root, outlets)
     root.finish()
     return Region(source=source, name=name, outlets=outlets, movable=movable, policy=policy, service=service,
                   objective=objective, cost_yuan_per_day=cost, search=search, cover_zones=cover,
                   keep_roles=keep_roles, conversions=conversions, day_types=day_types, every_day_type=every,
-                  roster=roster)
+                  roster=roster, risk=risk)
 
 
 #: Grids a roster may use (minutes; each divides the hour).
@@ -549,14 +564,20 @@ def _clock_window(t: Table, key: str) -> tuple[float, float]:
     return start, end
 
 
-def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
+def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool, RiskLimit | None]:
     """``[day_types]``: ``profile = "month"`` (the quarters' day-of-month profile) or ``[day_types.NAME]``
     tables of ``share`` and ``volume``; ``every_day_type`` (default false) applies the service limits to each
-    day type, not only to the month's average (the not-worse guards always hold per type)."""
+    day type, not only to the month's average (the not-worse guards always hold per type);
+    ``risk_walkout_rate`` (with ``risk_level``, default 0.9) a walk-out ceiling on the CVaR of each outlet's
+    month (:class:`RiskLimit`)."""
     if not root.has("day_types"):
-        return (), False
+        return (), False, None
     t = root.table("day_types")
     every = t.boolean("every_day_type", False)
+    risk = RiskLimit(t.number("risk_level", DEFAULT_RISK_LEVEL, gt=0.0, le=0.999),
+                     t.number("risk_walkout_rate", gt=0.0, le=1.0)) if t.has("risk_walkout_rate") else None
+    if risk is None and t.has("risk_level"):
+        raise t.fail("risk_level", "used only with risk_walkout_rate (the ceiling at that level); add one or remove it")
     if t.has("profile"):
         t.string("profile", choices=("month",))
         types = month_day_types()
@@ -573,7 +594,7 @@ def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool]:
     total = sum(d.share for d in types)
     if abs(total - 1.0) > 1e-6:
         raise t.fail("types", f"the day types' shares must sum to 1, got {total:.6g}")
-    return types, every
+    return types, every, risk
 
 
 def day_volume_problem(outlets: tuple[OutletSpec, ...], day_types: tuple[DayType, ...]) -> tuple[DayType, str] | None:

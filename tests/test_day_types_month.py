@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 
 from optimize.export import SHEETS, recommendation_json
+from sim.errors import ScenarioError
 from tests.test_optimize_recommend import SMALL, _region, _run
 
 TWO_TYPES = SMALL + ("\n[day_types.types.quiet]\nshare = 0.7\nvolume = 0.8\n"
@@ -74,3 +75,52 @@ def test_without_day_types_there_is_no_comparison(tmp_path: Path) -> None:
     assert rec.robust_vs_average == {}
     assert "robust_vs_average" not in rec.summary()
     assert "robustness" not in recommendation_json(rec)
+
+
+def test_cvar_is_the_mean_of_the_worst_share_of_the_month_by_hand() -> None:
+    from optimize.problem import cvar
+
+    days = [np.array([0.1, 0.2, 0.3, 0.4])]
+    assert cvar(days, [1.0], 0.5) == pytest.approx(0.35)  # the worst two of four
+    assert cvar(days, [1.0], 0.75) == pytest.approx(0.4)  # the worst one
+    assert cvar(days, [1.0], 0.6) == pytest.approx((0.25 * 0.4 + 0.15 * 0.3) / 0.4)  # a day counted in part
+    # two day types: a quiet type (share 0.8, walk-outs 0.01) and a busy one (share 0.2, walk-outs 0.3 and 0.5):
+    # the worst 10% of the month lies inside the busy type's worst day (weight 0.1)
+    two = [np.array([0.01, 0.01]), np.array([0.3, 0.5])]
+    assert cvar(two, [0.8, 0.2], 0.9) == pytest.approx(0.5)
+    assert cvar(two, [0.8, 0.2], 0.8) == pytest.approx(0.4)  # the busy type's two days, 0.1 each
+    assert cvar(two, [0.8, 0.2], 0.0) == pytest.approx(0.8 * 0.01 + 0.2 * 0.4)  # the whole month: its mean
+    assert cvar([np.array([np.nan, 0.2])], [1.0], 0.5) == pytest.approx(0.2)
+
+
+def test_a_walkout_ceiling_at_a_risk_level_judges_the_months_worst_days(tmp_path: Path) -> None:
+    from optimize import load_region
+    from optimize.evaluate import METRICS
+    from optimize.problem import Problem
+
+    text = TWO_TYPES.replace("[day_types.types.quiet]", "[day_types]\nrisk_walkout_rate = 0.2\nrisk_level = 0.8\n"
+                                                        "[day_types.types.quiet]")
+    region = load_region(_region(tmp_path, text=text))
+    assert region.risk is not None
+    assert (region.risk.level, region.risk.walkout_rate) == (0.8, 0.2)
+
+    def days(walkout: list[float]) -> np.ndarray:
+        out = np.zeros((len(walkout), len(METRICS)))
+        out[:, METRICS.index("walkout_rate")] = walkout
+        out[:, [METRICS.index(f"{z}.service_level") for z in ("lobby", "cash", "wealth")]] = 1.0
+        return out
+
+    problem, spec = Problem(region), region.outlets[0]
+    today = [days([0.05] * 4), days([0.1] * 4)]
+    # each quiet day weighs 0.7 / 4, each busy day 0.3 / 4 = 0.075: the worst 20% of the month are the two
+    # worst busy days (0.15) and a third of another (0.05)
+    calm = [days([0.05] * 4), days([0.1, 0.1, 0.15, 0.15])]  # CVaR (0.15 x 0.15 + 0.05 x 0.1) / 0.2 = 0.1375
+    stormy = [days([0.02] * 4), days([0.1, 0.1, 0.3, 0.3])]  # month mean 0.074; CVaR (0.15 x 0.3 + 0.005) / 0.2
+    assert problem.fate(spec, calm, today, by_ci=False).kept
+    fate = problem.fate(spec, stormy, today, by_ci=False)
+    assert not fate.kept
+    assert "walkout_rate CVaR(0.8) over the month's days 0.250 > 0.2" in fate.reason
+    assert "CVaR(0.8)" not in problem.fate(spec, stormy, today, by_ci=True).reason  # not judged in the screen
+    with pytest.raises(ScenarioError, match=r"day_types\.risk_level: used only with risk_walkout_rate"):
+        load_region(_region(tmp_path, text=TWO_TYPES.replace("[day_types.types.quiet]",
+                                                             "[day_types]\nrisk_level = 0.8\n[day_types.types.quiet]")))
