@@ -85,7 +85,7 @@ EFFORT_STEP = 0.0025
 MAX_EFFORT = 5.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class EffortRules:
     """How people's effort answers pay (``[effort]`` of the rules file; all assumed but ``response``).
 
@@ -199,10 +199,12 @@ def effort_rules(t: Table) -> EffortRules:
     if not isinstance(roles, list) or not roles or any(r not in EFFORT_ROLES for r in roles) \
             or len(set(roles)) < len(roles):
         raise t.fail("roles", f"{roles!r}: a non-empty list of distinct roles from {', '.join(EFFORT_ROLES)}")
-    rules = EffortRules(t.string("response", d.response, RESPONSES),
-                        t.number("elasticity", d.elasticity, ge=0.01, le=10.0), low, high,
-                        t.number("reference_yuan_per_point", d.reference_yuan_per_point, gt=0.0, le=MAX_YUAN),
-                        tuple(roles))
+    rules = EffortRules(response=t.string("response", d.response, RESPONSES),
+                        elasticity=t.number("elasticity", d.elasticity, ge=0.01, le=10.0), effort_min=low,
+                        effort_max=high,
+                        reference_yuan_per_point=t.number("reference_yuan_per_point", d.reference_yuan_per_point,
+                                                          gt=0.0, le=MAX_YUAN),
+                        roles=tuple(roles))
     t.finish()
     return rules
 

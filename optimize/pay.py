@@ -143,7 +143,7 @@ class PayRules:
     head_premiums: bool = True  # today: heads get the front-office and grassroots premiums too
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class RankingRules:
     """Forced ranking: rewards for the top ranks, exit for a repeated bottom rank.
 
@@ -324,7 +324,7 @@ def office_team_pay(actual: Sequence[float], target: Sequence[float], weights: S
     return float(rules.office_reference_pay_yuan * np.sum(w * ratio))
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OfficeTeamRules:
     """One office (机关) customer-manager team, judged on the study's net value contribution.
 
@@ -502,17 +502,17 @@ def office_team_rules(t: Table) -> OfficeTeamRules:
     if members > 0 and target < 1.0:
         raise t.fail("target_net_value_yuan", f"must be at least 1 yuan when members > 0, got {target:g}")
     t.finish()
-    return OfficeTeamRules(members, target)
+    return OfficeTeamRules(members=members, target_net_value_yuan=target)
 
 
 def ranking_rules(t: Table) -> RankingRules:
     """Read the ``[ranking]`` table (defaults from :class:`RankingRules`)."""
     d = RankingRules()
     rules = RankingRules(
-        t.number_list("top_rewards_yuan", list(d.top_rewards_yuan), ge=0.0, le=MAX_YUAN),
-        t.integer("exit_bottom", d.exit_bottom, le=MAX_HEADCOUNT),
-        t.integer("exit_consecutive_quarters", d.exit_consecutive_quarters, ge=1),
-        t.boolean("exit_enabled", d.exit_enabled),
+        top_rewards_yuan=t.number_list("top_rewards_yuan", list(d.top_rewards_yuan), ge=0.0, le=MAX_YUAN),
+        exit_bottom=t.integer("exit_bottom", d.exit_bottom, le=MAX_HEADCOUNT),
+        exit_consecutive_quarters=t.integer("exit_consecutive_quarters", d.exit_consecutive_quarters, ge=1),
+        exit_enabled=t.boolean("exit_enabled", d.exit_enabled),
     )
     rewards = rules.top_rewards_yuan
     if any(b > a for a, b in itertools.pairwise(rewards)):

@@ -78,7 +78,7 @@ def _default_items() -> tuple[ScoreItem, ...]:
     )
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class ScoreSheet:
     """Score items plus the quarterly awards: red flag and subsidy for the top, penalty for the bottom."""
 
@@ -222,9 +222,9 @@ def score_sheet(t: Table) -> ScoreSheet:
     total = sum(i.weight for i in items)
     if abs(total - 100.0) > 1e-6:
         raise t.fail("items", f"the items' weights must sum to 100 (the score is out of 100), got {total:g}")
-    sheet = ScoreSheet(items, t.integer("red_flag_top", d.red_flag_top, le=MAX_OUTLETS),
-                       t.number("subsidy_yuan", d.subsidy_yuan, ge=0.0, le=MAX_YUAN),
-                       t.integer("penalty_bottom", d.penalty_bottom, le=MAX_OUTLETS),
-                       t.number("penalty_points", d.penalty_points, ge=0.0, le=MAX_YUAN))
+    sheet = ScoreSheet(items=items, red_flag_top=t.integer("red_flag_top", d.red_flag_top, le=MAX_OUTLETS),
+                       subsidy_yuan=t.number("subsidy_yuan", d.subsidy_yuan, ge=0.0, le=MAX_YUAN),
+                       penalty_bottom=t.integer("penalty_bottom", d.penalty_bottom, le=MAX_OUTLETS),
+                       penalty_points=t.number("penalty_points", d.penalty_points, ge=0.0, le=MAX_YUAN))
     t.finish()
     return sheet

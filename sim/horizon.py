@@ -114,7 +114,7 @@ def _default_profile() -> tuple[float, ...]:
             0.85, 0.85)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HireRules:
     """Skill of people, and what replacing a leaver costs (all assumed).
 
@@ -134,7 +134,7 @@ class HireRules:
     speed_cv: float = 0.15  # assumed: tellers' speeds differ by person (DOMAIN.md, "teller speed differs")
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class HorizonRules:
     """Day-to-day variation and carried-over state (see the module docstring; all assumed)."""
 
@@ -233,7 +233,7 @@ class ProspectPool:
         self.available = min(float(self.market), self.available + self.refill_per_day)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DaySpec:
     """What one outlet-day needs: head-counts, who is inside (model id, person, skill, speed), volume."""
 
@@ -245,7 +245,7 @@ class DaySpec:
     volume: float
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class OutletDays:
     """A task for an executor: consecutive days of one outlet of one horizon."""
 
@@ -260,7 +260,7 @@ class OutletDays:
     vip_book_start: float = 0.0
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, kw_only=True)
 class DayResult:
     """One simulated outlet-day: outlet KPIs, per-person sales after skill thinning, VIPs lost and the book after."""
 
@@ -329,7 +329,7 @@ def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
         lost = min(sum(int(churn.binomial(n, s.churn_probability)) for n, s in zip(vip, priority, strict=True)),
                    int(book))
         book -= lost
-        out.append(DayResult(spec.day, row, vip, people, lost, book))
+        out.append(DayResult(day=spec.day, outlet=row, vip_walkouts=vip, people=people, vip_lost=lost, vip_book=book))
     return task.key, out
 
 
@@ -508,7 +508,8 @@ class Horizon:
             speed = p.speed_on(day, hire) if p.role in self.rules.speed_roles else p.speed
             inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire), speed))
         outside = [(p.id, p.skill_on(day, hire)) for p in cms if p not in inside_cms]
-        return DaySpec(day, tuple(counts.items()), len(inside_cms), tuple(inside), tuple(outside), self.volume(o, day))
+        return DaySpec(day=day, counts=tuple(counts.items()), cm_inside=len(inside_cms), inside=tuple(inside),
+                       outside=tuple(outside), volume=self.volume(o, day))
 
     def volume(self, o: int, day: int) -> float:
         """Outlet ``o``'s volume multiplier on ``day``: day-of-month weight × random day factor."""
@@ -537,9 +538,10 @@ class Horizon:
 
     def tasks(self, first_day: int, days: int, key: int = 0) -> list[OutletDays]:
         """One task per outlet for days ``first_day … first_day + days - 1``."""
-        return [OutletDays((key, o), out.scenario, self.seed, self.replication, o, self.rules.hire.skill_max,
-                           tuple(self.spec(o, d) for d in range(first_day, first_day + days)), out.vip_book,
-                           out.vip_book_start)
+        return [OutletDays(key=(key, o), scenario=out.scenario, seed=self.seed, replication=self.replication, outlet=o,
+                           skill_max=self.rules.hire.skill_max,
+                           days=tuple(self.spec(o, d) for d in range(first_day, first_day + days)),
+                           vip_book=out.vip_book, vip_book_start=out.vip_book_start)
                 for o, out in enumerate(self.outlets)]
 
     def absorb(self, task: OutletDays, results: list[DayResult]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -744,13 +746,13 @@ def _roles(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]:
 def hire_rules(t: Table) -> HireRules:
     """Read the ``[hiring]`` table (defaults from :class:`HireRules`)."""
     d = HireRules()
-    rules = HireRules(t.number("skill_mean", d.skill_mean, gt=0.0, le=MAX_SKILL),
-                      t.number("skill_cv", d.skill_cv, ge=0.0, le=MAX_SPEED_CV),
-                      t.number("skill_max", d.skill_max, gt=0.0, le=MAX_SKILL),
-                      t.number("learning_weeks", d.learning_weeks, ge=0.0, le=520.0),
-                      t.probability("learning_start", d.learning_start),
-                      t.integer("vacancy_days", d.vacancy_days, le=MAX_DAYS_PER_QUARTER * 4),
-                      t.number("speed_cv", d.speed_cv, ge=0.0, le=MAX_SPEED_CV))
+    rules = HireRules(skill_mean=t.number("skill_mean", d.skill_mean, gt=0.0, le=MAX_SKILL),
+                      skill_cv=t.number("skill_cv", d.skill_cv, ge=0.0, le=MAX_SPEED_CV),
+                      skill_max=t.number("skill_max", d.skill_max, gt=0.0, le=MAX_SKILL),
+                      learning_weeks=t.number("learning_weeks", d.learning_weeks, ge=0.0, le=520.0),
+                      learning_start=t.probability("learning_start", d.learning_start),
+                      vacancy_days=t.integer("vacancy_days", d.vacancy_days, le=MAX_DAYS_PER_QUARTER * 4),
+                      speed_cv=t.number("speed_cv", d.speed_cv, ge=0.0, le=MAX_SPEED_CV))
     if rules.skill_max < rules.skill_mean:
         raise t.fail("skill_max", f"must be >= skill_mean ({rules.skill_mean:g}): the cap would lower every "
                      f"hire's skill, got {rules.skill_max:g}")
@@ -761,14 +763,17 @@ def hire_rules(t: Table) -> HireRules:
 def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
     """Read the ``[horizon]`` table (defaults from :class:`HorizonRules`)."""
     d = HorizonRules()
-    rules = HorizonRules(t.integer("days_per_quarter", d.days_per_quarter, ge=1, le=MAX_DAYS_PER_QUARTER),
-                         _profile(t, d.day_of_month_profile),
-                         t.number("volume_cv", d.volume_cv, ge=0.0, le=MAX_SPEED_CV),
-                         t.number("prospect_refill_per_day", d.prospect_refill_per_day, ge=0.0, le=1e6),
-                         t.number("points_per_field_customer", d.points_per_field_customer, ge=0.0, le=MAX_YUAN),
-                         t.integer("vip_book", d.vip_book, le=10_000_000),
-                         t.integer("rotation_days", d.rotation_days, le=MAX_DAYS_PER_QUARTER),
-                         _roles(t, "skill_roles", d.skill_roles), _roles(t, "speed_roles", d.speed_roles), hire)
+    rules = HorizonRules(
+        days_per_quarter=t.integer("days_per_quarter", d.days_per_quarter, ge=1, le=MAX_DAYS_PER_QUARTER),
+        day_of_month_profile=_profile(t, d.day_of_month_profile),
+        volume_cv=t.number("volume_cv", d.volume_cv, ge=0.0, le=MAX_SPEED_CV),
+        prospect_refill_per_day=t.number("prospect_refill_per_day", d.prospect_refill_per_day, ge=0.0, le=1e6),
+        points_per_field_customer=t.number("points_per_field_customer", d.points_per_field_customer, ge=0.0,
+                                           le=MAX_YUAN),
+        vip_book=t.integer("vip_book", d.vip_book, le=10_000_000),
+        rotation_days=t.integer("rotation_days", d.rotation_days, le=MAX_DAYS_PER_QUARTER),
+        skill_roles=_roles(t, "skill_roles", d.skill_roles), speed_roles=_roles(t, "speed_roles", d.speed_roles),
+        hire=hire)
     t.finish()
     return rules
 

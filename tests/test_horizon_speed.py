@@ -59,8 +59,10 @@ def test_a_day_runs_the_model_with_the_inside_tellers_speeds() -> None:
     tellers = scenario.roles["cash_teller"].inside
     inside = tuple((f"cash_teller_{k + 1}", f"o/cash_teller_{k + 1}", 1.0, 0.5 if k == 0 else 1.0)
                    for k in range(tellers))
-    spec = DaySpec(0, counts, scenario.roles["customer_manager"].inside, inside, (), 1.0)
-    _, [day] = simulate_days(OutletDays((0, 0), scenario, 9, 0, 0, 1.0, (spec,)))
+    spec = DaySpec(day=0, counts=counts, cm_inside=scenario.roles["customer_manager"].inside, inside=inside,
+                   outside=(), volume=1.0)
+    task = OutletDays(key=(0, 0), scenario=scenario, seed=9, replication=0, outlet=0, skill_max=1.0, days=(spec,))
+    _, [day] = simulate_days(task)
     slow = sim.with_overrides(scenario, {"staff.cash_teller.speed": [0.5] + [1.0] * (tellers - 1)})
     direct = sim.day_kpis(sim.simulate(slow, seed=day_seed(9, 0, 0, 0)))
     assert day.outlet["served"] == direct.outlet[sim.OUTLET_KPIS.index("served")]
@@ -72,7 +74,7 @@ def test_a_day_runs_the_model_with_the_inside_tellers_speeds() -> None:
     waits = []
     for person_spec in (spec, normal):
         days = tuple(dataclasses.replace(person_spec, day=d) for d in range(30))
-        _, results = simulate_days(OutletDays((0, 0), scenario, 9, 0, 0, 1.0, days))
+        _, results = simulate_days(dataclasses.replace(task, days=days))
         waits.append([r.outlet["mean_wait_min"] for r in results])
     diff = paired_difference(waits[1], waits[0])
     assert diff.ci95_low > 0, diff
