@@ -9,12 +9,17 @@ that could be optimal the full ``replications``, whatever their chances. The rac
    empirical-Bayes prior and the pruning of :func:`optimize.stages.screen`, on fewer days);
 2. round ``k`` doubles the days (``2, 4, 8, …`` up to ``replications``,
    :func:`day_schedule`) for the outlet's contenders only: the live candidates with the
-   highest upper 95% bound of the objective (:func:`optimize.stages.could_be_optimal`),
-   :func:`keep_count` of them — a share :data:`KEEP` of the live ones per round, never
+   highest optimistic estimate (the estimate the MILP uses plus 1.96 paired standard errors,
+   :func:`contenders`), :func:`keep_count` of them — a share :data:`KEEP` of the live ones per round, never
    fewer than ``stage2`` — today's plan always;
 3. before each round, a candidate **surely worse** than another live one of the same outlet
    is eliminated (:func:`eliminate`), and after each round the stages' pruning runs again
-   (service limits by the 95% CI, dominance), by the means after the last.
+   (service limits by the 95% CI, dominance), by the means after the last;
+4. the plan the solve would choose now (:func:`optimize.stages.stable_solve`) is what matters:
+   each chosen pattern short of the full ``replications`` gets them and the solve is repeated,
+   at most :data:`CHOICE_ROUNDS` times, so the verified choice never rests on a pattern's
+   first few days (the MILP may take a pattern with few people for the head-count it frees,
+   not for its own value, so no per-outlet ranking finds those).
 
 *Surely worse* must respect the joint decision: the MILP couples the outlets through the
 head-count pools (total and per role), the tier monotone rule, the transfer limit and the
@@ -49,7 +54,7 @@ from optimize.candidates import Fate, FateKind, Origin
 from optimize.evaluate import Evaluator
 from optimize.milp import outlet_rules, satisfied
 from optimize.problem import Problem
-from optimize.state import Menu, OutletState, Settings
+from optimize.state import Menu, OutletState, Settings, paired_difference
 from sim.scenario import ROLES
 from sim.student_t import t_quantile
 
@@ -57,6 +62,8 @@ from sim.student_t import t_quantile
 START_DAYS = 2
 #: Share of an outlet's live candidates (after the first days) still raced in round ``k``: ``KEEP ** k``.
 KEEP = 0.25
+#: Most solves of the race's last step (each gives the chosen patterns short of the full days those days).
+CHOICE_ROUNDS = 5
 #: Family-wise error of eliminating a pattern that is not worse: one-sided, split over its comparisons.
 ALPHA = 0.05
 
@@ -163,6 +170,29 @@ def eliminate(problem: Problem, st: OutletState, rounds: int) -> None:
                 break
 
 
+def contenders(problem: Problem, st: OutletState, limit: int) -> list[int]:
+    """The ``limit`` live candidates of ``st`` with the highest optimistic estimate, today's plan always.
+
+    The optimistic estimate is what the MILP ranks the pattern by (:meth:`OutletState.estimate`, the
+    shrunk paired difference from today's plus today's mean) plus 1.96 standard errors of the paired
+    difference on the days both ran: on common random numbers that noise is much smaller than the
+    noise of the pattern's own level, so a few days already rank the patterns (a pattern not yet
+    paired with today's ranks first).
+    """
+    now = st.today
+    live = st.live()
+
+    def optimistic(i: int) -> float:
+        plan = st.plan(i)
+        if plan == now:
+            return st.estimate(problem, plan)
+        _, se2 = paired_difference(problem, now, st.days[now], plan, st.days[plan])
+        return st.estimate(problem, plan) + 1.96 * math.sqrt(se2)
+
+    keep = sorted(live, key=lambda i: -optimistic(i))[:limit]
+    return keep + [i for i in live if st.candidates[i].origin is Origin.CURRENT and i not in keep]
+
+
 def race(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
     """The race's allocation of candidate days, in place of :func:`optimize.stages.screen` and
     :func:`optimize.stages.refine` (see the module docstring)."""
@@ -174,8 +204,17 @@ def race(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings
     for k, n in enumerate(schedule[1:], start=1):
         for st in states:
             eliminate(problem, st, len(schedule) - 1)
-        raced = [stages.could_be_optimal(problem, st, keep_count(n0, k, s.stage2))
-                 for st, n0 in zip(states, live0, strict=True)]
+        raced = [contenders(problem, st, keep_count(n0, k, s.stage2)) for st, n0 in zip(states, live0, strict=True)]
         stages.simulate_candidates(ev, problem, states, raced, n)
         for st in states:
             stages.prune(problem, st, by_ci=n < s.replications)
+    for _ in range(CHOICE_ROUNDS):
+        sol, menu, _ = stages.stable_solve(problem, states, s)
+        short = [[i] if st.days[st.plan(i)].shape[0] < s.replications else []
+                 for st, i in zip(states, menu.indices(sol), strict=True)]
+        if not any(short):
+            return
+        stages.simulate_candidates(ev, problem, states, short, s.replications)
+        for st, ids in zip(states, short, strict=True):
+            if ids:
+                stages.prune(problem, st, by_ci=False)
