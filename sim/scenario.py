@@ -653,6 +653,9 @@ def _check_lunch(role: Role, source: str) -> None:
         raise ScenarioError(source, f"staff.{role.id}.lunch", "every person's lunch (with lunch_stagger_min) must "
                             f"lie within the shift; with {role.inside} people inside the last lunch ends "
                             f"{max(last_end - role.shift_end_min, 0.0):g} min after it")
+    if role.lunch_min >= role.shift_end_min - role.shift_start_min:
+        raise ScenarioError(source, f"staff.{role.id}.lunch", "the lunch takes the whole shift, so nobody of "
+                            "this role is ever on duty; shorten the lunch or lengthen the shift")
 
 
 def _staff_zones(t: Table) -> tuple[str, ...]:
@@ -686,6 +689,11 @@ def _role(rid: str, t: Table, outlet: Outlet) -> Role:
     if speed and not zones:
         raise t.fail("speed", "this role serves no zone (zones = []), so speeds would have no effect; remove them")
     shifts = _person_shifts(t, outlet)
+    if shifts and not zones:
+        raise t.fail("shifts", "this role serves no zone (zones = []), so shifts would have no effect; remove them")
+    if len(shifts) > inside:
+        raise t.fail("shifts", f"{len(shifts)} shifts for {inside} {'person' if inside == 1 else 'people'} inside; "
+                     "give at most one per person (people beyond the list keep the role's shift and lunch)")
     t.finish()
     role = Role(rid, count, inside, zones, start, end, lunch_start, lunch_len, stagger, speed, shifts)
     _check_lunch(role, t.source)
@@ -712,6 +720,8 @@ def _person_shifts(t: Table, outlet: Outlet) -> tuple[tuple[float, float, float,
                          f"({format_clock(outlet.open_min)}-{format_clock(outlet.close_min)}), got {show(item)}")
         if not start <= lunch_start <= lunch_end <= end:
             raise t.fail(key, f"the lunch must lie within the shift, got {show(item)}")
+        if lunch_end - lunch_start >= end - start:
+            raise t.fail(key, f"the lunch takes the whole shift, so this person is never on duty, got {show(item)}")
         out.append((start, end, lunch_start, lunch_end))
     return tuple(out)
 

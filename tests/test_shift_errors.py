@@ -1,0 +1,45 @@
+"""Shifts and lunches that leave a person never on duty, or list more people than there are, are refused
+at load with one line naming the field (they used to pass and crash the day, or be ignored)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+import sim
+from tests.conftest import TIER_FILES
+
+BACKBONE = next(p for p in TIER_FILES if p.stem == "backbone_outlet")
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"staff.security_guide.lunch": ["09:00", "17:00"]}, "staff.security_guide.lunch", "takes the whole shift"),
+    ({"staff.cash_teller.shift": ["12:00", "13:00"], "staff.cash_teller.lunch": ["12:00", "13:00"],
+      "staff.cash_teller.lunch_stagger_min": 0},
+     "staff.cash_teller.lunch", "takes the whole shift"),
+    ({"staff.security_guide.shifts": [["09:00", "17:00", "09:00", "17:00"]]},
+     "staff.security_guide.shifts[0]", "never on duty"),
+    ({"staff.security_guide.shifts": [["09:00", "17:00"], ["09:00", "12:00"]]},
+     "staff.security_guide.shifts", "2 shifts for 1 person inside"),
+    ({"staff.wealth_manager.count": 0, "staff.wealth_manager.shifts": [["09:00", "17:00"]]},
+     "staff.wealth_manager.shifts", "1 shifts for 0 people inside"),
+    ({"staff.outlet_head.shifts": [["09:00", "17:00"]]}, "staff.outlet_head.shifts", "serves no zone"),
+])
+def test_shift_that_cannot_work_is_refused(overrides: dict[str, Any], field: str, message: str) -> None:
+    base = sim.load_scenario(BACKBONE)
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.with_overrides(base, overrides, quiet=True)
+    text = str(err.value)
+    assert f"{field}: " in text
+    assert message in text
+    assert "\n" not in text
+
+
+def test_a_short_duty_still_simulates() -> None:
+    """The boundary that stays allowed: a lunch one minute shorter than the shift leaves that minute on duty."""
+    base = sim.load_scenario(BACKBONE)
+    scenario = sim.with_overrides(base, {"staff.security_guide.shifts": [["09:00", "10:00", "09:00", "09:59"]]},
+                                  quiet=True)
+    log = sim.simulate(scenario, seed=1)
+    assert log.customers.arrival_min.size > 0
