@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -104,7 +105,7 @@ def _small_region(tmp_path: Path, allocation: str) -> Path:
 def test_race_end_to_end_on_a_small_region(tmp_path: Path) -> None:
     """The region file's ``[search] allocation = "race"`` runs the race (2, 4, 8 days): fewer candidate days than
     the fixed method on the same region, a verified plan, and the option of recommend() overrides the file."""
-    options = {"replications": 8, "seed": 3, "executor": "serial", "frontier": 0, "stage2": 3}
+    options: dict[str, Any] = {"replications": 8, "seed": 3, "executor": "serial", "frontier": 0, "stage2": 3}
     race = recommend(load_region(_small_region(tmp_path, "race")), **options)
     fixed = recommend(load_region(_small_region(tmp_path, "race")), allocation="fixed", **options)
     assert race.counts["simulated_days"] < fixed.counts["simulated_days"]

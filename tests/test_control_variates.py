@@ -4,6 +4,7 @@ the day's arrival count (its mean known from the scenario) as the control."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from sim.control import controlled_mean, expected_arrivals
@@ -13,7 +14,7 @@ from sim.scenario import Scenario, from_dict
 from sim.validation import queue_scenario
 
 
-def _days(scenario: Scenario, n: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def _days(scenario: Scenario, n: int, seed: int) -> tuple[np.ndarray, pd.DataFrame]:
     """Per day: the arrival count, and the cash zone's KPIs (one row a day)."""
     r = replicate(scenario, n, seed)
     return r.days["arrived"].to_numpy(), r.zone_days[r.zone_days["zone"] == "cash"]
