@@ -323,6 +323,25 @@ class Field:
     prospect_pool: int = 0
 
 
+@dataclass(frozen=True, slots=True)
+class Flex:
+    """A flexible post (岗位弹性设置): staff of ``role`` open a spare position at a zone when its queue is long.
+
+    When more than ``open_above`` customers wait in the zone's queue, a person of ``role``
+    who is on duty and free (not serving) leaves their own work, opens a spare position
+    (the zone's positions + 1) and serves the zone's queue only; they go back to their own
+    work when, on finishing a customer, fewer than ``close_below`` wait (or at their
+    off-duty time, after that customer). The essay: the operations manager (营业经理)
+    dispatches staff and customer managers' posts are elastic (CMs go to the counter when
+    needed). The minutes away from their own work are counted
+    (:func:`sim.daylog.flex_away_min`).
+    """
+
+    role: str
+    open_above: int
+    close_below: int
+
+
 #: Dispatch rules at a shared zone: today's staff order, or by customer (see :class:`Dispatch`).
 DISPATCH_RULES = ("staff_order", "by_customer")
 #: Zones where several roles can share the customers, so who serves whom can be dispatched.
@@ -350,6 +369,7 @@ class Dispatch:
     rule: str = "staff_order"
     wait_for_preferred_min: float = 0.0
     prefer: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
+    flex: Mapping[str, Flex] = field(default_factory=dict)
 
     @property
     def by_customer(self) -> bool:
@@ -615,16 +635,23 @@ def _office_use(t: Table, zid: str) -> tuple[float, float]:
             if t.has(key):
                 raise t.fail(key, "office use applies to the wealth room only (理财室, [zones.wealth]); remove it here")
         return 0.0, DEFAULT_OFFICE_BLOCK_MIN
-    share = t.number("office_share", 0.0, ge=0.0, le=1.0)
-    if share == 1.0:
+    share = t.number("office_share", 0.0, ge=0.0)
+    if share >= 1.0:
         raise t.fail("office_share", "must be < 1 (a room that is an office all day is no wealth room: "
-                     "give positions = 0 instead), got 1")
+                     f"give positions = 0 instead), got {share:g}")
     return share, t.number("office_block_min", DEFAULT_OFFICE_BLOCK_MIN, ge=1.0, le=MAX_DURATION_MIN)
 
 
 def _check_office(zones: Mapping[str, Zone], outlet: Outlet, source: str) -> None:
     """At most :data:`MAX_OFFICE_BLOCKS` office blocks a day over all wealth rooms (two events each)."""
     room = zones["wealth"]
+    if room.office_share > 0 and room.positions == 0:
+        raise ScenarioError(source, "zones.wealth.office_share", "the wealth room has no positions, so office use "
+                            "would have no effect; remove office_share or give the room positions")
+    if room.office_share > 0 and room.office_block_min > outlet.day_min:
+        raise ScenarioError(source, "zones.wealth.office_block_min", f"must be at most the opening day "
+                            f"({outlet.day_min:g} min) so that every room takes its turn as an office, "
+                            f"got {room.office_block_min:g}")
     blocks = room.positions * math.ceil(outlet.day_min / room.office_block_min)
     if room.office_share > 0 and blocks > MAX_OFFICE_BLOCKS:
         raise ScenarioError(source, "zones.wealth.office_block_min", f"{room.positions} rooms x blocks of "
@@ -968,6 +995,7 @@ def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, 
                 raise sub.fail(rid, f"segment {both!r} is preferred by both {other} and {rid} at {zid}; "
                                "a segment goes first to one role per zone")
             prefer[zid][rid] = tuple(listed)
+    flex = _flex(t, roles)
     t.finish()
     if prefer and rule != "by_customer":
         warn(root.source, "dispatch.prefer", f'ignored: rule = "{rule}" dispatches by staff order; '
@@ -978,7 +1006,28 @@ def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, 
     if rule == "by_customer" and not any(prefer.values()):
         raise t.fail("prefer", 'rule = "by_customer" needs at least one [dispatch.prefer.ZONE] table '
                      "of role = [segments]")
-    return Dispatch(rule, wait, prefer)
+    return Dispatch(rule, wait, prefer, flex)
+
+
+def _flex(t: Table, roles: Mapping[str, Role]) -> dict[str, Flex]:
+    """``[dispatch.flex.ZONE]`` tables: ``role``, ``open_above`` and ``close_below`` (see :class:`Flex`)."""
+    out: dict[str, Flex] = {}
+    for zid, sub in t.subtables("flex", DISPATCH_ZONES):
+        rid = sub.string("role", choices=ROLES)
+        role = roles.get(rid)
+        if role is None or role.inside == 0:
+            raise sub.fail("role", f"the scenario has nobody inside of {rid}; a flexible post needs "
+                           f"[staff.{rid}] with people inside")
+        if zid in role.zones:
+            raise sub.fail("role", f"{rid} already serves {zid}; a flexible post is for staff of another post")
+        other = next((z for z, f in out.items() if f.role == rid), None)
+        if other is not None:
+            raise sub.fail("role", f"{rid} is already the flexible post of {other}; one zone per role")
+        above = sub.integer("open_above", le=MAX_SEATS)
+        below = sub.integer("close_below", ge=1, le=max(above, 1))
+        sub.finish()
+        out[zid] = Flex(rid, above, below)
+    return out
 
 
 def _selling_time(root: Table, roles: Mapping[str, Role], products: Mapping[str, Product]

@@ -43,3 +43,38 @@ def test_a_short_duty_still_simulates() -> None:
                                   quiet=True)
     log = sim.simulate(scenario, seed=1)
     assert log.customers.arrival_min.size > 0
+
+
+@pytest.mark.parametrize(("overrides", "field", "message"), [
+    ({"zones.wealth.office_share": 1.5}, "zones.wealth.office_share", "must be < 1"),
+    ({"zones.wealth.office_share": 0.3, "zones.wealth.office_block_min": 1000}, "zones.wealth.office_block_min",
+     "at most the opening day"),
+    ({"zones.wealth.office_share": 0.3, "zones.wealth.positions": 0}, "zones.wealth.office_share",
+     "no positions"),
+])
+def test_office_use_that_cannot_work_is_refused(overrides: dict[str, Any], field: str, message: str) -> None:
+    """Office use with blocks longer than the day gave room 0 62.5% and room 1 none (the share is 30%);
+    on a room-less zone it was silently idle; 1.5 was refused as "must be <= 1" though 1 is refused too."""
+    base = sim.load_scenario(BACKBONE)
+    with pytest.raises(sim.ScenarioError) as err:
+        sim.with_overrides(base, overrides, quiet=True)
+    text = str(err.value)
+    assert f"{field}: " in text
+    assert message in text
+
+
+def test_office_blocks_as_long_as_the_day_give_each_room_its_share() -> None:
+    """The longest block allowed (the opening day): each of the two rooms is an office for 30% of the day."""
+    base = sim.load_scenario(BACKBONE)
+    day = base.outlet.day_min
+    scenario = sim.with_overrides(base, {"zones.wealth.office_share": 0.3, "zones.wealth.office_block_min": day},
+                                  quiet=True)
+    from sim.layout import compile_layout
+
+    office = compile_layout(scenario).office
+    per_room: dict[int, float] = {}
+    for block in office:
+        room, start, end = block[0], block[1], block[2]
+        per_room[room] = per_room.get(room, 0.0) + min(end, day) - start
+    assert sorted(per_room) == [0, 1]
+    assert all(abs(v - 0.3 * day) < 1e-9 for v in per_room.values())
