@@ -414,6 +414,89 @@ def check_ranking_cut(people: int, rules: RankingRules, source: str) -> None:
                             f"but only {people} customer managers ranked; allowed: at most one amount per person")
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class ClubRules:
+    """The marketing elite club (营销精英俱乐部), off by default; every number assumed.
+
+    "俱乐部会员按照总量控制、严格准入、按季调整、动态管理的原则 ... 择优产生,给予专属会员待遇":
+    after each quarter the best-ranked customer managers with at least ``entry_points``
+    points, at most ``capacity`` of them, are the members of the next quarter (membership
+    re-decided every quarter: one below the entry bar leaves). A member gets ``bonus_yuan``
+    for the quarter and, with ``first_pick``, visits the prospect pool first on outside
+    days (:attr:`sim.horizon.Horizon.first_pick`).
+    """
+
+    enabled: bool = False
+    capacity: int = 10  # assumed: 总量控制
+    entry_points: float = 6000.0  # assumed: 严格准入
+    bonus_yuan: float = 1000.0  # assumed: 专属会员待遇, a quarter
+    first_pick: bool = True  # assumed privilege
+
+
+def club_members(cms: pd.DataFrame, rules: ClubRules) -> list[str]:
+    """Next quarter's members from this quarter's CM rows (columns ``person``, ``points``, ``rank``).
+
+    The best ranks first (the ranking's order, ties already broken), those with at least
+    ``entry_points`` points, at most ``capacity``.
+    """
+    eligible = cms[cms["points"] >= rules.entry_points].sort_values("rank", kind="stable")
+    return list(eligible["person"].head(rules.capacity))
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class LadderRules:
+    """One-off ladder rewards for outlets (阶梯奖励), off by default; the rungs and amounts assumed.
+
+    "对业绩达到一定标准的网点或团队,按不同阶梯标准一次性给予高额奖励": an outlet whose
+    quarterly net value (value − value lost) reaches ``thresholds_yuan[k]`` for the first
+    time in the study is paid ``rewards_yuan[k]`` once (every rung newly reached that
+    quarter; a rung is never paid twice). See :func:`ladder_rewards`.
+    """
+
+    enabled: bool = False
+    thresholds_yuan: tuple[float, ...] = (2_000_000.0, 3_000_000.0, 4_000_000.0)  # assumed
+    rewards_yuan: tuple[float, ...] = (5000.0, 10000.0, 20000.0)  # assumed
+
+
+def ladder_rewards(net_value_yuan: np.ndarray, reached: np.ndarray, rules: LadderRules) -> tuple[np.ndarray,
+                                                                                                 np.ndarray]:
+    """Rewards of outlets this quarter and the rungs they have reached since the start.
+
+    ``reached``: rungs reached before (0 = none). Rung count now = the larger of that and
+    the number of thresholds at or below the net value; the reward is the sum of
+    ``rewards_yuan`` over the rungs newly reached.
+    """
+    now = np.maximum(reached, np.searchsorted(np.asarray(rules.thresholds_yuan), net_value_yuan, side="right"))
+    paid = np.concatenate([[0.0], np.cumsum(rules.rewards_yuan)])
+    return paid[now] - paid[reached], now
+
+
+def club_rules(t: Table) -> ClubRules:
+    """Read the ``[club]`` table (defaults from :class:`ClubRules`); errors name the file and field."""
+    d = ClubRules()
+    rules = ClubRules(enabled=t.boolean("enabled", d.enabled),
+                      capacity=t.integer("capacity", d.capacity, ge=1, le=MAX_HEADCOUNT),
+                      entry_points=_yuan(t, "entry_points", d.entry_points),
+                      bonus_yuan=_yuan(t, "bonus_yuan", d.bonus_yuan), first_pick=t.boolean("first_pick", d.first_pick))
+    t.finish()
+    return rules
+
+
+def ladder_rules(t: Table) -> LadderRules:
+    """Read the ``[ladder]`` table: rungs strictly increasing, one reward each, a higher rung never paying less."""
+    d = LadderRules()
+    rungs = t.number_list("thresholds_yuan", list(d.thresholds_yuan), gt=0.0, le=MAX_YUAN)
+    if not rungs or any(b <= a for a, b in itertools.pairwise(rungs)):
+        raise t.fail("thresholds_yuan", f"{list(rungs)}: a non-empty list, strictly increasing")
+    rewards = t.number_list("rewards_yuan", list(d.rewards_yuan), ge=0.0, le=MAX_YUAN)
+    if len(rewards) != len(rungs):
+        raise t.fail("rewards_yuan", f"expected {len(rungs)} rewards (one per rung of thresholds_yuan), got "
+                     f"{len(rewards)}")
+    rules = LadderRules(enabled=t.boolean("enabled", d.enabled), thresholds_yuan=rungs, rewards_yuan=rewards)
+    t.finish()
+    return rules
+
+
 def _release(t: Table, edges: tuple[float, ...], reading: str) -> tuple[float, ...]:
     """``performance_release``: one share in [0, 1] per band (checked against the edges when the rising
     reading uses it or the file gives it)."""

@@ -31,6 +31,12 @@ quarter (skill × (1 − share), like effort), a quarterly hazard that falls wit
 made and rises with VIP walk-outs takes VIPs off the books, and every lost VIP costs its
 maintainers points before the ranking (四包: ``vip_points_deducted``).
 
+With ``[club] enabled = true`` the best-ranked CMs over the entry bar (at most the
+club's capacity) are the next quarter's club members: a bonus, and the first pick of the
+prospect pool (:class:`optimize.pay.ClubRules`); with ``[ladder] enabled = true`` an
+outlet is paid a one-off reward for every rung of net value it reaches for the first time
+(:class:`optimize.pay.LadderRules`).
+
 With ``[effort] response = "best_response"`` (:mod:`optimize.effort`) each customer
 manager first chooses the quarter's effort, a myopic best response to the marginal pay of
 the next point under the bands in force; effort multiplies their skill for the quarter
@@ -58,16 +64,22 @@ import pandas as pd
 
 from optimize.effort import EffortRules, apply_efforts, choose_efforts, effort_rules, restore_skills
 from optimize.pay import (
+    ClubRules,
+    LadderRules,
     OfficeTeamRules,
     PayRules,
     RankingRules,
     bottom_streaks,
     check_ranking_cut,
+    club_members,
+    club_rules,
     cm_pay,
     fee_income_score,
     head_growth,
     head_pay,
     head_premium,
+    ladder_rewards,
+    ladder_rules,
     leaving,
     office_team_quarter,
     office_team_rules,
@@ -131,6 +143,8 @@ class QuarterRules:
     effort: EffortRules = field(default_factory=EffortRules)
     inspection: InspectionRules = field(default_factory=InspectionRules)
     vip_care: VipCareRules = field(default_factory=VipCareRules)
+    club: ClubRules = field(default_factory=ClubRules)
+    ladder: LadderRules = field(default_factory=LadderRules)
 
     def without_exits(self) -> QuarterRules:
         """The same rules with the forced-ranking exit switched off."""
@@ -139,7 +153,7 @@ class QuarterRules:
 
 def load_rules(path: str | Path | None = None) -> QuarterRules:
     """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``,
-    ``office_team``, ``effort``, ``inspection``, ``vip_care``).
+    ``office_team``, ``effort``, ``inspection``, ``vip_care``, ``club``, ``ladder``).
 
     Missing sections and fields take the defaults. ``None`` gives the defaults.
 
@@ -156,7 +170,8 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
                          tiers=tier_rules(root.table("tiers")), horizon=horizon,
                          office=office_team_rules(root.table("office_team")), effort=effort_rules(root.table("effort")),
                          inspection=inspection_rules(root.table("inspection")),
-                         vip_care=vip_care_rules(root.table("vip_care")))
+                         vip_care=vip_care_rules(root.table("vip_care")), club=club_rules(root.table("club")),
+                         ladder=ladder_rules(root.table("ladder")))
     root.finish()
     return rules
 
@@ -377,9 +392,16 @@ class _Arm:
     last: list[pd.DataFrame | None] = field(default_factory=list)
     care: list[list[tuple[float, float, float]]] = field(default_factory=list)
     care_factors: list[dict[str, float]] = field(default_factory=list)
+    members: dict[int, list[str]] = field(default_factory=dict)
+    rungs: dict[int, dict[str, int]] = field(default_factory=dict)
 
     def set_skills(self, q: int) -> list[list[tuple[int, int, Person]]]:
-        """The quarter's efforts, then VIP care's time, applied to the rosters: who was replaced, to restore."""
+        """The quarter's efforts, then VIP care's time, applied to the rosters: who was replaced, to restore.
+
+        The club's members (chosen after the last quarter) get the first pick of prospects."""
+        if self.rules.club.enabled and self.rules.club.first_pick:
+            for r, h in enumerate(self.horizons):
+                h.first_pick = frozenset(self.members.get(r, []))
         replaced = self.set_efforts()
         if not self.rules.vip_care.enabled:
             return replaced
@@ -413,6 +435,24 @@ class _Arm:
             rows.append((name, share, coverage, hazard, lost))
         columns = ["outlet", "vip_care_share", "vip_care_coverage", "vip_care_hazard", "vip_care_lost"]
         return pd.DataFrame(rows, columns=columns).set_index("outlet")
+
+    def _club(self, r: int, people: pd.DataFrame) -> pd.DataFrame:
+        """Mark this quarter's club members, pay them the bonus, choose next quarter's (leavers cannot stay)."""
+        club = self.rules.club
+        member = people["person"].isin(self.members.get(r, [])) & (people["role"] == CM)
+        people = people.assign(club_member=member, pay_yuan=people["pay_yuan"] + member * club.bonus_yuan)
+        cms = people[(people["role"] == CM) & ~people["exits"]]
+        self.members[r] = club_members(cms, club)
+        return people
+
+    def _ladder(self, r: int, outlets: pd.DataFrame) -> pd.DataFrame:
+        """Each outlet's one-off ladder reward for the rungs its net value reaches for the first time."""
+        reached = self.rungs.setdefault(r, {})
+        before = outlets["outlet"].map(reached).fillna(0).astype(int).to_numpy()
+        net = (outlets["value_yuan"] - outlets["value_lost_yuan"]).to_numpy()
+        reward, now = ladder_rewards(net, before, self.rules.ladder)
+        reached.update(zip(outlets["outlet"], (int(n) for n in now), strict=True))
+        return outlets.assign(ladder_reward_yuan=reward, ladder_rungs=now)
 
     def set_efforts(self) -> list[list[tuple[int, int, Person]]]:
         """Each replication's best-response efforts for the coming quarter, applied to its rosters (effort on)."""
@@ -456,6 +496,10 @@ class _Arm:
         people, self.streaks[r] = _pay_people(people_days, outlets, self.rules, self.streaks[r], h.maintainers_per_vip)
         if effort_on:
             people = self._effort_columns(r, people)
+        if self.rules.club.enabled:
+            people = self._club(r, people)
+        if self.rules.ladder.enabled:
+            outlets = self._ladder(r, outlets)
         next_day = (q + 1) * self.rules.horizon.days_per_quarter
         for pid in people.loc[people["exits"], "person"]:
             self.horizons[r].replace(pid, next_day)

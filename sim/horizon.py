@@ -270,6 +270,8 @@ class DayResult:
     people: dict[str, tuple[float, float, int]]
     vip_lost: int
     vip_book: float
+    #: New customers won in the day itself (walk-in account openings; the field's are won outside the day).
+    new_customers: int = 0
 
 
 def _thin(log: DayLog, spec: DaySpec, task: OutletDays) -> tuple[dict[str, tuple[float, float, int]], np.ndarray]:
@@ -294,7 +296,8 @@ def _thin(log: DayLog, spec: DaySpec, task: OutletDays) -> tuple[dict[str, tuple
     return people, removed
 
 
-def _outlet_row(log: DayLog, removed: np.ndarray) -> tuple[dict[str, float], tuple[int, ...]]:
+def _outlet_row(log: DayLog, removed: np.ndarray) -> tuple[dict[str, float], tuple[int, ...], int]:
+    """The day's outlet KPIs less the thinned sales, the priority segments' walk-outs, the day's new customers."""
     k = day_kpis(log)
     names = ("arrived", "served", "abandoned", "balked", "no_service", "sales", "points", "value_yuan",
              "value_lost_yuan")
@@ -307,7 +310,8 @@ def _outlet_row(log: DayLog, removed: np.ndarray) -> tuple[dict[str, float], tup
     row["service_level"] = float(np.nanmean(levels)) if np.isfinite(levels).any() else math.nan
     seg = list(log.scenario.segments.values())
     gone = k.by_segment[:, SEGMENT_KPIS.index("abandoned")] + k.by_segment[:, SEGMENT_KPIS.index("balked")]
-    return row, tuple(int(gone[i]) for i, s in enumerate(seg) if s.priority)
+    new = int(k.outlet[OUTLET_KPIS.index("field_new_customers")])
+    return row, tuple(int(gone[i]) for i, s in enumerate(seg) if s.priority), new
 
 
 def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
@@ -324,12 +328,13 @@ def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
                             quiet=True)
         log = simulate(sc, seed=day_seed(task.seed, task.replication, spec.day, task.outlet), replication=0)
         people, removed = _thin(log, spec, task)
-        row, vip = _outlet_row(log, removed)
+        row, vip, new = _outlet_row(log, removed)
         churn = rng(task.seed, task.replication, _TAG_DAY, spec.day, task.outlet, _VIP)
         lost = min(sum(int(churn.binomial(n, s.churn_probability)) for n, s in zip(vip, priority, strict=True)),
                    int(book))
         book -= lost
-        out.append(DayResult(day=spec.day, outlet=row, vip_walkouts=vip, people=people, vip_lost=lost, vip_book=book))
+        out.append(DayResult(day=spec.day, outlet=row, vip_walkouts=vip, people=people, vip_lost=lost, vip_book=book,
+                             new_customers=new))
     return task.key, out
 
 
@@ -417,6 +422,8 @@ class Horizon:
                  vip_books: Sequence[float] | None = None, maintainers_per_vip: float = MAINTAINERS_PER_VIP) -> None:
         self.rules = rules
         self.maintainers_per_vip = maintainers_per_vip
+        #: People who visit the prospect pool first on their outside days (a club privilege; empty: roster order).
+        self.first_pick: frozenset[str] = frozenset()
         self.seed = seed
         self.replication = replication
         self.capped: list[str] = []
@@ -508,6 +515,8 @@ class Horizon:
             speed = p.speed_on(day, hire) if p.role in self.rules.speed_roles else p.speed
             inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire), speed))
         outside = [(p.id, p.skill_on(day, hire)) for p in cms if p not in inside_cms]
+        if self.first_pick:  # privileged people take the day's prospects first (stable: roster order otherwise)
+            outside.sort(key=lambda person: person[0] not in self.first_pick)
         return DaySpec(day=day, counts=tuple(counts.items()), cm_inside=len(inside_cms), inside=tuple(inside),
                        outside=tuple(outside), volume=self.volume(o, day))
 
@@ -583,7 +592,9 @@ def _outlet_day(spec: DaySpec, res: DayResult, won: np.ndarray, value_per_custom
     row: dict[str, object] = {"day": spec.day, "volume": spec.volume, **res.outlet}
     field_value = float(won.sum()) * value_per_customer
     row["value_yuan"] = res.outlet["value_yuan"] + field_value
-    row["field_new_customers"] = int(won.sum())
+    # the day's own new customers (walk-in account openings at the counter; field marketing is off in the day)
+    # and the field's, won outside from the prospect pool
+    row["field_new_customers"] = res.new_customers + int(won.sum())
     row["staff_present"] = sum(c for _, c in spec.counts)
     row["vip_walkouts"] = sum(res.vip_walkouts)
     row["vip_lost"] = res.vip_lost

@@ -15,10 +15,12 @@ import pytest
 
 from branchlab.cli import main
 from optimize.effort import EffortRules, best_response, effort_grid, expected_points
-from optimize.pay import PayRules, cm_pay, paid_points
+from optimize.pay import ClubRules, LadderRules, PayRules, club_members, cm_pay, ladder_rewards, paid_points
 from optimize.pay_compare import METRICS, paired_comparison, quarter_metrics
 from optimize.quarter_report import FILES, PROBE
 from optimize.quarters import QuarterRules, load_rules, load_study, run_quarters, run_rule_sets
+from sim.horizon import Horizon, HorizonRules
+from sim.scenario import load_scenario
 from sim.student_t import t_quantile
 from tests.conftest import SCENARIOS
 from tests.test_quarters import assert_rules_refused
@@ -253,3 +255,84 @@ def test_quarter_compare_command_writes_the_paired_table(tmp_path: Path, capsys:
     assert main(["quarter", str(BACKBONE), "--compare", str(rules_a), str(rules_b), "--rules", str(rules_a),
                  "--out", str(tmp_path / "x"), "-q"]) == 2
     assert "--compare" in capsys.readouterr().err
+
+
+# --- step 4: the elite club and the ladder rewards ----------------------------------------------------------------
+
+def test_club_members_by_hand() -> None:
+    cms = pd.DataFrame({"person": ["a", "b", "c", "d", "e"], "points": [9000.0, 5000.0, 7000.0, 6000.0, 6500.0],
+                        "rank": [1, 5, 2, 4, 3]})
+    rules = ClubRules(enabled=True, capacity=3, entry_points=6000.0)
+    assert club_members(cms, rules) == ["a", "c", "e"]  # d has 6,000 but the club is full; b is below the bar
+    assert club_members(cms, dataclasses.replace(rules, capacity=10)) == ["a", "c", "e", "d"]
+
+
+def test_ladder_rewards_by_hand() -> None:
+    rules = LadderRules(enabled=True)  # rungs 2 M / 3 M / 4 M paying 5,000 / 10,000 / 20,000 once each
+    reward, now = ladder_rewards(np.array([1.9e6, 3.5e6, 4.0e6, 2.5e6]), np.array([0, 0, 1, 2]), rules)
+    assert reward == pytest.approx([0.0, 15000.0, 30000.0, 0.0])  # the fourth reached rung 2 before: nothing again
+    assert list(now) == [0, 2, 3, 2]
+
+
+@pytest.mark.parametrize("seed", [0, 4])
+def test_club_and_ladder_in_a_study_by_hand(seed: int) -> None:
+    """Members of quarter q+1 are quarter q's best ranks with the entry points; each is paid the bonus; the ladder
+    pays each outlet's rungs once; pay cost counts the ladder."""
+    study = load_study([SCENARIOS / "region_12_outlets.toml"])
+    ladder = LadderRules(enabled=True, thresholds_yuan=(2e5, 4e5), rewards_yuan=(100.0, 300.0))
+    rules = dataclasses.replace(_short(days=10), club=ClubRules(enabled=True, capacity=4, entry_points=600.0),
+                                ladder=ladder)
+    res = run_quarters(study, rules, quarters=3, seed=seed)
+    cm = res.people[res.people["role"] == "customer_manager"]
+    assert not cm.loc[cm["quarter"] == 1, "club_member"].any()
+    for q in (2, 3):
+        last = cm[(cm["quarter"] == q - 1) & ~cm["exits"] & (cm["points"] >= 600)].sort_values("rank")
+        members = set(cm.loc[(cm["quarter"] == q) & cm["club_member"], "person"])
+        assert members == set(last["person"].head(4))
+    base = run_quarters(study, _short(days=10), quarters=1, seed=seed).people
+    q1 = cm[cm["quarter"] == 1].set_index("person")["pay_yuan"]
+    assert q1.to_numpy() == pytest.approx(base[base["role"] == "customer_manager"].set_index("person")["pay_yuan"]
+                                          .reindex(q1.index).to_numpy())  # nobody is a member in quarter 1
+    o = res.outlets.sort_values("quarter")
+    for name, rows in o.groupby("outlet"):
+        net = (rows["value_yuan"] - rows["value_lost_yuan"]).to_numpy()
+        best = np.maximum.accumulate(net)
+        rungs = (best >= 2e5).astype(int) + (best >= 4e5)
+        assert rows["ladder_rungs"].tolist() == rungs.tolist(), name
+        paid = np.diff(np.concatenate([[0.0], np.array([0.0, 100.0, 400.0])[rungs]]))
+        assert rows["ladder_reward_yuan"].to_numpy() == pytest.approx(paid)
+    m = quarter_metrics(res).set_index(["replication", "quarter"])
+    q3 = res.outlets[res.outlets["quarter"] == 3]
+    pay = (cm.loc[cm["quarter"] == 3, "pay_yuan"].sum() + q3["head_pay_yuan"].sum() + q3["subsidy_yuan"].sum()
+           + q3["ladder_reward_yuan"].sum())
+    assert m.loc[(0, 3), "pay_cost_yuan"] == pytest.approx(pay)
+
+
+def test_club_first_pick_puts_members_first_in_the_field() -> None:
+    """With first pick a member's visits come first on each outside day (they draw from the fullest pool); the
+    others keep roster order. (Measured on the shipped region the privilege is worth little: the pool refills
+    and each visit reaches a prospect with the pool's fullness, so going first rarely changes a visit's odds.)"""
+    horizon = Horizon([load_scenario(BACKBONE)], HorizonRules(rotation_days=0), seed=1)
+    plain = horizon.spec(0, 3).outside
+    assert len(plain) >= 3
+    last = plain[-1][0]
+    horizon.first_pick = frozenset({last})
+    picked = horizon.spec(0, 3).outside
+    assert [p for p, _ in picked] == [last] + [p for p, _ in plain[:-1]]
+    horizon.first_pick = frozenset({"nobody"})
+    assert horizon.spec(0, 3).outside == plain
+
+
+@pytest.mark.parametrize(("text", "field"), [
+    ("[club]\ncapacity = 0\n", "club.capacity: must be >= 1"),
+    ("[club]\nentry_points = -1\n", "club.entry_points"),
+    ("[club]\nbonus_yuan = inf\n", "club.bonus_yuan: expected a finite number"),
+    ("[club]\nfirst_pick = 1\n", "club.first_pick"),
+    ("[ladder]\nthresholds_yuan = [3e6, 2e6]\nrewards_yuan = [1, 2]\n", "ladder.thresholds_yuan"),
+    ("[ladder]\nthresholds_yuan = []\nrewards_yuan = []\n", "ladder.thresholds_yuan"),
+    ("[ladder]\nrewards_yuan = [1, 2]\n", "ladder.rewards_yuan: expected 3"),
+    ("[ladder]\nrewards_yuan = [1, -2, 3]\n", r"ladder.rewards_yuan\[1\]"),
+    ("[ladder]\nenable = true\n", "ladder.enable: unknown key"),
+])
+def test_bad_club_and_ladder_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
+    assert_rules_refused(tmp_path, text, field)
