@@ -68,7 +68,8 @@ class DayLog:
     uniforms of the sales draws ``[customer, visit kind, bundle slot]`` (see
     :func:`sim.metrics.credit_sales`); ``field_new_customers`` the new customers won: by
     field marketing and, with ``[sales.walk_in]``, at the low counter; ``lobby_pitches``
-    the pitches to waiting customers (empty without ``[sales.lobby_pitch]``).
+    the pitches to waiting customers (empty without ``[sales.lobby_pitch]``); ``flex_away``
+    rows ``(staff, from, to)`` of flexible staff away at a flexible post (``[dispatch.flex]``).
     """
 
     scenario: Scenario
@@ -87,6 +88,7 @@ class DayLog:
     sales_u: np.ndarray
     field_new_customers: int
     lobby_pitches: LobbyPitches = field(default_factory=_no_pitches)
+    flex_away: np.ndarray = field(default_factory=lambda: np.zeros((0, 3)))
 
     @property
     def visit_wait_min(self) -> np.ndarray:
@@ -153,6 +155,8 @@ def to_log(scenario: Scenario, run: DayRun, rngs: dict[str, np.random.Generator]
         sales_uniforms(scenario, run.n, rngs["sales"]) if selling is None else selling.sales_u,
         field_marketing(scenario, rngs["field"]),
     )
+    if run.flex_away:
+        log = replace(log, flex_away=np.asarray(run.flex_away, dtype=float))
     sales = scenario.sales
     if sales.lobby_pitch.rate_per_min > 0:
         log = replace(log, lobby_pitches=lobby_pitches(log, rngs["lobby_pitch"]))
@@ -229,6 +233,13 @@ def lobby_pitches(log: DayLog, rng: np.random.Generator) -> LobbyPitches:
     cust = log.visit_customer[np.asarray(visit, dtype=np.int64)]
     return LobbyPitches(np.asarray(visit, dtype=np.int64), np.asarray(staff, dtype=np.int64), np.asarray(minute),
                         u[cust])
+
+
+def flex_away_min(log: DayLog) -> np.ndarray:
+    """Minutes each staff member (``staff.ids`` order) spent at a flexible post, away from their own
+    work: a customer manager at the counter is not selling in the wealth room or preparing visits."""
+    away = log.flex_away
+    return np.bincount(away[:, 0].astype(np.int64), away[:, 2] - away[:, 1], minlength=len(log.staff.ids))
 
 
 def counter_wins(log: DayLog, rng: np.random.Generator) -> int:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -25,7 +25,7 @@ from simpy.events import NORMAL, Timeout
 
 from sim.codes import MACHINE, NO_STAFF, NO_ZONE, Need, StaffState, VisitKind, VisitStatus, Zone
 from sim.customers import Customers, ServiceTimes
-from sim.layout import Layout, Staffing
+from sim.layout import FlexPost, Layout, Staffing
 from sim.scenario import Scenario
 
 # Plain-int aliases of the codes for the hot loop (an int compares faster than an enum member).
@@ -51,7 +51,8 @@ class DayRun:
     happen), staff index (``MACHINE``, ``NO_STAFF``) and status
     (:class:`~sim.codes.VisitStatus`). ``no_service`` and ``diverted`` list customers
     lost for want of an open zone and customers diverted to the machines. ``events``
-    counts the timed events scheduled in the day.
+    counts the timed events scheduled in the day. ``flex_away``: ``(staff, from, to)``
+    minutes each flexible person spent at a flexible post, away from their own work.
     """
 
     customers: Customers
@@ -67,6 +68,7 @@ class DayRun:
     no_service: list[int]
     diverted: list[int]
     events: int
+    flex_away: list[tuple[int, float, float]] = field(default_factory=list)
 
     @property
     def n(self) -> int:
@@ -127,7 +129,7 @@ class _Day:
         self.queue: list[list[tuple[int, int]]] = [[] for _ in Zone]
         self.busy = [0] * len(Zone)
         self.waiting_seated = 0
-        self.staff_zones = layout.staff.zones
+        self.staff_zones = list(layout.staff.zones)  # a flexible person's zones change while called
         self.speed = layout.staff.speed
         self.zone_staff = layout.zone_staff
         self.offer = layout.offer
@@ -135,6 +137,9 @@ class _Day:
         self.by_customer = scenario.dispatch.by_customer
         self.holds = layout.holds
         self.hold_min = layout.hold_min
+        self.flex = bool(layout.flex)
+        if self.flex:
+            self._flex_lists(layout)
         self.selling = bool(scenario.selling_time)
         if self.selling:
             self._selling_lists(scenario, layout, cust)
@@ -177,6 +182,20 @@ class _Day:
         self.div_unstaffed = (cust.u_divert < tri.divert_probability_unstaffed).tolist()
         p_ref = scenario.sales.referral_probability if layout.referrals else 0.0
         self.referred = (cust.u_referral < p_ref).tolist()
+
+    def _flex_lists(self, layout: Layout) -> None:
+        """The flexible posts' state: each zone's post, each person's post while called (−1: at their own
+        work) and since when, their own zones, and the minutes away recorded."""
+        self.own_zones = layout.staff.zones
+        self.post: list[FlexPost | None] = [None] * len(Zone)
+        self.posts_of: list[list[FlexPost]] = [[] for _ in layout.staff.ids]
+        for post in layout.flex:
+            self.post[post.zone] = post
+            for k in post.staff:
+                self.posts_of[k].append(post)
+        self.called = [-1] * len(layout.staff.ids)
+        self.called_at = [0.0] * len(layout.staff.ids)
+        self.flex_away: list[tuple[int, float, float]] = []
 
     def _selling_lists(self, scenario: Scenario, layout: Layout, cust: Customers) -> None:
         """What :meth:`_selling_min` reads, as Python lists (selling takes time)."""
@@ -229,7 +248,8 @@ class _Day:
         used = self.visits
         return DayRun(self.cust, self.staff, self.v_cust[:used], self.v_zone[:used], self.v_kind[:used],
                       self.v_join[:used], self.v_start[:used], self.v_end[:used], self.v_staff[:used],
-                      self.v_status[:used], self.no_service, self.diverted, self.events)
+                      self.v_status[:used], self.no_service, self.diverted, self.events,
+                      self.flex_away if self.flex else [])
 
     # --- customers -------------------------------------------------------------------
     def _arrive(self, ev: _Timer) -> None:
@@ -282,6 +302,10 @@ class _Day:
         if self.holds and self.preferred[zone][self.segment[i]]:
             self.events += 1
             _Timer(self.env, self.hold_min, v, self._release_cb, now + self.hold_min)
+        if self.flex:
+            post = self.post[zone]
+            if post is not None:
+                self._call(post)
 
     def _release(self, ev: _Timer) -> None:
         """A customer has waited ``hold_min`` for a preferred server: now anyone may serve them."""
@@ -385,12 +409,15 @@ class _Day:
             self._join(i, self.ref_zone[self.to_wealth_room[i]], self.first[i] if self.vip[i] else self.ordinary,
                        _REFERRAL)
         if server >= 0:
+            if self.flex and self.called[server] >= 0:
+                self._back_or_stay(server)
             if self.leaving[server]:
                 self.leaving[server] = False
                 self.state[server] = _OFF
             else:
                 self.state[server] = _IDLE
-                self._next_for(server)
+                if not (self.flex and self.called[server] < 0 and self._answer(server)):
+                    self._next_for(server)
         if self.queue[zone]:
             self._serve_queue(zone)
 
@@ -443,6 +470,55 @@ class _Day:
                 chosen = self._idle_of(self.offer[zone][self.segment[self.v_cust[v]]])
                 server = server if chosen is None else chosen
             self._start(v, zone, server)
+
+    # --- flexible posts (岗位弹性设置) ---------------------------------------------------
+    def _waiting(self, zone: int) -> int:
+        """Customers still waiting in ``zone``'s queue (walk-outs left in the heap are skipped)."""
+        status = self.v_status
+        return sum(1 for _, v in self.queue[zone] if status[v] == _WAITING)
+
+    def _call(self, post: FlexPost) -> None:
+        """More than ``open_above`` waiting: the first free person of the post leaves their own work,
+        opens a spare position and takes the next customer (at most one call per check)."""
+        if self._waiting(post.zone) <= post.open_above:
+            return
+        for k in post.staff:
+            if self.called[k] < 0 and self.state[k] == _IDLE:
+                self._go(k, post.zone)
+                return
+
+    def _answer(self, k: int) -> bool:
+        """Flexible person ``k``, just freed at their own work, goes to a post whose queue is long."""
+        for post in self.posts_of[k]:
+            if self._waiting(post.zone) > post.open_above:
+                self._go(k, post.zone)
+                return True
+        return False
+
+    def _go(self, k: int, zone: int) -> None:
+        self.called[k] = zone
+        self.called_at[k] = self.now
+        self.staff_zones[k] = (zone,)
+        self.pos[zone] += 1
+        self._next_for(k)
+        if self.state[k] == _IDLE:  # nobody they may serve after all: back at once
+            self._back(k)
+
+    def _back_or_stay(self, k: int) -> None:
+        """``k`` finished a customer at their post: back to their own work when fewer than
+        ``close_below`` wait there, or when they go off duty."""
+        zone = self.called[k]
+        post = self.post[zone]
+        assert post is not None
+        if self.leaving[k] or self._waiting(zone) < post.close_below:
+            self._back(k)
+
+    def _back(self, k: int) -> None:
+        zone = self.called[k]
+        self.pos[zone] -= 1
+        self.called[k] = -1
+        self.staff_zones[k] = self.own_zones[k]
+        self.flex_away.append((k, self.called_at[k], self.now))
 
     # --- the wealth room used as an office ------------------------------------------
     def _office_start(self, ev: _Timer) -> None:

@@ -27,7 +27,7 @@ Rules (zone indices are :class:`~sim.codes.Zone`):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -89,6 +89,17 @@ def sale_chances(scenario: Scenario) -> SaleChances:
 
 
 @dataclass(frozen=True, slots=True)
+class FlexPost:
+    """A zone's flexible post (:class:`~sim.scenario.Flex`), compiled: the zone index, the queue
+    thresholds, and the staff (indices into :class:`Staffing`) who may be called to it."""
+
+    zone: int
+    open_above: int
+    close_below: int
+    staff: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Layout:
     """The compiled outlet: everything the model and the KPIs derive from the scenario's layout.
 
@@ -109,6 +120,8 @@ class Layout:
     ``sales``: the compiled sales rules (:class:`SaleChances`). ``office``: the wealth rooms'
     office use (``zones.wealth.office_share``) as ``(room, start, end)`` minutes from opening,
     in time order (a room's start before another's end at the same minute); empty without it.
+    ``flex``: the flexible posts (:class:`FlexPost`); people of a flexible role who serve no
+    open zone of their own (the operations manager) are staff with no zones, called only.
     """
 
     open: tuple[bool, ...]
@@ -127,6 +140,7 @@ class Layout:
     holds: bool
     sales: SaleChances
     office: tuple[tuple[int, float, float], ...]
+    flex: tuple[FlexPost, ...] = ()
 
     def is_open(self, zone: str) -> bool:
         """True when the zone named ``zone`` (one of ``SERVICE_ZONES``) is open."""
@@ -242,9 +256,29 @@ def _office(scenario: Scenario) -> tuple[tuple[int, float, float], ...]:
     return tuple(sorted(out, key=lambda r: (r[1], r[0])))
 
 
+def _with_flex(scenario: Scenario, staff: Staffing) -> tuple[Staffing, tuple[FlexPost, ...]]:
+    """The staff with the flexible roles' people added where they serve no open zone of their own
+    (their duty from :func:`staffing` of that role alone, at the flexible post), and the posts."""
+    posts = []
+    for zid, flex in scenario.dispatch.flex.items():
+        r = ROLES.index(flex.role)
+        people = [k for k, role in enumerate(staff.roles) if role == r]
+        if not people:
+            role = scenario.roles[flex.role]
+            extra = staffing(replace(scenario, roles={flex.role: replace(role, zones=(zid,))}))
+            people = list(range(len(staff.ids), len(staff.ids) + len(extra.ids)))
+            staff = Staffing(staff.ids + extra.ids, staff.roles + extra.roles, staff.zones + ((),) * len(extra.ids),
+                             staff.duty + extra.duty, staff.speed + extra.speed)
+        posts.append(FlexPost(SERVICE_ZONES.index(zid), flex.open_above, flex.close_below, tuple(people)))
+    return staff, tuple(posts)
+
+
 def _compile(scenario: Scenario) -> Layout:
     open_ = tuple(scenario.zone_open(z) for z in SERVICE_ZONES)
     staff = staffing(scenario)
+    flex: tuple[FlexPost, ...] = ()
+    if scenario.dispatch.flex:
+        staff, flex = _with_flex(scenario, staff)
     zone_staff = tuple(_by_preference(staff, z) for z in Zone)
     offer, preferred = _dispatch(scenario, staff, zone_staff)
     hold = scenario.dispatch.wait_for_preferred_min
@@ -258,7 +292,7 @@ def _compile(scenario: Scenario) -> Layout:
         seated=tuple(z in SEATED_ZONES for z in SERVICE_ZONES), seats=waiting.positions,
         balk_when_full=waiting.balk_when_full, offer=offer, preferred=preferred, hold_min=hold,
         holds=hold > 0 and any(p for zone in preferred for p in zone), sales=sale_chances(scenario),
-        office=_office(scenario) if open_[Zone.WEALTH] else (),
+        office=_office(scenario) if open_[Zone.WEALTH] else (), flex=flex,
     )
 
 
