@@ -409,15 +409,14 @@ class _Day:
             self._join(i, self.ref_zone[self.to_wealth_room[i]], self.first[i] if self.vip[i] else self.ordinary,
                        _REFERRAL)
         if server >= 0:
-            if self.flex and self.called[server] >= 0:
-                self._back_or_stay(server)
-            if self.leaving[server]:
+            if self.flex:
+                self._free_flex(server)
+            elif self.leaving[server]:
                 self.leaving[server] = False
                 self.state[server] = _OFF
             else:
                 self.state[server] = _IDLE
-                if not (self.flex and self.called[server] < 0 and self._answer(server)):
-                    self._next_for(server)
+                self._next_for(server)
         if self.queue[zone]:
             self._serve_queue(zone)
 
@@ -504,14 +503,23 @@ class _Day:
         if self.state[k] == _IDLE:  # nobody they may serve after all: back at once
             self._back(k)
 
-    def _back_or_stay(self, k: int) -> None:
-        """``k`` finished a customer at their post: back to their own work when fewer than
-        ``close_below`` wait there, or when they go off duty."""
+    def _free_flex(self, k: int) -> None:
+        """Staff member ``k`` finished a customer (a day with flexible posts). At a post: back to their
+        own work when fewer than ``close_below`` wait there, or when they go off duty. Then off duty, or
+        free: at their own work, first to a post whose queue is long, else their next customer."""
         zone = self.called[k]
-        post = self.post[zone]
-        assert post is not None
-        if self.leaving[k] or self._waiting(zone) < post.close_below:
-            self._back(k)
+        if zone >= 0:
+            post = self.post[zone]
+            assert post is not None
+            if self.leaving[k] or self._waiting(zone) < post.close_below:
+                self._back(k)
+        if self.leaving[k]:
+            self.leaving[k] = False
+            self.state[k] = _OFF
+            return
+        self.state[k] = _IDLE
+        if not (self.called[k] < 0 and self._answer(k)):
+            self._next_for(k)
 
     def _back(self, k: int) -> None:
         zone = self.called[k]
