@@ -28,6 +28,7 @@ from optimize.plots import (
     plot_value,
     png_bytes,
 )
+from optimize.roster import MET
 from sim.labels import LABELS, check_lang, kpi_label, label, relabel
 
 if TYPE_CHECKING:
@@ -163,7 +164,7 @@ def roster_lines(rec: Recommendation, lang: str = "en") -> list[str]:
                    low=f"{100 * r['change_ci95_low']:+.2f}", high=f"{100 * r['change_ci95_high']:+.2f}")
              for r in rows]
     status = rec.roster_iterations.groupby("outlet", sort=False)["status"].last()
-    met = int((status == "meets every hour's floor").sum())
+    met = int((status == MET).sum())
     return [*lines, label("text.roster_met", lang, met=met, outlets=len(status),
                           rounds=int(rec.roster_iterations["iteration"].max()))]
 

@@ -16,16 +16,21 @@ template (:class:`RosterTemplate`), keeping the chosen plan's head-counts:
    requirement of each person's home zone slot by slot at the least shortfall weighted by
    the slot's arrivals, with at most ``max_at_lunch`` people at lunch at once and at least
    ``cover_people`` on duty at opening and at closing;
-3. **simulation and correction**: the roster is simulated on fresh days; every (zone, hour)
-   whose simulated service level falls below the zone's floor beyond noise (the upper end of
-   its 95% CI over the days below the floor, :func:`short_hours`) gets one more server in the
-   requirement, and the MILP is solved again — until no hour falls short (the roster meets
-   the service rules), the requirement cannot grow (everyone who can serve the zone is
-   already asked for) or ``iterations`` rounds have run; each round is reported.
+3. **simulation and correction**: the roster is simulated on fresh days beside today's
+   shifts of the same head-counts (the same days); every (zone, hour) whose simulated service
+   level falls below the zone's floor beyond noise (the upper end of its 95% CI over the days
+   below the floor, :func:`short_hours`) or below today's shifts' beyond noise (the paired 95%
+   CI of the change below 0, :func:`worse_hours`) gets one more server in the requirement,
+   and the MILP is solved again — until no hour falls short (the roster meets the service
+   rules), the requirement cannot grow (everyone who can serve the zone is
+   already asked for) or ``iterations`` rounds have run; each round is reported. An outlet whose
+   roster still falls short keeps today's shifts (its status, starting :data:`KEPT`, says why):
+   a roster is handed over only where it was shown no worse than today's, hour by hour.
 
-The final roster is verified on other fresh days against today's shifts on common random
-numbers (:func:`optimize.tables.roster_frames`). People of roles the template does not
-roster keep their role's shift and count towards their home zone's cover as they are.
+The final rosters are verified on other fresh days against today's shifts on common random
+numbers (:func:`optimize.tables.roster_kpi_frame`, :func:`optimize.tables.roster_hourly_frame`).
+People of roles the template does not roster keep their role's shift and count towards their
+home zone's cover as they are.
 """
 
 from __future__ import annotations
@@ -408,6 +413,26 @@ def short_hours(hourly: np.ndarray, zones: Sequence[str], floors: dict[str, floa
     return out
 
 
+def worse_hours(hourly: np.ndarray, today: np.ndarray, zones: Sequence[str]) -> list[tuple[int, int]]:
+    """``(zone index, hour)`` of each hour whose service level under the roster (``hourly``) is worse than under
+    today's shifts (``today``, the same days: common random numbers) beyond noise: the paired 95% CI of the
+    change lies wholly below 0, the not-worse guard of the head-count plan applied hour by hour."""
+    out = []
+    for j, zone in enumerate(zones):
+        change = hourly_levels(hourly, zone) - hourly_levels(today, zone)
+        for hour in range(change.shape[1]):
+            s = interval(change[:, hour])
+            if s.n >= 2 and s.high < 0:
+                out.append((j, hour))
+    return out
+
+
+#: An outlet's roster status when no hour falls short; otherwise the status starts with :data:`KEPT`.
+MET = "meets every hour's floor, no hour worse than today's shifts"
+#: The start of the status of an outlet whose roster still falls short after the rounds: it keeps today's shifts.
+KEPT = "today's shifts kept: "
+
+
 @dataclass(frozen=True, kw_only=True)
 class OutletRoster:
     """One outlet's roster and how it was found: the roster, the scenario with it in force, the rounds
@@ -444,27 +469,33 @@ def roster_outlet(name: str, scenario: Scenario, template: RosterTemplate, limit
             raise RosterInfeasible(f"{name}: {exc}") from None
         roster = to_roster(model, counts)
         rostered = apply_roster(scenario, roster)
-        (hourly,) = simulate_hourly(executor, [(rostered, seeds.derived(seed, i), days)])
+        hourly, today = simulate_hourly(executor, [(rostered, seeds.derived(seed, i), days),
+                                                   (scenario, seeds.derived(seed, i), days)])
         below = short_hours(hourly, zones, floors)
+        worse = worse_hours(hourly, today, zones)
         added = 0
-        for j, h, _ in below:
-            where = slot_hour == h
-            grow = where & (required[j] < able[j])
+        for j, h in dict.fromkeys([(j, h) for j, h, _ in below] + worse):
+            grow = (slot_hour == h) & (required[j] < able[j])
             if grow.any():
                 required[j, grow] += 1
                 added += 1
-        rounds.append({"outlet": name, "iteration": i, "hours_below_floor": len(below),
-                       "below": "; ".join(f"{zones[j]} {format_clock(scenario.outlet.open_min + 60 * h)} {v:.0%}"
-                                          for j, h, v in below),
+        where = "; ".join(f"{zones[j]} {format_clock(scenario.outlet.open_min + 60 * h)} {v:.0%}" for j, h, v in below)
+        rounds.append({"outlet": name, "iteration": i, "hours_below_floor": len(below), "below": where,
+                       "hours_worse_than_today": len(worse),
+                       "worse": "; ".join(f"{zones[j]} {format_clock(scenario.outlet.open_min + 60 * h)}"
+                                          for j, h in worse),
                        "requirement_raised": added, "shortfall_slots": int(np.sum(
                            np.maximum(model.required - model.cover(counts), 0) > 0))})
-        if not below:
-            status = "meets every hour's floor"
+        if not below and not worse:
+            status = MET
             break
         if not added:
-            status = ("cannot: every person able to serve is already required in the hours below floor ("
-                      + str(rounds[-1]["below"]) + ")")
+            status = ("cannot: every person able to serve is already required in the hours that fall short ("
+                      + "; ".join(x for x in (where, str(rounds[-1]["worse"])) if x) + ")")
             break
+    if status != MET:  # a roster that still falls short is not handed over: today's shifts stay
+        return OutletRoster(outlet=name, roster=Roster(shifts=()), scenario=scenario, iterations=tuple(rounds),
+                            status=f"{KEPT}{status}")
     return OutletRoster(outlet=name, roster=roster, scenario=rostered, iterations=tuple(rounds), status=status)
 
 

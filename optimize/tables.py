@@ -309,8 +309,8 @@ def roster_frame(rr: RosterRun) -> pd.DataFrame:
 def roster_iteration_frame(rr: RosterRun) -> pd.DataFrame:
     """The simulate-and-correct rounds of every outlet, with each outlet's final status."""
     rows = [{**it, "status": r.status} for r in rr.outlets for it in r.iterations]
-    return pd.DataFrame(rows, columns=["outlet", "iteration", "hours_below_floor", "below", "requirement_raised",
-                                       "shortfall_slots", "status"])
+    return pd.DataFrame(rows, columns=["outlet", "iteration", "hours_below_floor", "below", "hours_worse_than_today",
+                                       "worse", "requirement_raised", "shortfall_slots", "status"])
 
 
 def roster_kpi_frame(problem: Problem, rr: RosterRun) -> pd.DataFrame:

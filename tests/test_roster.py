@@ -14,6 +14,8 @@ from optimize import load_region
 from optimize.evaluate import variant_key
 from optimize.export import ROSTER_FILE, SHEETS, export
 from optimize.roster import (
+    KEPT,
+    MET,
     Pattern,
     RosterInfeasible,
     RosterModel,
@@ -206,6 +208,10 @@ def test_the_optimiser_rosters_verifies_and_exports(tmp_path: Path) -> None:
     for _, r in rec.roster_kpis.iterrows():
         assert r["change"] == pytest.approx(r["roster"] - r["today_shifts"], abs=1e-9)
     assert (rec.roster_hourly["hour"] == "lunch").any()
+    status = rec.roster_iterations.groupby("outlet")["status"].last()
+    for outlet in status[status.str.startswith(KEPT)].index:  # kept today's shifts: the very same days
+        assert (rec.roster_kpis.loc[rec.roster_kpis["outlet"] == outlet, "change"] == 0).all()
+    assert set(status) <= {MET} | {s for s in status if s.startswith(KEPT)}
     out = tmp_path / "out"
     written = rec.export(out)
     assert written[-1] == out / ROSTER_FILE
