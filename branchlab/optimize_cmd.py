@@ -81,8 +81,8 @@ def run(args: argparse.Namespace) -> int:
         if too_much is not None:
             day, message = too_much
             raise ScenarioError(region.source, "--day-types", f"the month's {day.name} day: {message}")
-    if args.roster and region.roster is None:
-        template = RosterTemplate()
+    if args.roster and not region.rostering:  # the file's template if it has one (enabled = false), else defaults
+        template = replace(region.roster, enabled=True) if region.roster is not None else RosterTemplate()
         region = replace(region, roster=template)
         refused = template_problem(template, [(o.name, o.scenario) for o in region.outlets])
         if refused is not None:

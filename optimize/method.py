@@ -184,7 +184,7 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
                                                          month_simulated_days=ev.simulated_days - days0),
                           timings={**run.timings, "average_day": seconds,
                                    "month_comparison": time.perf_counter() - t0})
-        if region.roster is not None:
+        if region.rostering:
             chosen = run.verified.menu.plans(run.verified.sol)
             rosters = _with_progress(ev, progress, "roster", lambda: run_rosters(run.problem, chosen, ev, s))
             run = replace(run, roster=rosters, timings={**run.timings, "roster": rosters.seconds})

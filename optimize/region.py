@@ -201,7 +201,8 @@ class Region:
     (``[day_types]``).
     ``risk``: a walk-out ceiling at a risk level over the month's days (``[day_types]
     risk_walkout_rate``, :class:`RiskLimit`; ``None``: none).
-    ``roster``: the intraday roster's template (``[roster]``; ``None``: no roster is made).
+    ``roster``: the intraday roster's template (``[roster]``; ``None``: none in the file); a run
+    rosters when it is :attr:`rostering`.
     ``cover_zones``: zones that must have somebody on duty through the whole opening day
     wherever they are open today (lunch included: ``[rules.cover]``). ``keep_roles``: each
     movable role's regional total is at most today's unless ``[headcount.pools]`` says
@@ -225,6 +226,11 @@ class Region:
     every_day_type: bool = False
     roster: RosterTemplate | None = None
     risk: RiskLimit | None = None
+
+    @property
+    def rostering(self) -> bool:
+        """Whether a run rosters the plan: a ``[roster]`` template that is enabled."""
+        return self.roster is not None and self.roster.enabled
 
     def limits(self, spec: OutletSpec) -> ServiceLimits:
         """The service limits of one outlet: the region's, with the outlet's own on top."""
@@ -519,8 +525,7 @@ ROSTER_STEPS = (5, 10, 15, 20, 30, 60)
 
 def _roster(root: Table, outlets: tuple[OutletSpec, ...]) -> RosterTemplate | None:
     """``[roster]``: the intraday roster's template (:class:`optimize.roster.RosterTemplate`), checked against
-    every outlet (:func:`optimize.roster.template_problem`); ``None`` without the table or with
-    ``enabled = false``."""
+    every outlet (:func:`optimize.roster.template_problem`); ``None`` without the table."""
     if not root.has("roster"):
         return None
     t = root.table("roster")
@@ -543,13 +548,15 @@ def _roster(root: Table, outlets: tuple[OutletSpec, ...]) -> RosterTemplate | No
         cover_people=t.integer("cover_people", d.cover_people, ge=0, le=1000),
         roles=_roles_list(t, "roles", d.roles), service_level=t.number("service_level", d.service_level, gt=0.0,
                                                                        le=0.99),
-        iterations=t.integer("iterations", d.iterations, ge=1, le=20))
-    on = _enabled(t)
+        iterations=t.integer("iterations", d.iterations, ge=1, le=20), enabled=_enabled(t))
+    if t.has("roles") and not template.roles:
+        raise t.fail("roles", "an empty list rosters nobody; name the roles to roster, or leave roles out to "
+                     "roster every role that serves a zone")
     t.finish()
     problem = template_problem(template, [(o.name, o.scenario) for o in outlets])
     if problem is not None:
         raise t.fail(*problem)
-    return template if on else None
+    return template
 
 
 def _clock_window(t: Table, key: str) -> tuple[float, float]:

@@ -73,7 +73,8 @@ class RosterTemplate:
     most people of an outlet at lunch at once; ``cover_people``: least people on duty at
     opening and at closing; ``roles``: the roles rostered (empty: every role serving a
     zone); ``service_level``: the requirement's floor in zones without a service limit;
-    ``iterations``: most simulate-and-correct rounds.
+    ``iterations``: most simulate-and-correct rounds; ``enabled``: whether a run rosters by
+    default (``enabled = false`` keeps the template for ``branchlab optimize --roster``).
     """
 
     shift_hours: tuple[float, ...] = (8.0,)
@@ -86,6 +87,7 @@ class RosterTemplate:
     roles: tuple[str, ...] = ()
     service_level: float = 0.8
     iterations: int = 4
+    enabled: bool = True
 
     def rostered(self, scenario: Scenario) -> list[str]:
         """The scenario's roles this template rosters: people inside and an open home zone."""
@@ -102,6 +104,9 @@ def template_problem(template: RosterTemplate, outlets: Sequence[tuple[str, Scen
     closing, a lunch window that leaves no room for the lunch inside some allowed shift, and more people to
     roster than ``max_at_lunch`` at once fit lunches of ``lunch_min`` in the window.
     """
+    if outlets and not any(template.rostered(sc) for _, sc in outlets):
+        return "roles", (f"no outlet has anybody of {', '.join(template.roles) or 'any role'} inside with an open "
+                         "home zone to roster; name roles that serve a zone (cash_teller, customer_manager, ...)")
     for name, sc in outlets:
         o = sc.outlet
         hours = f"{format_clock(o.open_min)}-{format_clock(o.close_min)}"

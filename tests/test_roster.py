@@ -128,6 +128,8 @@ def test_the_roster_milp_equals_brute_force_on_tiny_outlets(case: int) -> None:
     ("lunch_min = 40", "roster.lunch_min", "whole number of step_min (15 min) steps"),
     ("step_min = 7", "roster.step_min", "7 is not allowed"),
     ('roles = ["chef"]', "roster.roles", "a list of distinct roles"),
+    ('roles = ["outlet_head"]', "roster.roles", "no outlet has anybody of outlet_head inside"),  # crashed the report
+    ("roles = []", "roster.roles", "an empty list rosters nobody"),  # was read as every role
 ])
 def test_bad_roster_templates_name_file_and_field(tmp_path: Path, table: str, field: str, message: str) -> None:
     path = _region(tmp_path, text=SMALL + f"\n[roster]\n{table}\n")
@@ -186,6 +188,19 @@ def test_a_bad_roster_is_refused_naming_the_role(shifts: tuple[tuple[float, ...]
 
 
 @pytest.mark.slow
+def test_a_disabled_template_is_kept_for_the_roster_option(tmp_path: Path) -> None:
+    """``enabled = false`` means no roster by default, not "forget the template": ``--roster`` used to roster
+    with the built-in defaults (8 h from opening) instead of the file's 4 and 6 h shifts."""
+    path = _region(tmp_path, text=SMALL + '\n[roster]\nenabled = false\nshift_hours = [4, 6]\n'
+                                          'lunch_window = ["11:00", "15:00"]\n')
+    region = load_region(path)
+    assert not region.rostering
+    assert region.roster is not None
+    assert region.roster.shift_hours == (4.0, 6.0)
+    assert load_region(_region(tmp_path, text=SMALL + "\n[roster]\n")).rostering
+    assert not load_region(_region(tmp_path, text=SMALL)).rostering
+
+
 def test_the_optimiser_rosters_verifies_and_exports(tmp_path: Path) -> None:
     rec = _run(_region(tmp_path, text=SMALL + '\n[roster]\nlunch_window = ["11:00", "14:00"]\n'))
     people = rec.roster
