@@ -90,6 +90,10 @@ def _dominates(policy: Policy, opt: OutletOptions, ok: np.ndarray, totals: np.nd
         return False
     if policy.tier_monotone and totals[b] != totals[a]:
         return False
+    if policy.outside_staff is not None and opt.second_level:  # a regional ">=" rule: fewer outside may break it
+        cm, least = ROLES.index("customer_manager"), policy.outside_staff.min_people
+        if opt.counts[a, cm] - opt.cm_inside[a] >= least > opt.counts[b, cm] - opt.cm_inside[b]:
+            return False
     return bool(opt.value[b] > opt.value[a] or (opt.value[b] == opt.value[a] and b < a))
 
 
