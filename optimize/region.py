@@ -552,7 +552,9 @@ def _roster(root: Table, outlets: tuple[OutletSpec, ...]) -> RosterTemplate | No
     if t.has("roles") and not template.roles:
         raise t.fail("roles", "an empty list rosters nobody; name the roles to roster, or leave roles out to "
                      "roster every role that serves a zone")
-    t.finish()
+    if len(set(hours)) < len(hours):
+        raise t.fail("shift_hours", f"each shift length once, got {show(list(hours))}")
+    t.finish(allowed=("start_window", "lunch_window"))
     problem = template_problem(template, [(o.name, o.scenario) for o in outlets])
     if problem is not None:
         raise t.fail(*problem)
@@ -585,17 +587,22 @@ def _day_types(root: Table) -> tuple[tuple[DayType, ...], bool, RiskLimit | None
                      t.number("risk_walkout_rate", gt=0.0, le=1.0)) if t.has("risk_walkout_rate") else None
     if risk is None and t.has("risk_level"):
         raise t.fail("risk_level", "used only with risk_walkout_rate (the ceiling at that level); add one or remove it")
+    if t.has("profile") and t.has("types"):
+        raise t.fail("types", 'give profile = "month" or [day_types.types.NAME] tables, not both')
     if t.has("profile"):
         t.string("profile", choices=("month",))
         types = month_day_types()
     else:
         found = []
         for name, sub in t.subtables("types"):
+            for key in sub.data:  # a misspelt key is named, not reported as the field it should have been
+                if key not in ("share", "volume"):
+                    raise sub.fail(key, "unknown key; allowed here: share, volume")
             found.append(DayType(name, sub.number("share", ge=DAY_TYPE_SHARE[0], le=DAY_TYPE_SHARE[1]),
                                  sub.number("volume", ge=DAY_TYPE_VOLUME[0], le=DAY_TYPE_VOLUME[1])))
             sub.finish()
         types = tuple(found)
-    t.finish()
+    t.finish(allowed=("every_day_type", "profile", "risk_level", "risk_walkout_rate", "types"))
     if not types:
         raise t.fail("types", 'give profile = "month" or at least one [day_types.types.NAME] table')
     total = sum(d.share for d in types)

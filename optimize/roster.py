@@ -114,6 +114,13 @@ def template_problem(template: RosterTemplate, outlets: Sequence[tuple[str, Scen
             if 60 * h > o.day_min:
                 return "shift_hours", (f"{h:g} h is longer than outlet {name!r}'s opening day "
                                        f"({o.day_min / 60:g} h, {hours})")
+        if template.start_window is not None and template.start_window[0] < o.open_min:
+            return "start_window", (f"starts at {format_clock(template.start_window[0])}, before outlet {name!r} "
+                                    f"opens ({hours}); no shift can start then")
+        people = sum(sc.roles[r].inside for r in template.rostered(sc))
+        if template.cover_people > people:
+            return "cover_people", (f"{template.cover_people} people on duty at opening and closing, but outlet "
+                                    f"{name!r} has {people} people to roster")
         found = shift_patterns(template, o.open_min, o.day_min)
         for h in template.shift_hours:
             lo, hi = template.start_window or (o.open_min, o.close_min)
@@ -130,7 +137,6 @@ def template_problem(template: RosterTemplate, outlets: Sequence[tuple[str, Scen
                                             f"{format_clock(t)}-{format_clock(t + 60 * h)} at outlet {name!r}")
         a, b = max(template.lunch_window[0], o.open_min), min(template.lunch_window[1], o.close_min)
         fit = template.max_at_lunch * int(max(b - a, 0) // template.lunch_min)
-        people = sum(sc.roles[r].inside for r in template.rostered(sc))
         if people > fit:
             return "max_at_lunch", (f"outlet {name!r} has {people} people to roster but {template.max_at_lunch} at "
                                     f"lunch at once fit only {fit} lunches of {template.lunch_min:g} min in "

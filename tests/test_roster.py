@@ -130,6 +130,10 @@ def test_the_roster_milp_equals_brute_force_on_tiny_outlets(case: int) -> None:
     ('roles = ["chef"]', "roster.roles", "a list of distinct roles"),
     ('roles = ["outlet_head"]', "roster.roles", "no outlet has anybody of outlet_head inside"),  # crashed the report
     ("roles = []", "roster.roles", "an empty list rosters nobody"),  # was read as every role
+    ("shift_hours = [8, 8]", "roster.shift_hours", "each shift length once"),
+    ('start_window = ["06:00", "09:00"]', "roster.start_window", "before outlet"),  # was clipped silently
+    ("cover_people = 1000", "roster.cover_people", "1000 people on duty at opening and closing"),  # was capped
+    ("shift_hour = [8]", "roster.shift_hour", "start_window"),  # the allowed list names every key
 ])
 def test_bad_roster_templates_name_file_and_field(tmp_path: Path, table: str, field: str, message: str) -> None:
     path = _region(tmp_path, text=SMALL + f"\n[roster]\n{table}\n")

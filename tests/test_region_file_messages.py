@@ -1,0 +1,28 @@
+"""Region-file errors name what is wrong (hostile review): the allowed list names every key the table takes,
+a misspelt key is named rather than the field it should have been, and two exclusive forms are refused as such."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from optimize import load_region
+from sim.errors import ScenarioError
+from tests.test_optimize_recommend import SMALL, _region
+
+
+@pytest.mark.parametrize(("table", "field", "message"), [
+    ('[day_types]\nprofiles = "month"', "day_types.profiles", "allowed here: every_day_type, profile, risk_level"),
+    ('[day_types]\nprofile = "month"\n[day_types.types.busy]\nshare = 1\nvolume = 1.2', "day_types.types",
+     "not both"),
+    ("[day_types.types.busy]\nshare = 1\nvolum = 1.2", "day_types.types.busy.volum", "unknown key"),
+])
+def test_day_type_tables_name_the_problem(tmp_path: Path, table: str, field: str, message: str) -> None:
+    path = _region(tmp_path, text=SMALL + f"\n{table}\n")
+    with pytest.raises(ScenarioError) as err:
+        load_region(path)
+    text = str(err.value)
+    assert text.startswith(f"{path}: {field}:")
+    assert message in text
+    assert "\n" not in text
