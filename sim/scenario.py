@@ -1090,6 +1090,7 @@ def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
         if not sells:
             warn(src, f"sales.products_by_role.{rid}", f"{rid} sells nothing in this outlet (no cross-sale chance "
                  "at a zone it serves, no referrals it takes), so this list has no effect")
+    _check_levers(scenario, refers)
     for zid in scenario.service:
         if zid not in declared:
             warn(src, f"service.{zid}", f"the outlet has no [zones.{zid}] table, so this service time is never used")
@@ -1097,6 +1098,34 @@ def _check_layout(scenario: Scenario, declared: Collection[str]) -> None:
         rest = "only self-service machines serve customers" if scenario.zone_open("self_service") else \
             "every customer is lost"
         warn(src, "staff", f"nobody inside serves cash, non_cash or wealth: {rest}")
+
+
+def _check_levers(scenario: Scenario, refers: bool) -> None:
+    """Warn about a lever set so that it cannot act (half of a pair given, or nobody it could act on)."""
+    src, sales = scenario.source, scenario.sales
+    pitch = sales.lobby_pitch
+    if (pitch.rate_per_min > 0) != (pitch.conversion > 0):
+        given, missing = ("rate_per_min", "conversion") if pitch.rate_per_min > 0 else ("conversion", "rate_per_min")
+        warn(src, f"sales.lobby_pitch.{given}", f"without {missing} no lobby pitch sells anything; give both")
+    elif pitch.rate_per_min > 0 and not scenario.zone_open("lobby"):
+        warn(src, "sales.lobby_pitch.rate_per_min", "the lobby has no positions or staff, so nobody pitches")
+    walk_in = sales.walk_in
+    if (walk_in.prospect_share > 0) != any(c > 0 for c in walk_in.conversion.values()):
+        field_ = "prospect_share" if walk_in.prospect_share > 0 else "conversion"
+        warn(src, f"sales.walk_in.{field_}", "a walk-in prospect opens an account only with both a prospect_share "
+             "and a conversion for the role serving them; give both")
+    for zid, by_role in scenario.selling_time.items():
+        for rid, minutes in by_role.items():
+            where = f"selling_time.{zid}.{rid}"
+            if minutes.pitch is None and minutes.sale is None and minutes.referral is None and not minutes.by_product:
+                warn(src, where, "the table gives no pitch, sale or referral minutes, so it adds nothing")
+            sells = sales.cross_sale.get(zid, {}).get(rid, 0.0) > 0 or (refers and zid in ("non_cash", "wealth"))
+            if not sells and (minutes.pitch is not None or minutes.sale is not None or minutes.by_product):
+                warn(src, where, f"{rid} has no cross-sale chance at {zid} (sales.cross_sale.{zid}.{rid}) and takes "
+                     "no referrals there, so it never pitches and these minutes are never added")
+            if minutes.referral is not None and sales.referral_probability == 0:
+                warn(src, f"{where}.referral", "no referrals are made (sales.referral_probability = 0), so these "
+                     "minutes are never added")
 
 
 def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
