@@ -24,7 +24,7 @@ import numpy as np
 
 from sim.executors import Executor
 from sim.fileio import write_atomic
-from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis
+from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, walkout_rate
 from sim.model import simulate
 from sim.scenario import ZONES, Scenario
 
@@ -69,11 +69,10 @@ def run_task(task: Task) -> tuple[str, dict[int, list[float]]]:
     out: dict[int, list[float]] = {}
     for r, k in zip(task.reps, batch_kpis(logs), strict=True):
         o = k.outlet
-        lost = o[_OUTLET["abandoned"]] + o[_OUTLET["balked"]] + o[_OUTLET["no_service"]]
-        arrived = o[_OUTLET["arrived"]]
+        rate = float(walkout_rate(*(o[_OUTLET[k]] for k in ("arrived", "abandoned", "balked", "no_service"))))
         zones = [float(k.zones[ZONES.index(z), ZONE_KPIS.index(f)])
                  for z in ZONES if z != "waiting" for f in ZONE_FIELDS]
-        out[r] = [*map(float, o), float(lost / arrived) if arrived > 0 else 0.0, *zones]
+        out[r] = [*map(float, o), rate, *zones]
     return task.key, out
 
 

@@ -122,6 +122,7 @@ from sim.horizon import (
     run_days,
     vip_care_rules,
 )
+from sim.metrics import walkout_rate
 from sim.replicate import summarise
 from sim.scenario import MAINTAINERS_PER_VIP, Scenario, load_scenario
 from sim.tomlio import Table, read_toml
@@ -253,7 +254,7 @@ def _outlet_quarter(days: pd.DataFrame, keys: str | list[str] = "outlet") -> pd.
            "field_new_customers", "vip_lost", "staff_present"]].sum()
     out = pd.DataFrame({
         "days": g["day"].size(), "mean_wait_min": g["mean_wait_min"].mean(), "service_level": g["service_level"].mean(),
-        "walkout_rate": (s["abandoned"] + s["balked"] + s["no_service"]) / s["arrived"],
+        "walkout_rate": walkout_rate(s["arrived"], s["abandoned"], s["balked"], s["no_service"]),
         "sales_per_person_day": s["sales"] / s["staff_present"],
         "points_per_person_day": s["points"] / s["staff_present"],
         "value_per_person_day_yuan": s["value_yuan"] / s["staff_present"],

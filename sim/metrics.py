@@ -42,6 +42,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from sim.codes import VisitKind, VisitStatus, Zone, ZoneKpi, labels
 from sim.daylog import DayLog, wait_end_min
@@ -254,6 +255,15 @@ def credit_sales(log: DayLog) -> SalesLog:
     ``sales.products_by_role`` list sells only those products.
     """
     return _credit(_concat([log]), log.scenario, _constants(log.scenario))
+
+
+def walkout_rate(arrived: ArrayLike, abandoned: ArrayLike, balked: ArrayLike, no_service: ArrayLike) -> np.ndarray:
+    """The walk-out rate: the share of arrivals who left unserved (abandoned the queue, balked at a full
+    waiting area, or found no service), 0 where nobody came (nobody walked out); elementwise. The one
+    rule the optimiser's days and the quarters' outlet-quarters share."""
+    came = np.asarray(arrived, dtype=float)
+    lost = np.asarray(abandoned, dtype=float) + np.asarray(balked, dtype=float) + np.asarray(no_service, dtype=float)
+    return np.where(came > 0, lost / np.where(came > 0, came, 1.0), 0.0)
 
 
 def p90_by_group(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:

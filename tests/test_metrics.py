@@ -66,3 +66,11 @@ def test_batched_kpis_equal_day_by_day_kpis() -> None:
             np.testing.assert_allclose(getattr(together, table), getattr(alone, table), equal_nan=True)
     with pytest.raises(ValueError, match="same scenario"):
         sim.batch_kpis([logs[0], sim.simulate(sim.load_scenario(SCENARIOS / "advancing_outlet.toml"))])
+
+
+def test_walkout_rate_by_hand() -> None:
+    """Share of arrivals who left unserved; a day nobody came has nobody who walked out (0, not NaN)."""
+    from sim.metrics import walkout_rate
+
+    assert walkout_rate(200, 10, 4, 6) == pytest.approx(0.1)
+    assert walkout_rate(0, 0, 0, 0) == 0.0
