@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -27,3 +28,16 @@ MINIMAL: dict[str, Any] = {
 def minimal() -> dict[str, Any]:
     """A fresh deep copy of the minimal scenario dictionary, to edit in a test."""
     return copy.deepcopy(MINIMAL)
+
+
+def assert_refused(call: Callable[[], object], prefix: str, message: str) -> None:
+    """``call()`` raises a :class:`~sim.errors.ScenarioError` whose one line starts with ``prefix`` (the
+    file and the field, ``"outlet.toml: staff.x.count: "``) and contains ``message``."""
+    from sim.errors import ScenarioError
+
+    with pytest.raises(ScenarioError) as err:
+        call()
+    text = str(err.value)
+    assert text.startswith(prefix), text
+    assert message in text, text
+    assert "\n" not in text

@@ -17,10 +17,9 @@ import pytest
 
 import sim
 from sim.codes import Need, VisitKind, VisitStatus, Zone
-from sim.errors import ScenarioError
 from sim.scenario import ROLES, from_dict, load_scenario, with_overrides
 from sim.streams import stream_key
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, assert_refused
 from tests.test_scripted import fixed, script
 
 RATE = 0.05
@@ -165,9 +164,4 @@ def test_walk_in_wins_match_share_times_conversion_on_the_backbone_outlet() -> N
 def test_bad_lobby_and_walk_in_fields_are_one_line(minimal: dict[str, Any], sales: dict[str, Any], field: str,
                                                    message: str) -> None:
     minimal["sales"] = sales
-    with pytest.raises(ScenarioError) as err:
-        from_dict(minimal, "outlet.toml")
-    text = str(err.value)
-    assert text.startswith(f"outlet.toml: {field}: ")
-    assert message in text
-    assert "\n" not in text
+    assert_refused(lambda: from_dict(minimal, "outlet.toml"), f"outlet.toml: {field}: ", message)

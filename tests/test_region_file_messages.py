@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from optimize import load_region
-from sim.errors import ScenarioError
+from tests.conftest import assert_refused
 from tests.test_optimize_recommend import SMALL, _region
 
 
@@ -20,9 +20,4 @@ from tests.test_optimize_recommend import SMALL, _region
 ])
 def test_day_type_tables_name_the_problem(tmp_path: Path, table: str, field: str, message: str) -> None:
     path = _region(tmp_path, text=SMALL + f"\n{table}\n")
-    with pytest.raises(ScenarioError) as err:
-        load_region(path)
-    text = str(err.value)
-    assert text.startswith(f"{path}: {field}:")
-    assert message in text
-    assert "\n" not in text
+    assert_refused(lambda: load_region(path), f"{path}: {field}:", message)

@@ -21,7 +21,7 @@ from sim.layout import compile_layout
 from sim.scenario import ROLES, from_dict, load_scenario, with_overrides
 from sim.streams import streams
 from sim.validation import Check, queue_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, assert_refused
 from tests.test_scripted import fixed, visits
 
 CASH, NON_CASH = Zone.CASH, Zone.NON_CASH
@@ -191,12 +191,7 @@ def test_bad_selling_time_is_one_line_naming_the_field(minimal: dict[str, Any], 
                                                        message: str) -> None:
     minimal["products"] = {"card": {"value_yuan": 50}}
     minimal["selling_time"] = table
-    with pytest.raises(ScenarioError) as err:
-        from_dict(minimal, "outlet.toml")
-    text = str(err.value)
-    assert text.startswith(f"outlet.toml: {field}: ")
-    assert message in text
-    assert "\n" not in text
+    assert_refused(lambda: from_dict(minimal, "outlet.toml"), f"outlet.toml: {field}: ", message)
 
 
 def test_referral_time_outside_cash_is_refused(minimal: dict[str, Any]) -> None:

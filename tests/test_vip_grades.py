@@ -13,11 +13,10 @@ import pytest
 
 import sim
 from sim.codes import Need, VisitStatus, Zone
-from sim.errors import ScenarioError
 from sim.metrics import SEGMENT_KPIS
 from sim.scenario import from_dict, load_scenario, with_overrides
 from sim.validation import Check, queue_scenario
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, assert_refused
 from tests.test_scripted import fixed, script, visits
 
 DONE = VisitStatus.DONE
@@ -144,9 +143,4 @@ def test_a_top_grade_on_the_backbone_outlet_waits_less() -> None:
 def test_bad_grade_fields_are_one_line(minimal: dict[str, Any], entry: dict[str, Any], field: str,
                                        message: str) -> None:
     minimal["segments"] = {"vip": {"share": 1.0, "needs": {"cash": 1.0}, **entry}}
-    with pytest.raises(ScenarioError) as err:
-        from_dict(minimal, "outlet.toml")
-    text = str(err.value)
-    assert text.startswith(f"outlet.toml: {field}: ")
-    assert message in text
-    assert "\n" not in text
+    assert_refused(lambda: from_dict(minimal, "outlet.toml"), f"outlet.toml: {field}: ", message)

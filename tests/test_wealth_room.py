@@ -17,11 +17,10 @@ import pytest
 
 import sim
 from sim.codes import Need, VisitStatus, Zone
-from sim.errors import ScenarioError
 from sim.layout import compile_layout
 from sim.scenario import from_dict, load_scenario, with_overrides
 from sim.validation import Check
-from tests.conftest import SCENARIOS
+from tests.conftest import SCENARIOS, assert_refused
 from tests.test_scripted import fixed, script, visits
 
 WEALTH = Zone.WEALTH
@@ -125,9 +124,4 @@ def test_bad_office_use_is_one_line_naming_the_field(minimal: dict[str, Any], zo
     if zone == "wealth":
         minimal["staff"]["wealth_manager"] = {"count": 1, "zones": ["wealth"]}
         minimal["service"]["wealth"] = fixed(5)
-    with pytest.raises(ScenarioError) as err:
-        from_dict(minimal, "outlet.toml")
-    text = str(err.value)
-    assert text.startswith(f"outlet.toml: {field}: ")
-    assert message in text
-    assert "\n" not in text
+    assert_refused(lambda: from_dict(minimal, "outlet.toml"), f"outlet.toml: {field}: ", message)
