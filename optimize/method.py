@@ -45,7 +45,7 @@ from optimize import allocation as allocations
 from optimize import stages
 from optimize.bounds import MAX_DAYS, MAX_FRONTIER
 from optimize.evaluate import Evaluator, column
-from optimize.milp import DEFAULT_GAP, SOLVERS
+from optimize.milp import DEFAULT_GAP, SOLVERS, InfeasibleError
 from optimize.problem import Problem, moves
 from optimize.region import ALLOCATIONS, AUTO_TIER, Region
 from optimize.result import Recommendation
@@ -173,7 +173,14 @@ def recommend(region: Region, *, replications: int = 24, seed: int = 0, executor
             t0 = time.perf_counter()
             plain = _optimise(replace(region, day_types=(), every_day_type=False), ev, s, progress, "average day: ")
             average = (plain, time.perf_counter() - t0)
-        run = _optimise(region, ev, s, progress, "")
+        try:
+            run = _optimise(region, ev, s, progress, "")
+        except InfeasibleError as exc:
+            if average is None:
+                raise
+            raise InfeasibleError([f"over the day types ({', '.join(d.name for d in region.day_types)}; the "
+                                   "average-day plan was found): the service limits and guards hold on each day type",
+                                   *exc.diagnosis]) from None
         if average is not None:
             plain, seconds = average
             t0, days0 = time.perf_counter(), ev.simulated_days
