@@ -736,6 +736,9 @@ def vip_care_rules(t: Table) -> VipCareRules:
                          points_per_lost_vip=t.number("points_per_lost_vip", d.points_per_lost_vip, ge=0.0,
                                                       le=MAX_YUAN))
     t.finish()
+    if rules.churn_cared > rules.churn_uncared:
+        raise t.fail("churn_cared", f"must be <= churn_uncared ({rules.churn_uncared:g}): care that makes a VIP more "
+                     f"likely to leave contradicts the rule it models, got {rules.churn_cared:g}")
     return rules
 
 

@@ -157,6 +157,7 @@ def test_rules_file_reads_vip_care(tmp_path: Path) -> None:
     ("[vip_care]\nmax_care_share = -0.1\n", "vip_care.max_care_share"),
     ("[vip_care]\npoints_per_lost_vip = 1e300\n", "vip_care.points_per_lost_vip"),
     ("[vip_care]\nchurn = 0.1\n", "vip_care.churn: unknown key"),
+    ("[vip_care]\nchurn_cared = 0.5\nchurn_uncared = 0.1\n", "vip_care.churn_cared: must be <= churn_uncared"),
 ])
 def test_bad_vip_care_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
     assert_rules_refused(tmp_path, text, field)
