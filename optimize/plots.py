@@ -3,7 +3,7 @@
 One function per chart, each taking the :class:`~optimize.result.Recommendation`'s
 tables and returning a matplotlib :class:`~matplotlib.figure.Figure` built with the
 object API (no ``pyplot`` state, never ``show()``), so the same chart serves a notebook
-cell, the HTML report (:func:`png_bytes`) and a headless test:
+cell, the HTML report (:func:`sim.plots.png_base64`) and a headless test:
 
 - :func:`plot_moves`: people added (right) and removed (left) at each outlet, stacked
   by role, customer managers inside and outside apart (outside hatched);
@@ -26,7 +26,6 @@ for each figure); ``lang="zh"`` writes titles, axes, legends and role names in C
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
@@ -63,13 +62,6 @@ def _new_figure(width: float, height: float) -> Figure:
 def _text(key: str, lang: str, **fields: object) -> str:
     """A chart's words: the ``chart.<key>`` label of :mod:`sim.labels` in ``lang``."""
     return label_of(f"chart.{key}", check_lang(lang), **fields)
-
-
-def png_bytes(fig: Figure, dpi: int = 100) -> bytes:
-    """The figure rendered as PNG bytes (for embedding; :func:`sim.plots.save_figure` writes files)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=dpi)
-    return buffer.getvalue()
 
 
 def series_label(role: str, placement: str, lang: str = "en") -> str:

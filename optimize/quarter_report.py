@@ -13,9 +13,7 @@ draw with the CJK fallback font (:mod:`sim.fonts`).
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 from pathlib import Path
 from typing import Any
@@ -28,6 +26,7 @@ from matplotlib.ticker import MaxNLocator
 from optimize.quarters import CM, QuarterResults
 from sim.fileio import csv_text, publish_set, write_atomic
 from sim.fonts import use_cjk_fallback
+from sim.plots import png_base64
 
 use_cjk_fallback()
 
@@ -51,12 +50,6 @@ def prepare_out(out: str | Path) -> Path:
     write_atomic(probe, "ok\n")
     probe.unlink()
     return folder
-
-
-def _png(fig: Figure) -> str:
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=90, bbox_inches="tight")
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
 
 
 def points_figure(res: QuarterResults) -> Figure:
@@ -202,7 +195,7 @@ def _plural(n: int, word: str) -> str:
 def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict[str, Any],
                 rules_comparison: pd.DataFrame | None = None) -> str:
     """The self-contained HTML report."""
-    images = "".join(f'<p><img src="data:image/png;base64,{_png(f(res))}"></p>'
+    images = "".join(f'<p><img src="data:image/png;base64,{png_base64(f(res), dpi=90, tight=True)}"></p>'
                      for f in (points_figure, ranking_figure, score_figure))
     rules = "the defaults (scenarios/quarter_rules.toml)" if meta["rules"] == "<defaults>" else str(meta["rules"])
     parts = ["<h1>Quarters, pay and ranking</h1>",

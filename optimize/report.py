@@ -10,7 +10,6 @@ All text from the region file is HTML-escaped.
 
 from __future__ import annotations
 
-import base64
 import html
 import math
 from typing import TYPE_CHECKING, Any
@@ -26,10 +25,10 @@ from optimize.plots import (
     plot_moves,
     plot_roster,
     plot_value,
-    png_bytes,
 )
 from optimize.roster import MET
 from sim.labels import LABELS, check_lang, kpi_label, label, relabel
+from sim.plots import png_base64
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -179,7 +178,7 @@ def _roster_section(rec: Recommendation, lang: str = "en") -> list[str]:
     charts = []
     for outlet in dict.fromkeys(rec.roster["outlet"]):
         caption = label("caption.roster", lang, outlet=outlet)
-        data = base64.b64encode(png_bytes(plot_roster(rec.roster, str(outlet), lang))).decode("ascii")
+        data = png_base64(plot_roster(rec.roster, str(outlet), lang))
         charts.append(f'<figure><img alt="{html.escape(caption)}" src="data:image/png;base64,{data}">'
                       f"<figcaption>{html.escape(caption)}</figcaption></figure>")
     lines = "".join(f"<li>{html.escape(line)}</li>" for line in roster_lines(rec, lang))
@@ -278,7 +277,7 @@ def _service_section(rec: Recommendation, lang: str = "en") -> str:
 def _charts(rec: Recommendation, lang: str = "en") -> str:
     parts = []
     for key, (caption, fig) in figures(rec, lang).items():
-        data = base64.b64encode(png_bytes(fig)).decode("ascii")
+        data = png_base64(fig)
         parts.append(f'<figure id="chart-{key}"><img alt="{html.escape(caption)}" '
                      f'src="data:image/png;base64,{data}"><figcaption>{html.escape(caption)}</figcaption></figure>')
     return f"<h2>{label('heading.charts', lang)}</h2>" + "".join(parts)

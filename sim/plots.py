@@ -109,12 +109,18 @@ def save_figure(fig: Figure, path: str | Path, dpi: int = 120) -> None:
         raise
 
 
-def png_base64(fig: Figure, dpi: int = 100, *, tight: bool = False) -> str:
-    """The figure as a base64 PNG for an ``<img src="data:image/png;base64,...">`` in a
-    self-contained HTML report; ``dpi`` is dots per inch, ``tight`` trims the white margin."""
+def png_bytes(fig: Figure, dpi: int = 100, *, tight: bool = False) -> bytes:
+    """The figure rendered as PNG bytes (for embedding; :func:`save_figure` writes files); ``dpi`` is
+    dots per inch, ``tight`` trims the white margin."""
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight" if tight else None)
-    return base64.b64encode(buffer.getvalue()).decode("ascii")
+    return buffer.getvalue()
+
+
+def png_base64(fig: Figure, dpi: int = 100, *, tight: bool = False) -> str:
+    """The figure as a base64 PNG for an ``<img src="data:image/png;base64,...">`` in a
+    self-contained HTML report (the one encoder of every report: optimiser, quarters, fit)."""
+    return base64.b64encode(png_bytes(fig, dpi, tight=tight)).decode("ascii")
 
 
 def _clock_ticks(ax: Axes, scenario: Scenario, upto_min: float, step_min: float = 60.0) -> None:

@@ -18,10 +18,9 @@ from optimize.plots import (
     plot_frontier,
     plot_moves,
     plot_value,
-    png_bytes,
     series_label,
 )
-from sim.plots import ROLE_COLOURS, save_figure
+from sim.plots import ROLE_COLOURS, png_bytes, save_figure
 from tests.fake_recommendation import OUTLETS, make_recommendation
 
 REC = make_recommendation()

@@ -31,7 +31,7 @@ from matplotlib.figure import Figure
 import optimize
 from branchlab.cli import main
 from optimize.export import FILES, SHEETS, export
-from optimize.plots import plot_candidates, plot_holds, plot_moves, plot_value, png_bytes, series_label
+from optimize.plots import plot_candidates, plot_holds, plot_moves, plot_value, series_label
 from optimize.tables import SERVICE_KPIS
 from sim import fonts
 from sim import plots as sim_plots
@@ -129,7 +129,7 @@ def test_every_optimiser_chart_renders_chinese_names_without_warnings() -> None:
     for lang in LANGS:
         for fig in (plot_moves(rec.plan, lang=lang), plot_value(rec.kpis, lang=lang),
                     plot_candidates(rec.candidates, lang=lang), plot_holds(stress, lang=lang)):
-            assert _no_glyph_warnings(lambda f=fig: png_bytes(f)).startswith(b"\x89PNG")
+            assert _no_glyph_warnings(lambda f=fig: sim_plots.png_bytes(f)).startswith(b"\x89PNG")
 
 
 def test_sim_charts_put_the_fallback_back_after_an_rcparams_reset() -> None:
@@ -139,7 +139,7 @@ def test_sim_charts_put_the_fallback_back_after_an_rcparams_reset() -> None:
     with matplotlib.rc_context({"font.family": ["sans-serif"]}):
         fig = sim_plots.plot_validation(frame)
         assert fonts.CJK_FAMILY in matplotlib.rcParams["font.family"]
-        _no_glyph_warnings(lambda: png_bytes(fig))
+        _no_glyph_warnings(lambda: sim_plots.png_bytes(fig))
 
 
 @pytest.mark.parametrize("module", ["optimize.plots", "optimize.quarter_report"])
