@@ -228,8 +228,8 @@ def test_duplicate_bundle_products_are_an_error() -> None:
 # ---- the unknown-key error lists every key the table allows ----
 
 @pytest.mark.parametrize(("path", "allowed"), [
-    ("staff.cash_teller", "count, lunch, lunch_stagger_min, shift, speed, zones"),
-    ("staff.customer_manager", "count, inside, lunch, lunch_stagger_min, shift, speed, zones"),
+    ("staff.cash_teller", "count, lunch, lunch_stagger_min, shift, shifts, speed, zones"),
+    ("staff.customer_manager", "count, inside, lunch, lunch_stagger_min, shift, shifts, speed, zones"),
     ("arrivals", "daily_customers, hourly_profile, rate_per_hour, surge_factor"),
     ("service.cash", "by_need, distribution, mean_min"),
     ("zones.cash", "positions, target_wait_min"),
