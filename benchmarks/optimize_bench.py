@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from optimize.milp import InfeasibleError, OutletOptions, Policy, RatioRule, solve
-from sim.scenario import ROLES
+from sim.codes import ROLES
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "benchmarks" / "results" / "results.jsonl"

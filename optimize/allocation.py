@@ -55,7 +55,7 @@ from optimize.evaluate import Evaluator
 from optimize.milp import outlet_rules, satisfied
 from optimize.problem import Problem
 from optimize.state import Menu, OutletState, Settings, paired_difference
-from sim.scenario import ROLES
+from sim.codes import ROLES
 from sim.student_t import t_quantile
 
 #: Days every candidate gets before the race's first round (the fewest that give a paired variance).

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
-from sim.scenario import StaffingPlan
+from sim.staffing import StaffingPlan
 
 
 class Origin(StrEnum):

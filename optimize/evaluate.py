@@ -22,11 +22,12 @@ from pathlib import Path
 
 import numpy as np
 
+from sim.codes import ZONES
 from sim.executors import Executor
 from sim.fileio import write_atomic
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, walkout_rate
 from sim.model import simulate
-from sim.scenario import ZONES, Scenario
+from sim.scenario import Scenario
 
 #: Zone KPIs kept per replication (the ones service limits and reports use).
 ZONE_FIELDS = ("service_level", "abandon_rate", "mean_wait_min", "customers")

@@ -42,10 +42,10 @@ import pandas as pd
 
 from optimize.holds import holds_table
 from optimize.transfers import surplus
+from sim.codes import ROLES
 from sim.errors import ScenarioError
 from sim.fileio import csv_text, publish_set
 from sim.labels import check_lang, column_label, kpi_label, label, relabel
-from sim.scenario import ROLES
 
 if TYPE_CHECKING:
     from optimize.result import Recommendation

@@ -40,7 +40,8 @@ from typing import Any
 import numpy as np
 import pulp
 
-from sim.scenario import MAINTAINERS_PER_VIP, ROLES, TIERS
+from sim.codes import ROLES, TIERS
+from sim.scenario import MAINTAINERS_PER_VIP
 
 SOLVERS = ("highs", "cbc")
 DEFAULT_GAP = 1e-6

@@ -1,6 +1,6 @@
 """Candidate staffing patterns for one outlet, and the analytic screen that drops hopeless ones.
 
-A *pattern* is a :class:`~sim.scenario.StaffingPlan`: head-count per role and the
+A *pattern* is a :class:`~sim.staffing.StaffingPlan`: head-count per role and the
 customer managers' inside/outside split. Patterns are generated around the current
 plan in two rounds:
 
@@ -30,9 +30,11 @@ from collections.abc import Callable, Mapping
 import numpy as np
 
 from optimize.region import OutletSpec, Region
+from sim.codes import ROLES, SERVICE_ZONES
 from sim.layout import compile_layout
 from sim.queueing import erlang_a, erlang_c, zone_load
-from sim.scenario import ROLES, SERVICE_ZONES, Scenario, StaffingPlan
+from sim.scenario import Scenario
+from sim.staffing import StaffingPlan
 
 _CM = "customer_manager"
 

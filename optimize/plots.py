@@ -35,11 +35,11 @@ from matplotlib.colors import ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from sim.codes import ROLES
 from sim.fonts import use_cjk_fallback
 from sim.labels import check_lang, kpi_label
 from sim.labels import label as label_of
 from sim.plots import ROLE_COLOURS
-from sim.scenario import ROLES
 
 use_cjk_fallback()
 
@@ -84,7 +84,7 @@ def _top_outlets(order: list[str], score: pd.Series, limit: int, lang: str = "en
 
 
 def _series_order(changed: pd.DataFrame) -> list[tuple[str, str]]:
-    """(role, placement) pairs with a change, in :data:`sim.scenario.ROLES` order, inside before outside."""
+    """(role, placement) pairs with a change, in :data:`sim.codes.ROLES` order, inside before outside."""
     pairs = set(zip(changed["role"], changed["placement"], strict=True))
     rank = {"inside": 0, "all": 1, "outside": 2}
     return sorted(pairs, key=lambda p: (ROLES.index(p[0]) if p[0] in ROLES else len(ROLES), rank.get(p[1], 3), p))

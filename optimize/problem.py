@@ -23,8 +23,10 @@ from optimize.candidates import Fate, breaks
 from optimize.evaluate import column
 from optimize.milp import DEFAULT_GAP, OutletOptions, Policy, Solution, outlet_rules, satisfied, solve, stabilise
 from optimize.region import OutletSpec, Region, ServiceLimits
+from sim.codes import ROLES
 from sim.replicate import interval
-from sim.scenario import ROLES, Scenario, StaffingPlan, with_overrides
+from sim.scenario import Scenario, with_overrides
+from sim.staffing import StaffingPlan
 from sim.tomlio import get_path
 
 #: Name of the pseudo-outlet whose patterns are the conversions' counts (never a real outlet: brackets).

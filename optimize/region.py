@@ -21,18 +21,10 @@ from typing import Any
 
 from optimize.milp import RATIO_READINGS, OutsideRule, Policy, RatioRule, VipRule
 from optimize.roster import RosterTemplate, template_problem
+from sim.codes import ROLES, TIERS
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
-from sim.scenario import (
-    MAX_DAY_CUSTOMERS,
-    MAX_SURGE,
-    ROLES,
-    TIERS,
-    Scenario,
-    flatten_overrides,
-    load_scenario,
-    with_overrides,
-)
+from sim.scenario import MAX_DAY_CUSTOMERS, MAX_SURGE, Scenario, flatten_overrides, load_scenario, with_overrides
 from sim.tomlio import Table, get_path, read_toml, show
 
 OBJECTIVES = ("value", "value_minus_cost")

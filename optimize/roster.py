@@ -44,14 +44,14 @@ import pulp
 
 from optimize.milp import _run as run_milp  # the project's one way to call a solver (quiet, either solver)
 from sim import seeds
-from sim.codes import VisitStatus
+from sim.codes import ROLES, SERVICE_ZONES, STAFFED_ZONES, VisitStatus
 from sim.executors import Executor
 from sim.layout import compile_layout
 from sim.model import simulate
 from sim.queueing import servers_needed, zone_load
 from sim.replicate import interval
 from sim.roster import PersonShift, Roster, apply_roster
-from sim.scenario import ROLES, SERVICE_ZONES, STAFFED_ZONES, Scenario, format_clock
+from sim.scenario import Scenario, format_clock
 
 #: Weight of coverage against shortfall in the roster MILP's objective: among rosters of equal shortfall,
 #: the one with more people on duty where more customers arrive (yuan-free: arrivals per minute).

@@ -21,7 +21,7 @@ from optimize.problem import Problem
 from optimize.roster import OutletRoster, RosterInfeasible, roster_outlet, roster_stage_seed, simulate_hourly
 from optimize.stages import derive_seed
 from optimize.state import Settings
-from sim.scenario import StaffingPlan
+from sim.staffing import StaffingPlan
 
 #: The seed stage of the rosters' verification days (0, 1: the optimiser's; 2: the roster's own rounds).
 VERIFY_STAGE = 3

@@ -23,8 +23,9 @@ from optimize.patterns import AnalyticScreen, combine, neighbourhood
 from optimize.problem import Problem, combine_days
 from optimize.state import Menu, OutletState, Settings, paired_difference, set_prior
 from sim import seeds
+from sim.codes import ROLES
 from sim.replicate import interval
-from sim.scenario import ROLES, StaffingPlan
+from sim.staffing import StaffingPlan
 
 if TYPE_CHECKING:
     from optimize.roster_run import RosterRun

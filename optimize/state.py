@@ -21,8 +21,10 @@ from optimize.milp import OutletOptions, Solution
 from optimize.patterns import AnalyticScreen
 from optimize.problem import Problem, combine_days, day_scenarios, moves
 from optimize.region import OutletSpec
+from sim.codes import ROLES, SERVICE_ZONES
 from sim.layout import compile_layout
-from sim.scenario import ROLES, SERVICE_ZONES, Scenario, StaffingPlan
+from sim.scenario import Scenario
+from sim.staffing import StaffingPlan
 
 
 @dataclass(kw_only=True)

@@ -30,8 +30,10 @@ from optimize.region import OutletSpec, Region
 from optimize.result import Recommendation
 from optimize.stages import derive_seed, simulate_plans, stable_solve
 from optimize.state import OutletState, Settings
+from sim.codes import ROLES
 from sim.executors import make_executor
-from sim.scenario import ROLES, Scenario, StaffingPlan, with_overrides
+from sim.scenario import Scenario, with_overrides
+from sim.staffing import StaffingPlan
 
 #: Default factors each assumption is scaled by.
 FACTORS = (0.5, 1.5)

@@ -20,9 +20,11 @@ from optimize.roster_run import RosterRun
 from optimize.stages import AverageDay, Run
 from optimize.state import OutletState
 from optimize.transfers import transfer_list
+from sim.codes import ROLES, SERVICE_ZONES
 from sim.layout import compile_layout
 from sim.replicate import interval
-from sim.scenario import ROLES, SERVICE_ZONES, StaffingPlan, format_clock
+from sim.scenario import format_clock
+from sim.staffing import StaffingPlan
 
 #: KPIs reported for the current and recommended plans.
 #: Zones whose service level is reported (pooled over customers for the region): every zone with a

@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from optimize.scorecard import SCORE_KPIS
-from sim.scenario import TIERS
+from sim.codes import TIERS
 from sim.tomlio import Table
 
 METHODS = ("thresholds", "quantiles")

@@ -21,12 +21,14 @@ from typing import TYPE_CHECKING
 from sim.lazy import install
 
 if TYPE_CHECKING:
+    from sim.codes import ROLES, ZONES
     from sim.errors import ScenarioError, ScenarioWarning
     from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, credit_sales, day_kpis
     from sim.model import DayLog, simulate
     from sim.plots import plot_sweep
     from sim.replicate import Replications, replicate
-    from sim.scenario import ROLES, ZONES, Scenario, StaffingPlan, from_dict, load_scenario, with_overrides
+    from sim.scenario import Scenario, from_dict, load_scenario, with_overrides
+    from sim.staffing import StaffingPlan
     from sim.sweeps import Sweep, load_sweep, load_sweep_file, sweep
 
 #: Where each public name lives.
@@ -37,7 +39,7 @@ _HOME = {
     "DayLog": "sim.model", "simulate": "sim.model",
     "plot_sweep": "sim.plots",
     "Replications": "sim.replicate", "replicate": "sim.replicate",
-    "ROLES": "sim.scenario", "ZONES": "sim.scenario", "Scenario": "sim.scenario", "StaffingPlan": "sim.scenario",
+    "ROLES": "sim.codes", "ZONES": "sim.codes", "Scenario": "sim.scenario", "StaffingPlan": "sim.staffing",
     "from_dict": "sim.scenario", "load_scenario": "sim.scenario", "with_overrides": "sim.scenario",
     "Sweep": "sim.sweeps", "load_sweep": "sim.sweeps", "load_sweep_file": "sim.sweeps", "sweep": "sim.sweeps",
 }

@@ -32,12 +32,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.codes import VisitKind, VisitStatus
+from sim.codes import ROLES, SERVICE_ZONES, ZONES, VisitKind, VisitStatus
 from sim.daylog import DayLog, wait_end_min
 from sim.layout import duty_table, on_duty_parts
 from sim.metrics import SEGMENT_KPIS, batch_kpis, credit_sales
 from sim.replicate import Replications
-from sim.scenario import ROLES, SERVICE_ZONES, ZONES
 from sim.student_t import t_quantile
 
 

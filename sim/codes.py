@@ -1,15 +1,59 @@
-"""Named integer codes: zones, needs, visit kinds and statuses, staff states, KPI columns.
+"""The vocabulary, once: zone, role, need and tier names, and the integer codes beside them.
 
-The event loop and the day's log keep these as plain ``int`` in lists and numpy arrays
-(fast to compare, and to count with ``np.bincount``); their names live here, once.
+The names (``ZONES``, ``ROLES``, ``NEEDS``, ``TIERS`` …) are what scenario, region and
+rules files and every table use. The event loop and the day's log keep codes as plain
+``int`` in lists and numpy arrays (fast to compare, and to count with ``np.bincount``).
 Each enum's order is the order of the matching tuple of names: :class:`Zone` indexes
-``sim.scenario.SERVICE_ZONES``, :class:`Need` indexes ``sim.scenario.NEEDS`` (a test
-keeps them in step), and ``labels(E)`` gives the lower-case names used in tables.
+:data:`SERVICE_ZONES`, :class:`Need` indexes :data:`NEEDS`, :class:`Role` indexes
+:data:`ROLES` (a test keeps them in step), and ``labels(E)`` gives the lower-case names.
 """
 
 from __future__ import annotations
 
 from enum import IntEnum
+
+#: The six functional zones (六大功能分区), in display order.
+ZONES = ("lobby", "waiting", "cash", "non_cash", "self_service", "wealth")
+#: Zones where staff serve customers (the others are seats and machines).
+STAFFED_ZONES = ("lobby", "cash", "non_cash", "wealth")
+#: Zones with a service queue: staffed zones plus self-service machines.
+SERVICE_ZONES = ("lobby", "cash", "non_cash", "self_service", "wealth")
+#: Zones whose queues occupy the waiting area's seats.
+SEATED_ZONES = ("cash", "non_cash", "wealth")
+#: Staff roles (岗位) the model knows.
+ROLES = (
+    "outlet_head",
+    "operations_manager",
+    "lobby_manager",
+    "deputy_lobby_manager",
+    "cash_teller",
+    "low_counter_teller",
+    "customer_manager",
+    "wealth_manager",
+    "security_guide",
+)
+#: What a customer came for. A referral visit (teller → CM/WM) is a fifth, internal need.
+NEEDS = ("cash", "non_cash", "self_service_eligible", "wealth")
+#: The needs a visit serves: the customer's own and a referral.
+SERVICE_NEEDS = (*NEEDS, "referral")
+#: The four outlet tiers (网点分级), highest first.
+TIERS = ("flagship", "backbone", "advancing", "potential")
+#: Zones that complete a customer's visit (the lobby only greets and triages).
+CUSTOMER_ZONES = ("cash", "non_cash", "self_service", "wealth")
+
+
+class Role(IntEnum):
+    """A staff role (岗位, ``ROLES``)."""
+
+    OUTLET_HEAD = 0
+    OPERATIONS_MANAGER = 1
+    LOBBY_MANAGER = 2
+    DEPUTY_LOBBY_MANAGER = 3
+    CASH_TELLER = 4
+    LOW_COUNTER_TELLER = 5
+    CUSTOMER_MANAGER = 6
+    WEALTH_MANAGER = 7
+    SECURITY_GUIDE = 8
 
 
 class Zone(IntEnum):

@@ -23,9 +23,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.codes import Need, VisitKind
+from sim.codes import NEEDS, ROLES, SERVICE_ZONES, Need, VisitKind
 from sim.layout import compile_layout
-from sim.scenario import NEEDS, ROLES, SELLING_ACTS, SERVICE_ZONES, Scenario
+from sim.scenario import SELLING_ACTS, Scenario
 
 #: The key of one array of :attr:`SellingDraws.minutes`: zone index, role index (``ROLES``) and act.
 SellingKey = tuple[int, int, str]

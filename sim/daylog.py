@@ -7,11 +7,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from sim.codes import VisitKind, VisitStatus, Zone, labels
+from sim.codes import NEEDS, ROLES, SEATED_ZONES, SERVICE_ZONES, VisitKind, VisitStatus, Zone, labels
 from sim.customers import Customers, field_marketing, sales_uniforms
 from sim.events import DayRun
 from sim.layout import Staffing
-from sim.scenario import NEEDS, ROLES, SEATED_ZONES, SERVICE_ZONES, Scenario
+from sim.scenario import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -75,10 +75,10 @@ import numpy as np
 from scipy import optimize as sopt
 from scipy import special, stats
 
-from sim.codes import VisitKind, VisitStatus, Zone
+from sim.codes import NEEDS, VisitKind, VisitStatus, Zone
 from sim.daylog import DayLog
 from sim.errors import ScenarioError
-from sim.scenario import MAX_CV, MAX_DURATION_MIN, MIN_CV, NEEDS, Scenario, format_clock, from_dict
+from sim.scenario import MAX_CV, MAX_DURATION_MIN, MIN_CV, Scenario, format_clock, from_dict
 from sim.tomlio import plain_copy
 
 #: Columns of the log format, in the order :func:`ticket_log_csv` writes them.
@@ -87,7 +87,7 @@ LOG_COLUMNS = ("date", "ticket_time", "called_time", "end_time", "zone", "busine
 REQUIRED_COLUMNS = ("ticket_time", "called_time", "end_time", "zone", "vip")
 #: Zones a ticket can be for (the lobby greets; it issues the tickets).
 LOG_ZONES = ("cash", "non_cash", "self_service", "wealth")
-#: The need (``sim.scenario.NEEDS``) a ticket of each zone stands for.
+#: The need (``sim.codes.NEEDS``) a ticket of each zone stands for.
 ZONE_NEED = {"cash": "cash", "non_cash": "non_cash", "self_service": "self_service_eligible", "wealth": "wealth"}
 #: Fewest tickets a fit needs.
 MIN_TICKETS = 50

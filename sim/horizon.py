@@ -71,6 +71,7 @@ import numpy as np
 import pandas as pd
 
 from sim import seeds
+from sim.codes import ROLES, ZONES
 from sim.errors import ScenarioError
 from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
@@ -82,12 +83,10 @@ from sim.scenario import (
     MAX_SURGE,
     MAX_YUAN,
     MIN_SPEED,
-    ROLES,
-    ZONES,
     Scenario,
-    StaffingPlan,
     with_overrides,
 )
+from sim.staffing import StaffingPlan
 from sim.tomlio import Table, get_path
 
 _TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2

@@ -31,8 +31,8 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from sim.codes import NO_ZONE, Need, Zone
-from sim.scenario import ROLES, SEATED_ZONES, SERVICE_ZONES, Scenario
+from sim.codes import NO_ZONE, ROLES, SEATED_ZONES, SERVICE_ZONES, Need, Zone
+from sim.scenario import Scenario
 
 
 @dataclass(frozen=True, slots=True)

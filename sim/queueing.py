@@ -25,9 +25,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.codes import NO_ZONE
+from sim.codes import NEEDS, NO_ZONE, SERVICE_ZONES, STAFFED_ZONES
 from sim.layout import compile_layout
-from sim.scenario import NEEDS, SERVICE_ZONES, STAFFED_ZONES, Scenario
+from sim.scenario import Scenario
 
 
 class UnstableQueueError(ValueError):

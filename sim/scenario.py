@@ -23,41 +23,26 @@ example.
 from __future__ import annotations
 
 import math
-import numbers
 import warnings
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from sim.codes import (
+    CUSTOMER_ZONES,
+    NEEDS,
+    ROLES,
+    SERVICE_NEEDS,
+    SERVICE_ZONES,
+    STAFFED_ZONES,
+    TIERS,
+    ZONES,
+)
 from sim.distributions import KINDS, Distribution
 from sim.errors import ScenarioError, ScenarioWarning, warn
+from sim.staffing import StaffingPlan
 from sim.tomlio import REQUIRED, Table, plain_copy, read_toml, set_path, show
-
-#: The six functional zones (六大功能分区), in display order.
-ZONES = ("lobby", "waiting", "cash", "non_cash", "self_service", "wealth")
-#: Zones where staff serve customers (the others are seats and machines).
-STAFFED_ZONES = ("lobby", "cash", "non_cash", "wealth")
-#: Zones with a service queue: staffed zones plus self-service machines.
-SERVICE_ZONES = ("lobby", "cash", "non_cash", "self_service", "wealth")
-#: Zones whose queues occupy the waiting area's seats.
-SEATED_ZONES = ("cash", "non_cash", "wealth")
-#: Staff roles (岗位) the model knows.
-ROLES = (
-    "outlet_head",
-    "operations_manager",
-    "lobby_manager",
-    "deputy_lobby_manager",
-    "cash_teller",
-    "low_counter_teller",
-    "customer_manager",
-    "wealth_manager",
-    "security_guide",
-)
-#: What a customer came for. A referral visit (teller → CM/WM) is a fifth, internal need.
-NEEDS = ("cash", "non_cash", "self_service_eligible", "wealth")
-SERVICE_NEEDS = (*NEEDS, "referral")
-TIERS = ("flagship", "backbone", "advancing", "potential")
 
 #: VIP maintenance "2 to 1" (seed: 二对一): maintainer slots each VIP needs (a relationship owner and a
 #: product owner). The optimiser's VIP rule and the quarters' VIPs-per-maintainer column read this one value.
@@ -68,8 +53,6 @@ DEFAULT_TARGET_WAIT_MIN = 10.0
 #: Default length (min) of the blocks in which a wealth room's office use recurs (``zones.wealth.office_block_min``):
 #: an hour, assumed (the essay gives no pattern, only that the room is used as an office).
 DEFAULT_OFFICE_BLOCK_MIN = 60.0
-#: Zones that complete a customer's visit (the lobby only greets and triages).
-CUSTOMER_ZONES = ("cash", "non_cash", "self_service", "wealth")
 
 # Upper bounds: far above any real outlet, low enough that one simulated day stays
 # within memory and seconds (each error message states the bound it enforces).
@@ -497,71 +480,6 @@ def _fitting_stagger(role: Role, inside: int) -> float:
         return role.lunch_stagger_min
     room = role.shift_end_min - role.lunch_start_min - role.lunch_min  # >= 0: the first lunch fits
     return min(role.lunch_stagger_min, float(math.floor(room / (inside - 1))))
-
-
-@dataclass(frozen=True, slots=True)
-class StaffingPlan:
-    """Head-count per role (岗位) and how many customer managers work inside (内勤).
-
-    ``counts`` holds ``(role, count)`` pairs in :data:`ROLES` order, every role present
-    (0 when absent); ``cm_inside`` customer managers work in the outlet and the other
-    ``cm_outside`` do field marketing (外勤). Frozen and hashable, so it can key caches
-    and sets of candidate patterns. Build one with :meth:`of`.
-    """
-
-    counts: tuple[tuple[str, int], ...]
-    cm_inside: int
-
-    @classmethod
-    def of(cls, counts: Mapping[str, int], cm_inside: int | None = None) -> StaffingPlan:
-        """A plan from ``{role: count}`` (missing roles = 0); ``cm_inside`` defaults to all CMs inside.
-
-        Raises:
-            ValueError: an unknown role, a negative or non-integer count, or ``cm_inside``
-                outside ``0 … customer_manager``.
-        """
-        unknown = sorted(set(counts) - set(ROLES))
-        if unknown:
-            raise ValueError(f"staffing plan: unknown role(s) {', '.join(unknown)}; allowed: {', '.join(ROLES)}")
-        clean: list[tuple[str, int]] = []
-        for rid in ROLES:
-            value = counts.get(rid, 0)
-            if not _is_whole(value) or value < 0:
-                raise ValueError(f"staffing plan: {rid}: a whole number >= 0 is required, got {show(value)}")
-            clean.append((rid, int(value)))
-        cms = dict(clean)["customer_manager"]
-        inside = cms if cm_inside is None else cm_inside
-        if not _is_whole(inside) or not 0 <= inside <= cms:
-            raise ValueError(f"staffing plan: customer_manager inside: must be a whole number in 0..{cms}, "
-                             f"got {show(inside)}")
-        return cls(tuple(clean), int(inside))
-
-    def count(self, role: str) -> int:
-        """Head-count of ``role`` (0 when the plan has none)."""
-        return dict(self.counts)[role]
-
-    @property
-    def cm_outside(self) -> int:
-        """Customer managers doing field marketing outside the outlet (外勤)."""
-        return self.count("customer_manager") - self.cm_inside
-
-    @property
-    def total(self) -> int:
-        """Total head-count over all roles."""
-        return sum(c for _, c in self.counts)
-
-    def as_dict(self) -> dict[str, int]:
-        """``{role: count}`` for the roles with people, plus ``customer_manager_inside``."""
-        out = {r: c for r, c in self.counts if c}
-        out["customer_manager_inside"] = self.cm_inside
-        return out
-
-
-def _is_whole(value: object) -> bool:
-    """A whole number: a Python or NumPy integer, or an integral finite float (not a boolean)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        return False
-    return isinstance(value, numbers.Integral) or (math.isfinite(value) and float(value).is_integer())
 
 
 def _slot_lengths(outlet: Outlet) -> list[float]:

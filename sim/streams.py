@@ -21,7 +21,7 @@ import zlib
 
 import numpy as np
 
-from sim.scenario import SERVICE_ZONES
+from sim.codes import SERVICE_ZONES
 
 #: Largest seed accepted anywhere (a signed 64-bit integer, so every tool downstream can store it).
 MAX_SEED = 2**63 - 1

@@ -13,7 +13,7 @@ from typing import Any
 import pandas as pd
 
 from optimize.result import Recommendation
-from sim.scenario import ROLES
+from sim.codes import ROLES
 
 OUTLETS = (("Central Plaza", "flagship"), ("Old Town <2> & Co", "backbone"), ("Harbour", "potential"))
 #: (role, placement) → (current, recommended) per outlet, in OUTLETS order.

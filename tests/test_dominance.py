@@ -11,7 +11,7 @@ import numpy as np
 
 from optimize.milp import OutletOptions, OutsideRule, Policy, outlet_rules, satisfied
 from optimize.stages import _dominates
-from sim.scenario import ROLES
+from sim.codes import ROLES
 
 CM = ROLES.index("customer_manager")
 

@@ -20,8 +20,9 @@ from branchlab.cli import main
 from optimize.quarters import QuarterRules, load_study, run_quarters
 from optimize.region import load_region
 from optimize.tiers import classify
+from sim.codes import TIERS
 from sim.errors import ScenarioError
-from sim.scenario import TIERS, flatten_overrides
+from sim.scenario import flatten_overrides
 from tests.conftest import ROOT
 from tests.test_optimize_hostile import OUTLET_A, region_text, write_region
 

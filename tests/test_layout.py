@@ -6,17 +6,17 @@ from __future__ import annotations
 from typing import Any
 
 import sim
-from sim.codes import NO_ZONE, Need, VisitKind, VisitStatus, Zone, labels
+from sim.codes import NEEDS, NO_ZONE, ROLES, SERVICE_ZONES, Need, Role, VisitKind, VisitStatus, Zone, labels
 from sim.daylog import VISIT_KINDS, VISIT_STATUSES
 from sim.layout import compile_layout
 from sim.queueing import zone_load
-from sim.scenario import NEEDS, SERVICE_ZONES
 from tests.conftest import SCENARIOS
 
 
 def test_codes_follow_the_scenario_names() -> None:
     assert labels(Zone) == SERVICE_ZONES
     assert labels(Need) == NEEDS
+    assert labels(Role) == ROLES
     assert (labels(VisitKind), labels(VisitStatus)) == (VISIT_KINDS, VISIT_STATUSES)
 
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.codes import Need, VisitKind, VisitStatus, Zone
-from sim.scenario import ROLES, from_dict, load_scenario, with_overrides
+from sim.codes import ROLES, Need, VisitKind, VisitStatus, Zone
+from sim.scenario import from_dict, load_scenario, with_overrides
 from sim.streams import stream_key
 from tests.conftest import SCENARIOS, assert_refused
 from tests.test_scripted import fixed, script

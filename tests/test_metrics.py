@@ -7,9 +7,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim.codes import VisitStatus
+from sim.codes import SERVICE_ZONES, VisitStatus
 from sim.metrics import p90_by_group
-from sim.scenario import SERVICE_ZONES
 from tests.conftest import SCENARIOS
 
 ABANDONED, BALKED, BYPASSED, UNSERVED = (VisitStatus.ABANDONED, VisitStatus.BALKED, VisitStatus.BYPASSED,

@@ -19,7 +19,7 @@ from optimize.milp import (
     rules,
     solve,
 )
-from sim.scenario import ROLES
+from sim.codes import ROLES
 
 CM, WM = ROLES.index("customer_manager"), ROLES.index("wealth_manager")
 TIERS4 = ("flagship", "backbone", "advancing", "potential")

@@ -10,8 +10,10 @@ import pytest
 
 from optimize.patterns import AnalyticScreen, cm_splits, combine, neighbourhood, role_values
 from optimize.region import load_region
+from sim.codes import ROLES
 from sim.queueing import erlang_c
-from sim.scenario import ROLES, StaffingPlan, load_scenario
+from sim.scenario import load_scenario
+from sim.staffing import StaffingPlan
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -12,7 +12,7 @@ import pytest
 from optimize import InfeasibleError, load_region, recommend
 from optimize.method import moves
 from sim.errors import ScenarioError
-from sim.scenario import StaffingPlan
+from sim.staffing import StaffingPlan
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 

@@ -35,8 +35,8 @@ from optimize.plots import plot_candidates, plot_holds, plot_moves, plot_value, 
 from optimize.tables import SERVICE_KPIS
 from sim import fonts
 from sim import plots as sim_plots
+from sim.codes import ROLES, TIERS, ZONES
 from sim.labels import LABELS, LANGS, check_lang, kpi_label, label, relabel
-from sim.scenario import ROLES, TIERS, ZONES
 from tests.fake_service import CHINESE, full_recommendation
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,9 +18,9 @@ from matplotlib.figure import Figure
 
 import sim
 from sim import analysis, plots
+from sim.codes import ROLES, ZONES
 from sim.metrics import OUTLET_KPIS, ROLE_KPIS, ZONE_KPIS
 from sim.replicate import collect
-from sim.scenario import ROLES, ZONES
 
 BACKBONE = Path(__file__).resolve().parents[1] / "scenarios" / "backbone_outlet.toml"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"

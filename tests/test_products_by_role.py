@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.scenario import ROLES
+from sim.codes import ROLES
 from tests.conftest import SCENARIOS
 
 WEALTH_PRODUCTS = ["funds", "insurance", "wealth_product"]

@@ -17,7 +17,7 @@ from benchmarks.make_province import (
     write_province,
 )
 from optimize.region import load_region
-from sim.scenario import TIERS
+from sim.codes import TIERS
 
 
 def test_same_seed_same_file_other_seed_other_file() -> None:

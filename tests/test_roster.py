@@ -31,7 +31,8 @@ from sim import seeds
 from sim.errors import ScenarioError
 from sim.layout import compile_layout
 from sim.roster import PersonShift, Roster, apply_roster
-from sim.scenario import Scenario, StaffingPlan, from_dict, load_scenario
+from sim.scenario import Scenario, from_dict, load_scenario
+from sim.staffing import StaffingPlan
 from tests.conftest import assert_refused
 from tests.test_optimize_recommend import SCENARIOS, SMALL, _region, _run
 

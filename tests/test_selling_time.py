@@ -14,11 +14,11 @@ import numpy as np
 import pytest
 
 import sim
-from sim.codes import VisitStatus, Zone
+from sim.codes import ROLES, VisitStatus, Zone
 from sim.customers import Customers, SellingDraws, selling_draws
 from sim.errors import ScenarioError
 from sim.layout import compile_layout
-from sim.scenario import ROLES, from_dict, load_scenario, with_overrides
+from sim.scenario import from_dict, load_scenario, with_overrides
 from sim.streams import streams
 from sim.validation import Check, queue_scenario
 from tests.conftest import SCENARIOS, assert_refused

@@ -21,8 +21,9 @@ from optimize.problem import moves, worse_than_today
 from optimize.state import uncovered_zones
 from optimize.tables import SERVICE_LEVEL_ZONES, service_frame
 from optimize.transfers import TRANSFER_COLUMNS, transfer_list
+from sim.codes import ROLES
 from sim.errors import ScenarioError
-from sim.scenario import ROLES, StaffingPlan
+from sim.staffing import StaffingPlan
 from tests.test_optimize_milp import OFF, _instance, _meets, brute_force
 from tests.test_optimize_recommend import SMALL, _region, _run
 

@@ -14,7 +14,7 @@ import sim
 from sim.codes import VisitStatus, Zone
 from sim.layout import compile_layout
 from sim.queueing import erlang_c, zone_load
-from sim.scenario import StaffingPlan
+from sim.staffing import StaffingPlan
 from sim.validation import queue_scenario
 from tests.test_scenario_fuzz import MINIMAL_TOML
 from tests.test_scripted import fixed, script, visits

@@ -23,7 +23,7 @@ from optimize.patterns import AnalyticScreen
 from optimize.quarters import load_rules
 from sim.codes import Zone
 from sim.horizon import HireRules, Horizon, HorizonRules, draw_speeds, run_days
-from sim.scenario import StaffingPlan
+from sim.staffing import StaffingPlan
 from sim.sweeps import load_sweep_file
 from tests.conftest import MINIMAL, SCENARIOS
 
