@@ -275,7 +275,7 @@ def zone_load(scenario: Scenario, zone: str, *, greeted: bool = True) -> tuple[n
                     continue
                 flows.append((p, "lobby" if zone == "lobby" else SERVICE_ZONES[target], need))
                 if SERVICE_ZONES[target] == "cash":
-                    flows.append((p * scenario.sales.referral_probability, referral_to[seg.priority], "referral"))
+                    flows.append((p * scenario.sales.referral_probability, referral_to[seg.wealth_room], "referral"))
     mine = [(p, service.for_need(need).mean_min) for p, z, need in flows if z == zone and p > 0]
     share = sum(p for p, _ in mine)
     mean = sum(p * m for p, m in mine) / share if share > 0 else math.nan

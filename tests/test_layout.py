@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 import sim
 from sim.codes import NEEDS, NO_ZONE, ROLES, SERVICE_ZONES, Need, Role, VisitKind, VisitStatus, Zone, labels
 from sim.daylog import VISIT_KINDS, VISIT_STATUSES
@@ -72,3 +74,15 @@ def test_compiled_once_per_scenario_object() -> None:
     closed = sim.with_overrides(backbone, {"zones.wealth.positions": 0})
     moved = zone_load(closed, "non_cash")[0].sum() - zone_load(backbone, "non_cash")[0].sum()
     assert moved > 0
+
+
+def test_the_analytic_load_sends_referrals_where_the_segment_is_referred() -> None:
+    """A segment's ``wealth_room`` (not its priority) decides where its referrals queue, in the model and in
+    the analytic load alike: mass customers referred to the wealth room move their referral load there."""
+    backbone = sim.load_scenario(SCENARIOS / "backbone_outlet.toml")
+    referred = sim.with_overrides(backbone, {"segments.mass.wealth_room": True})
+    assert compile_layout(referred).referral_zone == compile_layout(backbone).referral_zone
+    gained = zone_load(referred, "wealth")[0].sum() - zone_load(backbone, "wealth")[0].sum()
+    lost = zone_load(backbone, "non_cash")[0].sum() - zone_load(referred, "non_cash")[0].sum()
+    assert gained > 0
+    assert gained == pytest.approx(lost)
