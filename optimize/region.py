@@ -24,7 +24,15 @@ from optimize.roster import RosterTemplate, template_problem
 from sim.codes import ROLES, TIERS
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
-from sim.scenario import MAX_DAY_CUSTOMERS, MAX_SURGE, Scenario, flatten_overrides, load_scenario, with_overrides
+from sim.scenario import (
+    MAX_DAY_CUSTOMERS,
+    MAX_SURGE,
+    Scenario,
+    flatten_overrides,
+    load_scenario,
+    role_keys,
+    with_overrides,
+)
 from sim.tomlio import Table, get_path, read_toml, show
 
 OBJECTIVES = ("value", "value_minus_cost")
@@ -298,11 +306,7 @@ def _roles_list(t: Table, key: str, default: tuple[str, ...]) -> tuple[str, ...]
 
 def _role_numbers(t: Table, *, integer: bool, skip: tuple[str, ...] = ()) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    for role in t.data:
-        if role in skip:
-            continue
-        if role not in ROLES:
-            raise t.fail(role, f"unknown role; allowed: {', '.join(ROLES)}")
+    for role in role_keys(t, skip):
         out[role] = t.integer(role, le=_MAX_PEOPLE) if integer else t.number(role, ge=0.0, le=1e7)
     t.finish()
     return out

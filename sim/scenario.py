@@ -787,20 +787,26 @@ def _service(root: Table, zones: Mapping[str, Zone]) -> dict[str, ZoneService]:
     return service
 
 
+def role_keys(t: Table, skip: Collection[str] = ()) -> list[str]:
+    """The keys of a table keyed by role (``skip`` left out), each a role of :data:`ROLES`; the first that
+    is not is refused with one line naming it and the roles allowed."""
+    keys = [k for k in t.data if k not in skip]
+    for k in keys:
+        if k not in ROLES:
+            raise t.fail(k, f"unknown role; allowed: {', '.join(ROLES)}")
+    return keys
+
+
 def _sales(root: Table, products: Mapping[str, Product], roles: Mapping[str, Role]) -> Sales:
     t = root.table("sales")
     cross: dict[str, dict[str, float]] = {}
     for zid, sub in t.subtables("cross_sale", STAFFED_ZONES):
         cross[zid] = {}
-        for rid in sub.data:
-            if rid not in ROLES:
-                raise sub.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+        for rid in role_keys(sub):
             cross[zid][rid] = sub.probability(rid)
     by_role: dict[str, tuple[str, ...]] = {}
     listed = t.table("products_by_role")
-    for rid in listed.data:
-        if rid not in ROLES:
-            raise listed.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+    for rid in role_keys(listed):
         value = listed.raw(rid)
         if not isinstance(value, list) or not all(isinstance(p, str) and p in products for p in value):
             raise listed.fail(rid, f"expected a list of products from [products] ({', '.join(products) or 'none'}), "
@@ -827,9 +833,7 @@ def _walk_in(sales: Table, roles: Mapping[str, Role]) -> WalkIn:
     share = t.probability("prospect_share", 0.0)
     conv = t.table("conversion")
     conversion: dict[str, float] = {}
-    for rid in conv.data:
-        if rid not in ROLES:
-            raise conv.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+    for rid in role_keys(conv):
         if rid not in roles or "non_cash" not in roles[rid].zones:
             raise conv.fail(rid, f"[staff.{rid}] does not serve the low counter (non_cash), so it meets no walk-in "
                             "prospect there; roles serving non_cash: "
@@ -888,9 +892,7 @@ def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, 
     prefer: dict[str, dict[str, tuple[str, ...]]] = {}
     for zid, sub in t.subtables("prefer", DISPATCH_ZONES):
         prefer[zid] = {}
-        for rid in sub.data:
-            if rid not in ROLES:
-                raise sub.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+        for rid in role_keys(sub):
             if rid not in roles:
                 raise sub.fail(rid, f"the scenario has no [staff.{rid}] block; prefer one of its roles "
                                f"({', '.join(roles) or 'none'})")
@@ -955,9 +957,7 @@ def _selling_time(root: Table, roles: Mapping[str, Role], products: Mapping[str,
     out: dict[str, dict[str, SellingTime]] = {}
     for zid, zt in root.subtables("selling_time", STAFFED_ZONES):
         out[zid] = {}
-        for rid in zt.data:
-            if rid not in ROLES:
-                raise zt.fail(rid, f"unknown role; allowed: {', '.join(ROLES)}")
+        for rid in role_keys(zt):
             t = zt.table(rid)
             if rid not in roles or zid not in roles[rid].zones:
                 raise zt.fail(rid, f"[staff.{rid}] does not serve {zid!r}, so it gives no service there to add "
