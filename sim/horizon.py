@@ -66,12 +66,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from sim import seeds
 from sim.codes import ROLES, ZONES
+from sim.codes import Role as CodeRole
 from sim.errors import ScenarioError
 from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
@@ -86,7 +88,7 @@ from sim.scenario import (
     Scenario,
     with_overrides,
 )
-from sim.staffing import StaffingPlan
+from sim.staffing import StaffingPlan, person_id
 from sim.tomlio import Table, get_path
 
 _TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2
@@ -232,14 +234,30 @@ class ProspectPool:
         self.available = min(float(self.market), self.available + self.refill_per_day)
 
 
+#: The role of everyone outside (外勤): only customer managers do field marketing (:attr:`sim.scenario.Role.outside`).
+_OUTSIDE_ROLE = ROLES[CodeRole.CUSTOMER_MANAGER]
+
+
+class Inside(NamedTuple):
+    """One person inside on a day: the model's slot (``role_k``, see :func:`sim.staffing.person_id`), the
+    person's id, their role, and the day's skill and service speed."""
+
+    model_id: str
+    person: str
+    role: str
+    skill: float
+    speed: float
+
+
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DaySpec:
-    """What one outlet-day needs: head-counts, who is inside (model id, person, skill, speed), volume."""
+    """What one outlet-day needs: head-counts, who is inside (:class:`Inside`), who is outside (person, skill),
+    volume. Only customer managers work outside (:attr:`sim.scenario.Role.outside`)."""
 
     day: int
     counts: tuple[tuple[str, int], ...]
     cm_inside: int
-    inside: tuple[tuple[str, str, float, float], ...]
+    inside: tuple[Inside, ...]
     outside: tuple[tuple[str, float], ...]
     volume: float
 
@@ -280,7 +298,7 @@ def _thin(log: DayLog, spec: DaySpec, task: OutletDays) -> tuple[dict[str, tuple
     counted customers' sales dropped, to take off the day's outlet KPIs.
     """
     sales = credit_sales(log)
-    who = {model_id: (pid, skill) for model_id, pid, skill, _ in spec.inside}
+    who = {p.model_id: (p.person, p.skill) for p in spec.inside}
     skill = np.array([who[i][1] if i in who else 1.0 for i in log.staff.ids])
     u = rng(task.seed, task.replication, _TAG_DAY, spec.day, task.outlet, _THINNING).random(sales.staff.size)
     keep = u < skill[sales.staff] / task.skill_max
@@ -364,8 +382,8 @@ def _speeds(scenario: Scenario, spec: DaySpec) -> dict[str, list[float]]:
     alone (the same day, with fewer fields to re-validate).
     """
     by_role: dict[str, list[float]] = {}
-    for model_id, _, _, speed in spec.inside:
-        by_role.setdefault(model_id.rsplit("_", 1)[0], []).append(speed)
+    for p in spec.inside:
+        by_role.setdefault(p.role, []).append(p.speed)
     return {f"staff.{role}.speed": speeds[:scenario.roles[role].inside] for role, speeds in by_role.items()
             if role in scenario.roles and scenario.roles[role].zones
             and (scenario.roles[role].speed or any(v != 1.0 for v in speeds))}
@@ -512,7 +530,7 @@ class Horizon:
         for p in ordered:
             seen[p.role] += 1
             speed = p.speed_on(day, hire) if p.role in self.rules.speed_roles else p.speed
-            inside.append((f"{p.role}_{seen[p.role]}", p.id, p.skill_on(day, hire), speed))
+            inside.append(Inside(person_id(p.role, seen[p.role]), p.id, p.role, p.skill_on(day, hire), speed))
         outside = [(p.id, p.skill_on(day, hire)) for p in cms if p not in inside_cms]
         if self.first_pick:  # privileged people take the day's prospects first (stable: roster order otherwise)
             outside.sort(key=lambda person: person[0] not in self.first_pick)
@@ -571,18 +589,18 @@ class Horizon:
 def _people_rows(spec: DaySpec, res: DayResult, won: np.ndarray, points_per_customer: float,
                  value_per_customer: float) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = []
-    for _, pid, skill, speed in spec.inside:
-        pts, val, cnt = res.people.get(pid, (0.0, 0.0, 0))
-        rows.append((spec.day, pid, True, skill, speed, pts, val, cnt, 0))
+    for p in spec.inside:
+        pts, val, cnt = res.people.get(p.person, (0.0, 0.0, 0))
+        rows.append((spec.day, p.person, True, p.skill, p.speed, pts, val, cnt, 0, p.role))
     for (pid, skill), n in zip(spec.outside, won, strict=True):
-        rows.append((spec.day, pid, False, skill, 1.0, n * points_per_customer, n * value_per_customer, 0, int(n)))
+        rows.append((spec.day, pid, False, skill, 1.0, n * points_per_customer, n * value_per_customer, 0, int(n),
+                     _OUTSIDE_ROLE))
     return rows
 
 
 def _people_frame(rows: list[tuple[object, ...]], outlet: str) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["day", "person", "inside", "skill", "speed", "points", "value_yuan", "sales",
-                                        "field_customers"])
-    frame["role"] = frame["person"].str.split("/").str[-1].str.rsplit("_", n=1).str[0]
+                                        "field_customers", "role"])
     return frame.assign(outlet=outlet)
 
 
@@ -793,7 +811,7 @@ def horizon_rules(t: Table, hire: HireRules) -> HorizonRules:
 
 __all__ = [
     "MAINTAINER_ROLES", "TAG_INSPECTION", "TAG_VIP_CARE", "DaySpec", "HireRules", "Horizon", "HorizonDays",
-    "HorizonRules", "OutletDays", "Person", "ProspectPool", "VipCareRules", "VipGrade", "care_hazard", "care_load",
-    "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng", "run_days",
+    "HorizonRules", "Inside", "OutletDays", "Person", "ProspectPool", "VipCareRules", "VipGrade", "care_hazard",
+    "care_load", "day_seed", "draw_skills", "draw_speeds", "hire_rules", "horizon_rules", "learning", "rng", "run_days",
     "simulate_days", "skill_scaled", "vip_care_rules", "vip_thinned",
 ]

@@ -33,6 +33,7 @@ import numpy as np
 
 from sim.codes import NO_ZONE, ROLES, SEATED_ZONES, SERVICE_ZONES, Need, Zone
 from sim.scenario import Scenario
+from sim.staffing import person_id
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,7 +160,7 @@ def staffing(scenario: Scenario) -> Staffing:
         if not zone_idx:
             continue
         for k in range(role.inside):
-            ids.append(f"{role.id}_{k + 1}")
+            ids.append(person_id(role.id, k + 1))
             roles.append(ROLES.index(role.id))
             zones.append(zone_idx)
             speed.append(role.speed[k] if k < len(role.speed) else 1.0)

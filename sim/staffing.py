@@ -15,6 +15,13 @@ from sim.codes import ROLES
 from sim.tomlio import show
 
 
+def person_id(role: str, k: int) -> str:
+    """The model's name for inside person ``k`` (1-based) of ``role``: ``"cash_teller_2"``. One place for the
+    naming, which the model's staff list (:func:`sim.layout.staffing`) and the quarters' day specs share;
+    code that needs a person's role carries it, never parses it back out of this name."""
+    return f"{role}_{k}"
+
+
 @dataclass(frozen=True, slots=True)
 class StaffingPlan:
     """Head-count per role (岗位) and how many customer managers work inside (内勤).

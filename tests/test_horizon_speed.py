@@ -14,6 +14,7 @@ from sim.horizon import (
     HireRules,
     Horizon,
     HorizonRules,
+    Inside,
     OutletDays,
     Person,
     day_seed,
@@ -57,7 +58,7 @@ def test_a_day_runs_the_model_with_the_inside_tellers_speeds() -> None:
     scenario = sim.load_scenario(BACKBONE)
     counts = tuple((r.id, r.count) for r in scenario.roles.values())
     tellers = scenario.roles["cash_teller"].inside
-    inside = tuple((f"cash_teller_{k + 1}", f"o/cash_teller_{k + 1}", 1.0, 0.5 if k == 0 else 1.0)
+    inside = tuple(Inside(f"cash_teller_{k + 1}", f"o/cash_teller_{k + 1}", "cash_teller", 1.0, 0.5 if k == 0 else 1.0)
                    for k in range(tellers))
     spec = DaySpec(day=0, counts=counts, cm_inside=scenario.roles["customer_manager"].inside, inside=inside,
                    outside=(), volume=1.0)
@@ -70,7 +71,7 @@ def test_a_day_runs_the_model_with_the_inside_tellers_speeds() -> None:
     # The same customers wait longer behind a slow teller: not on every single day (one in ten, measured
     # over 120 seeds, the slow teller happens to be at lunch in the peak), so judged over 30 paired days
     # by the 95% interval of the difference, which must lie above 0.
-    normal = dataclasses.replace(spec, inside=tuple((m, p, s, 1.0) for m, p, s, _ in inside))
+    normal = dataclasses.replace(spec, inside=tuple(p._replace(speed=1.0) for p in inside))
     waits = []
     for person_spec in (spec, normal):
         days = tuple(dataclasses.replace(person_spec, day=d) for d in range(30))

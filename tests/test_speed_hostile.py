@@ -318,7 +318,7 @@ def test_new_hires_outside_speed_roles_serve_at_speed_one() -> None:
     for role in ("customer_manager", "wealth_manager", "lobby_manager"):
         horizon.replace(next(p.id for _, p in horizon.people if p.role == role), 10)
     spec = horizon.spec(0, 10)
-    assert {model_id: speed for model_id, _, _, speed in spec.inside if speed != 1.0} == {}
+    assert {p.model_id: p.speed for p in spec.inside if p.speed != 1.0} == {}
 
 
 def test_quarter_with_speeds_and_an_empty_vip_book_runs(tmp_path: Path) -> None:
