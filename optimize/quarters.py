@@ -37,6 +37,12 @@ prospect pool (:class:`optimize.pay.ClubRules`); with ``[ladder] enabled = true`
 outlet is paid a one-off reward for every rung of net value it reaches for the first time
 (:class:`optimize.pay.LadderRules`).
 
+With ``[penalties] enabled = true`` (:class:`optimize.scorecard.PenaltyRules`) each
+outlet's penalty points accumulate from quarter to quarter (积分处罚, ``penalty_balance``) and
+cost its head ``head_yuan_per_point`` for every point on the balance, each quarter
+(``head_penalty_yuan``, taken off ``head_pay_yuan``); a balance at ``review_points`` marks the
+head for review (``head_review``; ``summary`` counts ``head_reviews``).
+
 With ``[effort] response = "best_response"`` (:mod:`optimize.effort`) each customer
 manager first chooses the quarter's effort, a myopic best response to the marginal pay of
 the next point under the bands in force; effort multiplies their skill for the quarter
@@ -94,10 +100,13 @@ from optimize.pay import (
 from optimize.region import AUTO_TIER, load_region
 from optimize.scorecard import (
     InspectionRules,
+    PenaltyRules,
     ScoreSheet,
+    accumulate_penalties,
     inspect,
     inspection_rules,
     misplaced,
+    penalty_rules,
     rank_outlets,
     score,
     score_sheet,
@@ -146,6 +155,7 @@ class QuarterRules:
     vip_care: VipCareRules = field(default_factory=VipCareRules)
     club: ClubRules = field(default_factory=ClubRules)
     ladder: LadderRules = field(default_factory=LadderRules)
+    penalties: PenaltyRules = field(default_factory=PenaltyRules)
 
     def without_exits(self) -> QuarterRules:
         """The same rules with the forced-ranking exit switched off."""
@@ -154,7 +164,7 @@ class QuarterRules:
 
 def load_rules(path: str | Path | None = None) -> QuarterRules:
     """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``,
-    ``office_team``, ``effort``, ``inspection``, ``vip_care``, ``club``, ``ladder``).
+    ``office_team``, ``effort``, ``inspection``, ``vip_care``, ``club``, ``ladder``, ``penalties``).
 
     Missing sections and fields take the defaults. ``None`` gives the defaults.
 
@@ -172,7 +182,7 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
                          office=office_team_rules(root.table("office_team")), effort=effort_rules(root.table("effort")),
                          inspection=inspection_rules(root.table("inspection")),
                          vip_care=vip_care_rules(root.table("vip_care")), club=club_rules(root.table("club")),
-                         ladder=ladder_rules(root.table("ladder")))
+                         ladder=ladder_rules(root.table("ladder")), penalties=penalty_rules(root.table("penalties")))
     root.finish()
     return rules
 
@@ -231,7 +241,8 @@ class QuarterResults:
     ``perfect_penalty_points``, and ``summary`` gains the counts of
     :func:`optimize.scorecard.misplaced`; with VIP care ``vip_care_share``,
     ``vip_care_coverage``, ``vip_care_hazard``, ``vip_care_lost``, and ``people`` gains
-    ``vip_points_deducted``). ``office``: the
+    ``vip_points_deducted``; with penalties ``penalty_balance``, ``head_penalty_yuan``,
+    ``head_review``). ``office``: the
     office team's row per replication × quarter (none without a team; columns of
     :func:`optimize.pay.office_team_quarter`). ``days``: outlet-day rows. ``summary``: one
     row per replication.
@@ -395,6 +406,7 @@ class _Arm:
     care_factors: list[dict[str, float]] = field(default_factory=list)
     members: dict[int, list[str]] = field(default_factory=dict)
     rungs: dict[int, dict[str, int]] = field(default_factory=dict)
+    penalty_balance: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def set_skills(self, q: int) -> list[list[tuple[int, int, Person]]]:
         """The quarter's efforts, then VIP care's time, applied to the rosters: who was replaced, to restore.
@@ -455,6 +467,16 @@ class _Arm:
         reached.update(zip(outlets["outlet"], (int(n) for n in now), strict=True))
         return outlets.assign(ladder_reward_yuan=reward, ladder_rungs=now)
 
+    def _penalties(self, r: int, outlets: pd.DataFrame) -> pd.DataFrame:
+        """Each outlet's accumulated penalty points after the quarter, and what they take from the head's pay."""
+        ledger = self.penalty_balance.setdefault(r, {})
+        before = outlets["outlet"].map(ledger).fillna(0.0).to_numpy(dtype=float)
+        balance, deduction, review = accumulate_penalties(before, outlets["penalty_points"].to_numpy(),
+                                                          outlets["head_pay_yuan"].to_numpy(), self.rules.penalties)
+        ledger.update(zip(outlets["outlet"], (float(b) for b in balance), strict=True))
+        return outlets.assign(penalty_balance=balance, head_penalty_yuan=deduction,
+                              head_pay_yuan=outlets["head_pay_yuan"] - deduction, head_review=review)
+
     def set_efforts(self) -> list[list[tuple[int, int, Person]]]:
         """Each replication's best-response efforts for the coming quarter, applied to its rosters (effort on)."""
         if not self.rules.effort.on:
@@ -501,6 +523,8 @@ class _Arm:
             people = self._club(r, people)
         if self.rules.ladder.enabled:
             outlets = self._ladder(r, outlets)
+        if self.rules.penalties.enabled:
+            outlets = self._penalties(r, outlets)
         next_day = (q + 1) * self.rules.horizon.days_per_quarter
         for pid in people.loc[people["exits"], "person"]:
             self.horizons[r].replace(pid, next_day)
@@ -541,6 +565,9 @@ def _summary(arm: _Arm, quarters: int) -> pd.DataFrame:
     if arm.rules.inspection.enabled:
         counts = pd.DataFrame({r: misplaced(rows) for r, rows in outlets.groupby("replication")}).T
         frame = frame.join(counts)
+    if arm.rules.penalties.enabled:
+        frame["head_reviews"] = by_rep["head_review"].sum()
+        frame["head_penalty_yuan"] = by_rep["head_penalty_yuan"].sum()
     return frame.reset_index()
 
 

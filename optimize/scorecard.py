@@ -26,6 +26,16 @@ readings in the quarter (an outlet nobody inspected gets the quarter's mean read
 the red flags, subsidies and penalties go by it; the perfect-information columns are kept
 beside them (``perfect_rank``, ``perfect_red_flag``, ``perfect_penalty_points``) so that how
 often the two differ can be counted (:func:`misplaced`).
+
+Penalty points that accumulate (``[penalties]``, off by default): the essay gives the
+poorly performing outlets penalty points ("对表现不良的网点给予积分处罚") and says "对评价排名
+靠后的网点及负责人将进行相应的处罚" (outlets ranked low *and their heads* are punished
+accordingly), tying the results to the head's assessment of duty ("与网点负责人的履职能力评价
+挂钩"); it names no sizes. :func:`accumulate_penalties` carries each outlet's balance of points
+from quarter to quarter (``carry_over`` of it, *assumed* 1: never forgotten) and adds the
+quarter's; the head's pay loses ``head_yuan_per_point`` for every point on the balance, every
+quarter it stays there (*assumed*), never below 0, and a balance at or above ``review_points``
+puts the head under review (``head_review``: counted, no further consequence modelled).
 """
 
 from __future__ import annotations
@@ -191,6 +201,47 @@ def misplaced(outlets: pd.DataFrame) -> dict[str, int]:
     penalty, perfect_penalty = outlets["penalty_points"] > 0, outlets["perfect_penalty_points"] > 0
     return {"red_flags": int(flag.sum()), "red_flags_misplaced": int((flag & ~perfect).sum()),
             "penalties": int(penalty.sum()), "penalties_misplaced": int((penalty & ~perfect_penalty).sum())}
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class PenaltyRules:
+    """Penalty points that accumulate over quarters and cost the head (see the module docstring); off by default.
+
+    ``carry_over``: share of last quarter's balance kept (1: points never lapse; 0: today's
+    one-quarter points). ``head_yuan_per_point``: yuan taken from the head's quarterly pay per
+    point on the balance. ``review_points``: the balance that puts the head under review.
+    """
+
+    enabled: bool = False
+    carry_over: float = 1.0  # assumed: the essay names no lapse
+    head_yuan_per_point: float = 500.0  # assumed: one bottom quarter (5 points) costs 2,500 yuan a quarter
+    review_points: float = 10.0  # assumed: two bottom quarters on the balance
+
+
+def accumulate_penalties(balance: np.ndarray, points: np.ndarray, head_pay_yuan: np.ndarray,
+                         rules: PenaltyRules) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """One quarter of the penalty ledger for outlets, element by element.
+
+    ``balance``: each outlet's balance before the quarter; ``points``: the quarter's penalty
+    points; ``head_pay_yuan``: the head's pay before the penalty. Returns the new balance
+    ``carry_over × balance + points``, the deduction ``min(head pay, head_yuan_per_point ×
+    new balance)`` and whether the head is under review (new balance ≥ ``review_points``).
+    """
+    now = rules.carry_over * np.asarray(balance, dtype=float) + np.asarray(points, dtype=float)
+    pay = np.asarray(head_pay_yuan, dtype=float)
+    deduction = np.minimum(np.maximum(pay, 0.0), rules.head_yuan_per_point * now)
+    return now, deduction, now >= rules.review_points
+
+
+def penalty_rules(t: Table) -> PenaltyRules:
+    """Read the ``[penalties]`` table (defaults from :class:`PenaltyRules`); errors name the file and field."""
+    d = PenaltyRules()
+    rules = PenaltyRules(enabled=t.boolean("enabled", d.enabled), carry_over=t.probability("carry_over", d.carry_over),
+                         head_yuan_per_point=t.number("head_yuan_per_point", d.head_yuan_per_point, ge=0.0,
+                                                      le=MAX_YUAN),
+                         review_points=t.number("review_points", d.review_points, gt=0.0, le=MAX_YUAN))
+    t.finish()
+    return rules
 
 
 def inspection_rules(t: Table) -> InspectionRules:
