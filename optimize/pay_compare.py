@@ -10,7 +10,9 @@ paired 95% interval (Student t over replications) of B − A:
 - ``pay_cost_yuan``: what the incentive rules pay — customer managers' pay (points part,
   outlet-score part, premiums, rank rewards), the outlet heads' pay, the red-flag
   subsidies (流动红旗 一次性补贴), the office team's pay and, with ``[ladder]``, the outlets'
-  one-off ladder rewards (club bonuses are in the customer managers' pay);
+  one-off ladder rewards (club bonuses are in the customer managers' pay) and, with
+  ``[exchange]``, the training cost of the people moved into CM posts (the heads' pay is
+  after any accumulated penalty, ``[penalties]``);
 - ``value_per_pay_yuan``: value_yuan ÷ pay_cost_yuan (yuan of value per yuan of pay;
   over the whole run, the ratio of the sums);
 - ``exits``: customer managers who left by the ranking rule; ``vip_lost``: VIPs lost;
@@ -44,8 +46,9 @@ def quarter_metrics(res: QuarterResults) -> pd.DataFrame:
               else pd.Series(0.0, index=out.index))
     frame = out.join(cm).assign(office=office.reindex(out.index).fillna(0.0))
     pay = frame["pay_yuan"] + frame["head_pay_yuan"] + frame["subsidy_yuan"] + frame["office"]
-    if "ladder_reward_yuan" in res.outlets:  # the ladder's one-off rewards, when the rules pay them
-        pay = pay + res.outlets.groupby(keys)["ladder_reward_yuan"].sum().reindex(out.index)
+    for extra in ("ladder_reward_yuan", "exchange_cost_yuan"):  # the ladder's rewards, the exchange's training
+        if extra in res.outlets:
+            pay = pay + res.outlets.groupby(keys)[extra].sum().reindex(out.index)
     return pd.DataFrame({"value_yuan": frame["net"], "pay_cost_yuan": pay, "value_per_pay_yuan": frame["net"] / pay,
                          "exits": frame["exits"].astype(float), "vip_lost": frame["vip_lost"].astype(float),
                          "cm_pay_yuan": frame["pay_yuan"]}, index=out.index).reset_index()

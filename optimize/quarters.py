@@ -68,6 +68,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from optimize.careers import (
+    ExchangeRules,
+    TrainingRules,
+    assessment_order,
+    exchange_rules,
+    moved,
+    trained,
+    training_days,
+    training_rules,
+)
 from optimize.effort import EffortRules, apply_efforts, choose_efforts, effort_rules, restore_skills
 from optimize.pay import (
     ClubRules,
@@ -156,6 +166,8 @@ class QuarterRules:
     club: ClubRules = field(default_factory=ClubRules)
     ladder: LadderRules = field(default_factory=LadderRules)
     penalties: PenaltyRules = field(default_factory=PenaltyRules)
+    training: TrainingRules = field(default_factory=TrainingRules)
+    exchange: ExchangeRules = field(default_factory=ExchangeRules)
 
     def without_exits(self) -> QuarterRules:
         """The same rules with the forced-ranking exit switched off."""
@@ -164,7 +176,8 @@ class QuarterRules:
 
 def load_rules(path: str | Path | None = None) -> QuarterRules:
     """Read a rules file (sections ``pay``, ``ranking``, ``hiring``, ``horizon``, ``scorecard``, ``tiers``,
-    ``office_team``, ``effort``, ``inspection``, ``vip_care``, ``club``, ``ladder``, ``penalties``).
+    ``office_team``, ``effort``, ``inspection``, ``vip_care``, ``club``, ``ladder``, ``penalties``,
+    ``training``, ``exchange``).
 
     Missing sections and fields take the defaults. ``None`` gives the defaults.
 
@@ -182,7 +195,9 @@ def load_rules(path: str | Path | None = None) -> QuarterRules:
                          office=office_team_rules(root.table("office_team")), effort=effort_rules(root.table("effort")),
                          inspection=inspection_rules(root.table("inspection")),
                          vip_care=vip_care_rules(root.table("vip_care")), club=club_rules(root.table("club")),
-                         ladder=ladder_rules(root.table("ladder")), penalties=penalty_rules(root.table("penalties")))
+                         ladder=ladder_rules(root.table("ladder")), penalties=penalty_rules(root.table("penalties")),
+                         training=training_rules(root.table("training"), horizon),
+                         exchange=exchange_rules(root.table("exchange")))
     root.finish()
     return rules
 
@@ -407,6 +422,11 @@ class _Arm:
     members: dict[int, list[str]] = field(default_factory=dict)
     rungs: dict[int, dict[str, int]] = field(default_factory=dict)
     penalty_balance: dict[int, dict[str, float]] = field(default_factory=dict)
+    #: Per replication: CM post-days added (+) or removed (-) by the exchange, and CM days spent training.
+    cm_post_days: dict[int, float] = field(default_factory=dict)
+    cm_training_days: dict[int, float] = field(default_factory=dict)
+    exchanged: dict[int, set[str]] = field(default_factory=dict)
+    quarters: int = 0
 
     def set_skills(self, q: int) -> list[list[tuple[int, int, Person]]]:
         """The quarter's efforts, then VIP care's time, applied to the rosters: who was replaced, to restore.
@@ -416,6 +436,8 @@ class _Arm:
             for r, h in enumerate(self.horizons):
                 h.first_pick = frozenset(self.members.get(r, []))
         replaced = self.set_efforts()
+        if self.rules.training.enabled:
+            self.set_training(q)
         if not self.rules.vip_care.enabled:
             return replaced
         day = q * self.rules.horizon.days_per_quarter
@@ -466,6 +488,58 @@ class _Arm:
         reward, now = ladder_rewards(net, before, self.rules.ladder)
         reached.update(zip(outlets["outlet"], (int(n) for n in now), strict=True))
         return outlets.assign(ladder_reward_yuan=reward, ladder_rungs=now)
+
+    def set_training(self, q: int) -> None:
+        """Each trainee's days away in quarter ``q`` (staggered by their place among the outlet's trainees)."""
+        days = self.rules.horizon.days_per_quarter
+        for h in self.horizons:
+            h.away = {}
+            for out in h.outlets:
+                trainees = [p for p in out.roster if p.role in self.rules.training.roles]
+                h.away |= {p.id: training_days(j, q * days, days, self.rules.training) for j, p in enumerate(trainees)}
+
+    def _training(self, r: int, people: pd.DataFrame) -> pd.DataFrame:
+        """The skill each trainee gained in the quarter, kept on the roster from the next quarter on."""
+        h = self.horizons[r]
+        days: dict[str, int] = {}
+        for out in h.outlets:
+            for slot, person in enumerate(out.roster):
+                if person.id in h.away:
+                    days[person.id], out.roster[slot] = trained(person, h.away[person.id], self.rules.training)
+        skills = {p.id: p.skill for _, p in h.people}
+        cm_days = sum(n for pid, n in days.items() if pid in set(people.loc[people["role"] == CM, "person"]))
+        self.cm_training_days[r] = self.cm_training_days.get(r, 0.0) + cm_days
+        h.away = {}
+        return people.assign(training_days=people["person"].map(days).fillna(0).astype(int),
+                             skill_after=people["person"].map(skills))
+
+    def _exchange(self, r: int, q: int, people: pd.DataFrame,
+                  outlets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Move the assessment's best ``from`` people into ``to`` posts from the next quarter (see
+        :mod:`optimize.careers`); every outlet keeps one ``from``; the training cost is charged at their outlet."""
+        rules, h = self.rules.exchange, self.horizons[r]
+        days = self.rules.horizon.days_per_quarter
+        left = min(rules.per_quarter, rules.max_people - len(self.exchanged.get(r, set())))
+        where = {p.id: (o, slot) for o, out in enumerate(h.outlets) for slot, p in enumerate(out.roster)
+                 if p.role == rules.from_role and rules.to_role in out.base.roles}
+        keep = {o: sum(p.role == rules.from_role for p in out.roster) for o, out in enumerate(h.outlets)}
+        staying = set(people.loc[~people["exits"], "person"])
+        chosen: list[str] = []
+        for pid in assessment_order(people, set(where) & staying):
+            if len(chosen) >= left:
+                break
+            o, slot = where[pid]
+            if keep[o] > 1:
+                keep[o] -= 1
+                chosen.append(pid)
+                h.outlets[o].roster[slot] = moved(h.outlets[o].roster[slot], (q + 1) * days, rules, self.rules.horizon)
+        self.exchanged.setdefault(r, set()).update(chosen)
+        sign = (rules.to_role == CM) - (rules.from_role == CM)
+        self.cm_post_days[r] = self.cm_post_days.get(r, 0.0) + sign * len(chosen) * days * (self.quarters - q - 1)
+        by_outlet = people[people["person"].isin(chosen)].groupby("outlet").size()
+        out_count = outlets["outlet"].map(by_outlet).fillna(0).astype(int)
+        return (people.assign(exchanged=people["person"].isin(chosen)),
+                outlets.assign(exchanged_out=out_count, exchange_cost_yuan=out_count * rules.training_cost_yuan))
 
     def _penalties(self, r: int, outlets: pd.DataFrame) -> pd.DataFrame:
         """Each outlet's accumulated penalty points after the quarter, and what they take from the head's pay."""
@@ -525,6 +599,10 @@ class _Arm:
             outlets = self._ladder(r, outlets)
         if self.rules.penalties.enabled:
             outlets = self._penalties(r, outlets)
+        if self.rules.training.enabled:
+            people = self._training(r, people)
+        if self.rules.exchange.enabled:
+            people, outlets = self._exchange(r, q, people, outlets)
         next_day = (q + 1) * self.rules.horizon.days_per_quarter
         for pid in people.loc[people["exits"], "person"]:
             self.horizons[r].replace(pid, next_day)
@@ -545,7 +623,7 @@ def _arm(study: Study, rules: QuarterRules, replications: int, seed: int, quarte
                 for r in range(replications)]
     for horizon in horizons:
         horizon.check_volumes(quarters * rules.horizon.days_per_quarter, rules.source)
-    return _Arm(rules, horizons, [pd.Series(dtype=int) for _ in range(replications)])
+    return _Arm(rules, horizons, [pd.Series(dtype=int) for _ in range(replications)], quarters=quarters)
 
 
 def _summary(arm: _Arm, quarters: int) -> pd.DataFrame:
@@ -565,6 +643,13 @@ def _summary(arm: _Arm, quarters: int) -> pd.DataFrame:
     if arm.rules.inspection.enabled:
         counts = pd.DataFrame({r: misplaced(rows) for r, rows in outlets.groupby("replication")}).T
         frame = frame.join(counts)
+    if arm.rules.training.enabled or arm.rules.exchange.enabled:  # posts moved in or out, days away training
+        moved_days = frame.index.map(lambda r: arm.cm_post_days.get(r, 0.0) - arm.cm_training_days.get(r, 0.0))
+        frame["cm_vacancy_days"] += np.asarray(moved_days, dtype=float)
+    if arm.rules.training.enabled:
+        frame["training_days"] = people.groupby("replication")["training_days"].sum()
+    if arm.rules.exchange.enabled:
+        frame["exchanged"] = people.groupby("replication")["exchanged"].sum()
     if arm.rules.penalties.enabled:
         frame["head_reviews"] = by_rep["head_review"].sum()
         frame["head_penalty_yuan"] = by_rep["head_penalty_yuan"].sum()

@@ -441,6 +441,8 @@ class Horizon:
         self.maintainers_per_vip = maintainers_per_vip
         #: People who visit the prospect pool first on their outside days (a club privilege; empty: roster order).
         self.first_pick: frozenset[str] = frozenset()
+        #: Working days each person is away from work (training: the quarter study's ``[training]``; empty: none).
+        self.away: dict[str, frozenset[int]] = {}
         self.seed = seed
         self.replication = replication
         self.capped: list[str] = []
@@ -518,7 +520,7 @@ class Horizon:
     def spec(self, o: int, day: int) -> DaySpec:
         """The day's head-counts, inside people and volume for outlet ``o``."""
         out, hire = self.outlets[o], self.rules.hire
-        present = [p for p in out.roster if p.present(day)]
+        present = [p for p in out.roster if p.present(day) and day not in self.away.get(p.id, ())]
         counts = {r: sum(p.role == r for p in present) for r in ROLES}
         cms = [p for p in present if p.role == "customer_manager"]
         inside_cms = self._inside_cms(cms, day, out.inside_target)
