@@ -451,23 +451,35 @@ class LadderRules:
     quarterly net value (value − value lost) reaches ``thresholds_yuan[k]`` for the first
     time in the study is paid ``rewards_yuan[k]`` once (every rung newly reached that
     quarter; a rung is never paid twice). See :func:`ladder_rewards`.
+
+    Teams too ("网点或团队"): with ``teams`` each outlet's customer managers are one team (the
+    essay's 基层营销团队, led by the head), and the team whose quarterly product points (the
+    sum of its CMs' points) reach ``team_thresholds_points[k]`` for the first time is paid
+    ``team_rewards_yuan[k]`` once, shared equally among the CMs who worked there that quarter
+    (on top of their pay). Independent of ``enabled`` (the outlets' ladder); amounts assumed.
     """
 
     enabled: bool = False
     thresholds_yuan: tuple[float, ...] = (2_000_000.0, 3_000_000.0, 4_000_000.0)  # assumed
     rewards_yuan: tuple[float, ...] = (5000.0, 10000.0, 20000.0)  # assumed
+    teams: bool = False
+    team_thresholds_points: tuple[float, ...] = (60_000.0, 90_000.0, 120_000.0)  # assumed: 6-12 CMs' quarter
+    team_rewards_yuan: tuple[float, ...] = (6000.0, 12000.0, 24000.0)  # assumed: 1,000-2,000 yuan a CM
 
 
-def ladder_rewards(net_value_yuan: np.ndarray, reached: np.ndarray, rules: LadderRules) -> tuple[np.ndarray,
-                                                                                                 np.ndarray]:
-    """Rewards of outlets this quarter and the rungs they have reached since the start.
+def ladder_rewards(net_value_yuan: np.ndarray, reached: np.ndarray, rules: LadderRules, *,
+                   teams: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """Rewards of outlets (or, with ``teams``, of their CM teams) this quarter and the rungs reached since the start.
 
+    ``net_value_yuan``: the measure the rungs read (a team's points with ``teams``);
     ``reached``: rungs reached before (0 = none). Rung count now = the larger of that and
-    the number of thresholds at or below the net value; the reward is the sum of
-    ``rewards_yuan`` over the rungs newly reached.
+    the number of thresholds at or below the measure; the reward is the sum of the rewards
+    over the rungs newly reached.
     """
-    now = np.maximum(reached, np.searchsorted(np.asarray(rules.thresholds_yuan), net_value_yuan, side="right"))
-    paid = np.concatenate([[0.0], np.cumsum(rules.rewards_yuan)])
+    rungs, rewards = ((rules.team_thresholds_points, rules.team_rewards_yuan) if teams
+                      else (rules.thresholds_yuan, rules.rewards_yuan))
+    now = np.maximum(reached, np.searchsorted(np.asarray(rungs), net_value_yuan, side="right"))
+    paid = np.concatenate([[0.0], np.cumsum(rewards)])
     return paid[now] - paid[reached], now
 
 
@@ -482,17 +494,27 @@ def club_rules(t: Table) -> ClubRules:
     return rules
 
 
-def ladder_rules(t: Table) -> LadderRules:
-    """Read the ``[ladder]`` table: rungs strictly increasing, one reward each, a higher rung never paying less."""
-    d = LadderRules()
-    rungs = t.number_list("thresholds_yuan", list(d.thresholds_yuan), gt=0.0, le=MAX_YUAN)
+def _rungs(t: Table, key: str, reward_key: str, default: tuple[float, ...],
+           default_rewards: tuple[float, ...]) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """A ladder's rungs (strictly increasing, non-empty) and one reward each."""
+    rungs = t.number_list(key, list(default), gt=0.0, le=MAX_YUAN)
     if not rungs or any(b <= a for a, b in itertools.pairwise(rungs)):
-        raise t.fail("thresholds_yuan", f"{list(rungs)}: a non-empty list, strictly increasing")
-    rewards = t.number_list("rewards_yuan", list(d.rewards_yuan), ge=0.0, le=MAX_YUAN)
+        raise t.fail(key, f"{list(rungs)}: a non-empty list, strictly increasing")
+    rewards = t.number_list(reward_key, list(default_rewards), ge=0.0, le=MAX_YUAN)
     if len(rewards) != len(rungs):
-        raise t.fail("rewards_yuan", f"expected {len(rungs)} rewards (one per rung of thresholds_yuan), got "
-                     f"{len(rewards)}")
-    rules = LadderRules(enabled=t.boolean("enabled", d.enabled), thresholds_yuan=rungs, rewards_yuan=rewards)
+        raise t.fail(reward_key, f"expected {len(rungs)} rewards (one per rung of {key}), got {len(rewards)}")
+    return rungs, rewards
+
+
+def ladder_rules(t: Table) -> LadderRules:
+    """Read the ``[ladder]`` table: rungs strictly increasing, one reward each (the outlets' and the teams')."""
+    d = LadderRules()
+    rungs, rewards = _rungs(t, "thresholds_yuan", "rewards_yuan", d.thresholds_yuan, d.rewards_yuan)
+    team_rungs, team_rewards = _rungs(t, "team_thresholds_points", "team_rewards_yuan", d.team_thresholds_points,
+                                      d.team_rewards_yuan)
+    rules = LadderRules(enabled=t.boolean("enabled", d.enabled), thresholds_yuan=rungs, rewards_yuan=rewards,
+                        teams=t.boolean("teams", d.teams), team_thresholds_points=team_rungs,
+                        team_rewards_yuan=team_rewards)
     t.finish()
     return rules
 

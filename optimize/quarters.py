@@ -421,6 +421,7 @@ class _Arm:
     care_factors: list[dict[str, float]] = field(default_factory=list)
     members: dict[int, list[str]] = field(default_factory=dict)
     rungs: dict[int, dict[str, int]] = field(default_factory=dict)
+    team_rungs: dict[int, dict[str, int]] = field(default_factory=dict)
     penalty_balance: dict[int, dict[str, float]] = field(default_factory=dict)
     #: Per replication: CM post-days added (+) or removed (-) by the exchange, and CM days spent training.
     cm_post_days: dict[int, float] = field(default_factory=dict)
@@ -551,6 +552,23 @@ class _Arm:
         return outlets.assign(penalty_balance=balance, head_penalty_yuan=deduction,
                               head_pay_yuan=outlets["head_pay_yuan"] - deduction, head_review=review)
 
+    def _team_ladder(self, r: int, people: pd.DataFrame,
+                     outlets: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Each outlet's CM team's one-off ladder reward for the rungs its points reach for the first time,
+        shared equally among the team's CMs of the quarter (added to their pay)."""
+        cm = people["role"] == CM
+        points = people[cm].groupby("outlet")["points"].sum()
+        team = outlets["outlet"].map(points).fillna(0.0).to_numpy(dtype=float)
+        reached = self.team_rungs.setdefault(r, {})
+        before = outlets["outlet"].map(reached).fillna(0).astype(int).to_numpy()
+        reward, now = ladder_rewards(team, before, self.rules.ladder, teams=True)
+        reached.update(zip(outlets["outlet"], (int(n) for n in now), strict=True))
+        members = people[cm].groupby("outlet").size()
+        each = pd.Series(reward, index=outlets["outlet"].to_numpy()) / members.reindex(outlets["outlet"]).to_numpy()
+        share = np.where(cm, people["outlet"].map(each).fillna(0.0), 0.0)
+        return (people.assign(team_ladder_yuan=share, pay_yuan=people["pay_yuan"] + share),
+                outlets.assign(team_points=team, team_rungs=now, team_ladder_yuan=reward))
+
     def set_efforts(self) -> list[list[tuple[int, int, Person]]]:
         """Each replication's best-response efforts for the coming quarter, applied to its rosters (effort on)."""
         if not self.rules.effort.on:
@@ -597,6 +615,8 @@ class _Arm:
             people = self._club(r, people)
         if self.rules.ladder.enabled:
             outlets = self._ladder(r, outlets)
+        if self.rules.ladder.teams:
+            people, outlets = self._team_ladder(r, people, outlets)
         if self.rules.penalties.enabled:
             outlets = self._penalties(r, outlets)
         if self.rules.training.enabled:
@@ -650,6 +670,8 @@ def _summary(arm: _Arm, quarters: int) -> pd.DataFrame:
         frame["training_days"] = people.groupby("replication")["training_days"].sum()
     if arm.rules.exchange.enabled:
         frame["exchanged"] = people.groupby("replication")["exchanged"].sum()
+    if arm.rules.ladder.teams:
+        frame["team_ladder_yuan"] = by_rep["team_ladder_yuan"].sum()
     if arm.rules.penalties.enabled:
         frame["head_reviews"] = by_rep["head_review"].sum()
         frame["head_penalty_yuan"] = by_rep["head_penalty_yuan"].sum()

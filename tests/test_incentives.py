@@ -308,6 +308,40 @@ def test_club_and_ladder_in_a_study_by_hand(seed: int) -> None:
     assert m.loc[(0, 3), "pay_cost_yuan"] == pytest.approx(pay)
 
 
+def test_team_ladder_by_hand() -> None:
+    """Team rungs 60,000 / 90,000 / 120,000 points paying 6,000 / 12,000 / 24,000 once each."""
+    rules = LadderRules(teams=True)
+    reward, now = ladder_rewards(np.array([59_999.0, 95_000.0, 130_000.0]), np.array([0, 0, 2]), rules, teams=True)
+    assert reward == pytest.approx([0.0, 18000.0, 24000.0])
+    assert list(now) == [0, 2, 3]
+
+
+@pytest.mark.parametrize("seed", [1, 3])
+def test_team_ladder_in_a_study_by_hand(seed: int) -> None:
+    """Each outlet's CM team: its points are its CMs' points; it is paid each rung once, the first time, shared
+    equally among the quarter's CMs there; nothing else moves (the run without on the same seeds)."""
+    study = load_study([SCENARIOS / "flagship_outlet.toml", BACKBONE])
+    ladder = LadderRules(teams=True, team_thresholds_points=(8_000.0, 16_000.0), team_rewards_yuan=(600.0, 900.0))
+    res = run_quarters(study, dataclasses.replace(_short(days=10), ladder=ladder), quarters=3, seed=seed)
+    off = run_quarters(study, _short(days=10), quarters=3, seed=seed)
+    cm = res.people[res.people["role"] == "customer_manager"]
+    for (q, name), rows in cm.groupby(["quarter", "outlet"]):
+        row = res.outlets[(res.outlets["quarter"] == q) & (res.outlets["outlet"] == name)].iloc[0]
+        assert row["team_points"] == pytest.approx(rows["points"].sum())
+        assert rows["team_ladder_yuan"].to_numpy() == pytest.approx(row["team_ladder_yuan"] / len(rows))
+    for name, rows in res.outlets.sort_values("quarter").groupby("outlet"):
+        best = np.maximum.accumulate(rows["team_points"].to_numpy())
+        rungs = (best >= 8_000).astype(int) + (best >= 16_000)
+        assert rows["team_rungs"].tolist() == rungs.tolist(), name
+        paid = np.diff(np.concatenate([[0.0], np.array([0.0, 600.0, 1500.0])[rungs]]))
+        assert rows["team_ladder_yuan"].to_numpy() == pytest.approx(paid), name
+    assert res.outlets["team_ladder_yuan"].sum() > 0
+    base = off.people[off.people["role"] == "customer_manager"]
+    assert cm["pay_yuan"].to_numpy() == pytest.approx(base["pay_yuan"].to_numpy() + cm["team_ladder_yuan"].to_numpy())
+    pd.testing.assert_frame_equal(res.days, off.days)
+    assert res.summary.loc[0, "team_ladder_yuan"] == pytest.approx(res.outlets["team_ladder_yuan"].sum())
+
+
 def test_club_first_pick_puts_members_first_in_the_field() -> None:
     """With first pick a member's visits come first on each outside day (they draw from the fullest pool); the
     others keep roster order. (Measured on the shipped region the privilege is worth little: the pool refills
@@ -333,6 +367,11 @@ def test_club_first_pick_puts_members_first_in_the_field() -> None:
     ("[ladder]\nrewards_yuan = [1, 2]\n", "ladder.rewards_yuan: expected 3"),
     ("[ladder]\nrewards_yuan = [1, -2, 3]\n", r"ladder.rewards_yuan\[1\]"),
     ("[ladder]\nenable = true\n", "ladder.enable: unknown key"),
+    ("[ladder]\nteams = 1\n", "ladder.teams"),
+    ("[ladder]\nteam_thresholds_points = [5, 5, 6]\n", "ladder.team_thresholds_points"),
+    ("[ladder]\nteam_rewards_yuan = [1, 2]\n", "ladder.team_rewards_yuan: expected 3 rewards \\(one per rung of "
+                                                "team_thresholds_points\\)"),
+    ("[ladder]\nteam_rewards_yuan = [1, 2, nan]\n", r"ladder.team_rewards_yuan\[2\]"),
 ])
 def test_bad_club_and_ladder_rules_name_file_and_field(tmp_path: Path, text: str, field: str) -> None:
     assert_rules_refused(tmp_path, text, field)
