@@ -73,9 +73,14 @@ class _Counting:
         self.inner.close()
 
 
-def one(region_path: str, executor: str, workers: int, quick: bool, seed: int) -> dict[str, Any]:
-    """One optimiser run in this process, instrumented; returns the measurements."""
+def one(region_path: str, executor: str, workers: int, quick: bool, seed: int, cli: bool = False) -> dict[str, Any]:
+    """One optimiser run in this process, instrumented; returns the measurements.
+
+    ``cli``: run ``branchlab optimize`` itself (in this process, its export and its cache in ``--out``
+    included) instead of ``optimize.recommend`` with the ``--quick`` settings spelled out.
+    """
     import optimize.method as method
+    import optimize.problem as problem
     from optimize.region import load_region
     from sim.executors import make_executor
 
@@ -97,9 +102,8 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int) -
         return run
 
     method.make_executor = counting_executor  # type: ignore[assignment]  # instrumentation of this run only
-    for name in ("solve", "stabilise"):
-        if hasattr(method, name):
-            setattr(method, name, timed(getattr(method, name)))
+    for name in ("solve", "stabilise"):  # every MILP the method solves goes through optimize.problem's two
+        setattr(problem, name, timed(getattr(problem, name)))
     cluster = client = None
     startup_s = 0.0
     scheduler = None
@@ -124,9 +128,22 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int) -
         region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
-        rec = method.recommend(region, replications=8 if quick else 24, seed=seed, executor=executor,
-                               workers=None if executor == "serial" else workers, scheduler=scheduler,
-                               frontier=1 if quick else 8, stage2=5 if quick else 10, cache_dir=cache)
+        if cli:  # the whole command: it loads the region again, optimises with its cache in --out, exports
+            from branchlab.cli import main as branchlab
+
+            out = Path(cache) / "out"
+            status = branchlab(["optimize", region_path, "--out", str(out), "-q", "--seed", str(seed),
+                                "--executor", executor, *(["--workers", str(workers)] if executor != "serial" else []),
+                                *(["--scheduler", scheduler] if scheduler else []), *(["--quick"] if quick else [])])
+            if status != 0:
+                raise SystemExit(f"branchlab optimize exited {status}")
+            rec = json.loads((out / "recommendation.json").read_text(encoding="utf-8"))
+            counts, timings, uplift = rec["counts"], rec["timings"], rec["uplift"]
+        else:
+            done = method.recommend(region, replications=8 if quick else 24, seed=seed, executor=executor,
+                                    workers=None if executor == "serial" else workers, scheduler=scheduler,
+                                    frontier=1 if quick else 8, stage2=5 if quick else 10, cache_dir=cache)
+            counts, timings, uplift = done.counts, done.timings, done.uplift
         optimise_s = time.perf_counter() - t0
     main_cpu = time.process_time() - cpu0
     worker_cpu = _worker_cpu(client) - worker_cpu0
@@ -141,8 +158,7 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int) -
             "quick": quick, "seed": seed, "cluster_start_s": startup_s, "load_s": load_s, "optimise_s": optimise_s,
             "wall_s": load_s + optimise_s, "executor_s": ex.busy_s, "tasks": ex.tasks, "milp_s": milp_s[0],
             "main_cpu_s": main_cpu, "executor_main_cpu_s": ex.busy_cpu_s, "worker_cpu_s": worker_cpu,
-            "days": rec.counts.get("simulated_days", 0), "timings": rec.timings,
-            "uplift": rec.uplift,
+            "days": counts.get("simulated_days", 0), "timings": timings, "uplift": uplift, "cli": cli,
             "main_peak_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
             "worker_peak_mib": worker_peak}
 
@@ -169,9 +185,10 @@ def _worker_cpu(client: Any) -> float:
     return float(sum(client.run(cpu).values()))
 
 
-def _subprocess(region: Path, executor: str, workers: int, quick: bool, seed: int) -> dict[str, Any]:
+def _subprocess(region: Path, executor: str, workers: int, quick: bool, seed: int, cli: bool) -> dict[str, Any]:
     cmd = [sys.executable, str(Path(__file__).resolve()), "--one", str(region), "--executor", executor,
-           "--workers", str(workers), "--seed", str(seed), *(["--full"] if not quick else [])]
+           "--workers", str(workers), "--seed", str(seed), *(["--full"] if not quick else []),
+           *(["--cli"] if cli else [])]
     try:
         done = subprocess.run(cmd, capture_output=True, text=True, check=False, timeout=RUN_TIMEOUT_S, cwd=ROOT)
     except subprocess.TimeoutExpired:
@@ -219,6 +236,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="Dask workers of the LocalCluster (default 2)")
     parser.add_argument("--full", action="store_true", help="the optimiser's default settings (not --quick's)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--cli", action="store_true",
+                        help="time `branchlab optimize` itself (export and its cache in --out included)")
     parser.add_argument("--milp-2000-s", type=float, default=24.3,
                         help="MILP seconds at 2,000 outlets for the extrapolation (optimize_bench.py's 2,000 x 50)")
     parser.add_argument("--one", metavar="REGION", help=argparse.SUPPRESS)
@@ -232,7 +251,7 @@ def main() -> None:
         print(json.dumps(load_only(args.one)))
         return
     if args.one:
-        print(json.dumps(one(args.one, args.executor, args.workers, quick, args.seed), default=str))
+        print(json.dumps(one(args.one, args.executor, args.workers, quick, args.seed, args.cli), default=str))
         return
     sys.path.insert(0, str(ROOT))
     from benchmarks.make_province import write_province
@@ -241,10 +260,10 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         regions = {n: write_province(n, Path(tmp) / f"province_{n}.toml", seed=0) for n in sizes}
-        serial = _subprocess(regions[sizes[0]], "serial", 1, quick, args.seed)
+        serial = _subprocess(regions[sizes[0]], "serial", 1, quick, args.seed, args.cli)
         rows.append(serial)
         for n in sizes:
-            rows.append(_subprocess(regions[n], "dask", args.workers, quick, args.seed))
+            rows.append(_subprocess(regions[n], "dask", args.workers, quick, args.seed, args.cli))
         loaded: dict[str, Any] = {}
         if args.load_size:
             big = write_province(args.load_size, Path(tmp) / f"province_{args.load_size}.toml", seed=0)
