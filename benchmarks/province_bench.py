@@ -77,7 +77,7 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int, c
     """One optimiser run in this process, instrumented; returns the measurements.
 
     ``cli``: run ``branchlab optimize`` itself (in this process, its export and its cache in ``--out``
-    included) instead of ``optimize.recommend`` with the ``--quick`` settings spelled out.
+    included) instead of ``optimize.recommend``.
     """
     import optimize.method as method
     import optimize.problem as problem
@@ -122,10 +122,6 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int, c
     t0 = time.perf_counter()
     region = load_region(region_path)
     load_s = time.perf_counter() - t0
-    if quick:  # what `branchlab optimize --quick` does
-        from dataclasses import replace
-
-        region = replace(region, search=replace(region.search, total_step=1, combos=1, screen_replications=4))
     with tempfile.TemporaryDirectory() as cache:
         t0 = time.perf_counter()
         if cli:  # the whole command: it loads the region again, optimises with its cache in --out, exports
@@ -140,9 +136,8 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int, c
             rec = json.loads((out / "recommendation.json").read_text(encoding="utf-8"))
             counts, timings, uplift = rec["counts"], rec["timings"], rec["uplift"]
         else:
-            done = method.recommend(region, replications=8 if quick else 24, seed=seed, executor=executor,
-                                    workers=None if executor == "serial" else workers, scheduler=scheduler,
-                                    frontier=1 if quick else 8, stage2=5 if quick else 10, cache_dir=cache)
+            done = method.recommend(region, seed=seed, executor=executor, workers=None if executor == "serial"
+                                    else workers, scheduler=scheduler, quick=quick, cache_dir=cache)
             counts, timings, uplift = done.counts, done.timings, done.uplift
         optimise_s = time.perf_counter() - t0
     main_cpu = time.process_time() - cpu0
