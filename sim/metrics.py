@@ -100,7 +100,8 @@ class _Constants:
     capacity_min: np.ndarray  # server-minutes available per service zone in [warm-up, close]
     cross_sale: np.ndarray  # [zone, role, segment] probability per bundle product
     bundle: np.ndarray  # [segment, slot] product index, -1 = none
-    may_sell: np.ndarray  # [role, product] the role may sell the product (sales.products_by_role)
+    sellable: np.ndarray  # [role, segment, slot]: the slot of the segment's bundle holds a product the role may
+    # sell (sales.products_by_role)
     product_value: np.ndarray
     product_points: np.ndarray
     loss_yuan: np.ndarray  # expected loss per lost customer, by segment
@@ -111,7 +112,7 @@ class _Constants:
     target_wait_min: np.ndarray  # by service zone
     zone_open: np.ndarray  # by service zone
     zone_rows: np.ndarray  # row of each service zone in the ZONES table
-    seated_zones: np.ndarray  # service-zone indices whose queues use the waiting seats
+    seated: np.ndarray  # by service zone: its queue uses the waiting seats
 
 
 _CACHE: dict[int, tuple[Scenario, _Constants]] = {}
@@ -129,7 +130,9 @@ def _constants(sc: Scenario) -> _Constants:
     warm, day = sc.outlet.warmup_min, sc.outlet.day_min
     const = _Constants(
         np.array([_capacity_minutes(layout, z, warm, day) for z in range(len(SERVICE_ZONES))]),
-        chances.cross_sale, chances.bundle, chances.may_sell, np.array([p.value_yuan for p in products]),
+        chances.cross_sale, chances.bundle,
+        (chances.bundle >= 0)[None, :, :] & chances.may_sell[:, np.maximum(chances.bundle, 0)],
+        np.array([p.value_yuan for p in products]),
         np.array([p.points for p in products]),
         np.array([s.walkout_value_lost_yuan + s.churn_probability * s.churn_value_yuan for s in segments]),
         np.array([sc.fee_yuan.get(z, 0.0) for z in SERVICE_ZONES]),
@@ -137,7 +140,7 @@ def _constants(sc: Scenario) -> _Constants:
         duty_table(layout.staff),
         np.array([sc.zones[z].target_wait_min for z in SERVICE_ZONES]),
         np.array(layout.open), np.array([ZONES.index(z) for z in SERVICE_ZONES]),
-        np.array([SERVICE_ZONES.index(z) for z in SEATED_ZONES]),
+        np.array([z in SEATED_ZONES for z in SERVICE_ZONES]),
     )
     if len(_CACHE) >= 8:
         _CACHE.pop(next(iter(_CACHE)))
@@ -235,11 +238,9 @@ def _sold(const: _Constants, visit: np.ndarray, cust: np.ndarray, staff: np.ndar
           u: np.ndarray) -> SalesLog:
     """The products sold in ``visit`` s (to ``cust`` of segment ``seg`` by ``staff``): each bundle
     product the staff member's role may sell whose uniform ``u[visit, slot]`` is below the chance ``p``."""
-    role = const.staff_role[staff]
-    prod = const.bundle[seg]
-    sold = (u < p[:, None]) & (prod >= 0) & const.may_sell[role[:, None], np.maximum(prod, 0)]
+    sold = (u < p[:, None]) & const.sellable[const.staff_role[staff], seg]
     rows, cols = np.nonzero(sold)
-    product = prod[rows, cols]
+    product = const.bundle[seg[rows], cols]
     return SalesLog(visit[rows], cust[rows], staff[rows], product, const.product_value[product],
                     const.product_points[product])
 
@@ -266,12 +267,27 @@ def walkout_rate(arrived: ArrayLike, abandoned: ArrayLike, balked: ArrayLike, no
     return np.where(came > 0, lost / np.where(came > 0, came, 1.0), 0.0)
 
 
+def group_order(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The permutation that sorts by group (non-negative integers), then by value within a group.
+
+    What ``np.lexsort((values, groups))`` gives but for the order of equal values within a group
+    (the callers' results do not depend on it: equal waits are the same float, and tied times
+    bound an interval of length 0), about four times faster: a quicksort of the values, then a
+    stable sort of their groups, which numpy does as a radix sort for 16-bit integers.
+    """
+    by_value = np.argsort(values)
+    key = groups[by_value]
+    if key.size and int(key.max()) <= np.iinfo(np.int16).max:
+        key = key.astype(np.int16)
+    return by_value[np.argsort(key, kind="stable")]
+
+
 def p90_by_group(groups: np.ndarray, values: np.ndarray, size: int) -> np.ndarray:
     """90th percentile of ``values`` per group ``0 … size−1`` (NaN for an empty group).
 
     Linear interpolation between order statistics, as numpy's default percentile.
     """
-    ordered = values[np.lexsort((values, groups))]
+    ordered = values[group_order(groups, values)]
     counts = np.bincount(groups, minlength=size)
     first = np.cumsum(counts) - counts
     pos = 0.9 * np.maximum(counts - 1, 0)
@@ -294,7 +310,7 @@ def _capped_area(days: np.ndarray, starts: np.ndarray, ends: np.ndarray, cap: fl
     times = np.concatenate([starts, ends])
     steps = np.concatenate([np.ones(starts.size), -np.ones(ends.size)])
     day = np.concatenate([days, days])
-    order = np.lexsort((times, day))
+    order = group_order(day, times)
     times, day = times[order], day[order]
     level = np.minimum(np.cumsum(steps[order]), cap)[:-1]
     same = day[1:] == day[:-1]
@@ -382,7 +398,7 @@ def _waiting_area(b: _Batch, w: _Waits, const: _Constants, warm: float, seats: i
     """The ``waiting`` row per day: everyone queueing at the seated zones (balking included)."""
     n_days = b.days
     status = b.status
-    seated_zone = np.isin(b.zone, const.seated_zones)
+    seated_zone = const.seated[b.zone]
     seated = seated_zone & w.counted
     sw = w.waited & seated
     offered = np.bincount(b.visit_day[seated & (status != _BYPASSED)], minlength=n_days)
