@@ -83,6 +83,18 @@ def _quarter(args: argparse.Namespace) -> int:
         print(f"VIP care: {heads['vip_care_share'].mean():.0%} of a maintainer's day on average, "
               f"{heads['vip_care_coverage'].mean():.0%} of the contacts made, {heads['vip_care_lost'].sum():.0f} VIPs "
               f"left for lack of care; 四包 took {points.sum():,.0f} points off CMs and WMs")
+    if rules.penalties.enabled:
+        print(f"penalty points: {heads['head_penalty_yuan'].sum():,.0f} yuan taken off heads' pay for points on their "
+              f"balance, {int(heads['head_review'].sum())} outlet-quarters with the head under review")
+    if rules.training.enabled:
+        days = res.people["training_days"]
+        print(f"training: {days.sum():,.0f} person-days away from work over {int((days > 0).sum())} "
+              "person-quarters; skill after training in people.csv (skill_after)")
+    if rules.exchange.enabled:
+        print(f"exchange: {int(res.people['exchanged'].sum())} {rules.exchange.from_role} moved into "
+              f"{rules.exchange.to_role} posts, {heads['exchange_cost_yuan'].sum():,.0f} yuan of training")
+    if rules.ladder.teams:
+        print(f"team ladder: {heads['team_ladder_yuan'].sum():,.0f} yuan of one-off team rewards")
     if not res.office.empty:
         print(f"office team: mean completion {res.office['completion'].mean():.2f}, "
               f"pay per member {res.office['pay_per_member_yuan'].mean():,.0f} yuan/quarter")

@@ -7,7 +7,11 @@ customer managers' quarterly points against the pay bands, their rank over the
 quarters, and the outlets' scores by quarter beside the scorecard table; then the outlet
 heads' growth gate (customer and deposit growth against plan, head pay) and, when the
 rules have one, the office team's completion and pay; with ``--compare``, the paired
-rules comparison (:mod:`optimize.pay_compare`) over the whole run. Chinese outlet and person names
+rules comparison (:mod:`optimize.pay_compare`) over the whole run. The levers switched on
+are named at the top; the heads' pay is shown in its parts (target part, growth part,
+accumulated penalties), and each group of levers that is on has a table of its own
+(:data:`LEVER_TABLES`: inspections, VIP care, club and ladders, training and exchange); a
+lever that is off shows nothing. Chinese outlet and person names
 draw with the CJK fallback font (:mod:`sim.fonts`).
 """
 
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import html
 import json
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +28,8 @@ from matplotlib import colormaps
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from optimize.quarters import CM, QuarterResults
+from optimize.pay import growth_factor, head_premium
+from optimize.quarters import CM, QuarterResults, pay_score_column
 from sim.fileio import csv_text, publish_set, write_atomic
 from sim.fonts import use_cjk_fallback
 from sim.plots import png_base64
@@ -127,9 +133,79 @@ def _most_common(values: pd.Series) -> str:
     return str(values.value_counts(sort=True).index[0])
 
 
+@dataclass(frozen=True, kw_only=True)
+class LeverTable:
+    """A report table of one group of levers: its columns from ``outlets.csv`` and, summed per
+    outlet-quarter, from ``people.csv`` (each shown only when present, the table only when one is)."""
+
+    title: str
+    caption: str
+    outlet_columns: tuple[str, ...]
+    people_columns: tuple[str, ...] = ()
+
+
+#: Outlet columns every study has, which a lever's table may show beside its own (not a sign the lever is on).
+ALWAYS = ("outlet_rank", "red_flag")
+
+#: The levers' tables, in report order (after the heads' tables).
+LEVER_TABLES = (
+    LeverTable(title="Inspections", caption="Leaders' sampled, noisy readings of the score sheet beside perfect "
+               "information: readings, inspection score, the rank and red flag they gave and the ones the quarter's "
+               "means would have given (flags: share of replications).",
+               outlet_columns=("inspections", "inspection_score", "outlet_rank", "perfect_rank", "red_flag",
+                               "perfect_red_flag")),
+    LeverTable(title="VIP care", caption="Share of a maintainer's day the 2对1 contacts take, share of the contacts "
+               "made, a VIP's leaving chance in the quarter, VIPs who left by it, and the points 四包 took off the "
+               "outlet's CMs and WMs.",
+               outlet_columns=("vip_care_share", "vip_care_coverage", "vip_care_hazard", "vip_care_lost"),
+               people_columns=("vip_points_deducted",)),
+    LeverTable(title="Rewards: club and ladders", caption="Elite-club members (CMs); the outlet's one-off ladder "
+               "reward and rungs reached; its CM team's points, rungs and one-off reward (shared by the team).",
+               outlet_columns=("ladder_reward_yuan", "ladder_rungs", "team_points", "team_rungs", "team_ladder_yuan"),
+               people_columns=("club_member",)),
+    LeverTable(title="Training and exchange", caption="Working days the outlet's people spent training (away from "
+               "work); people moved into the exchange's role after the quarter and their training cost.",
+               outlet_columns=("exchanged_out", "exchange_cost_yuan"), people_columns=("training_days",)),
+)
+
+
+def levers_on(res: QuarterResults) -> list[str]:
+    """The rules-file levers switched on in ``res``'s rules, in the rules file's words."""
+    r = res.rules
+    pay = r.pay
+    named = [(r.effort.on, f"effort ({r.effort.response})"),
+             (pay.band_reading != "marginal", f"{pay.band_reading} bands"),
+             (pay.target_score != "window_service", "target-responsibility score"),
+             (pay.head_growth_score != "fixed", "fee-income growth score"),
+             (pay.head_gate_scope != "growth_part", "gate on the head's full pay"),
+             (not pay.head_premiums, "heads without premiums"), (r.inspection.enabled, "inspections"),
+             (r.vip_care.enabled, "VIP care"), (r.club.enabled, "elite club"), (r.ladder.enabled, "outlet ladder"),
+             (r.ladder.teams, "team ladder"), (r.penalties.enabled, "accumulating penalty points"),
+             (r.training.enabled, "training"), (r.exchange.enabled, f"exchange {r.exchange.from_role} → "
+                                                                    f"{r.exchange.to_role}"),
+             (not r.ranking.exit_enabled, "no exit rule")]
+    return [name for on, name in named if on]
+
+
+def lever_table(res: QuarterResults, spec: LeverTable) -> pd.DataFrame:
+    """``spec``'s table: mean over replications per quarter and outlet (people columns summed over the outlet
+    first); empty when the lever is off (none of its columns present)."""
+    keys = ["quarter", "outlet"]
+    people = [c for c in spec.people_columns if c in res.people.columns]
+    own = [c for c in spec.outlet_columns if c not in ALWAYS and c in res.outlets.columns]
+    if not (people or own):
+        return pd.DataFrame()
+    cols = [c for c in spec.outlet_columns if c in res.outlets.columns]
+    table = res.outlets.groupby(keys)[cols].mean()
+    if people:
+        sums = res.people.groupby([*keys, "replication"])[people].sum().groupby(keys).mean()
+        table = table.join(sums.rename(columns={"club_member": "club_members"}))
+    return table.round(3)
+
+
 def _scorecard_table(res: QuarterResults) -> pd.DataFrame:
     cols = ["score", "outlet_rank", "subsidy_yuan", "penalty_points", "walkout_rate", "mean_wait_min",
-            "value_per_person_day_yuan"]
+            "value_per_person_day_yuan", *[c for c in ("penalty_balance",) if c in res.outlets]]
     table = res.outlets.groupby(["quarter", "outlet"])[cols].mean().round(3)
     # a rank is a whole number; a mean over replications keeps one decimal (never "2.0")
     table["outlet_rank"] = [f"{v:.0f}" if float(v).is_integer() else f"{v:.1f}" for v in table["outlet_rank"]]
@@ -137,10 +213,32 @@ def _scorecard_table(res: QuarterResults) -> pd.DataFrame:
     return table.assign(tier=res.outlets.groupby(["quarter", "outlet"])["tier"].first(), simulated_tier=moved)
 
 
+def head_parts(res: QuarterResults) -> pd.DataFrame:
+    """The head's pay in its two parts per outlet-quarter row: ``head_target_part_yuan`` (the 70% on the score
+    the rules read, × premiums, × the growth gate when it scales full pay) and ``head_growth_part_yuan`` (the
+    rest of the pay before any penalty: the 30% growth part, gated)."""
+    pay, o = res.rules.pay, res.outlets
+    target = head_premium(pay) * pay.head_reference_pay_yuan * pay.head_target_weight * o[pay_score_column(pay)] / 100
+    if pay.head_gate_scope == "full_pay":
+        target = target * o["growth_attainment"].map(lambda a: growth_factor(a, pay))
+    before = o["head_pay_yuan"] + (o["head_penalty_yuan"] if "head_penalty_yuan" in o else 0.0)
+    return pd.DataFrame({"head_target_part_yuan": target, "head_growth_part_yuan": before - target})
+
+
 def _heads_table(res: QuarterResults) -> pd.DataFrame:
     cols = ["net_new_customers", "customer_attainment", "deposits_in_yuan", "deposits_lost_yuan",
-            "deposit_growth_yuan", "deposit_attainment", "growth_attainment", "head_pay_yuan"]
+            "deposit_growth_yuan", "deposit_attainment", "growth_attainment"]
     return res.outlets.groupby(["quarter", "outlet"])[cols].mean().round(3)
+
+
+def _head_pay_table(res: QuarterResults) -> pd.DataFrame:
+    """The head's pay in parts: the score its 70% reads, the growth score, the two parts, accumulated penalties."""
+    pay = res.rules.pay
+    read = pay_score_column(pay)
+    optional = ("fee_income_score", "penalty_balance", "head_penalty_yuan", "head_review")
+    cols = [read, "growth_attainment", *[c for c in optional if c in res.outlets], "head_target_part_yuan",
+            "head_growth_part_yuan", "head_pay_yuan"]
+    return res.outlets.join(head_parts(res)).groupby(["quarter", "outlet"])[cols].mean().round(3)
 
 
 def _gate_text(res: QuarterResults) -> str:
@@ -150,6 +248,28 @@ def _gate_text(res: QuarterResults) -> str:
             f"Plans per outlet and quarter: {pay.head_plan_new_customers:g} net new customers, "
             f"{pay.head_plan_deposit_growth_yuan:,.0f} yuan net deposits. The growth part is paid in full at "
             f"{pay.head_growth_full_at:.0%} of plan; gate reads: {pay.head_growth_gate}. Mean over replications.")
+
+
+def _heads_part(res: QuarterResults) -> list[str]:
+    pay = res.rules.pay
+    read = "target-responsibility score" if pay.target_score == "target_responsibility" else "window-service score"
+    gate = "the whole pay" if pay.head_gate_scope == "full_pay" else "the growth part"
+    text = (f"The target part is {pay.head_target_weight:.0%} of {pay.head_reference_pay_yuan:,.0f} yuan × the "
+            f"{read} / 100; the growth part {pay.head_growth_weight:.0%} × the growth score; the growth gate scales "
+            f"{gate}; × {head_premium(pay):g} premiums. Accumulated penalty points, when on, are taken off after. "
+            "Pay and parts in yuan a quarter; review: share of replications. Mean over replications.")
+    return [f"<h2>Outlet heads: growth gate</h2><p>{html.escape(_gate_text(res))}</p>", _table(_heads_table(res)),
+            f"<h2>Outlet heads: pay</h2><p>{html.escape(text)}</p>", _table(_head_pay_table(res))]
+
+
+def _levers_part(res: QuarterResults) -> list[str]:
+    parts = []
+    for spec in LEVER_TABLES:
+        table = lever_table(res, spec)
+        if not table.empty:
+            parts += [f"<h2>{html.escape(spec.title)}</h2><p>{html.escape(spec.caption)} Mean over "
+                      "replications.</p>", _table(table)]
+    return parts
 
 
 def _office_part(res: QuarterResults) -> list[str]:
@@ -170,10 +290,11 @@ def _cell(column: str, value: Any) -> str:
     if pd.isna(value):
         return ""
     name = str(column)
-    if name.endswith("_rate") or "attainment" in name or name == "completion":
+    if name.endswith(("_rate", "_share", "_coverage", "_hazard", "_flag", "_review")) or "attainment" in name \
+            or name == "completion":
         return f"{value:.1%}"
     if name.endswith("_yuan") or float(value).is_integer():
-        return f"{value:,.0f}"
+        return f"{round(value) or 0:,.0f}"  # never "-0"
     return f"{value:,.2f}"
 
 
@@ -201,11 +322,12 @@ def report_html(res: QuarterResults, comparison: pd.DataFrame | None, meta: dict
     parts = ["<h1>Quarters, pay and ranking</h1>",
              f"<p>Study: {html.escape(str(meta['study']))}<br>{_plural(int(meta['quarters']), 'quarter')} × "
              f"{_plural(int(meta['replications']), 'replication')}, seed {meta['seed']}, rules: "
-             f"{html.escape(rules)}, {meta['seconds']:.1f} s.</p>",
+             f"{html.escape(rules)}, {meta['seconds']:.1f} s.<br>Levers on: "
+             f"{html.escape(', '.join(levers_on(res)) or 'none (the shipped rules)')}.</p>",
              images, "<h2>Scorecards</h2><p>Mean over replications; rank 1 is the best outlet.</p>",
              _table(_scorecard_table(res)),
-             f"<h2>Outlet heads: growth gate</h2><p>{html.escape(_gate_text(res))}</p>", _table(_heads_table(res)),
-             *_office_part(res), "<h2>Per replication</h2>", _table(res.summary, index=False)]
+             *_heads_part(res), *_levers_part(res), *_office_part(res), "<h2>Per replication</h2>",
+             _table(res.summary, index=False)]
     if comparison is not None:
         parts += ["<h2>Without − with the exit rule (paired, common random numbers)</h2>",
                   f'<div class="wide">{comparison.round(2).to_html(index=False)}</div>']

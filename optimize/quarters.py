@@ -313,13 +313,13 @@ def _score_outlets(days: pd.DataFrame, quarter: int, study: Study, rules: Quarte
     out = _head_scores(out.join(growth.set_axis(out.index)), study, rules.pay)
     premium = head_premium(rules.pay)
     growth_scores = out["fee_income_score"] if rules.pay.head_growth_score == "fee_income" else [1.0] * len(out)
+    scores = out[pay_score_column(rules.pay)]
     out["head_pay_yuan"] = [premium * head_pay(s, a, rules.pay, g)
-                            for s, a, g in zip(out[_pay_score(rules.pay)], out["growth_attainment"], growth_scores,
-                                               strict=True)]
+                            for s, a, g in zip(scores, out["growth_attainment"], growth_scores, strict=True)]
     return out
 
 
-def _pay_score(pay: PayRules) -> str:
+def pay_score_column(pay: PayRules) -> str:
     """The outlets column the head's 70% and the CMs' 30% read: ``score`` (window service) or ``target_score``."""
     return "target_score" if pay.target_score == "target_responsibility" else "score"
 
@@ -379,7 +379,7 @@ def _pay_people(people: pd.DataFrame, outlets: pd.DataFrame, rules: QuarterRules
     ranks = rank(cms.reset_index()).set_axis(cms.index)
     cut = replace(rules.ranking, exit_bottom=min(rules.ranking.exit_bottom, len(cms)))
     streak = bottom_streaks(streak, ranks, cut)
-    scores = cms["outlet"].map(outlets.set_index("outlet")[_pay_score(rules.pay)])
+    scores = cms["outlet"].map(outlets.set_index("outlet")[pay_score_column(rules.pay)])
     premium = premium_factor(True, True, rules.pay)
     reward = rank_rewards(ranks, rules.ranking)
     cms = cms.assign(rank=ranks, paid_points=paid_points(cms["points"].to_numpy(), rules.pay),
@@ -780,4 +780,5 @@ def compare_rules(study: Study, a: QuarterRules, b: QuarterRules, *, quarters: i
 
 
 __all__ = ["PairedTable", "QuarterResults", "QuarterRules", "Study", "compare_rules", "load_rules", "load_study",
-           "resolve_auto_tiers", "run_quarters", "run_rule_sets", "summary_comparison", "tasks_per_run"]
+           "pay_score_column", "resolve_auto_tiers", "run_quarters", "run_rule_sets", "summary_comparison",
+           "tasks_per_run"]
