@@ -46,6 +46,22 @@ def test_head_pay_parts_add_up_to_the_pay(seed: int) -> None:
     assert (parts["head_growth_part_yuan"] >= -1e-6).all()
 
 
+def test_head_pay_parts_with_the_gate_on_full_pay() -> None:
+    """Gate on the whole pay, target-responsibility score, no premiums: target part = 30,000 x 0.7 x target score
+    / 100 x the gate; the parts add up to the pay."""
+    rules = _rules()
+    rules = dataclasses.replace(rules, pay=dataclasses.replace(rules.pay, head_gate_scope="full_pay",
+                                                               target_score="target_responsibility",
+                                                               head_premiums=False))
+    res = run_quarters(load_study(TWO), rules, quarters=1, seed=4)
+    o, parts = res.outlets, head_parts(res)
+    gate = (o["growth_attainment"].clip(lower=0) / 1.2).clip(upper=1.0)
+    target = 30000 * 0.7 * o["target_score"] / 100 * gate
+    assert parts["head_target_part_yuan"].to_numpy() == pytest.approx(target.to_numpy())
+    total = parts["head_target_part_yuan"] + parts["head_growth_part_yuan"]
+    assert total.to_numpy() == pytest.approx(o["head_pay_yuan"].to_numpy())
+
+
 def test_report_names_the_levers_and_shows_their_tables_only_when_on() -> None:
     study = load_study(TWO)
     off = run_quarters(study, _rules(), quarters=2, seed=2)
