@@ -15,7 +15,9 @@ the stages of :mod:`optimize.stages` on the outlets' candidate pools, and hands 
    entirely on the wrong side of the limit (it surely fails), and finally when its
    mean breaks the limit; a pattern is dominated when another uses no more people of
    any role, meets every outlet rule it meets, moves no more people, and has at least
-   its value;
+   its value; an outlet left with no pattern meeting its own rules (today's plan breaking
+   one, every move that fixes it pruned by a guard) gets the single moves around the
+   patterns that meet them (:func:`optimize.stages.repair`);
 4. the MILP (:mod:`optimize.milp`), HiGHS by default;
 5. infeasible rules explained by an elastic copy;
 6. verification on fresh seeds of the chosen and the current plan, with the uplift's
@@ -215,6 +217,7 @@ def _optimise(region: Region, ev: Evaluator, s: Settings, progress: Callable[[st
     else:
         _with_progress(ev, progress, prefix + "screen", lambda: stages.screen(problem, states, ev, s))
         _with_progress(ev, progress, prefix + "refine", lambda: stages.refine(problem, states, ev, s))
+    repaired = _with_progress(ev, progress, prefix + "repair", lambda: stages.repair(problem, states, ev, s))
     timings["evaluate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     verified = stages.verify(problem, states, ev, s)
@@ -223,7 +226,7 @@ def _optimise(region: Region, ev: Evaluator, s: Settings, progress: Callable[[st
     front = stages.frontier(problem, states, s)
     timings["frontier"] = time.perf_counter() - t0
     return Run(problem=problem, states=states, settings=s, verified=verified, frontier=front, timings=timings,
-               simulated_days=ev.simulated_days - start)
+               simulated_days=ev.simulated_days - start, repaired=tuple(dict.fromkeys([*repaired, *verified.repaired])))
 
 
 def _with_progress(ev: Evaluator, progress: Callable[[str, int, int], None] | None, stage: str,

@@ -47,9 +47,9 @@ def _cap(scenario: Scenario, role: str) -> int | None:
     return scenario.zones[zones[0]].positions + 1
 
 
-def role_values(scenario: Scenario, role: str, step: int) -> list[int]:
-    """Counts a movable role may take: today's ± ``step``, at least 0, at most the zone cap."""
-    now = scenario.roles[role].count
+def role_values(scenario: Scenario, role: str, step: int, now: int | None = None) -> list[int]:
+    """Counts a movable role may take: today's (or ``now``) ± ``step``, at least 0, at most the zone cap."""
+    now = scenario.roles[role].count if now is None else now
     cap = _cap(scenario, role)
     hi = now + step if cap is None else min(now + step, max(cap, now))
     return list(range(max(0, now - step), hi + 1))
@@ -76,12 +76,13 @@ def _with(plan: StaffingPlan, role: str, count: int, inside: int | None = None) 
     return StaffingPlan.of(counts, plan.cm_inside)
 
 
-def neighbourhood(spec: OutletSpec, region: Region) -> list[StaffingPlan]:
-    """Round 1: today's plan and every single-role move (customer managers with their splits)."""
-    current = spec.scenario.staffing_plan()
+def neighbourhood(spec: OutletSpec, region: Region, centre: StaffingPlan | None = None) -> list[StaffingPlan]:
+    """Round 1: today's plan (or ``centre``) and every single-role move from it (customer managers with their
+    splits)."""
+    current = spec.scenario.staffing_plan() if centre is None else centre
     out = [current]
     for role in movable_roles(spec, region):
-        for v in role_values(spec.scenario, role, region.search.step):
+        for v in role_values(spec.scenario, role, region.search.step, current.count(role)):
             if role == _CM:
                 out += [_with(current, role, v, i) for i in cm_splits(v, current.cm_inside)]
             elif v != current.count(role):

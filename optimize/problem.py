@@ -166,17 +166,35 @@ def service_breaks(limits: ServiceLimits, days: np.ndarray, by_ci: bool) -> list
 def worse_than_today(kpis: tuple[str, ...], days: np.ndarray, today: np.ndarray) -> list[str]:
     """The ``kpis`` a plan makes worse than today's beyond noise, on the days both ran (common random numbers):
     the paired 95% CI of the change lies wholly above 0 (walk-out rate) or below 0 (a service level)."""
-    n = min(len(days), len(today))
     out = []
     for kpi in kpis:
-        change = column(days[:n], kpi) - column(today[:n], kpi)
-        s = interval(change)
+        s = interval(paired_change(kpi, days, today))
         mean, lo, hi = s.mean, s.low, s.high
         if math.isnan(lo):
             continue
         if (kpi == "walkout_rate" and lo > 0) or (kpi != "walkout_rate" and hi < 0):
             out.append(f"{kpi} worse than today beyond noise ({mean:+.4f}, paired 95% CI {lo:+.4f} to {hi:+.4f})")
     return out
+
+
+def paired_change(kpi: str, days: np.ndarray, today: np.ndarray) -> np.ndarray:
+    """Day by day, ``kpi`` under a plan minus under today's plan, on the days both ran (common random numbers)."""
+    n = min(len(days), len(today))
+    return np.asarray(column(days[:n], kpi) - column(today[:n], kpi))
+
+
+def worsening(kpis: tuple[str, ...], days: list[np.ndarray], today: list[np.ndarray]) -> np.ndarray:
+    """How much worse than today a plan makes each of ``kpis`` on each day type (day types outer): the mean
+    paired change of the walk-out rate, of a service level with the sign turned, so that above 0 is worse
+    (the means :func:`worse_than_today` tests; days without a value left out, 0 when none has one)."""
+    out = []
+    for a, b in zip(days, today, strict=True):
+        for kpi in kpis:
+            change = paired_change(kpi, a, b)
+            change = change[np.isfinite(change)]
+            mean = float(change.mean()) if change.size else 0.0
+            out.append(mean if kpi == "walkout_rate" else -mean)
+    return np.asarray(out)
 
 
 def cvar(per_type: Sequence[np.ndarray], shares: Sequence[float], level: float) -> float:

@@ -37,7 +37,8 @@ class Recommendation:
         frontier: optimal objective by total head-count budget (``budget``, ``delta``,
             ``status``, ``objective``, ``marginal_yuan``).
         counts: patterns ``generated``, ``dropped_analytic``, ``simulated``, ``kept``, and
-            ``simulated_days`` (days simulated in this run; 0 when all came from the cache).
+            ``simulated_days`` (days simulated in this run; 0 when all came from the cache); with
+            ``repaired_outlets`` the outlets :func:`optimize.stages.repair` gave one more round.
         timings: seconds per step (``evaluate``, ``solve_and_verify``, ``frontier``).
         verification_rounds: solves needed until the chosen plan met every service limit.
         headcount: ``{"current": n, "recommended": m, "budget": b}``.

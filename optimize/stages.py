@@ -20,7 +20,7 @@ from optimize.candidates import Fate, FateKind, Origin
 from optimize.evaluate import Evaluator
 from optimize.milp import InfeasibleError, OutletOptions, Policy, Solution, outlet_rules, satisfied
 from optimize.patterns import AnalyticScreen, combine, neighbourhood
-from optimize.problem import Problem, combine_days
+from optimize.problem import Problem, combine_days, worsening
 from optimize.state import Menu, OutletState, Settings, paired_difference, set_prior
 from sim import seeds
 from sim.codes import ROLES
@@ -112,8 +112,7 @@ def screen(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
     """Stage one: single moves, then the helpful ones combined, screened analytically and simulated for
     the screen's days; the prior of the gains set (``s.shrink``); the surely failing and dominated pruned."""
     region = problem.region
-    screens = [AnalyticScreen(st.spec.scenario, region.limits(st.spec).service_level, region.search.analytic_margin)
-               for st in states]
+    screens = [analytic_screen(problem, st) for st in states]
     for st, scr in zip(states, screens, strict=True):
         st.add(neighbourhood(st.spec, region), Origin.SINGLE_MOVE, scr)
     n1 = min(region.search.screen_replications, s.replications)
@@ -133,6 +132,12 @@ def screen(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
         prune(problem, st, by_ci=True)
 
 
+def analytic_screen(problem: Problem, st: OutletState) -> AnalyticScreen:
+    """The analytic Erlang screen of ``st``'s outlet against its service-level floors."""
+    region = problem.region
+    return AnalyticScreen(st.spec.scenario, region.limits(st.spec).service_level, region.search.analytic_margin)
+
+
 def refine(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> None:
     """Stage two: the ``s.stage2`` candidates per outlet that could be optimal get ``s.replications`` days;
     then pruned by the means (the others keep their screen estimate)."""
@@ -140,6 +145,66 @@ def refine(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
                         s.replications)
     for st in states:
         prune(problem, st, by_ci=False)
+
+
+def meets_rules_live(problem: Problem, st: OutletState) -> bool:
+    """Whether some live candidate of ``st`` meets every rule on its outlet alone (the MILP needs one)."""
+    live = st.live()
+    if not live:
+        return False
+    opt = Menu.of(problem, [st], [live]).options[0]
+    return bool(satisfied(outlet_rules(opt, problem.region.policy), len(live)).all(axis=1).any())
+
+
+def ruled_out(problem: Problem, st: OutletState, kinds: tuple[FateKind, ...]) -> list[StaffingPlan]:
+    """The simulated patterns of ``st`` whose fate is one of ``kinds`` and that meet the outlet's own rules."""
+    plans = [c.plan for c in st.candidates if c.fate.kind in kinds and c.plan in st.type_days]
+    if not plans:
+        return []
+    ok = problem.meets_outlet_rules(st.spec)(np.asarray([[p.count(r) for r in ROLES] for p in plans]),
+                                             np.asarray([p.cm_inside for p in plans]))
+    return [p for p, k in zip(plans, ok, strict=True) if k]
+
+
+def repair(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings,
+           todo: list[OutletState] | None = None) -> list[str]:
+    """One more round for the outlets in ``todo`` (default: those left with no live candidate meeting the
+    outlet's own rules): every single move around the patterns that meet those rules but were pruned or
+    failed verification and come closest to keeping the not-worse guards (:func:`repair_centres`), given
+    ``s.replications`` days and pruned by the means like the others. Returns the outlets repaired: by
+    default none where every outlet has such a candidate, so a run that found a plan without this stage
+    finds the same one (:func:`verify` repairs only when the MILP has no plan).
+
+    Today's plan can break an outlet rule (all customer managers inside, against the inside : outside
+    rule) and serve well; the move that fixes the rule then costs a little service, and the moves that
+    would give it back (one more wealth manager or teller) show no effect as single moves from today,
+    where the managers inside already cover those desks. The combined round ranks by value alone, so it
+    pairs the rule's move with moves that cost more, every pattern meeting the rule breaks a guard on
+    some day type (or on the fresh days of verification), and the MILP has no plan. Moves made from the
+    pattern that meets the rule, not from today's, find the plans that meet it and keep every guard.
+    """
+    todo = [st for st in states if not meets_rules_live(problem, st)] if todo is None else todo
+    if not todo:
+        return []
+    for st in todo:
+        screen_ = analytic_screen(problem, st)
+        for centre in repair_centres(problem, st):
+            st.add(neighbourhood(st.spec, problem.region, centre), Origin.COMBINED, screen_)
+    simulate_candidates(ev, problem, todo, [[i for i in st.live() if st.plan(i) not in st.days] for st in todo],
+                        s.replications)
+    for st in todo:
+        prune(problem, st, by_ci=False)
+    return [st.spec.name for st in todo]
+
+
+def repair_centres(problem: Problem, st: OutletState) -> list[StaffingPlan]:
+    """The ``[search] combos`` patterns of ``st`` that meet the outlet's own rules, were pruned or failed
+    verification, and come closest to keeping its not-worse guards on the evaluation days: least worst mean
+    change on any day type (:func:`optimize.problem.worsening`, KPI units), then the highest estimate."""
+    kpis, today = problem.region.limits(st.spec).not_worse, st.type_days[st.today]
+    worst = {p: float(np.max(worsening(kpis, st.type_days[p], today), initial=0.0))
+             for p in ruled_out(problem, st, (FateKind.PRUNED, FateKind.FAILED))}
+    return sorted(worst, key=lambda p: (worst[p], -st.estimate(problem, p)))[:problem.region.search.combos]
 
 
 def live_menu(problem: Problem, states: list[OutletState]) -> Menu:
@@ -189,8 +254,8 @@ def stable_solve(problem: Problem, states: list[OutletState], s: Settings) -> tu
 @dataclass(frozen=True, kw_only=True)
 class Verified:
     """The final solve and its verification: the menu it chose from, per outlet the days of the chosen
-    and today's plan on each day type (one list entry without day types), the rounds it took and the
-    stable stage's figures."""
+    and today's plan on each day type (one list entry without day types), the rounds it took, the
+    stable stage's figures and the outlets :func:`repair` gave one more round between rounds."""
 
     sol: Solution
     menu: Menu
@@ -198,6 +263,7 @@ class Verified:
     cur_types: list[list[np.ndarray]]
     rounds: int
     stability: dict[str, float]
+    repaired: tuple[str, ...] = ()
 
     def rec(self, problem: Problem) -> list[np.ndarray]:
         """The chosen plans' days, day types combined."""
@@ -210,9 +276,18 @@ class Verified:
 
 def verify(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> Verified:
     """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most
-    :data:`MAX_VERIFY_ROUNDS` rounds)."""
+    :data:`MAX_VERIFY_ROUNDS` rounds); when the exclusions leave the MILP no plan, the outlets whose
+    excluded plans met their own rules are repaired (:func:`repair`, once each) and the MILP solved again."""
+    repaired: list[str] = []
     for rounds in range(1, MAX_VERIFY_ROUNDS + 1):
-        sol, menu, stability = stable_solve(problem, states, s)
+        try:
+            sol, menu, stability = stable_solve(problem, states, s)
+        except InfeasibleError:  # repair, once each, the outlets whose plans meeting their rules failed here
+            todo = [st for st in states if st.spec.name not in repaired and ruled_out(problem, st, (FateKind.FAILED,))]
+            if not todo:
+                raise
+            repaired += repair(problem, states, ev, s, todo)
+            continue
         picked = menu.indices(sol)
         items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
             (st, st.plan(i), derive_seed(s.seed, 1, o), s.verify_replications)
@@ -227,7 +302,8 @@ def verify(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
                 st.candidates[i].fate = Fate(FateKind.FAILED, fate.reason)
                 failed = True
         if not failed:
-            return Verified(sol=sol, menu=menu, rec_types=rec, cur_types=cur, rounds=rounds, stability=stability)
+            return Verified(sol=sol, menu=menu, rec_types=rec, cur_types=cur, rounds=rounds, stability=stability,
+                            repaired=tuple(repaired))
     raise InfeasibleError([f"verification kept rejecting the chosen plans after {MAX_VERIFY_ROUNDS} rounds"])
 
 
@@ -287,7 +363,7 @@ class Run:
     """Everything one run leaves for the tables: the problem, the candidate pools, the settings, the verified
     solve, the frontier, stage timings (seconds) and the simulated days it took; with day types, the
     average-day plan to compare with (``average``; ``None`` otherwise); with ``[roster]``, the rosters and
-    their verification (``roster``)."""
+    their verification (``roster``); the outlets :func:`repair` gave one more round (``repaired``)."""
 
     problem: Problem
     states: list[OutletState]
@@ -298,3 +374,4 @@ class Run:
     simulated_days: int
     average: AverageDay | None = None
     roster: RosterRun | None = None
+    repaired: tuple[str, ...] = ()

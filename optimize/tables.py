@@ -15,7 +15,7 @@ from optimize.milp import Solution, binds, rule_value
 from optimize.problem import Problem, combine_days, moves
 from optimize.region import Region
 from optimize.result import Recommendation
-from optimize.roster import hourly_levels
+from optimize.roster import hourly_levels, lunch_hours
 from optimize.roster_run import RosterRun
 from optimize.stages import AverageDay, Run
 from optimize.state import OutletState
@@ -312,7 +312,7 @@ def roster_iteration_frame(rr: RosterRun) -> pd.DataFrame:
     """The simulate-and-correct rounds of every outlet, with each outlet's final status."""
     rows = [{**it, "status": r.status} for r in rr.outlets for it in r.iterations]
     return pd.DataFrame(rows, columns=["outlet", "iteration", "hours_below_floor", "below", "hours_worse_than_today",
-                                       "worse", "requirement_raised", "shortfall_slots", "status"])
+                                       "worse", "lunch_worse", "requirement_raised", "shortfall_slots", "status"])
 
 
 def roster_kpi_frame(problem: Problem, rr: RosterRun) -> pd.DataFrame:
@@ -349,7 +349,7 @@ def roster_hourly_frame(problem: Problem, rr: RosterRun) -> pd.DataFrame:
     rows = []
     for name, opened, a, b in pairs:
         starts = opened + 60 * np.arange(hours)
-        lunch = (starts + 60 > template.lunch_window[0]) & (starts < template.lunch_window[1])
+        lunch = lunch_hours(template, opened, hours)
         a, b = (np.concatenate([h, h[:, :, lunch].sum(axis=2, keepdims=True)], axis=2) for h in (a, b))
         labels = [*(format_clock(t) for t in starts), LUNCH_HOURS]
         for z in (z for z in SERVICE_LEVEL_ZONES if a[:, SERVICE_ZONES.index(z), :, 1].sum() > 0):
@@ -391,7 +391,8 @@ def build(run: Run) -> Recommendation:
               "dropped_analytic": fates.count(FateKind.DROPPED),
               "simulated": int((candidates["replications"] > 0).sum()),
               "kept": fates.count(FateKind.KEPT),
-              "simulated_days": run.simulated_days}
+              "simulated_days": run.simulated_days,
+              **({"repaired_outlets": len(run.repaired)} if run.repaired else {})}
     headcount = {"current": region.current_total, "recommended": sum(p.total for p in chosen),
                  "budget": region.policy.total_headcount or region.current_total}
     plan_table = plan_frame(region, chosen)

@@ -366,9 +366,10 @@ LABELS: dict[str, tuple[str, str]] = {
                          "[{low}, {high}])",
                          "{kpi} 现有班次 {today} -> 排班 {roster}"
                          "（变动 {change} 个百分点，配对95%置信区间 [{low}, {high}]）"),
-    "text.roster_met": ("{met} of {outlets} outlets meet every hour's service floor with no hour worse than today's "
-                        "shifts (at most {rounds} rounds)",
-                        "{outlets} 个网点中 {met} 个各小时服务水平均达下限且无一小时差于现有班次（最多 {rounds} 轮）"),
+    "text.roster_met": ("{met} of {outlets} outlets meet every hour's service floor with no hour and no zone's lunch "
+                        "hours worse than today's shifts (at most {rounds} rounds)",
+                        "{outlets} 个网点中 {met} 个各小时服务水平均达下限，且无一小时、无一区域的午间服务差于现有班次"
+                        "（最多 {rounds} 轮）"),
 }
 
 

@@ -21,13 +21,18 @@ from optimize.roster import (
     RosterModel,
     RosterTemplate,
     build_model,
+    guarded_zones,
     home_zones,
+    lunch_hours,
     solve_roster,
     template_problem,
     to_roster,
+    worse_hours,
+    worse_lunches,
 )
 from optimize.tables import ROSTER_COLUMNS
 from sim import seeds
+from sim.codes import SERVICE_ZONES, STAFFED_ZONES
 from sim.errors import ScenarioError
 from sim.layout import compile_layout
 from sim.roster import PersonShift, Roster, apply_roster
@@ -243,3 +248,52 @@ def test_the_optimiser_rosters_verifies_and_exports(tmp_path: Path) -> None:
     plain = _run(_region(tmp_path, text=SMALL))
     plain.export(out)  # the same folder without a roster: roster.csv goes
     assert not (out / ROSTER_FILE).exists()
+
+
+def _hourly(on_time: np.ndarray, joined: float = 10.0, zone: str = "wealth") -> np.ndarray:
+    """``[day, zone, hour, (on time, joined)]`` with ``on_time[day, hour]`` at ``zone`` and ``joined`` each hour."""
+    days, hours = on_time.shape
+    out = np.zeros((days, len(SERVICE_ZONES), hours, 2))
+    out[:, SERVICE_ZONES.index(zone), :, 0] = on_time
+    out[:, SERVICE_ZONES.index(zone), :, 1] = joined
+    return out
+
+
+def test_the_lunch_hours_are_those_overlapping_the_window() -> None:
+    """By hand: open 09:00, eight hours; a window 11:00-14:00 takes 11, 12 and 13; 11:30-13:15 the same three."""
+    hours = lunch_hours(RosterTemplate(lunch_window=(660.0, 840.0)), 540.0, 8)
+    assert hours.tolist() == [False, False, True, True, True, False, False, False]
+    assert lunch_hours(RosterTemplate(lunch_window=(690.0, 795.0)), 540.0, 8).tolist() == hours.tolist()
+
+
+def test_the_pooled_lunch_hours_see_a_loss_no_single_hour_shows() -> None:
+    """Six days, three lunch hours of 10 customers: each day the roster serves one customer fewer on time in
+    one lunch hour, in turn. Each hour's paired change (-0.1 on two days of six) has a 95% CI across 0; the
+    lunch hours pooled lose 1 of 30 every day: -1/30 exactly, beyond noise."""
+    today = np.full((6, 8), 9.0)
+    roster = today.copy()
+    for day in range(6):
+        roster[day, 2 + day % 3] -= 1
+    lunch = np.asarray([False, False, True, True, True, False, False, False])
+    assert worse_hours(_hourly(roster), _hourly(today), ["wealth"]) == []
+    [(zone, change, low, high)] = worse_lunches(_hourly(roster), _hourly(today), ["wealth", "cash"], lunch)
+    assert zone == "wealth"
+    assert change == pytest.approx(-1 / 30)
+    assert low == pytest.approx(-1 / 30)
+    assert high == pytest.approx(-1 / 30)
+    later = today.copy()
+    later[:, 6] -= 1  # the same loss at 15:00 is not the lunch guard's
+    assert worse_lunches(_hourly(later), _hourly(today), ["wealth"], lunch) == []
+    better = today.copy()
+    better[:, 3] += 1
+    assert worse_lunches(_hourly(better), _hourly(today), ["wealth"], lunch) == []
+
+
+def test_the_lunch_guard_covers_a_wealth_room_no_rostered_role_calls_home() -> None:
+    """An outlet without a wealth manager: its customer managers (home: the low counter) serve the wealth room,
+    so the roster's requirement has no wealth row, but the lunch guard watches the room."""
+    sc = load_scenario(POTENTIAL)
+    assert sc.roles["wealth_manager"].count == 0
+    assert "wealth" not in home_zones(sc, RosterTemplate())
+    assert "wealth" in guarded_zones(sc)
+    assert set(guarded_zones(sc)) <= set(STAFFED_ZONES)
