@@ -130,8 +130,9 @@ def main() -> None:
         for row in rows:
             fh.write(json.dumps({"when": time.strftime("%Y-%m-%dT%H:%M:%S"), **row}) + "\n")
     highs, cbc = rows[0], rows[1]
+    seconds = {solver: float(str(row["seconds"])) for solver, row in (("highs", highs), ("cbc", cbc))}
     print(f"milp_highs_s={highs['seconds']} milp_cbc_s={cbc['seconds']} "
-          f"cbc_over_highs={float(cbc['seconds']) / max(float(highs['seconds']), 1e-9):.2f}")
+          f"cbc_over_highs={seconds['cbc'] / max(seconds['highs'], 1e-9):.2f}")
 
 
 if __name__ == "__main__":

@@ -101,7 +101,7 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int, c
                 milp_s[0] += time.perf_counter() - t0
         return run
 
-    method.make_executor = counting_executor  # type: ignore[assignment]  # instrumentation of this run only
+    setattr(method, "make_executor", counting_executor)  # noqa: B010  (instrumentation of this run only)
     for name in ("solve", "stabilise"):  # every MILP the method solves goes through optimize.problem's two
         setattr(problem, name, timed(getattr(problem, name)))
     cluster = client = None
@@ -113,8 +113,9 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int, c
 
         t0 = time.perf_counter()
         dask.config.set({"distributed.worker.profile.enabled": False})  # as sim.executors does
-        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None)
-        client = Client(cluster)
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,  # type: ignore[no-untyped-call]
+                               dashboard_address=None)
+        client = Client(cluster)  # type: ignore[no-untyped-call]
         scheduler = cluster.scheduler_address
         startup_s = time.perf_counter() - t0
     worker_cpu0 = _worker_cpu(client)
@@ -146,7 +147,7 @@ def one(region_path: str, executor: str, workers: int, quick: bool, seed: int, c
     if client is not None:
         peaks = client.run(lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
         worker_peak = max(peaks.values()) / 1024
-        client.close()
+        client.close()  # type: ignore[no-untyped-call]
         cluster.close()  # type: ignore[union-attr]
     ex = wrapped[0]
     return {"outlets": len(region.outlets), "executor": executor, "workers": workers if executor == "dask" else 1,

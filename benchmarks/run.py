@@ -73,7 +73,7 @@ def ours_mmc(customers: int, seed: int) -> tuple[int, float]:
 
 
 def ciw_mmc(customers: int, seed: int) -> tuple[int, float]:
-    import ciw
+    import ciw  # type: ignore[import-untyped]
 
     ciw.seed(seed)  # Ciw draws from the global RNG; acceptable in a benchmark only
     network = ciw.create_network(arrival_distributions=[ciw.dists.Exponential(rate=LAM)],
@@ -264,8 +264,8 @@ def bench_sweeps(points: int, reps: int, mem_points: int, runs: int) -> dict[str
                     f"d = load_sweep_file({str(path)!r}); tracemalloc.start(); "
                     f"sweep(d, {str(folder / f'mem{n}')!r}, executor='serial', progress=False); "
                     "print(tracemalloc.get_traced_memory()[1], resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
-            out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-            traced, peak_kib = map(int, out.stdout.split()[-2:])
+            done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+            traced, peak_kib = map(int, done.stdout.split()[-2:])
             mem[n] = peak_kib / 1024
             growth[n] = traced / 2**20
     speedup = walls["serial"] / walls["processes"]
