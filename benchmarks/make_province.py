@@ -101,6 +101,7 @@ def _max_inside(sc: object, cms: int) -> int:
 
 def _tier_bases(scenarios: Path) -> dict[str, TierBase]:
     import sim
+    from sim.scenario import file_form
 
     out = {}
     for tier in TIERS:
@@ -108,7 +109,7 @@ def _tier_bases(scenarios: Path) -> dict[str, TierBase]:
         if not path.is_file():
             raise ProvinceError(f"--scenarios: {scenarios} has no {path.name} (needs the four tier scenarios)")
         sc = sim.load_scenario(path)
-        daily = sc.raw.get("arrivals", {}).get("daily_customers")
+        daily = file_form(sc, "the province generator").get("arrivals", {}).get("daily_customers")
         if daily is None:
             raise ProvinceError(f"{path}: arrivals.daily_customers is not set; the generator scales it")
         plan = sc.staffing_plan()

@@ -41,7 +41,7 @@ import pandas as pd
 
 from sim.codes import ROLES
 from sim.horizon import MAX_DAYS_PER_QUARTER, MAX_SKILL, HorizonRules, Person
-from sim.scenario import MAX_HEADCOUNT, MAX_YUAN
+from sim.scenario_types import MAX_HEADCOUNT, MAX_YUAN
 from sim.tomlio import Table
 
 #: Roles that may be trained or exchanged: every staff role but the head's.

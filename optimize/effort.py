@@ -74,7 +74,7 @@ import pandas as pd
 
 from optimize.pay import PayRules, paid_points
 from sim.horizon import Horizon, Person
-from sim.scenario import MAX_YUAN
+from sim.scenario_types import MAX_YUAN
 from sim.tomlio import Table
 
 RESPONSES = ("none", "best_response")

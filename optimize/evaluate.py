@@ -27,7 +27,7 @@ from sim.executors import Executor
 from sim.fileio import write_atomic
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, walkout_rate
 from sim.model import simulate
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 
 #: Zone KPIs kept per replication (the ones service limits and reports use).
 ZONE_FIELDS = ("service_level", "abandon_rate", "mean_wait_min", "customers")
@@ -49,9 +49,9 @@ def engine_fingerprint() -> str:
 
 
 def variant_key(scenario: Scenario, seed: int) -> str:
-    """Cache key of one scenario variant simulated with ``seed``."""
-    text = json.dumps(scenario.raw, sort_keys=True, default=str)
-    return hashlib.sha256(f"{engine_fingerprint()}|{seed}|{text}".encode()).hexdigest()[:32]
+    """Cache key of one scenario variant simulated with ``seed``: the engine's source, the seed and the
+    scenario's typed fields (:meth:`~sim.scenario_types.Scenario.content_key`)."""
+    return hashlib.sha256(f"{engine_fingerprint()}|{seed}|{scenario.content_key()}".encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ import numpy as np
 import pulp
 
 from sim.codes import ROLES, TIERS
-from sim.scenario import MAINTAINERS_PER_VIP
+from sim.scenario_types import MAINTAINERS_PER_VIP
 
 SOLVERS = ("highs", "cbc")
 DEFAULT_GAP = 1e-6

@@ -33,7 +33,7 @@ from optimize.region import OutletSpec, Region
 from sim.codes import ROLES, SERVICE_ZONES
 from sim.layout import compile_layout
 from sim.queueing import erlang_a, erlang_c, zone_load
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 from sim.staffing import StaffingPlan
 
 _CM = "customer_manager"

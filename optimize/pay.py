@@ -78,7 +78,7 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import ScenarioError
-from sim.scenario import MAX_HEADCOUNT, MAX_YUAN
+from sim.scenario_types import MAX_HEADCOUNT, MAX_YUAN
 from sim.tomlio import Table
 
 BAND_READINGS = ("marginal", "level", "rising")

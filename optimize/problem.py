@@ -25,9 +25,8 @@ from optimize.milp import DEFAULT_GAP, OutletOptions, Policy, Solution, outlet_r
 from optimize.region import OutletSpec, Region, ServiceLimits
 from sim.codes import ROLES
 from sim.replicate import interval
-from sim.scenario import Scenario, with_overrides
+from sim.scenario_types import Scenario
 from sim.staffing import StaffingPlan
-from sim.tomlio import get_path
 
 #: Name of the pseudo-outlet whose patterns are the conversions' counts (never a real outlet: brackets).
 CONVERSIONS = "(conversions)"
@@ -217,9 +216,7 @@ def day_scenarios(region: Region, scenario: Scenario) -> list[Scenario]:
     ``arrivals.surge_factor``); ``[scenario]`` when the region names no day types."""
     if not region.day_types:
         return [scenario]
-    surge = float(get_path(scenario.raw, "arrivals.surge_factor", 1.0))
-    return [with_overrides(scenario, {"arrivals.surge_factor": surge * d.volume}, quiet=True)
-            for d in region.day_types]
+    return [scenario.with_surge(scenario.surge_factor * d.volume) for d in region.day_types]
 
 
 def combine_days(region: Region, per_type: list[np.ndarray]) -> np.ndarray:

@@ -143,7 +143,8 @@ from sim.horizon import (
 )
 from sim.metrics import walkout_rate
 from sim.replicate import summarise
-from sim.scenario import MAINTAINERS_PER_VIP, Scenario, load_scenario
+from sim.scenario import load_scenario
+from sim.scenario_types import MAINTAINERS_PER_VIP, Scenario
 from sim.tomlio import Table, read_toml
 
 CM = "customer_manager"

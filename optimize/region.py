@@ -24,16 +24,9 @@ from optimize.roster import RosterTemplate, template_problem
 from sim.codes import ROLES, TIERS
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.horizon import HorizonRules
-from sim.scenario import (
-    MAX_DAY_CUSTOMERS,
-    MAX_SURGE,
-    Scenario,
-    flatten_overrides,
-    load_scenario,
-    role_keys,
-    with_overrides,
-)
-from sim.tomlio import Table, get_path, read_toml, show
+from sim.scenario import flatten_overrides, load_scenario, role_keys, with_overrides
+from sim.scenario_types import MAX_DAY_CUSTOMERS, MAX_SURGE, Scenario
+from sim.tomlio import Table, read_toml, show
 
 OBJECTIVES = ("value", "value_minus_cost")
 #: An outlet's ``tier = "auto"``: classified from its simulated scale and results (:mod:`optimize.tiers`).
@@ -616,7 +609,7 @@ def day_volume_problem(outlets: tuple[OutletSpec, ...], day_types: tuple[DayType
     is refused before any simulation instead of failing late.
     """
     for o in outlets:
-        surge = float(get_path(o.scenario.raw, "arrivals.surge_factor", 1.0))
+        surge = o.scenario.surge_factor
         customers = o.scenario.expected_customers
         for d in day_types:
             if surge * d.volume > MAX_SURGE:

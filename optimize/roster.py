@@ -51,7 +51,8 @@ from sim.model import simulate
 from sim.queueing import servers_needed, zone_load
 from sim.replicate import interval
 from sim.roster import PersonShift, Roster, apply_roster
-from sim.scenario import Scenario, format_clock
+from sim.scenario import format_clock
+from sim.scenario_types import Scenario
 
 #: Weight of coverage against shortfall in the roster MILP's objective: among rosters of equal shortfall,
 #: the one with more people on duty where more customers arrive (yuan-free: arrivals per minute).

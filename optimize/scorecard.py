@@ -47,7 +47,7 @@ import numpy as np
 import pandas as pd
 
 from sim.horizon import MAX_DAYS_PER_QUARTER
-from sim.scenario import MAX_YUAN
+from sim.scenario_types import MAX_YUAN
 from sim.tomlio import Table
 
 #: Most outlets a score sheet's red-flag and penalty cuts may name.

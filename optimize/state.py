@@ -23,7 +23,7 @@ from optimize.problem import Problem, combine_days, day_scenarios, moves
 from optimize.region import OutletSpec
 from sim.codes import ROLES, SERVICE_ZONES
 from sim.layout import compile_layout
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 from sim.staffing import StaffingPlan
 
 

@@ -32,7 +32,8 @@ from optimize.stages import derive_seed, simulate_plans, stable_solve
 from optimize.state import OutletState, Settings
 from sim.codes import ROLES
 from sim.executors import make_executor
-from sim.scenario import Scenario, with_overrides
+from sim.scenario import with_overrides
+from sim.scenario_types import Scenario
 from sim.staffing import StaffingPlan
 
 #: Default factors each assumption is scaled by.

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
     from sim.model import DayLog, simulate
     from sim.plots import plot_sweep
     from sim.replicate import Replications, replicate
-    from sim.scenario import Scenario, from_dict, load_scenario, with_overrides
+    from sim.scenario import from_dict, load_scenario, with_overrides
+    from sim.scenario_types import Scenario
     from sim.staffing import StaffingPlan
     from sim.sweeps import Sweep, load_sweep, load_sweep_file, sweep
 
@@ -39,7 +40,7 @@ _HOME = {
     "DayLog": "sim.model", "simulate": "sim.model",
     "plot_sweep": "sim.plots",
     "Replications": "sim.replicate", "replicate": "sim.replicate",
-    "ROLES": "sim.codes", "ZONES": "sim.codes", "Scenario": "sim.scenario", "StaffingPlan": "sim.staffing",
+    "ROLES": "sim.codes", "ZONES": "sim.codes", "Scenario": "sim.scenario_types", "StaffingPlan": "sim.staffing",
     "from_dict": "sim.scenario", "load_scenario": "sim.scenario", "with_overrides": "sim.scenario",
     "Sweep": "sim.sweeps", "load_sweep": "sim.sweeps", "load_sweep_file": "sim.sweeps", "sweep": "sim.sweeps",
 }

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 from sim.student_t import t_quantile
 
 

@@ -25,7 +25,7 @@ import numpy as np
 
 from sim.codes import NEEDS, ROLES, SERVICE_ZONES, Need, VisitKind
 from sim.layout import compile_layout
-from sim.scenario import SELLING_ACTS, Scenario
+from sim.scenario_types import SELLING_ACTS, Scenario
 
 #: The key of one array of :attr:`SellingDraws.minutes`: zone index, role index (``ROLES``) and act.
 SellingKey = tuple[int, int, str]

@@ -11,7 +11,7 @@ from sim.codes import NEEDS, ROLES, SEATED_ZONES, SERVICE_ZONES, VisitKind, Visi
 from sim.customers import Customers, field_marketing, sales_uniforms
 from sim.events import DayRun
 from sim.layout import Staffing
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 
 if TYPE_CHECKING:
     import pandas as pd

@@ -26,7 +26,7 @@ from simpy.events import NORMAL, Timeout
 from sim.codes import MACHINE, NO_STAFF, NO_ZONE, Need, StaffState, VisitKind, VisitStatus, Zone
 from sim.customers import Customers, ServiceTimes
 from sim.layout import FlexPost, Layout, Staffing
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 
 # Plain-int aliases of the codes for the hot loop (an int compares faster than an enum member).
 _LOBBY, _CASH, _SELF_SERVICE, _WEALTH = int(Zone.LOBBY), int(Zone.CASH), int(Zone.SELF_SERVICE), int(Zone.WEALTH)

@@ -78,7 +78,8 @@ from scipy import special, stats
 from sim.codes import NEEDS, VisitKind, VisitStatus, Zone
 from sim.daylog import DayLog
 from sim.errors import ScenarioError
-from sim.scenario import MAX_CV, MAX_DURATION_MIN, MIN_CV, Scenario, format_clock, from_dict
+from sim.scenario import file_form, format_clock, from_dict
+from sim.scenario_types import MAX_CV, MAX_DURATION_MIN, MIN_CV, Scenario
 from sim.tomlio import plain_copy
 
 #: Columns of the log format, in the order :func:`ticket_log_csv` writes them.
@@ -917,7 +918,7 @@ def scenario_data(fit: Fit) -> tuple[dict[str, Any], dict[str, str], list[str]]:
     the comments to write beside fields and tables (dotted path → text), and notes on what was kept."""
     tpl = fit.template
     log = fit.log
-    data = plain_copy(tpl.raw, tpl.source)
+    data = plain_copy(file_form(tpl, "a fitted scenario"), tpl.source)
     comments: dict[str, str] = {}
     notes: list[str] = []
     fitted = "fitted from the log"

@@ -41,7 +41,7 @@ day; around it this module adds what changes from day to day:
 - **VIP book**: each walk-out (or balk) of a priority segment leaves the outlet's VIP
   book with that segment's ``churn_probability``; the book never goes below 0. The
   book's size and the "2 to 1" maintenance load per CM/WM (``maintainers_per_vip`` of the
-  region's policy, :data:`sim.scenario.MAINTAINERS_PER_VIP` without one) are reported. Lost VIPs stop
+  region's policy, :data:`sim.scenario_types.MAINTAINERS_PER_VIP` without one) are reported. Lost VIPs stop
   coming: the priority segments' arrival rates are scaled by the book's size over its
   size at the start (the other segments' rates stay), so a day after heavy churn has
   fewer VIP customers, sales and walk-outs. The book changes day by day inside a task
@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -78,7 +78,7 @@ from sim.errors import ScenarioError
 from sim.executors import Executor, SerialExecutor
 from sim.metrics import OUTLET_KPIS, SEGMENT_KPIS, ZONE_KPIS, credit_sales, day_kpis
 from sim.model import DayLog, simulate
-from sim.scenario import (
+from sim.scenario_types import (
     MAINTAINERS_PER_VIP,
     MAX_DAY_CUSTOMERS,
     MAX_SPEED,
@@ -86,10 +86,9 @@ from sim.scenario import (
     MAX_YUAN,
     MIN_SPEED,
     Scenario,
-    with_overrides,
 )
 from sim.staffing import StaffingPlan, person_id
-from sim.tomlio import Table, get_path
+from sim.tomlio import Table
 
 _TAG_DAY, _TAG_ROSTER, _TAG_HIRE = 0, 1, 2
 #: Key tag of the quarter study's inspection draws: ``(replication, TAG_INSPECTION, quarter)``.
@@ -234,7 +233,7 @@ class ProspectPool:
         self.available = min(float(self.market), self.available + self.refill_per_day)
 
 
-#: The role of everyone outside (外勤): only customer managers do field marketing (:attr:`sim.scenario.Role.outside`).
+#: The role of everyone outside (外勤): only customer managers do field marketing (:attr:`sim.scenario_types.Role.outside`).
 _OUTSIDE_ROLE = ROLES[CodeRole.CUSTOMER_MANAGER]
 
 
@@ -252,7 +251,7 @@ class Inside(NamedTuple):
 @dataclass(frozen=True, slots=True, kw_only=True)
 class DaySpec:
     """What one outlet-day needs: head-counts, who is inside (:class:`Inside`), who is outside (person, skill),
-    volume. Only customer managers work outside (:attr:`sim.scenario.Role.outside`)."""
+    volume. Only customer managers work outside (:attr:`sim.scenario_types.Role.outside`)."""
 
     day: int
     counts: tuple[tuple[str, int], ...]
@@ -338,11 +337,9 @@ def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
     priority = [s for s in task.scenario.segments.values() if s.priority]
     for spec in task.days:
         sc = task.scenario.with_staffing(StaffingPlan.of(dict(spec.counts), spec.cm_inside))
-        surge = float(get_path(sc.raw, "arrivals.surge_factor", 1.0))
         kept = book / task.vip_book_start if task.vip_book_start > 0 else 1.0
         shares, volume = vip_thinned(sc, kept)
-        sc = with_overrides(sc, {"arrivals.surge_factor": surge * spec.volume * volume, **shares, **_speeds(sc, spec)},
-                            quiet=True)
+        sc = sc.with_surge(sc.surge_factor * spec.volume * volume).with_shares(shares).with_speeds(_speeds(sc, spec))
         log = simulate(sc, seed=day_seed(task.seed, task.replication, spec.day, task.outlet), replication=0)
         people, removed = _thin(log, spec, task)
         row, vip, new = _outlet_row(log, removed)
@@ -356,7 +353,7 @@ def simulate_days(task: OutletDays) -> tuple[tuple[int, int], list[DayResult]]:
 
 
 def vip_thinned(scenario: Scenario, kept: float) -> tuple[dict[str, float], float]:
-    """Segment-share overrides and a volume factor that scale priority arrivals by ``kept`` (0…1).
+    """Segment shares (by segment id) and a volume factor that scale priority arrivals by ``kept`` (0…1).
 
     The other segments' arrival rates stay as they were: with priority share ``v`` the
     day's volume is × ``1 − v(1 − kept)`` and the shares are renormalised over it. An
@@ -372,19 +369,19 @@ def vip_thinned(scenario: Scenario, kept: float) -> tuple[dict[str, float], floa
     total = 1.0 - vip * (1.0 - kept)
     if vip >= 1.0 - 1e-9:
         return {}, max(kept, 0.01)
-    return {f"segments.{s.id}.share": s.share * (kept if s.priority else 1.0) / total for s in segments}, total
+    return {s.id: s.share * (kept if s.priority else 1.0) / total for s in segments}, total
 
 
 def _speeds(scenario: Scenario, spec: DaySpec) -> dict[str, list[float]]:
-    """``staff.<role>.speed`` overrides: the inside people's speeds in model order.
+    """The inside people's speeds by role, in model order (``staff.<role>.speed``).
 
     Roles whose people all work at speed 1 and whose scenario has no speed list are left
-    alone (the same day, with fewer fields to re-validate).
+    alone (the same day, with fewer roles to replace).
     """
     by_role: dict[str, list[float]] = {}
     for p in spec.inside:
         by_role.setdefault(p.role, []).append(p.speed)
-    return {f"staff.{role}.speed": speeds[:scenario.roles[role].inside] for role, speeds in by_role.items()
+    return {role: speeds[:scenario.roles[role].inside] for role, speeds in by_role.items()
             if role in scenario.roles and scenario.roles[role].zones
             and (scenario.roles[role].speed or any(v != 1.0 for v in speeds))}
 
@@ -396,14 +393,15 @@ def skill_scaled(scenario: Scenario, skill_max: float) -> tuple[Scenario, list[s
     times the segment's propensity passes 1 (skill understated there).
     """
     s = scenario.sales
-    overrides: dict[str, float] = {"field.visits_per_day": 0.0,
-                                   "sales.referral_conversion": min(1.0, s.referral_conversion * skill_max)}
     capped = [] if s.referral_conversion * skill_max <= 1 else ["referral_conversion"]
+    cross_sale: dict[str, dict[str, float]] = {}
     for zone, by_role in s.cross_sale.items():
+        cross_sale[zone] = {}
         for role, p in by_role.items():
-            overrides[f"sales.cross_sale.{zone}.{role}"] = min(1.0, p * skill_max)
+            cross_sale[zone][role] = min(1.0, p * skill_max)
             capped += [f"{zone}.{role}.{g.id}" for g in scenario.segments.values() if p * skill_max * g.propensity > 1]
-    return with_overrides(scenario, overrides, quiet=True), capped
+    sales = replace(s, referral_conversion=min(1.0, s.referral_conversion * skill_max), cross_sale=cross_sale)
+    return replace(scenario, sales=sales, field_marketing=replace(scenario.field_marketing, visits_per_day=0.0)), capped
 
 
 @dataclass
@@ -554,7 +552,7 @@ class Horizon:
                 expected customers pass ``MAX_DAY_CUSTOMERS``.
         """
         for o, out in enumerate(self.outlets):
-            surge = float(get_path(out.base.raw, "arrivals.surge_factor", 1.0))
+            surge = out.base.surge_factor
             for day in range(days):
                 v = self.volume(o, day)
                 if surge * v > MAX_SURGE or out.base.expected_customers * v > MAX_DAY_CUSTOMERS:

@@ -32,7 +32,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from sim.codes import NO_ZONE, ROLES, SEATED_ZONES, SERVICE_ZONES, Need, Zone
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 from sim.staffing import person_id
 
 

@@ -47,7 +47,7 @@ from numpy.typing import ArrayLike
 from sim.codes import ROLES, SEATED_ZONES, SERVICE_ZONES, ZONES, VisitKind, VisitStatus, Zone, ZoneKpi, labels
 from sim.daylog import DayLog, wait_end_min
 from sim.layout import Layout, compile_layout, duty_table, on_duty_parts
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 
 #: Columns of a zone's KPI row (:attr:`DayKpis.zones`), in :class:`~sim.codes.ZoneKpi` order: mean and
 #: 90th-percentile wait (min), service level and walk-out rate (shares of those who joined), utilisation

@@ -58,7 +58,7 @@ from sim.customers import Customers, draw_customers, field_marketing, service_ti
 from sim.daylog import DayLog, to_log
 from sim.events import DayRun, run_day
 from sim.layout import Staffing, compile_layout, staffing
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 from sim.streams import streams
 
 __all__ = ["Customers", "DayLog", "DayRun", "Staffing", "draw_customers", "field_marketing", "run_events",

@@ -36,7 +36,8 @@ import pandas as pd
 
 from sim.analysis import paired_difference, per_day
 from sim.replicate import SUMMARY_COLUMNS, Replications, interval, summarise
-from sim.scenario import Scenario, format_clock
+from sim.scenario import format_clock
+from sim.scenario_types import Scenario
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes

@@ -27,7 +27,7 @@ import numpy as np
 
 from sim.codes import NEEDS, NO_ZONE, SERVICE_ZONES, STAFFED_ZONES
 from sim.layout import compile_layout
-from sim.scenario import Scenario
+from sim.scenario_types import Scenario
 
 
 class UnstableQueueError(ValueError):

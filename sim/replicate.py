@@ -27,7 +27,8 @@ from sim.codes import ROLES, ZONES
 from sim.executors import Executor, make_executor
 from sim.metrics import HOUR_KPIS, OUTLET_KPIS, ROLE_KPIS, SEGMENT_KPIS, ZONE_KPIS, DayKpis, batch_kpis
 from sim.model import DayLog, simulate
-from sim.scenario import Scenario, format_clock
+from sim.scenario import format_clock
+from sim.scenario_types import Scenario
 from sim.student_t import t_quantile
 
 SUMMARY_COLUMNS = ("mean", "std", "ci95_low", "ci95_high", "ci95_half_width", "n")

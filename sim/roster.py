@@ -3,9 +3,9 @@
 A scenario's ``[staff.ROLE]`` block gives a role one shift and a staggered lunch; a
 :class:`Roster` gives named people their own (``cash_teller`` person 2 works 09:30-17:00
 with lunch 12:15-13:00). :func:`apply_roster` returns the scenario with the roster in force,
-through the per-person :attr:`sim.scenario.Role.shifts` field, and keeps the scenario's
-``raw`` data in step (``staff.ROLE.shifts`` as clock times), so everything keyed on the raw
-data — the optimiser's cache of simulated days above all — sees a different roster as a
+through the per-person :attr:`sim.scenario_types.Role.shifts` field (typed replacement), so
+everything keyed on the scenario's content — the optimiser's cache of simulated days above
+all (:meth:`~sim.scenario_types.Scenario.content_key`) — sees a different roster as a
 different scenario. A notebook can simulate a hand-made roster::
 
     early = PersonShift(role="cash_teller", person=0, start_min=0, end_min=420, lunch_start_min=150,
@@ -22,7 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from sim.errors import ScenarioError
-from sim.scenario import Scenario, format_clock
+from sim.scenario_types import Scenario
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -62,8 +62,8 @@ class Roster:
 
 
 def apply_roster(scenario: Scenario, roster: Roster) -> Scenario:
-    """``scenario`` with ``roster`` in force: each listed person's shift and lunch replace the role's, in the
-    typed roles and in ``raw`` (``staff.ROLE.shifts``, whole-minute clock times) alike.
+    """``scenario`` with ``roster`` in force: each listed person's shift and lunch replace the role's
+    (:attr:`~sim.scenario_types.Role.shifts`, typed replacement; the cache key follows from the typed fields).
 
     Raises:
         ScenarioError: naming ``staff.ROLE.shifts``: a role the scenario does not have, more people than
@@ -72,7 +72,6 @@ def apply_roster(scenario: Scenario, roster: Roster) -> Scenario:
     """
     outlet = scenario.outlet
     roles = dict(scenario.roles)
-    staff_raw = dict(scenario.raw.get("staff", {}))
     for rid in roster.roles():
         where = f"staff.{rid}.shifts"
         if rid not in roles:
@@ -93,8 +92,4 @@ def apply_roster(scenario: Scenario, roster: Roster) -> Scenario:
                                     f"hours and the lunch within the shift, got {times} minutes from opening")
         roles[rid] = replace(role, shifts=tuple((s.start_min, s.end_min, s.lunch_start_min, s.lunch_end_min)
                                                 for s in people))
-        entry = dict(staff_raw.get(rid, {}))
-        entry["shifts"] = [[format_clock(outlet.open_min + t) for t in (s.start_min, s.end_min, s.lunch_start_min,
-                                                                        s.lunch_end_min)] for s in people]
-        staff_raw[rid] = entry
-    return replace(scenario, roles=roles, raw={**scenario.raw, "staff": staff_raw})
+    return replace(scenario, roles=roles)

@@ -65,7 +65,8 @@ from sim.executors import Executor, check_executor, make_executor
 from sim.fileio import LOCK_NAME, FolderLock, write_atomic
 from sim.metrics import OUTLET_KPIS
 from sim.replicate import MAX_REPLICATIONS, SUMMARY_COLUMNS, run_days, summarise
-from sim.scenario import Scenario, from_dict, load_scenario, with_overrides
+from sim.scenario import file_form, from_dict, load_scenario, with_overrides
+from sim.scenario_types import Scenario
 from sim.streams import MAX_SEED
 from sim.tomlio import Table, get_path, parse_toml, read_bytes, show
 
@@ -161,7 +162,7 @@ def load_sweep_file(path: str | Path) -> Sweep:
 
 def _sweep_field(name: str, t: Table, design: str, base: Scenario) -> SweepField:
     """One ``[fields."dotted.path"]`` table as a :class:`SweepField`; grid values must not repeat."""
-    base_value = get_path(base.raw, name)
+    base_value = get_path(file_form(base, "a sweep"), name)
     whole = isinstance(base_value, numbers.Integral) and not isinstance(base_value, bool)
     integer = t.boolean("integer", whole)
     if t.has("values"):
@@ -498,8 +499,9 @@ def _run(design: Sweep, out: Path, ex: Executor, wanted: list[int], *, resume: b
     # Points travel in small chunks: fewer round trips to the workers, while leaving
     # about twenty chunks per worker so the last ones finish together.
     size = max(1, min(8, len(todo) // (20 * ex.workers)))
-    tasks = ([PointTask(k, design.points[k], design.base.raw, design.base.source, design.seed_of(k),
-                        design.replications) for k in todo[i : i + size]] for i in range(0, len(todo), size))
+    base = file_form(design.base, "a sweep")
+    tasks = ([PointTask(k, design.points[k], base, design.base.source, design.seed_of(k), design.replications)
+              for k in todo[i : i + size]] for i in range(0, len(todo), size))
     writer = _PartWriter(results, flush_seconds, _has_pyarrow())
     failed = 0
     start = time.perf_counter()

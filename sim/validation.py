@@ -34,7 +34,8 @@ import pandas as pd
 
 from sim.queueing import erlang_a, erlang_c
 from sim.replicate import Replications, replicate
-from sim.scenario import Scenario, format_clock, from_dict
+from sim.scenario import format_clock, from_dict
+from sim.scenario_types import Scenario
 from sim.student_t import t_quantile
 
 VALIDATION_COLUMNS = ("case", "metric", "simulated", "ci95_low", "ci95_high", "analytic", "abs_error",

@@ -10,7 +10,8 @@ import pytest
 from sim.control import controlled_mean, expected_arrivals
 from sim.queueing import erlang_a
 from sim.replicate import replicate
-from sim.scenario import Scenario, from_dict
+from sim.scenario import from_dict
+from sim.scenario_types import Scenario
 from sim.validation import queue_scenario
 
 

@@ -102,7 +102,9 @@ def test_unquoted_dotted_override_keys_change_one_field(tmp_path: Path) -> None:
     assert sc.roles["cash_teller"].count == 4
     assert set(sc.roles) == set(base.roles)  # every other role kept
     assert sc.expected_customers == pytest.approx(470)
-    assert sc.raw["arrivals"]["hourly_profile"] == base.raw["arrivals"]["hourly_profile"]  # the profile kept
+    assert sc.file_form is not None
+    assert base.file_form is not None
+    assert sc.file_form["arrivals"]["hourly_profile"] == base.file_form["arrivals"]["hourly_profile"]  # profile kept
     same = sim.with_overrides(base, {"arrivals": {"daily_customers": 470}})
     assert same.rate_per_hour == sc.rate_per_hour
     with pytest.raises(sim.ScenarioError, match="overrides: expected a table"):

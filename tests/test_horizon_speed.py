@@ -93,7 +93,10 @@ def test_people_rows_report_each_tellers_speed() -> None:
 def test_vip_thinning_scales_priority_rates_and_keeps_the_others() -> None:
     scenario = sim.load_scenario(BACKBONE)
     shares, volume = vip_thinned(scenario, 0.5)
-    thinned = sim.with_overrides(scenario, {**shares, "arrivals.surge_factor": volume})
+    thinned = scenario.with_shares(shares).with_surge(volume)
+    as_file = sim.with_overrides(scenario, {**{f"segments.{k}.share": v for k, v in shares.items()},
+                                            "arrivals.surge_factor": volume})
+    assert thinned == as_file  # the typed day is the day the file form would give
     for seg in scenario.segments.values():
         before = scenario.expected_customers * seg.share
         after = thinned.expected_customers * thinned.segments[seg.id].share

@@ -30,7 +30,7 @@ def test_the_region_loads_with_n_distinct_outlets_of_the_tiers(tmp_path: Path) -
     assert len(region.outlets) == 40
     assert len({o.name for o in region.outlets}) == 40
     assert {o.tier for o in region.outlets} <= set(TIERS)
-    volumes = {o.scenario.raw["arrivals"]["daily_customers"] for o in region.outlets}
+    volumes = {o.scenario.expected_customers for o in region.outlets}
     assert len(volumes) > 10  # volumes vary outlet by outlet
 
 

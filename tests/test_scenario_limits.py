@@ -155,7 +155,8 @@ def test_with_overrides_keeps_no_reference_to_override_values() -> None:
     rates[0] = 99.0
     again = sim.with_overrides(variant, {"service.cash.mean_min": 2.5})
     assert again.rate_per_hour == (10.0,) * 8
-    assert get_path(again.raw, "arrivals.rate_per_hour") == [10.0] * 8
+    assert again.file_form is not None
+    assert get_path(again.file_form, "arrivals.rate_per_hour") == [10.0] * 8
 
 
 def test_numpy_numbers_are_accepted_where_python_ones_are() -> None:

@@ -119,7 +119,7 @@ def test_speeds_give_identical_results_serial_and_processes() -> None:
 
 
 def test_customer_manager_speeds_follow_inside_through_staffing_and_overrides() -> None:
-    """with_staffing keeps the first speeds of the people still inside; raw and parsed agree."""
+    """with_staffing keeps the first speeds of the people still inside, in the typed roles (the one description)."""
     data = copy.deepcopy(MINIMAL)
     data["zones"]["non_cash"] = {"positions": 2, "target_wait_min": 5}
     data["service"]["non_cash"] = {"distribution": "exponential", "mean_min": 5.0}
@@ -128,13 +128,16 @@ def test_customer_manager_speeds_follow_inside_through_staffing_and_overrides() 
     scenario = sim.from_dict(data)
     fewer = scenario.with_staffing(StaffingPlan.of({"cash_teller": 1, "customer_manager": 4}, 1))
     assert fewer.roles["customer_manager"].speed == (2.0,)
-    assert fewer.raw["staff"]["customer_manager"]["speed"] == [2.0]
-    assert sim.with_overrides(fewer, {}).roles["customer_manager"].speed == (2.0,)
+    assert fewer.content_key() != scenario.content_key()
     more = scenario.with_staffing(StaffingPlan.of({"cash_teller": 1, "customer_manager": 4}, 4))
     assert more.roles["customer_manager"].speed == (2.0, 0.5, 1.5)    # the fourth works at speed 1
-    assert sim.with_overrides(more, {}).roles["customer_manager"].speed == (2.0, 0.5, 1.5)
+    staffed_file = copy.deepcopy(data)
+    staffed_file["staff"]["customer_manager"]["inside"] = 4
+    assert more == sim.from_dict(staffed_file)  # as if the file had said so
     none = scenario.with_staffing(StaffingPlan.of({"cash_teller": 1, "customer_manager": 0}, 0))
-    assert sim.with_overrides(none, {}).roles["customer_manager"].speed == ()
+    assert none.roles["customer_manager"].speed == ()
+    with pytest.raises(sim.ScenarioError, match="changed by typed replacement"):
+        sim.with_overrides(none, {})  # a staffed copy has no file form for dotted overrides to change
 
 
 def test_analytic_load_with_extreme_speeds_by_hand() -> None:

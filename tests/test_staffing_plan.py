@@ -9,7 +9,7 @@ import pytest
 
 import sim
 from sim import scenario as scenario_module
-from sim.scenario import MAX_HEADCOUNT
+from sim.scenario_types import MAX_HEADCOUNT
 from tests.conftest import SCENARIOS
 
 BACKBONE = SCENARIOS / "backbone_outlet.toml"
@@ -78,11 +78,13 @@ def test_with_staffing_reads_no_file_and_validates_nothing_twice(
     assert backbone.with_staffing(plan).roles["cash_teller"].count == 4
 
 
-def test_overrides_after_with_staffing_keep_the_plan(backbone: sim.Scenario) -> None:
+def test_overrides_then_staffing_keep_both_and_the_other_order_is_refused(backbone: sim.Scenario) -> None:
     plan = changed_plan(backbone, 1, cash_teller=5, customer_manager=2)
-    variant = sim.with_overrides(backbone.with_staffing(plan), {"arrivals.daily_customers": 500})
+    variant = sim.with_overrides(backbone, {"arrivals.daily_customers": 500}).with_staffing(plan)
     assert variant.staffing_plan() == plan
     assert variant.expected_customers == pytest.approx(500)
+    with pytest.raises(sim.ScenarioError, match="changed by typed replacement"):  # no stale file form to override
+        sim.with_overrides(backbone.with_staffing(plan), {"arrivals.daily_customers": 500})
 
 
 def test_with_staffing_refuses_a_head_count_from_dict_refuses(backbone: sim.Scenario) -> None:

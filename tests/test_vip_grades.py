@@ -115,7 +115,8 @@ def test_a_top_grade_on_the_backbone_outlet_waits_less() -> None:
     shares = {sid: s.share for sid, s in base.segments.items()}
     vips = with_overrides(base, {"segments.mass.share": shares["mass"] + shares["vip"] - 0.4,
                                  "segments.vip.share": 0.4}, quiet=True)
-    vip = vips.raw["segments"]["vip"]
+    assert vips.file_form is not None
+    vip = vips.file_form["segments"]["vip"]
     split = with_overrides(vips, {"segments.vip.share": 0.2, "segments.vip.grade": 2,
                                   "segments.vip_gold": {**vip, "share": 0.2, "grade": 1}}, quiet=True)
     names = list(split.segments)
