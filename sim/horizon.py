@@ -233,7 +233,8 @@ class ProspectPool:
         self.available = min(float(self.market), self.available + self.refill_per_day)
 
 
-#: The role of everyone outside (外勤): only customer managers do field marketing (:attr:`sim.scenario_types.Role.outside`).
+#: The role of everyone outside (外勤): only customer managers do field marketing
+#: (:attr:`sim.scenario_types.Role.outside`).
 _OUTSIDE_ROLE = ROLES[CodeRole.CUSTOMER_MANAGER]
 
 

@@ -1,6 +1,6 @@
 """The engine's decision type: a staffing plan (head-count per role, customer managers inside).
 
-A plan is applied to a scenario by :meth:`sim.scenario.Scenario.with_staffing`; the optimiser's
+A plan is applied to a scenario by :meth:`sim.scenario_types.Scenario.with_staffing`; the optimiser's
 candidate patterns, the quarters' daily staffing and the sweeps all speak in it.
 """
 
