@@ -26,7 +26,7 @@ import pytest
 
 from optimize.evaluate import METRICS
 from optimize.milp import InfeasibleError
-from optimize.problem import Problem, day_scenarios
+from optimize.problem import Problem, day_scenarios, worsening
 from optimize.region import Region, load_region
 from optimize.stages import Verified, derive_seed, refine, repair, screen, verify
 from optimize.state import OutletState, Settings
@@ -206,3 +206,17 @@ def test_the_repair_adds_nothing_where_an_outlet_has_a_plan_meeting_its_rules(
     before = [len(st.candidates) for st in states]
     assert repair(problem, states, KnownDays(region.outlets[0].scenario), None) == []  # type: ignore[arg-type]
     assert [len(st.candidates) for st in states] == before
+
+
+def test_worsening_is_the_mean_paired_change_turned_so_that_above_zero_is_worse() -> None:
+    """By hand, two day types of three days (the plan's fourth day has no partner and is left out): walk-out
+    +0.01, +0.03, +0.02 -> +0.02; a cash service level 0.9 -> 0.8 each day -> +0.1 worse; a NaN day left out."""
+    def days(walkout: list[float], cash: list[float]) -> np.ndarray:
+        out = np.zeros((len(walkout), len(METRICS)))
+        out[:, METRICS.index("walkout_rate")] = walkout
+        out[:, METRICS.index("cash.service_level")] = cash
+        return out
+    today = [days([0.05, 0.05, 0.05], [0.9, 0.9, 0.9]), days([0.1, 0.1, 0.1], [0.7, float("nan"), 0.7])]
+    plan = [days([0.06, 0.08, 0.07, 0.5], [0.8, 0.8, 0.8, 0.0]), days([0.09, 0.1, 0.08], [0.8, 0.8, 0.9])]
+    got = worsening(("walkout_rate", "cash.service_level"), plan, today)
+    np.testing.assert_allclose(got, [0.02, 0.1, -0.01, -0.15], atol=1e-12)
