@@ -44,7 +44,13 @@ from sim.codes import ROLES, TIERS
 from sim.scenario_types import MAINTAINERS_PER_VIP
 
 SOLVERS = ("highs", "cbc")
+#: Relative MIP gap at which a solve counts as optimal (the solver's own tolerance on the objective).
 DEFAULT_GAP = 1e-6
+#: Floating-point slack of the rule checks: a rule's left side (sums of whole head-counts times shares or
+#: costs) meets its right side within this, and a share of outlets rounds up only past it.
+ROW_SLACK = 1e-9
+#: Smallest magnitude a ratio divides by (a zero objective or a rule whose terms are all 0).
+TINY = 1e-9
 #: Status of a solve stopped at a MIP gap above :data:`DEFAULT_GAP` short of proving optimality.
 FEASIBLE_WITHIN_GAP = "Feasible within gap"
 _CM = ROLES.index("customer_manager")
@@ -199,7 +205,7 @@ def satisfied(rows: Sequence[Row], n_patterns: int) -> np.ndarray:
         lhs = np.zeros(n_patterns)
         for _, p, c in row.terms:
             lhs[p] += c
-        out[:, i] = lhs >= row.rhs - 1e-9 if row.sense == ">=" else lhs <= row.rhs + 1e-9
+        out[:, i] = lhs >= row.rhs - ROW_SLACK if row.sense == ">=" else lhs <= row.rhs + ROW_SLACK
     return out
 
 
@@ -268,7 +274,7 @@ def _regional(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
     if policy.outside_staff is not None:
         rule = policy.outside_staff
         second = [o for o, opt in enumerate(outlets) if opt.second_level]
-        need = math.ceil(rule.share * len(second) - 1e-9)
+        need = math.ceil(rule.share * len(second) - ROW_SLACK)
         terms = [t for o in second for t in _terms(o, ((outlets[o].counts[:, _CM] - outlets[o].cm_inside)
                                                        >= rule.min_people).astype(float))]
         rows.append(Row("outside_staff", f"at least {need} of {len(second)} second-level outlets with "
@@ -419,7 +425,7 @@ def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "hi
     choice = tuple(int(a[np.argmax([v.value() or 0.0 for v in xs])]) for a, xs in zip(allowed, x, strict=True))
     objective = float(sum(outlets[o].value[p] for o, p in enumerate(choice)))
     if achieved is None and bound is not None:
-        achieved = abs(bound - objective) / max(abs(objective), 1e-9)
+        achieved = abs(bound - objective) / max(abs(objective), TINY)
     if gap > DEFAULT_GAP and (achieved is None or achieved > DEFAULT_GAP):
         status = FEASIBLE_WITHIN_GAP  # proved only within the gap the user allowed, not optimal
     every = tuple(rules(outlets, policy))
@@ -551,7 +557,7 @@ def _outlet_conflicts(outlets: Sequence[OutletOptions], policy: Policy) -> list[
                 lhs[p, i] += c
         gap = np.array([[max(0.0, r.rhs - v) if r.sense == ">=" else max(0.0, v - r.rhs)
                          for r, v in zip(rows, lhs[p], strict=True)] for p in range(len(opt.value))])
-        scale = np.maximum(np.abs(lhs).max(axis=0), 1e-9)  # shortfalls compared in the rule's own units
+        scale = np.maximum(np.abs(lhs).max(axis=0), TINY)  # shortfalls compared in the rule's own units
         best = int(np.lexsort(((gap / scale).sum(axis=1), (~ok).sum(axis=1)))[0])
         for i, row in enumerate(rows):
             if not ok[best, i]:
