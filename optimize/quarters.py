@@ -41,7 +41,10 @@ With ``[penalties] enabled = true`` (:class:`optimize.scorecard.PenaltyRules`) e
 outlet's penalty points accumulate from quarter to quarter (积分处罚, ``penalty_balance``) and
 cost its head ``head_yuan_per_point`` for every point on the balance, each quarter
 (``head_penalty_yuan``, taken off ``head_pay_yuan``); a balance at ``review_points`` marks the
-head for review (``head_review``; ``summary`` counts ``head_reviews``).
+head for review (``head_review``; ``summary`` counts ``head_reviews``). With ``[training]``
+and ``[exchange]`` (:mod:`optimize.careers`) people spend days away training and gain skill,
+and the best-scoring inside staff move into CM posts between quarters; with ``[ladder] teams``
+each outlet's CM team has a ladder of its own.
 
 With ``[effort] response = "best_response"`` (:mod:`optimize.effort`) each customer
 manager first chooses the quarter's effort, a myopic best response to the marginal pay of
@@ -258,7 +261,10 @@ class QuarterResults:
     :func:`optimize.scorecard.misplaced`; with VIP care ``vip_care_share``,
     ``vip_care_coverage``, ``vip_care_hazard``, ``vip_care_lost``, and ``people`` gains
     ``vip_points_deducted``; with penalties ``penalty_balance``, ``head_penalty_yuan``,
-    ``head_review``). ``office``: the
+    ``head_review``; with the team ladder ``team_points``, ``team_rungs``, ``team_ladder_yuan``
+    and ``people`` ``team_ladder_yuan``; with the exchange ``exchanged_out``,
+    ``exchange_cost_yuan`` and ``people`` ``exchanged``; with training ``people`` gains
+    ``training_days`` and ``skill_after``). ``office``: the
     office team's row per replication × quarter (none without a team; columns of
     :func:`optimize.pay.office_team_quarter`). ``days``: outlet-day rows. ``summary``: one
     row per replication.
@@ -509,7 +515,8 @@ class _Arm:
                 if person.id in h.away:
                     days[person.id], out.roster[slot] = trained(person, h.away[person.id], self.rules.training)
         skills = {p.id: p.skill for _, p in h.people}
-        cm_days = sum(n for pid, n in days.items() if pid in set(people.loc[people["role"] == CM, "person"]))
+        cms = set(people.loc[people["role"] == CM, "person"])
+        cm_days = sum(n for pid, n in days.items() if pid in cms)
         self.cm_training_days[r] = self.cm_training_days.get(r, 0.0) + cm_days
         h.away = {}
         return people.assign(training_days=people["person"].map(days).fillna(0).astype(int),
