@@ -2,11 +2,21 @@
 
 Round trips simulate logs from known scenarios, fit them, and count how often the known
 parameters fall inside the fitted 95% intervals over 20 seeds (8 days each). The
-tolerance: every parameter's interval covers the truth in at least 17 of 20 seeds (85%;
-a correct 95% interval fails that with probability 1.6% per parameter, and the seeds
-are fixed, so the test is deterministic), and all intervals of a case pooled cover it
-at least 90% of the time. Parameters are checked in the family that generated them
-(the AIC choice is checked apart: the true family in at least 17 of 20 seeds).
+tolerance: every parameter's interval covers the truth in at least 13 of 20 seeds (65%),
+and all intervals of a case pooled cover it at least 90% of the time (260 to 340 intervals
+a case: about 4 standard errors below 95%). Parameters are checked in the family that generated
+them (the AIC choice is checked apart: the true family in at least 13 of 20 seeds too).
+
+Why 13, not 17 (the first version): a correct 95% interval covers fewer than 17 of 20 with
+probability 1.6%, but a case checks 15 to 20 parameters and the suite 4 cases, so over 120
+other seeds (1000-1119) 52% of the 20-seed sets drawn from them failed somewhere (the
+binomial from the measured coverages says 73%); seeds 0-19 passed by luck. With 13 of 20
+none of 4,000 drawn sets failed and the binomial gives 0.2% for the four cases together.
+What it still catches: an interval that covers below ~50% in one parameter (a biased
+estimate: it passes 13 of 20 with probability at most 13%), and intervals generally too
+narrow (the pooled 90%). Measured on those 120 seeds, the cash service mean's interval
+covers 89-93% in each case, a little under its 95%: noted, not hidden by this tolerance (at
+89% it covers fewer than 13 of 20 with p = 0.08%).
 """
 
 from __future__ import annotations
@@ -105,8 +115,8 @@ def test_round_trip_known_parameters_fall_in_the_fitted_intervals(name: str) -> 
             hits.setdefault(key, []).append(bool(ok))
     assert ab_low <= float(np.mean(abandon)) <= ab_high, f"walk-out share {np.mean(abandon):.3f} off design"
     coverage = {k: float(np.mean(v)) for k, v in hits.items()}
-    low = {k: c for k, c in coverage.items() if c < 0.85}
-    assert not low, f"coverage below 85% over {SEEDS} seeds: {low}"
+    low = {k: c for k, c in coverage.items() if c < 0.65}
+    assert not low, f"coverage below 65% over {SEEDS} seeds: {low}"
     pooled = [ok for k, v in hits.items() if "chosen" not in k for ok in v]
     assert np.mean(pooled) >= 0.90
 
