@@ -83,24 +83,30 @@ from sim.scenario_types import (
 from sim.tomlio import REQUIRED, Table, plain_copy, read_toml, set_path, show
 
 
-def _duration(t: Table, key: str) -> float:
-    """A duration in minutes, > 0 and at most :data:`MAX_DURATION_MIN`."""
-    return t.number(key, gt=0.0, le=MAX_DURATION_MIN)
+def _duration(t: Table, key: str, day_min: float | None = None) -> float:
+    """A duration in minutes, > 0 and at most :data:`MAX_DURATION_MIN`; with ``day_min``, at most the
+    opening day too (an add-on to a service, such as selling time, must fit in the day)."""
+    minutes = t.number(key, gt=0.0, le=MAX_DURATION_MIN)
+    if day_min is not None and minutes > day_min:
+        raise t.fail(key, f"must be at most the opening day ({day_min:g} min): a longer add-on would stretch "
+                     f"the service past closing, got {minutes:g}")
+    return minutes
 
 
-def _distribution(t: Table) -> Distribution:
+def _distribution(t: Table, day_min: float | None = None) -> Distribution:
+    """A ``distribution`` table; with ``day_min``, each value or mean at most the opening day (:func:`_duration`)."""
     kind = t.string("distribution", choices=KINDS)
     if kind == "deterministic":
-        dist = Distribution(kind, _duration(t, "value_min"), cv=0.0)
+        dist = Distribution(kind, _duration(t, "value_min", day_min), cv=0.0)
     elif kind == "empirical":
         values = t.raw("values_min")
         if not isinstance(values, list) or not values:
             raise t.fail("values_min", "expected a non-empty list of durations in minutes")
         items = Table(t.source, t.where("values_min"), {f"[{i}]": v for i, v in enumerate(values)})
-        vals = tuple(_duration(items, f"[{i}]") for i in range(len(values)))
+        vals = tuple(_duration(items, f"[{i}]", day_min) for i in range(len(values)))
         dist = Distribution(kind, sum(vals) / len(vals), cv=0.0, values_min=vals)
     else:
-        mean = _duration(t, "mean_min")
+        mean = _duration(t, "mean_min", day_min)
         cv = 1.0 if kind == "exponential" else t.number("cv", ge=MIN_CV, le=MAX_CV)
         dist = Distribution(kind, mean, cv=cv)
     t.finish()
@@ -544,10 +550,12 @@ def _flex(t: Table, roles: Mapping[str, Role]) -> dict[str, Flex]:
     return out
 
 
-def _selling_time(root: Table, roles: Mapping[str, Role], products: Mapping[str, Product]
+def _selling_time(root: Table, outlet: Outlet, roles: Mapping[str, Role], products: Mapping[str, Product]
                   ) -> dict[str, dict[str, SellingTime]]:
     """The ``[selling_time.ZONE.ROLE]`` tables: ``pitch``, ``sale`` and (cash only) ``referral``
-    distributions, and ``[selling_time.ZONE.ROLE.by_product.PRODUCT]`` tables of ``pitch`` / ``sale``."""
+    distributions, and ``[selling_time.ZONE.ROLE.by_product.PRODUCT]`` tables of ``pitch`` / ``sale``;
+    each mean (and each empirical value) at most the opening day."""
+    day = outlet.day_min
     out: dict[str, dict[str, SellingTime]] = {}
     for zid, zt in root.subtables("selling_time", STAFFED_ZONES):
         out[zid] = {}
@@ -557,7 +565,7 @@ def _selling_time(root: Table, roles: Mapping[str, Role], products: Mapping[str,
                 raise zt.fail(rid, f"[staff.{rid}] does not serve {zid!r}, so it gives no service there to add "
                               f"selling time to; roles serving {zid}: "
                               f"{', '.join(r for r, role in roles.items() if zid in role.zones) or 'none'}")
-            acts = {act: _distribution(t.table(act)) for act in SELLING_ACTS if t.has(act)}
+            acts = {act: _distribution(t.table(act), day) for act in SELLING_ACTS if t.has(act)}
             if "referral" in acts and zid != "cash":
                 raise t.fail("referral", "tellers refer after cash service only, so a referral takes time at "
                              "selling_time.cash only; use pitch or sale here")
@@ -565,7 +573,8 @@ def _selling_time(root: Table, roles: Mapping[str, Role], products: Mapping[str,
             for pid, pt in t.subtables("by_product"):
                 if pid not in products:
                     raise t.fail(f"by_product.{pid}", f"unknown product; allowed: {', '.join(products) or 'none'}")
-                by_product[pid] = {act: _distribution(pt.table(act)) for act in SELLING_ACTS[:2] if pt.has(act)}
+                by_product[pid] = {act: _distribution(pt.table(act), day) for act in SELLING_ACTS[:2]
+                                   if pt.has(act)}
                 pt.finish(SELLING_ACTS[:2])
             t.finish(SELLING_ACTS)
             out[zid][rid] = SellingTime(acts.get("pitch"), acts.get("sale"), acts.get("referral"), by_product)
@@ -667,7 +676,7 @@ def _build(data: dict[str, Any], source: str) -> Scenario:
         source=source, outlet=outlet, zones=zones, roles=roles, base_rate_per_hour=rates, surge_factor=surge,
         segments=segments, service=_service(root, zones), triage=_triage(root), sales=_sales(root, products, roles),
         products=products, field_marketing=_field(root), fee_yuan=_fees(root),
-        dispatch=_dispatch(root, segments, roles), selling_time=_selling_time(root, roles, products),
+        dispatch=_dispatch(root, segments, roles), selling_time=_selling_time(root, outlet, roles, products),
     )
     object.__setattr__(scenario, "file_form", data)  # provenance: not an init field, so any replacement drops it
     root.finish()
