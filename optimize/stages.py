@@ -187,9 +187,9 @@ def repair(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
     if not todo:
         return []
     for st in todo:
-        screen_ = analytic_screen(problem, st)
+        analytic = analytic_screen(problem, st)
         for centre in repair_centres(problem, st):
-            st.add(neighbourhood(st.spec, problem.region, centre), Origin.COMBINED, screen_)
+            st.add(neighbourhood(st.spec, problem.region, centre), Origin.COMBINED, analytic)
     simulate_candidates(ev, problem, todo, [[i for i in st.live() if st.plan(i) not in st.days] for st in todo],
                         s.replications)
     for st in todo:
