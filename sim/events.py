@@ -25,7 +25,7 @@ from simpy.events import NORMAL, Timeout
 
 from sim.codes import MACHINE, NO_STAFF, NO_ZONE, Need, StaffState, VisitKind, VisitStatus, Zone
 from sim.customers import Customers, ServiceTimes
-from sim.layout import FlexPost, Layout, Staffing
+from sim.layout import DeskRotation, FlexPost, Layout, Staffing
 from sim.scenario_types import Scenario
 
 # Plain-int aliases of the codes for the hot loop (an int compares faster than an enum member).
@@ -131,8 +131,8 @@ class _Day:
         self.waiting_seated = 0
         self.staff_zones = list(layout.staff.zones)  # a flexible person's zones change while called
         self.speed = layout.staff.speed
-        self.zone_staff = layout.zone_staff
-        self.offer = layout.offer
+        self.zone_staff = list(layout.zone_staff)  # lists: a desk rotation changes who serves its zone
+        self.offer = list(layout.offer)
         self.preferred = layout.preferred
         self.by_customer = scenario.dispatch.by_customer
         self.holds = layout.holds
@@ -140,6 +140,9 @@ class _Day:
         self.flex = bool(layout.flex)
         if self.flex:
             self._flex_lists(layout)
+        self.rotating = bool(layout.rotation)
+        if self.rotating:
+            self._rotation_lists(layout)
         self.selling = bool(scenario.selling_time)
         if self.selling:
             self._selling_lists(scenario, layout, cust)
@@ -159,6 +162,8 @@ class _Day:
         self.now: float = self.env.now
         self._schedule_duty(scenario.outlet.day_min)
         self._schedule_office(layout.office)
+        if self.rotating:
+            self._schedule_turns()
         if self.n:
             self._at(self.arrival[0], self._arrive, 0)
 
@@ -527,6 +532,39 @@ class _Day:
         self.called[k] = -1
         self.staff_zones[k] = self.own_zones[k]
         self.flex_away.append((k, self.called_at[k], self.now))
+
+    # --- desks taken in turns (轮流当值) ------------------------------------------------
+    def _rotation_lists(self, layout: Layout) -> None:
+        """Who serves each zone without the rotations, the later turns in time order, and the first turns taken."""
+        self.all_zone_staff = layout.zone_staff
+        self.all_offer = layout.offer
+        self.turns = sorted(((start, rot, crew) for rot in layout.rotation for start, crew in rot.turns[1:]),
+                            key=lambda turn: turn[0])
+        for rot in layout.rotation:
+            self._take_turn(rot, rot.turns[0][1])
+
+    def _schedule_turns(self) -> None:
+        for j, (start, _, _) in enumerate(self.turns):
+            self._at(start, self._turn, j)
+
+    def _take_turn(self, rot: DeskRotation, crew: tuple[int, ...]) -> None:
+        """The crew serve the desk's zone (and their other zones); the role's others serve their other zones
+        only. A person leaving the desk finishes the customer in hand."""
+        zone, off = rot.zone, frozenset(rot.staff).difference(crew)
+        for k in rot.staff:
+            own = self.staff.zones[k]
+            self.staff_zones[k] = own if k not in off else tuple(z for z in own if z != zone)
+        self.zone_staff[zone] = tuple(k for k in self.all_zone_staff[zone] if k not in off)
+        self.offer[zone] = tuple(tuple(k for k in seg if k not in off) for seg in self.all_offer[zone])
+
+    def _turn(self, ev: _Timer) -> None:
+        """A new turn at a desk: the incoming crew, if free, take the next customer."""
+        self.now = ev.at
+        _, rot, crew = self.turns[ev.arg]
+        self._take_turn(rot, crew)
+        for k in crew:
+            if self.state[k] == _IDLE:
+                self._next_for(k)
 
     # --- the wealth room used as an office ------------------------------------------
     def _office_start(self, ev: _Timer) -> None:

@@ -101,6 +101,18 @@ class FlexPost:
 
 
 @dataclass(frozen=True, slots=True)
+class DeskRotation:
+    """A zone's desk rotation (:class:`~sim.scenario_types.Rotation`), compiled: the zone index, the
+    role's people who take turns (indices into :class:`Staffing`, in staff order) and the turns as
+    ``(start, crew)``: from ``start`` (minutes from opening) to the next turn's, only the crew of
+    ``staff`` serve the zone. Compiled only when the role has more people inside than ``at_desk``."""
+
+    zone: int
+    staff: tuple[int, ...]
+    turns: tuple[tuple[float, tuple[int, ...]], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Layout:
     """The compiled outlet: everything the model and the KPIs derive from the scenario's layout.
 
@@ -123,6 +135,7 @@ class Layout:
     in time order (a room's start before another's end at the same minute); empty without it.
     ``flex``: the flexible posts (:class:`FlexPost`); people of a flexible role who serve no
     open zone of their own (the operations manager) are staff with no zones, called only.
+    ``rotation``: the desks taken in turns (:class:`DeskRotation`).
     """
 
     open: tuple[bool, ...]
@@ -142,6 +155,7 @@ class Layout:
     sales: SaleChances
     office: tuple[tuple[int, float, float], ...]
     flex: tuple[FlexPost, ...] = ()
+    rotation: tuple[DeskRotation, ...] = ()
 
     def is_open(self, zone: str) -> bool:
         """True when the zone named ``zone`` (one of ``SERVICE_ZONES``) is open."""
@@ -274,6 +288,22 @@ def _with_flex(scenario: Scenario, staff: Staffing) -> tuple[Staffing, tuple[Fle
     return staff, tuple(posts)
 
 
+def _rotation(scenario: Scenario, staff: Staffing) -> tuple[DeskRotation, ...]:
+    """The desk rotations at open zones whose role has more people inside than ``at_desk``: in turn
+    ``b`` (from ``b × block_min``) the people ``(b × at_desk + j) mod n`` of the role, ``j < at_desk``."""
+    out = []
+    for zid, turn in scenario.dispatch.rotation.items():
+        z, r = SERVICE_ZONES.index(zid), ROLES.index(turn.role)
+        people = tuple(k for k, role in enumerate(staff.roles) if role == r and z in staff.zones[k])
+        n, at = len(people), turn.at_desk
+        if n <= at:
+            continue
+        turns = tuple((b * turn.block_min, tuple(people[(b * at + j) % n] for j in range(at)))
+                      for b in range(math.ceil(scenario.outlet.day_min / turn.block_min)))
+        out.append(DeskRotation(z, people, turns))
+    return tuple(out)
+
+
 def _compile(scenario: Scenario) -> Layout:
     open_ = tuple(scenario.zone_open(z) for z in SERVICE_ZONES)
     staff = staffing(scenario)
@@ -294,6 +324,7 @@ def _compile(scenario: Scenario) -> Layout:
         balk_when_full=waiting.balk_when_full, offer=offer, preferred=preferred, hold_min=hold,
         holds=hold > 0 and any(p for zone in preferred for p in zone), sales=sale_chances(scenario),
         office=_office(scenario) if open_[Zone.WEALTH] else (), flex=flex,
+        rotation=_rotation(scenario, staff) if scenario.dispatch.rotation else (),
     )
 
 

@@ -42,6 +42,7 @@ from sim.distributions import KINDS, Distribution
 from sim.errors import ScenarioError, ScenarioWarning, warn
 from sim.scenario_types import (
     DEFAULT_OFFICE_BLOCK_MIN,
+    DEFAULT_ROTATION_BLOCK_MIN,
     DEFAULT_TARGET_WAIT_MIN,
     DISPATCH_RULES,
     DISPATCH_ZONES,
@@ -56,6 +57,7 @@ from sim.scenario_types import (
     MAX_POSITIONS,
     MAX_PROPENSITY,
     MAX_PROSPECT_POOL,
+    MAX_ROTATION_BLOCKS,
     MAX_SEATS,
     MAX_SPEED,
     MAX_SURGE,
@@ -71,6 +73,7 @@ from sim.scenario_types import (
     Outlet,
     Product,
     Role,
+    Rotation,
     Sales,
     Scenario,
     Segment,
@@ -483,9 +486,9 @@ def _triage(root: Table) -> Triage:
     return triage
 
 
-def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, Role]) -> Dispatch:
-    """The ``[dispatch]`` table: the rule, the wait for a preferred role, and ``[dispatch.prefer.ZONE]``
-    tables of ``role = [segments]``."""
+def _dispatch(root: Table, outlet: Outlet, segments: Mapping[str, Segment], roles: Mapping[str, Role]) -> Dispatch:
+    """The ``[dispatch]`` table: the rule, the wait for a preferred role, ``[dispatch.prefer.ZONE]``
+    tables of ``role = [segments]``, flexible posts and desk rotations."""
     t = root.table("dispatch")
     rule = t.string("rule", "staff_order", DISPATCH_RULES)
     wait = t.number("wait_for_preferred_min", 0.0, ge=0.0, le=MAX_DURATION_MIN)
@@ -516,6 +519,7 @@ def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, 
                                "a segment goes first to one role per zone")
             prefer[zid][rid] = tuple(listed)
     flex = _flex(t, roles)
+    rotation = _rotation(t, outlet, roles, flex)
     t.finish()
     if prefer and rule != "by_customer":
         warn(root.source, "dispatch.prefer", f'ignored: rule = "{rule}" dispatches by staff order; '
@@ -526,7 +530,7 @@ def _dispatch(root: Table, segments: Mapping[str, Segment], roles: Mapping[str, 
     if rule == "by_customer" and not any(prefer.values()):
         raise t.fail("prefer", 'rule = "by_customer" needs at least one [dispatch.prefer.ZONE] table '
                      "of role = [segments]")
-    return Dispatch(rule, wait, prefer, flex)
+    return Dispatch(rule, wait, prefer, flex, rotation)
 
 
 def _flex(t: Table, roles: Mapping[str, Role]) -> dict[str, Flex]:
@@ -547,6 +551,38 @@ def _flex(t: Table, roles: Mapping[str, Role]) -> dict[str, Flex]:
         below = sub.integer("close_below", ge=1, le=max(above, 1))
         sub.finish()
         out[zid] = Flex(rid, above, below)
+    return out
+
+
+def _rotation(t: Table, outlet: Outlet, roles: Mapping[str, Role], flex: Mapping[str, Flex]) -> dict[str, Rotation]:
+    """``[dispatch.rotation.ZONE]`` tables: ``role``, ``at_desk`` and ``block_min`` (see :class:`Rotation`)."""
+    out: dict[str, Rotation] = {}
+    for zid, sub in t.subtables("rotation", DISPATCH_ZONES):
+        rid = sub.string("role", choices=ROLES)
+        role = roles.get(rid)
+        if role is None or role.inside == 0:
+            raise sub.fail("role", f"the scenario has nobody inside of {rid}; a desk rotation needs "
+                           f"[staff.{rid}] with people inside")
+        if zid not in role.zones:
+            raise sub.fail("role", f"[staff.{rid}] does not serve {zid!r} (its zones: "
+                           f"{', '.join(role.zones) or 'none'}), so it has no desk there to take turns at")
+        other = next((z for z, r in out.items() if r.role == rid), None)
+        if other is not None:
+            raise sub.fail("role", f"{rid} already takes turns at {other}; one rotation per role")
+        post = next((z for z, f in flex.items() if f.role == rid), None)
+        if post is not None:
+            raise sub.fail("role", f"{rid} is the flexible post of {post} ([dispatch.flex.{post}]); a role either "
+                           "takes turns at a desk or answers a queue, not both")
+        at_desk = sub.integer("at_desk", ge=1, le=MAX_HEADCOUNT)
+        block = sub.number("block_min", DEFAULT_ROTATION_BLOCK_MIN, ge=1.0, le=MAX_DURATION_MIN)
+        if block > outlet.day_min:
+            raise sub.fail("block_min", f"must be at most the opening day ({outlet.day_min:g} min; the whole day "
+                           f"gives fixed posts), got {block:g}")
+        if math.ceil(outlet.day_min / block) > MAX_ROTATION_BLOCKS:
+            raise sub.fail("block_min", f"turns of {block:g} min make {math.ceil(outlet.day_min / block)} turns "
+                           f"a day; at most {MAX_ROTATION_BLOCKS} allowed (use longer turns)")
+        sub.finish()
+        out[zid] = Rotation(rid, at_desk, block)
     return out
 
 
@@ -635,6 +671,11 @@ def _check_levers(scenario: Scenario, refers: bool) -> None:
         field_ = "prospect_share" if walk_in.prospect_share > 0 else "conversion"
         warn(src, f"sales.walk_in.{field_}", "a walk-in prospect opens an account only with both a prospect_share "
              "and a conversion for the role serving them; give both")
+    for zid, turn in scenario.dispatch.rotation.items():
+        inside = scenario.roles[turn.role].inside
+        if turn.at_desk >= inside:
+            warn(src, f"dispatch.rotation.{zid}.at_desk", f"{turn.at_desk} at the desk of {inside} {turn.role} "
+                 "inside: everyone is at the desk all day, so nobody takes turns (the day without the rotation)")
     for zid, by_role in scenario.selling_time.items():
         for rid, minutes in by_role.items():
             where = f"selling_time.{zid}.{rid}"
@@ -676,7 +717,7 @@ def _build(data: dict[str, Any], source: str) -> Scenario:
         source=source, outlet=outlet, zones=zones, roles=roles, base_rate_per_hour=rates, surge_factor=surge,
         segments=segments, service=_service(root, zones), triage=_triage(root), sales=_sales(root, products, roles),
         products=products, field_marketing=_field(root), fee_yuan=_fees(root),
-        dispatch=_dispatch(root, segments, roles), selling_time=_selling_time(root, outlet, roles, products),
+        dispatch=_dispatch(root, outlet, segments, roles), selling_time=_selling_time(root, outlet, roles, products),
     )
     object.__setattr__(scenario, "file_form", data)  # provenance: not an init field, so any replacement drops it
     root.finish()

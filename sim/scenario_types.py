@@ -35,6 +35,9 @@ DEFAULT_TARGET_WAIT_MIN = 10.0
 #: Default length (min) of the blocks in which a wealth room's office use recurs (``zones.wealth.office_block_min``):
 #: an hour, assumed (the essay gives no pattern, only that the room is used as an office).
 DEFAULT_OFFICE_BLOCK_MIN = 60.0
+#: Default length (min) of one turn at a desk rotation (``dispatch.rotation.ZONE.block_min``): an hour,
+#: assumed (the essay says the customer managers take turns, 轮流当值, not how long a turn is).
+DEFAULT_ROTATION_BLOCK_MIN = 60.0
 
 # Upper bounds: far above any real outlet, low enough that one simulated day stays
 # within memory and seconds (each error message states the bound it enforces).
@@ -68,6 +71,8 @@ MAX_GRADES = 9
 MAX_PITCH_RATE = 100.0
 #: Office blocks of the wealth rooms in one day (rooms × blocks per day; two events each).
 MAX_OFFICE_BLOCKS = 100_000
+#: Turns of a desk rotation in one day (one event each).
+MAX_ROTATION_BLOCKS = 100_000
 
 #: How far a table of shares (segment shares, a need mix) may sum away from 1.
 SHARE_TOLERANCE = 1e-6
@@ -310,6 +315,26 @@ class Flex:
     close_below: int
 
 
+@dataclass(frozen=True, slots=True)
+class Rotation:
+    """A desk taken in turns within the day (岗位弹性设置: 低柜中的客户经理综合服务专柜由网点所有客户经理轮流当值).
+
+    The day is cut into blocks of ``block_min`` minutes from opening; in block ``b`` the
+    ``at_desk`` people of ``role`` inside numbered ``(b × at_desk + j) mod n`` (``j`` =
+    0 … ``at_desk`` − 1, ``n`` the role's people inside, in staff order) serve the zone; the
+    others serve only their role's other zones (the customer managers': the wealth room),
+    or no customer when the role has none. A person leaving the desk finishes the customer
+    in hand; a person of the crew at lunch or off shift leaves their turn unmanned (the
+    schedule does not skip them). ``block_min`` = the opening day gives fixed posts: the same
+    people at the desk all day. Without a rotation every person of the role serves the zone
+    all day (the model before this table).
+    """
+
+    role: str
+    at_desk: int
+    block_min: float = DEFAULT_ROTATION_BLOCK_MIN
+
+
 #: Dispatch rules at a shared zone: today's staff order, or by customer (see :class:`Dispatch`).
 DISPATCH_RULES = ("staff_order", "by_customer")
 #: Zones where several roles can share the customers, so who serves whom can be dispatched.
@@ -331,13 +356,15 @@ class Dispatch:
     a preferred one before any server may take them. A customer whose segment no role
     prefers at the zone takes any free server in staff order. Queues are served in the
     usual order (priority, then arrival); with a wait, a freed server skips customers
-    still waiting for another role.
+    still waiting for another role. ``flex[zone]``: a flexible post (:class:`Flex`);
+    ``rotation[zone]``: a desk taken in turns (:class:`Rotation`).
     """
 
     rule: str = "staff_order"
     wait_for_preferred_min: float = 0.0
     prefer: Mapping[str, Mapping[str, tuple[str, ...]]] = field(default_factory=dict)
     flex: Mapping[str, Flex] = field(default_factory=dict)
+    rotation: Mapping[str, Rotation] = field(default_factory=dict)
 
     @property
     def by_customer(self) -> bool:
