@@ -103,8 +103,8 @@ def test_lobby_pitching_adds_the_predicted_sales_and_leaves_the_queues_alone() -
     within the 99.9% t-interval of the paired daily difference plus 5% of the expected sales.
 
     About 2.6 extra sales a day, so one day is noisy (sd ~57% of the expected). The first version (20
-    days, t 2.1: a 95% interval) failed on 6 of seeds 100-299, measured; this one on 0 of seeds 400-439,
-    and with the expected sales wrong by half (x 1.5) it fails on 36 of those 40 seeds."""
+    days, t 2.1: a 95% interval) failed on 6 of seeds 100-299, measured; this one on 0 of seeds 400-479,
+    and with the expected sales wrong by half (x 1.5) it fails on 75 of those 80 seeds."""
     base = load_scenario(SCENARIOS / "backbone_outlet.toml")
     on = with_overrides(base, {"sales.lobby_pitch": {"rate_per_min": 0.02, "conversion": 0.05}}, quiet=True)
     propensity = np.array([s.propensity for s in on.segments.values()])
@@ -146,8 +146,8 @@ def test_walk_in_wins_match_share_times_conversion_on_the_backbone_outlet() -> N
     the 99.9% t-interval of the paired daily difference.
 
     The first version (30 days, the 95% interval) failed a correct model on 1 seed in 20: 12 of seeds
-    100-299, measured. This one failed on 0 of seeds 500-549, and on all 50 of them had the wins been
-    1/5 or 1/7.5 of those customers instead of 1/6 (a 20% error)."""
+    100-299, measured. This one failed on 0 of seeds 500-599; had the wins been 1/5 of those customers
+    instead of 1/6 (20% more) it fails on all 100 of them, had they been 1/7.5 (20% fewer) on 99."""
     base = load_scenario(SCENARIOS / "backbone_outlet.toml")
     on = with_overrides(base, {"sales.walk_in": {"prospect_share": 1 / 3,
                                                  "conversion": {"customer_manager": 0.5}}}, quiet=True)
