@@ -13,7 +13,9 @@ template (:class:`RosterTemplate`), keeping the chosen plan's head-counts:
    the zone's positions and the people who can serve it;
 2. **MILP** (PuLP/HiGHS, :func:`solve_roster`): how many people of each rostered role take
    each shift pattern (start, length, lunch slot on the template's grid), covering the
-   requirement of each person's home zone slot by slot at the least shortfall weighted by
+   requirement of the zones each person serves slot by slot (a person on duty counted toward
+   one of them at a time: a customer manager at the low counter or in the wealth room) at the
+   least shortfall weighted by
    the slot's arrivals, with at most ``max_at_lunch`` people at lunch at once and at least
    ``cover_people`` on duty at opening and at closing;
 3. **simulation and correction**: the roster is simulated on fresh days beside today's
@@ -192,6 +194,8 @@ class RosterModel:
     """The roster MILP's data for one outlet, slot by slot (``step`` minutes each from opening).
 
     ``groups``: per rostered role, its name, home zone (index into ``zones``) and people;
+    ``serves``: per group the zones (indices, home first) its people may serve, a person on
+    duty counting toward one of them at a time (empty: each group its home zone only);
     ``patterns``; ``required``, ``weight`` and ``fixed`` are ``[zone, slot]``: servers
     required, the cost of a missing one (arrivals per minute; never 0) and the cover of the
     people not rostered.
@@ -206,6 +210,11 @@ class RosterModel:
     fixed: np.ndarray
     max_at_lunch: int
     cover_people: int
+    serves: tuple[tuple[int, ...], ...] = ()
+
+    def served(self, g: int) -> tuple[int, ...]:
+        """The zones group ``g``'s people may serve, home first."""
+        return self.serves[g] if self.serves else (self.groups[g][1],)
 
     @property
     def slots(self) -> np.ndarray:
@@ -219,11 +228,19 @@ class RosterModel:
                 np.asarray([p.at_lunch(s, self.step) for p in self.patterns]).reshape(len(self.patterns), len(s)))
 
     def cover(self, counts: np.ndarray) -> np.ndarray:
-        """People on duty per zone and slot under ``counts[g, k]`` (the fixed cover included)."""
+        """People on duty per zone and slot under ``counts[g, k]`` (the fixed cover included); the people of a
+        group serving several zones are shared among them slot by slot as the MILP would share them: the
+        least weighted shortfall less :data:`COVER_CREDIT` × the weighted cover (a small linear programme
+        per slot, :func:`share_slot`)."""
         on, _ = self.duty()
         cover = self.fixed.copy()
+        shared = [g for g in range(len(self.groups)) if len(self.served(g)) > 1]
         for g, (_, z, _) in enumerate(self.groups):
-            cover[z] += counts[g] @ on
+            if g not in shared:
+                cover[z] += counts[g] @ on
+        if shared:
+            for t in range(cover.shape[1]):
+                cover[:, t] = share_slot(self, t, {g: float(counts[g] @ on[:, t]) for g in shared}, cover[:, t])
         return cover
 
     def cost(self, counts: np.ndarray) -> float:
@@ -241,6 +258,36 @@ class RosterModel:
         cover = self.cover(counts)
         short = np.maximum(self.required - cover, 0.0)
         return float(np.sum(self.weight * short) - COVER_CREDIT * np.sum(self.weight * cover))
+
+
+def share_slot(model: RosterModel, t: int, people: dict[int, float], cover: np.ndarray) -> np.ndarray:
+    """Slot ``t``'s cover per zone once ``people[g]`` on duty of each shared group ``g`` are given to the zones it
+    serves at the least weighted shortfall less :data:`COVER_CREDIT` × the weighted cover, starting from
+    ``cover`` (the others'); solved as a linear programme (scipy's HiGHS), the MILP's inner problem."""
+    from scipy.optimize import linprog  # only where a group serves several zones: scipy.optimize loads slowly
+
+    arcs = [(g, z) for g in people for z in model.served(g)]
+    zones = len(model.zones)
+    w = model.weight[:, t]
+    # variables: one per (group, zone) arc, then one shortfall per zone
+    c = np.concatenate([[-COVER_CREDIT * w[z] for _, z in arcs], w])
+    a_ub, b_ub = [], []
+    for z in range(zones):  # shortfall >= required - cover
+        row = np.zeros(len(arcs) + zones)
+        row[[i for i, (_, y) in enumerate(arcs) if y == z]] = -1.0
+        row[len(arcs) + z] = -1.0
+        a_ub.append(row)
+        b_ub.append(cover[z] - model.required[z, t])
+    for g, n in people.items():  # at most the group's people on duty
+        row = np.zeros(len(arcs) + zones)
+        row[[i for i, (h, _) in enumerate(arcs) if h == g]] = 1.0
+        a_ub.append(row)
+        b_ub.append(n)
+    res = linprog(c, A_ub=np.asarray(a_ub), b_ub=np.asarray(b_ub), bounds=(0, None), method="highs")
+    out = cover.copy()
+    for (_, z), x in zip(arcs, res.x[:len(arcs)], strict=True):
+        out[z] += x
+    return out
 
 
 class RosterInfeasible(ValueError):
@@ -261,11 +308,20 @@ def solve_roster(model: RosterModel, solver: str = "highs") -> np.ndarray:
          for g, (_, _, n) in enumerate(model.groups) for k in range(len(model.patterns))}
     short = {(z, t): prob.add_variable(f"s_{z}_{t}", lowBound=0) for z in range(len(model.zones))
              for t in range(n_slots)}
+    shared = [g for g in range(len(model.groups)) if len(model.served(g)) > 1]
+    give = {(g, z, t): prob.add_variable(f"a_{g}_{z}_{t}", lowBound=0) for g in shared for z in model.served(g)
+            for t in range(n_slots)}
+    for g in shared:  # a shared person on duty serves one of the group's zones at a time
+        for t in range(n_slots):
+            prob += pulp.lpSum(give[g, z, t] for z in model.served(g)) <= pulp.lpSum(
+                on[k, t] * y[g, k] for k in range(len(model.patterns)) if on[k, t])
     cover = {}
     for z in range(len(model.zones)):
         for t in range(n_slots):
             cover[z, t] = model.fixed[z, t] + pulp.lpSum(on[k, t] * y[g, k] for g, (_, zg, _) in enumerate(model.groups)
-                                                        if zg == z for k in range(len(model.patterns)) if on[k, t])
+                                                        if zg == z and g not in shared
+                                                        for k in range(len(model.patterns)) if on[k, t]) \
+                + pulp.lpSum(give[g, z, t] for g in shared if z in model.served(g))
             prob += short[z, t] >= model.required[z, t] - cover[z, t]
     prob += pulp.lpSum(model.weight[z, t] * short[z, t] for (z, t) in short) - COVER_CREDIT * pulp.lpSum(
         model.weight[z, t] * cover[z, t] for (z, t) in cover)
@@ -331,6 +387,7 @@ def build_model(scenario: Scenario, template: RosterTemplate, required: np.ndarr
     rostered = template.rostered(scenario)
     groups = tuple((rid, list(zones).index(scenario.roles[rid].zones[0]), scenario.roles[rid].inside)
                    for rid in rostered)
+    serves = tuple(tuple(list(zones).index(z) for z in scenario.roles[rid].zones if z in zones) for rid in rostered)
     layout = compile_layout(scenario)
     n_slots = required.shape[1]
     slots = np.arange(n_slots) * step
@@ -350,13 +407,14 @@ def build_model(scenario: Scenario, template: RosterTemplate, required: np.ndarr
     return RosterModel(step=step, zones=tuple(zones), groups=groups,
                        patterns=tuple(shift_patterns(template, outlet.open_min, outlet.day_min)),
                        required=required, weight=lam + MIN_WEIGHT, fixed=fixed, max_at_lunch=template.max_at_lunch,
-                       cover_people=template.cover_people)
+                       cover_people=template.cover_people, serves=serves)
 
 
-def home_zones(scenario: Scenario, template: RosterTemplate) -> tuple[str, ...]:
-    """The staffed zones open in ``scenario`` that are the home zone of a rostered role, in zone order."""
-    homes = {scenario.roles[r].zones[0] for r in template.rostered(scenario)}
-    return tuple(z for z in SERVICE_ZONES if z in homes and z in STAFFED_ZONES)
+def served_zones(scenario: Scenario, template: RosterTemplate) -> tuple[str, ...]:
+    """The staffed zones open in ``scenario`` that a rostered role serves (its home zone or another of its
+    zones: a customer manager at the low counter and in the wealth room), in zone order."""
+    served = {z for r in template.rostered(scenario) for z in scenario.roles[r].zones}
+    return tuple(z for z in SERVICE_ZONES if z in served and z in STAFFED_ZONES and scenario.zone_open(z))
 
 
 #: Days per task of :func:`simulate_hourly` (small, so that a few outlets keep every worker busy).
@@ -465,7 +523,7 @@ def worse_lunches(hourly: np.ndarray, today: np.ndarray, zones: Sequence[str], l
     under the roster than under today's shifts beyond noise: the paired 95% CI of the change over the same days
     (common random numbers) lies wholly below 0. Pooling the lunch hours sees a loss that no single hour shows
     beyond noise (午间不断档: the counters keep serving at noon, and no zone loses its lunch-hour service to the
-    roster), and it guards the zones no rostered role calls home (a wealth room served by customer managers)."""
+    roster), and it guards the zones no rostered role serves."""
     out = []
     for zone in zones:
         s = interval(lunch_levels(hourly, zone, lunch) - lunch_levels(today, zone, lunch))
@@ -496,7 +554,7 @@ def roster_outlet(name: str, scenario: Scenario, template: RosterTemplate, limit
                   executor: Executor, seed: int, days: int, solver: str = "highs") -> OutletRoster:
     """Roster one outlet's chosen head-counts (``scenario``): requirement, MILP, simulate and correct (see the
     module docstring). ``seed``: the outlet's roster seed; round ``i`` runs ``days`` days on its own seed."""
-    zones = home_zones(scenario, template)
+    zones = served_zones(scenario, template)
     floors = zone_floors(template, limits, zones)
     if not zones:
         return OutletRoster(outlet=name, roster=Roster(shifts=()), scenario=scenario, iterations=(),
@@ -529,7 +587,7 @@ def roster_outlet(name: str, scenario: Scenario, template: RosterTemplate, limit
             if grow.any():
                 required[j, grow] += 1
                 added += 1
-        for zone in (z for z, *_ in lunches if z in zones):  # a zone nobody rostered calls home cannot be asked for
+        for zone in (z for z, *_ in lunches if z in zones):  # a zone no rostered role serves cannot be asked for
             j = zones.index(zone)
             grow = lunch[slot_hour] & (required[j] < able[j])
             if grow.any():

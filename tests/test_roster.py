@@ -23,8 +23,8 @@ from optimize.roster import (
     RosterTemplate,
     build_model,
     guarded_zones,
-    home_zones,
     lunch_hours,
+    served_zones,
     solve_roster,
     template_problem,
     to_roster,
@@ -80,7 +80,7 @@ def test_a_lunch_window_fits_exactly_k_people(tmp_path: Path) -> None:
     base = load_scenario(POTENTIAL)
     four, five = _with_tellers(base, 4), _with_tellers(base, 5)
     assert template_problem(template, [("four", four)]) is None
-    zones = home_zones(four, template)
+    zones = served_zones(four, template)
     model = build_model(four, template, np.ones((len(zones), 16)), zones)
     lunches = sorted(s.lunch_start_min for s in to_roster(model, solve_roster(model)).shifts)
     assert lunches == [120.0, 150.0, 180.0, 210.0]  # 11:00, 11:30, 12:00, 12:30 after a 09:00 opening
@@ -293,11 +293,44 @@ def test_the_pooled_lunch_hours_see_a_loss_no_single_hour_shows() -> None:
     assert worse_lunches(_hourly(better), _hourly(today), ["wealth"], lunch) == []
 
 
-def test_the_lunch_guard_covers_a_wealth_room_no_rostered_role_calls_home() -> None:
+def test_a_wealth_room_served_by_customer_managers_is_rostered_and_guarded() -> None:
     """An outlet without a wealth manager: its customer managers (home: the low counter) serve the wealth room,
-    so the roster's requirement has no wealth row, but the lunch guard watches the room."""
+    so the roster's requirement has a wealth row the managers share with the low counter, and the lunch guard
+    watches the room."""
     sc = load_scenario(POTENTIAL)
     assert sc.roles["wealth_manager"].count == 0
-    assert "wealth" not in home_zones(sc, RosterTemplate())
+    zones = served_zones(sc, RosterTemplate())
+    assert "wealth" in zones
     assert "wealth" in guarded_zones(sc)
     assert set(guarded_zones(sc)) <= set(STAFFED_ZONES)
+    model = build_model(sc, RosterTemplate(), np.ones((len(zones), 32)), zones)
+    cms = [g for g, (role, _, _) in enumerate(model.groups) if role == "customer_manager"]
+    assert [model.served(g) for g in cms] == [(zones.index("non_cash"), zones.index("wealth"))]
+
+
+@pytest.mark.parametrize("case", range(20))
+def test_the_roster_milp_equals_brute_force_with_people_serving_two_zones(case: int) -> None:
+    """Group 0 serves both zones (one at a time), group 1 only the second: the MILP's optimum equals the least
+    cost over every assignment of patterns, each costed with the best sharing of group 0 slot by slot."""
+    rng = seeds.generator(21, case)
+    n_slots = 6
+    required = rng.integers(0, 3, size=(2, n_slots))
+    patterns = []
+    for _ in range(int(rng.integers(2, 4))):
+        start = int(rng.integers(0, 3))
+        end = int(rng.integers(start + 2, n_slots + 1))
+        lunch = int(rng.integers(start, end))
+        patterns.append(Pattern(60.0 * start, 60.0 * end, 60.0 * lunch, 60.0 * (lunch + int(rng.integers(0, 2)))))
+    people = (int(rng.integers(1, 4)), int(rng.integers(0, 2)))
+    model = _model(required, people, patterns, max_at_lunch=3, cover=int(rng.integers(0, 2)))
+    model = RosterModel(**{**model.__dict__, "weight": rng.uniform(0.5, 2.0, size=required.shape),
+                           "serves": ((0, 1), (1,))})
+    per_group = [[c for c in itertools.product(range(n + 1), repeat=len(patterns)) if sum(c) == n] for n in people]
+    best = min(model.cost(np.asarray(choice)) for choice in itertools.product(*per_group))
+    if not np.isfinite(best):
+        with pytest.raises(RosterInfeasible):
+            solve_roster(model)
+        return
+    assert model.cost(solve_roster(model)) == pytest.approx(best, abs=1e-7)
+    one = RosterModel(**{**model.__dict__, "serves": ()})  # sharing never costs: at most the home-only optimum
+    assert best <= min(one.cost(np.asarray(c)) for c in itertools.product(*per_group)) + 1e-9
