@@ -21,6 +21,7 @@ from sim.analysis import paired_difference
 from sim.codes import Need, VisitStatus, Zone
 from sim.layout import compile_layout
 from sim.queueing import erlang_c
+from sim.student_t import t_quantile
 from sim.validation import queue_scenario
 from tests.conftest import SCENARIOS, assert_refused
 from tests.test_scripted import fixed, script
@@ -97,19 +98,21 @@ def test_turns_go_round_the_role_in_staff_order() -> None:
 
 
 def test_a_zone_served_only_by_the_rotation_is_mm_at_desk() -> None:
-    """Four tellers, four counters, λ = 1.4/min, μ = 1: all at the counter it is M/M/4 (wait 0.04 min);
-    two at a time in 500-minute turns it is M/M/2 at ρ = 0.7 (Erlang C: 0.961 min), but for the few
-    minutes at each handover when the outgoing pair finish their customers (about 0.5% more capacity
-    over a turn). Over 20 days of 3,000 minutes the model's mean wait is within 5% or the 99.9%
-    noise of M/M/2, and far above M/M/4's."""
+    """Four tellers, four counters, λ = 1.4/min, μ = 1: all at the counter it is M/M/4 (Erlang C wait
+    0.023 min); two at a time in 500-minute turns it is M/M/2 at ρ = 0.7 (0.961 min), but for the
+    minutes at each handover when the outgoing pair finish their customers and the day's start from
+    empty. Over 30 days of 3,000 minutes the model's mean wait must be within 10% (or the 99.9%
+    noise) of M/M/2 and far above M/M/4's; a third teller leaking onto the counter would give
+    M/M/3's 0.126 min. Measured over seeds 100-119: -1.3% on average, sd 3.2%, worst -8.8% (a 5%
+    tolerance failed seed 106 of those 20)."""
     data = queue_scenario(1.4, 1.0, 4, day_min=3000.0)
     mm4 = erlang_c(1.4, 1.0, 4).mean_wait
     data["dispatch"] = {"rotation": {"cash": {"role": "cash_teller", "at_desk": 2, "block_min": 500}}}
     sc = sim.from_dict(data)
-    waits = np.array([float(np.mean(sim.simulate(sc, seed=23, replication=rep).visit_wait_min)) for rep in range(20)])
+    waits = np.array([float(np.mean(sim.simulate(sc, seed=23, replication=rep).visit_wait_min)) for rep in range(30)])
     exact = erlang_c(1.4, 1.0, 2).mean_wait
-    half = 3.88 * waits.std(ddof=1) / math.sqrt(waits.size)  # t(0.9995, 19): the validation suite's noise rule
-    assert abs(waits.mean() - exact) <= max(half, 0.05 * exact), (waits.mean(), exact, half)
+    half = t_quantile(0.9995, waits.size - 1) * waits.std(ddof=1) / math.sqrt(waits.size)
+    assert abs(waits.mean() - exact) <= max(half, 0.10 * exact), (waits.mean(), exact, half)
     assert waits.mean() > 10 * mm4
 
 
