@@ -37,9 +37,13 @@ def test_controlled_mean_refuses_what_it_cannot_use() -> None:
 
 def test_mmc_utilisation_has_a_smaller_variance_and_no_bias() -> None:
     """M/M/3 at rho = 0.8 (300-minute days after a 60-minute warm-up): the utilisation is rho exactly. Over 20
-    independent runs of 40 days the controlled means scatter less than the plain ones (variance ratio < 0.8;
+    independent runs of 40 days the controlled means scatter less than the plain ones (variance ratio < 0.9;
     the arrival count explains ~40% of a day's utilisation), their average is rho within three of its standard
-    errors, and 95% intervals of the controlled mean cover rho at least 16 times in 20."""
+    errors, and 95% intervals of the controlled mean cover rho at least 14 times in 20.
+
+    Chance failures, measured on 20 other sets of 20 seeds (2000-2399): the variance ratio ranged 0.28-0.83
+    (the limit was 0.8, failed once); coverage was at least 15 (the limit was 16, failed once); at 95% nominal
+    coverage fewer than 14 of 20 happens with probability 0.03%. Without a control the ratio is exactly 1."""
     rho, c = 0.8, 3
     sc = from_dict(queue_scenario(rho * c, 1.0, c, day_min=300, warmup_min=60))
     mu = expected_arrivals(sc)
@@ -51,9 +55,9 @@ def test_mmc_utilisation_has_a_smaller_variance_and_no_bias() -> None:
         plain.append(y.mean())
         ctrl.append(cv.mean)
         covered += cv.low <= rho <= cv.high
-    assert np.var(ctrl, ddof=1) < 0.8 * np.var(plain, ddof=1)
+    assert np.var(ctrl, ddof=1) < 0.9 * np.var(plain, ddof=1)
     assert abs(np.mean(ctrl) - rho) < 3.0 * np.std(ctrl, ddof=1) / np.sqrt(len(ctrl))
-    assert covered >= 16
+    assert covered >= 14
 
 
 def test_erlang_a_walkouts_controlled_mean_is_unbiased_and_tighter() -> None:
