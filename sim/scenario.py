@@ -533,15 +533,21 @@ def _dispatch(root: Table, outlet: Outlet, segments: Mapping[str, Segment], role
     return Dispatch(rule, wait, prefer, flex, rotation)
 
 
+def _role_inside(sub: Table, roles: Mapping[str, Role], lever: str) -> tuple[str, Role]:
+    """The table's ``role`` and its :class:`Role`, which must have people inside for ``lever`` to act."""
+    rid = sub.string("role", choices=ROLES)
+    role = roles.get(rid)
+    if role is None or role.inside == 0:
+        raise sub.fail("role", f"the scenario has nobody inside of {rid}; {lever} needs "
+                       f"[staff.{rid}] with people inside")
+    return rid, role
+
+
 def _flex(t: Table, roles: Mapping[str, Role]) -> dict[str, Flex]:
     """``[dispatch.flex.ZONE]`` tables: ``role``, ``open_above`` and ``close_below`` (see :class:`Flex`)."""
     out: dict[str, Flex] = {}
     for zid, sub in t.subtables("flex", DISPATCH_ZONES):
-        rid = sub.string("role", choices=ROLES)
-        role = roles.get(rid)
-        if role is None or role.inside == 0:
-            raise sub.fail("role", f"the scenario has nobody inside of {rid}; a flexible post needs "
-                           f"[staff.{rid}] with people inside")
+        rid, role = _role_inside(sub, roles, "a flexible post")
         if zid in role.zones:
             raise sub.fail("role", f"{rid} already serves {zid}; a flexible post is for staff of another post")
         other = next((z for z, f in out.items() if f.role == rid), None)
@@ -558,11 +564,7 @@ def _rotation(t: Table, outlet: Outlet, roles: Mapping[str, Role], flex: Mapping
     """``[dispatch.rotation.ZONE]`` tables: ``role``, ``at_desk`` and ``block_min`` (see :class:`Rotation`)."""
     out: dict[str, Rotation] = {}
     for zid, sub in t.subtables("rotation", DISPATCH_ZONES):
-        rid = sub.string("role", choices=ROLES)
-        role = roles.get(rid)
-        if role is None or role.inside == 0:
-            raise sub.fail("role", f"the scenario has nobody inside of {rid}; a desk rotation needs "
-                           f"[staff.{rid}] with people inside")
+        rid, role = _role_inside(sub, roles, "a desk rotation")
         if zid not in role.zones:
             raise sub.fail("role", f"[staff.{rid}] does not serve {zid!r} (its zones: "
                            f"{', '.join(role.zones) or 'none'}), so it has no desk there to take turns at")
