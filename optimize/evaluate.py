@@ -78,7 +78,12 @@ def run_task(task: Task) -> tuple[str, dict[int, list[float]]]:
 
 
 class Evaluator:
-    """Runs and caches pattern replications; ``values(scenario, seed, n)`` gives an ``n × METRICS`` array."""
+    """Runs and caches pattern replications; ``values(scenario, seed, n)`` gives an ``n × METRICS`` array.
+
+    With a cache folder the simulated days live on disk: a request's days are read back from their files
+    when asked for again, so the main process's memory does not grow with every pattern of every outlet
+    (JSON writes floats exactly, so a day read back is the day simulated). Without one they stay in memory.
+    """
 
     def __init__(self, executor: Executor, cache_dir: Path | None, progress: Callable[[int], None] | None = None,
                  block: int = 8) -> None:
@@ -87,6 +92,8 @@ class Evaluator:
         self.progress = progress
         self.block = block
         self._memory: dict[str, dict[int, list[float]]] = {}
+        #: Variants whose cache file could not be written (a folder in its place): kept in memory.
+        self._memory_only: set[str] = set()
         self.simulated_days = 0
 
     def _load(self, key: str) -> dict[int, list[float]]:
@@ -108,6 +115,7 @@ class Evaluator:
             payload = {"metrics": list(METRICS), "reps": {str(r): v for r, v in sorted(self._memory[key].items())}}
             path = self.cache_dir / f"{key}.json"
             if path.is_dir():  # something else stands where the cache file goes: keep the days in memory only
+                self._memory_only.add(key)
                 return
             write_atomic(path, json.dumps(payload))
 
@@ -126,8 +134,12 @@ class Evaluator:
             self.simulated_days += len(reps)
             if self.progress is not None:
                 self.progress(len(reps))
-        return [np.asarray([self._memory[k][r] for r in range(n)]) for k, (_, _, n) in zip(keys, requests,
-                                                                                          strict=True)]
+        out = [np.asarray([self._memory[k][r] for r in range(n)]) for k, (_, _, n) in zip(keys, requests,
+                                                                                         strict=True)]
+        if self.cache_dir is not None:  # the days are in their files now: read them back when asked again
+            for key in set(keys) - self._memory_only:
+                self._memory.pop(key, None)
+        return out
 
 
 def _whole_row(row: object) -> bool:
