@@ -82,6 +82,8 @@ from sim.scenario_types import (
     WalkIn,
     Zone,
     ZoneService,
+    check_day_customers,
+    check_segment_shares,
 )
 from sim.tomlio import REQUIRED, Table, plain_copy, read_toml, set_path, show
 
@@ -302,10 +304,7 @@ def _rates(root: Table, outlet: Outlet) -> tuple[tuple[float, ...], float]:
         scale = daily / sum(w / top * s / 60.0 for w, s in zip(weights, slots, strict=True))
         rates = [w / top * scale for w in weights]
     t.finish(("daily_customers", "hourly_profile", "rate_per_hour"))
-    total = sum(r * surge * s / 60.0 for r, s in zip(rates, slots, strict=True))
-    if total > MAX_DAY_CUSTOMERS:
-        raise root.fail("arrivals", f"about {total:.4g} expected customers a day (rates x surge_factor over "
-                        f"the opening hours); at most {MAX_DAY_CUSTOMERS} allowed")
+    check_day_customers(root.source, "arrivals", sum(r * surge * s / 60.0 for r, s in zip(rates, slots, strict=True)))
     return tuple(rates), surge
 
 
@@ -373,9 +372,7 @@ def _segments(root: Table, products: Mapping[str, Product]) -> dict[str, Segment
     segments = {sid: _segment(sid, t, products) for sid, t in root.subtables("segments")}
     if not segments:
         raise root.fail("segments", "at least one customer segment is required")
-    total = sum(s.share for s in segments.values())
-    if abs(total - 1.0) > SHARE_TOLERANCE:
-        raise root.fail("segments", f"segment shares must sum to 1, got {total:.6g}")
+    check_segment_shares(root.source, segments)
     return segments
 
 

@@ -503,9 +503,7 @@ class Scenario:
         if not 0.0 < factor <= MAX_SURGE:
             raise ScenarioError(self.source, where, f"must be > 0 and <= {MAX_SURGE:g}, got {factor!r}")
         changed = replace(self, surge_factor=float(factor))
-        if changed.expected_customers > MAX_DAY_CUSTOMERS:
-            raise ScenarioError(self.source, where, f"about {changed.expected_customers:.4g} expected customers a day "
-                                f"(rates x surge_factor over the opening hours); at most {MAX_DAY_CUSTOMERS} allowed")
+        check_day_customers(self.source, where, changed.expected_customers)
         return changed
 
     def with_shares(self, shares: Mapping[str, float]) -> Scenario:
@@ -514,6 +512,8 @@ class Scenario:
         Raises:
             ScenarioError: an unknown segment, a share not in (0, 1], or shares that no longer sum to 1.
         """
+        if not shares:
+            return self
         segments = dict(self.segments)
         for sid, share in shares.items():
             if sid not in segments:
@@ -522,9 +522,7 @@ class Scenario:
             if not 0.0 < share <= 1.0:
                 raise ScenarioError(self.source, f"segments.{sid}.share", f"must be > 0 and <= 1, got {share!r}")
             segments[sid] = replace(segments[sid], share=float(share))
-        total = sum(s.share for s in segments.values())
-        if abs(total - 1.0) > SHARE_TOLERANCE:
-            raise ScenarioError(self.source, "segments", f"segment shares must sum to 1, got {total:.6g}")
+        check_segment_shares(self.source, segments)
         return replace(self, segments=segments)
 
     def with_speeds(self, speeds: Mapping[str, Sequence[float]]) -> Scenario:
@@ -534,6 +532,8 @@ class Scenario:
         Raises:
             ScenarioError: an unknown role, or a speed outside :data:`MIN_SPEED` … :data:`MAX_SPEED`.
         """
+        if not speeds:
+            return self
         roles = dict(self.roles)
         for rid, values in speeds.items():
             if rid not in roles:
@@ -549,16 +549,30 @@ class Scenario:
         """A SHA-256 (hex) of every typed field but ``source`` and ``file_form``: equal for scenarios the model
         cannot tell apart, on any machine and in any process (floats hashed exactly), so it keys cached results.
         Computed once per object."""
-        if self._key is None:
-            text = json.dumps(_canonical(self), separators=(",", ":"), ensure_ascii=True)
-            object.__setattr__(self, "_key", hashlib.sha256(text.encode()).hexdigest())
-        assert self._key is not None
-        return self._key
+        key = self._key
+        if key is None:
+            key = hashlib.sha256(json.dumps(_canonical(self), separators=(",", ":")).encode()).hexdigest()
+            object.__setattr__(self, "_key", key)
+        return key
 
     @property
     def expected_customers(self) -> float:
         """Expected arrivals in one day (sum of hourly rates times slot lengths)."""
         return sum(r * w / 60.0 for r, w in zip(self.rate_per_hour, _slot_lengths(self.outlet), strict=True))
+
+
+def check_segment_shares(source: str, segments: Mapping[str, Segment]) -> None:
+    """Refuse segment arrival shares that do not sum to 1 (within :data:`SHARE_TOLERANCE`), naming ``segments``."""
+    total = sum(s.share for s in segments.values())
+    if abs(total - 1.0) > SHARE_TOLERANCE:
+        raise ScenarioError(source, "segments", f"segment shares must sum to 1, got {total:.6g}")
+
+
+def check_day_customers(source: str, field: str, total: float) -> None:
+    """Refuse more than :data:`MAX_DAY_CUSTOMERS` expected customers a day (``total``), naming ``field``."""
+    if total > MAX_DAY_CUSTOMERS:
+        raise ScenarioError(source, field, f"about {total:.4g} expected customers a day (rates x surge_factor over "
+                            f"the opening hours); at most {MAX_DAY_CUSTOMERS} allowed")
 
 
 #: Fields that do not describe what is simulated, left out of :meth:`Scenario.content_key`.
