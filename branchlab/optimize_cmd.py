@@ -145,7 +145,7 @@ class _Bar:
 
 
 def _summary(rec: Any, written: list[Path]) -> str:
-    from optimize.report import moves_by_role, robustness_lines, roster_lines, service_lines, worse_outlets
+    from optimize.report import flex_lines, moves_by_role, robustness_lines, roster_lines, service_lines, worse_outlets
 
     u = rec.uplift
     today, recommended = rec.verified("current"), rec.verified("recommended")
@@ -169,6 +169,8 @@ def _summary(rec: Any, written: list[Path]) -> str:
         f"(budget {rec.headcount['budget']}){placed}{hired}",
         "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"
                                        for r in by_role.itertuples()) or "none"),
+        *((f"flexible posts: {line}" for line in flex_lines(rec)) if not rec.flex_changes().empty else
+          ["flexible posts: thresholds as today (flex_posts.csv)"] if not rec.flex_posts.empty else []),
         f"screening estimate (not verified): {rec.objective:,.0f} yuan/day, {rec.status} ({rec.solver}), gap "
         f"{rec.gap or 0:.1e}; " + (f"{u['share_realised']:.0%} of its {u['predicted']:,.0f} predicted uplift verified"
                                    if u["predicted"] else "no uplift predicted (today's plan is the estimate's best)")

@@ -1,6 +1,6 @@
 """Writing a :class:`~optimize.result.Recommendation` to a folder planners can open.
 
-:func:`export` writes six files into the output folder:
+:func:`export` writes six files into the output folder, and one or two more when a plan has them:
 
 - ``recommendation.csv``: the plan, one row per (outlet, tier, role, placement) with
   ``current``, ``recommended`` and ``change`` head-counts (:data:`PLAN_COLUMNS`);
@@ -10,7 +10,9 @@
   summary first (:func:`summary_sheet`), number formats by what a column holds, bold
   frozen headers, fitted widths (:func:`workbook_bytes`);
 - ``report.html``: one self-contained page, charts embedded as PNG (:mod:`optimize.report`);
-- ``transfers.csv``: who goes where (:data:`optimize.transfers.TRANSFER_COLUMNS`).
+- ``transfers.csv``: who goes where (:data:`optimize.transfers.TRANSFER_COLUMNS`);
+- with flexible posts, ``flex_posts.csv``: when each post's staff are called, today and
+  recommended (:data:`optimize.tables.FLEX_COLUMNS`); with a roster, ``roster.csv``.
 
 ``export(rec, out, lang="zh")`` writes the two files people read (the workbook and the
 report) with Chinese labels from :mod:`sim.labels`; the CSV and JSON files are the same
@@ -55,9 +57,10 @@ PLAN_COLUMNS = ("outlet", "tier", "role", "placement", "current", "recommended",
 #: Sheets of ``recommendation.xlsx``, in order (named ``sheet.*`` of :data:`sim.labels.LABELS` in Chinese).
 SHEETS = ("summary", "service", "transfers", "conversions", "day_types", "stress", "by_outlet", "kpis",
           "constraints", "frontier", "candidates")
-#: Sheets written after ``day_types`` only when they hold rows: the average-day plan against the robust
-#: one (day types in force) and the intraday roster (asked for); without them the workbook is as before.
-OPTIONAL_SHEETS = ("robustness", "roster", "roster_kpis", "roster_hourly", "roster_iterations")
+#: Sheets written after ``day_types`` only when they hold rows: the flexible posts' thresholds (an outlet
+#: has one), the average-day plan against the robust one (day types in force) and the intraday roster
+#: (asked for); without them the workbook is as before.
+OPTIONAL_SHEETS = ("flex_posts", "robustness", "roster", "roster_kpis", "roster_hourly", "roster_iterations")
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
 #: The files :func:`export` writes, in the order it returns them.
@@ -66,6 +69,9 @@ FILES = ("recommendation.csv", "recommendation.json", "candidates.csv", "recomme
 #: The roster's file (:data:`optimize.tables.ROSTER_COLUMNS`), written after :data:`FILES` when a roster was
 #: made (``[roster]``, ``--roster``) and removed from the folder when not.
 ROSTER_FILE = "roster.csv"
+#: The flexible posts' file (:data:`optimize.tables.FLEX_COLUMNS`), written when an outlet has a flexible
+#: post (``[dispatch.flex.ZONE]``) and removed from the folder when none has.
+FLEX_FILE = "flex_posts.csv"
 
 
 def check_writable(out: str | Path) -> Path:
@@ -156,7 +162,8 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
     ``source``, ``outlets`` (per outlet: ``tier``, ``plan[role][placement]`` =
     ``{current, recommended, change}``, ``moves`` and ``headcount``), ``kpis_current`` and
     ``kpis_recommended`` (per outlet and ``region``, see :func:`kpi_tree`),
-    ``constraints`` and ``frontier`` (lists of rows), with day types ``robustness`` and with a roster
+    ``constraints`` and ``frontier`` (lists of rows), with flexible posts ``flex_posts``, with day types
+    ``robustness`` and with a roster
     ``roster`` (``people``, ``iterations``, ``kpis``, ``hourly``: the tables of the same names), and the
     package ``version``.
     """
@@ -168,6 +175,7 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
                            "surplus": _records(surplus(rec.transfers)) if not rec.transfers.empty else [],
                            "stability": rec.stability, "stress": _records(rec.stress),
                            "constraints": _records(rec.constraints), "frontier": _records(rec.frontier),
+                           **({"flex_posts": _records(rec.flex_posts)} if not rec.flex_posts.empty else {}),
                            **({"robustness": _records(rec.robustness)} if not rec.robustness.empty else {}),
                            **({"roster": {"people": _records(rec.roster),
                                           "iterations": _records(rec.roster_iterations),
@@ -447,7 +455,8 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
               "conversions": rec.conversions, "day_types": rec.day_types,
               "by_outlet": rec.plan.loc[:, list(PLAN_COLUMNS)], "kpis": rec.kpis,
               "constraints": rec.constraints, "frontier": rec.frontier, "candidates": rec.candidates,
-              "robustness": rec.robustness, "roster": rec.roster, "roster_kpis": rec.roster_kpis,
+              "flex_posts": rec.flex_posts, "robustness": rec.robustness, "roster": rec.roster,
+              "roster_kpis": rec.roster_kpis,
               "roster_hourly": rec.roster_hourly, "roster_iterations": rec.roster_iterations}
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"
              for name, frame in frames.items() if len(frame) > max_rows}
@@ -490,8 +499,8 @@ def _as_text(sheet: Any) -> None:
 
 
 def render(rec: Recommendation, lang: str = "en") -> dict[str, bytes]:
-    """Every file of :data:`FILES` (and :data:`ROSTER_FILE` with a roster) rendered in memory, by name, in that
-    order; ``lang`` labels the Excel file and the report."""
+    """Every file of :data:`FILES` (and :data:`FLEX_FILE` with flexible posts, :data:`ROSTER_FILE` with a
+    roster) rendered in memory, by name, in that order; ``lang`` labels the Excel file and the report."""
     from optimize.report import report_html
 
     makers: dict[str, Callable[[], str | bytes]] = {
@@ -505,9 +514,12 @@ def render(rec: Recommendation, lang: str = "en") -> dict[str, bytes]:
         "report.html": lambda: report_html(rec, package_version(), lang),
     }
     names: tuple[str, ...] = FILES
+    if not rec.flex_posts.empty:
+        makers[FLEX_FILE] = lambda: csv_text(rec.flex_posts)
+        names = (*names, FLEX_FILE)
     if not rec.roster.empty:
         makers[ROSTER_FILE] = lambda: csv_text(rec.roster)
-        names = (*FILES, ROSTER_FILE)
+        names = (*names, ROSTER_FILE)
     out = {}
     for name in names:
         data = makers[name]()
@@ -528,4 +540,4 @@ def export(rec: Recommendation, out: str | Path, lang: str = "en") -> list[Path]
     """
     check_lang(lang)
     folder = check_writable(out)
-    return publish_set(folder, render(rec, lang), stale=(ROSTER_FILE,))
+    return publish_set(folder, render(rec, lang), stale=(FLEX_FILE, ROSTER_FILE))

@@ -136,7 +136,9 @@ class OutletOptions:
     ``moves[p]`` people placed differently from the current plan. ``min_staff`` is the
     outlet's least head-count per role; ``uncovered[p]`` names the zones pattern ``p``
     leaves without anybody on duty at some time of the opening day (``cover_zones``
-    lists the zones that must be covered; empty: no such rule).
+    lists the zones that must be covered; empty: no such rule). ``retuned[p]`` counts the
+    flexible posts whose thresholds pattern ``p`` changes (empty: none); :func:`stabilise`
+    counts each as one change beside the moves, the transfer limit does not (nobody moves).
     """
 
     name: str
@@ -150,11 +152,17 @@ class OutletOptions:
     min_staff: Mapping[str, int] = field(default_factory=dict)
     cover_zones: tuple[str, ...] = ()
     uncovered: tuple[tuple[str, ...], ...] = ()
+    retuned: np.ndarray | None = None
 
     @property
     def totals(self) -> np.ndarray:
         """Total head-count of each pattern."""
         return np.asarray(self.counts.sum(axis=1), dtype=float)
+
+    @property
+    def changes(self) -> np.ndarray:
+        """What :func:`stabilise` keeps fewest: each pattern's moves plus its retuned flexible posts."""
+        return self.moves if self.retuned is None else self.moves + self.retuned
 
 
 @dataclass(frozen=True)
@@ -390,7 +398,8 @@ def _allowed(outlets: Sequence[OutletOptions], policy: Policy) -> list[np.ndarra
 
 def _restrict(opt: OutletOptions, keep: np.ndarray) -> OutletOptions:
     return replace(opt, counts=opt.counts[keep], cm_inside=opt.cm_inside[keep], value=opt.value[keep],
-                   moves=opt.moves[keep], uncovered=tuple(opt.uncovered[k] for k in keep) if opt.uncovered else ())
+                   moves=opt.moves[keep], uncovered=tuple(opt.uncovered[k] for k in keep) if opt.uncovered else (),
+                   retuned=None if opt.retuned is None else opt.retuned[keep])
 
 
 def solve(outlets: Sequence[OutletOptions], policy: Policy, *, solver: str = "highs", gap: float = DEFAULT_GAP,
@@ -442,8 +451,10 @@ def stabilise(outlets: Sequence[OutletOptions], policy: Policy, best: Solution, 
     are statistically indistinguishable from it, so the one that moves fewest people is
     the one to sign — and the one a re-run with another seed is likeliest to repeat.
     Two solves on the same rules as :func:`solve`: fewest moves subject to the value
-    floor, then most value subject to that many moves. ``best`` is returned when
-    ``tolerance`` is 0 or nothing better is found.
+    floor, then most value subject to that many moves. A flexible post's changed
+    thresholds count as one change each (:attr:`OutletOptions.changes`): a threshold
+    within the noise of today's stays. ``best`` is returned when ``tolerance`` is 0 or
+    nothing better is found.
     """
     if tolerance <= 0:
         return best
@@ -453,13 +464,13 @@ def stabilise(outlets: Sequence[OutletOptions], policy: Policy, best: Solution, 
     floor = Row("stability", "value within the noise of the best", [(o, p, float(v)) for o, opt in enumerate(kept)
                                                                      for p, v in enumerate(opt.value)],
                 ">=", best.objective - tolerance)
-    prob, x, _ = _build(kept, [*regional, floor], elastic=False, weights=[-opt.moves for opt in kept])
+    prob, x, _ = _build(kept, [*regional, floor], elastic=False, weights=[-opt.changes for opt in kept])
     if _run(prob, solver, 0.0, None)[0] != "Optimal":
         return best
-    fewest = sum(float(opt.moves[int(np.argmax([v.value() or 0.0 for v in xs]))]) for opt, xs in zip(kept, x,
-                                                                                                      strict=True))
+    fewest = sum(float(opt.changes[int(np.argmax([v.value() or 0.0 for v in xs]))]) for opt, xs in zip(kept, x,
+                                                                                                        strict=True))
     cap = Row("stability", "fewest moves", [(o, p, float(m)) for o, opt in enumerate(kept)
-                                            for p, m in enumerate(opt.moves)], "<=", fewest + 1e-6)
+                                            for p, m in enumerate(opt.changes)], "<=", fewest + 1e-6)
     prob, x, _ = _build(kept, [*regional, floor, cap], elastic=False)
     status, _, _, seconds = _run(prob, solver, 0.0, None)
     if status != "Optimal":

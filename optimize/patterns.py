@@ -7,12 +7,13 @@ plan in two rounds:
 1. **Neighbourhood** — the current plan; every movable role alone moved to each
    count within ``step`` of today (capped at the zone's positions + 1: one more person
    than counters still covers lunches); customer managers' total within ``step`` with
-   splits near 1 : 1, today's split and all-inside.
+   splits near 1 : 1, today's split and all-inside; with ``[search] flex_open_above``,
+   each flexible post alone at each threshold listed (:func:`flex_options`).
 2. **Combined** — once round 1 is simulated, an additive model (today's value plus
-   each single move's simulated effect) ranks every combination of the round-1 counts;
-   for each total head-count within ``total_step`` of today, the ``combos`` best
-   combinations, and the ``combos`` best that also meet the outlet's policy rules, are
-   added (see :func:`combine`).
+   each single move's simulated effect) ranks every combination of the round-1 counts
+   and thresholds; for each total head-count within ``total_step`` of today, the
+   ``combos`` best combinations, and the ``combos`` best that also meet the outlet's
+   policy rules, are added (see :func:`combine`).
 
 **Analytic screen** (:class:`AnalyticScreen`): before any simulation, a pattern
 is dropped when a zone with a service-level limit cannot meet it even in the
@@ -34,7 +35,7 @@ from sim.codes import ROLES, SERVICE_ZONES
 from sim.layout import compile_layout
 from sim.queueing import erlang_a, erlang_c, zone_load
 from sim.scenario_types import Scenario
-from sim.staffing import StaffingPlan
+from sim.staffing import FlexThreshold, StaffingPlan
 
 _CM = "customer_manager"
 
@@ -72,13 +73,27 @@ def _with(plan: StaffingPlan, role: str, count: int, inside: int | None = None) 
     counts = dict(plan.counts)
     counts[role] = count
     if role == _CM:
-        return StaffingPlan.of(counts, count if inside is None else inside)
-    return StaffingPlan.of(counts, plan.cm_inside)
+        return StaffingPlan.of(counts, count if inside is None else inside, plan.flex)
+    return StaffingPlan.of(counts, plan.cm_inside, plan.flex)
+
+
+def flex_options(spec: OutletSpec, region: Region) -> dict[str, list[FlexThreshold]]:
+    """Per flexible post of the outlet (``[dispatch.flex.ZONE]``), the thresholds the search tries: today's,
+    then each ``[search] flex_open_above`` value with today's ``close_below`` (at most ``max(value, 1)``, so
+    the post still closes once its queue is down to the new threshold). Empty without the search list."""
+    if not region.search.flex_open_above:
+        return {}
+    out: dict[str, list[FlexThreshold]] = {}
+    for zone, post in spec.scenario.dispatch.flex.items():
+        tried = [FlexThreshold(zone, post.open_above, post.close_below)]
+        tried += [FlexThreshold(zone, v, min(post.close_below, max(v, 1))) for v in region.search.flex_open_above]
+        out[zone] = list(dict.fromkeys(tried))
+    return out
 
 
 def neighbourhood(spec: OutletSpec, region: Region, centre: StaffingPlan | None = None) -> list[StaffingPlan]:
     """Round 1: today's plan (or ``centre``) and every single-role move from it (customer managers with their
-    splits)."""
+    splits), and every flexible post alone at each threshold tried (:func:`flex_options`)."""
     current = spec.scenario.staffing_plan() if centre is None else centre
     out = [current]
     for role in movable_roles(spec, region):
@@ -87,26 +102,40 @@ def neighbourhood(spec: OutletSpec, region: Region, centre: StaffingPlan | None 
                 out += [_with(current, role, v, i) for i in cm_splits(v, current.cm_inside)]
             elif v != current.count(role):
                 out.append(_with(current, role, v))
+    for tried in flex_options(spec, region).values():
+        out += [current.with_flex(t) for t in tried]
     return list(dict.fromkeys(out))
 
 
+#: One round-1 option of a dimension of the combined round: a role's ``(count, cm_inside)`` (``-1`` for a
+#: role other than the customer managers) or a flexible post's threshold, and its measured effect (yuan/day).
+_Option = tuple[tuple[int, int] | FlexThreshold, float]
+
+
 def _options(spec: OutletSpec, region: Region, values: Mapping[StaffingPlan, float]
-             ) -> tuple[list[str], list[list[tuple[tuple[int, int], float]]]]:
-    """Per movable role, the ``((count, cm_inside), effect)`` options measured in round 1."""
+             ) -> tuple[list[str], list[list[_Option]]]:
+    """Per dimension — each movable role, then each flexible post searched (its zone) — the options measured in
+    round 1: the plans that differ from today's in that dimension alone, with their effect over today's."""
     current = spec.scenario.staffing_plan()
     base = values[current]
     roles = movable_roles(spec, region)
-    options: list[list[tuple[tuple[int, int], float]]] = []
+    posts = list(flex_options(spec, region))
+    options: list[list[_Option]] = []
     for role in roles:
-        opts = []
+        opts: list[_Option] = []
         for plan, value in values.items():
             others_same = all(c == current.count(r) for r, c in plan.counts if r != role)
             same_split = role == _CM or plan.cm_inside == current.cm_inside
-            if others_same and same_split:
+            if others_same and same_split and plan.flex == current.flex:
                 inside = plan.cm_inside if role == _CM else -1
                 opts.append(((plan.count(role), inside), value - base))
         options.append(opts)
-    return roles, options
+    for zone in posts:
+        options.append([(t, value - base) for plan, value in values.items()
+                        if plan.counts == current.counts and plan.cm_inside == current.cm_inside
+                        for t in plan.flex if t.zone == zone
+                        and {u for u in plan.flex if u.zone != zone} == {u for u in current.flex if u.zone != zone}])
+    return [*roles, *posts], options
 
 
 def combine(spec: OutletSpec, region: Region, values: Mapping[StaffingPlan, float],
@@ -115,31 +144,44 @@ def combine(spec: OutletSpec, region: Region, values: Mapping[StaffingPlan, floa
 
     ``values`` maps each simulated round-1 plan to its estimated objective (yuan/day);
     ``meets_rules(counts, cm_inside)`` says, for arrays of candidate patterns, which meet
-    the outlet's policy rules.
+    the outlet's policy rules. A flexible post's threshold (``[search] flex_open_above``) is
+    one more dimension: it changes no head-count, so it competes within each level, and each
+    threshold tried also gets the ``combos`` best combinations of each level that hold it.
     """
     current = spec.scenario.staffing_plan()
-    roles, options = _options(spec, region, values)
-    if not roles or any(not o for o in options):
+    dims, options = _options(spec, region, values)
+    if not dims or any(not o for o in options):
         return []
     combos = list(itertools.product(*options))
     counts = np.tile(np.asarray([c for _, c in current.counts]), (len(combos), 1))
     inside = np.full(len(combos), current.cm_inside)
     effect = np.zeros(len(combos))
-    for j, role in enumerate(roles):
-        col = ROLES.index(role)
-        counts[:, col] = [c[j][0][0] for c in combos]
+    flex: list[list[FlexThreshold]] = [[] for _ in combos]
+    for j, dim in enumerate(dims):
         effect += [c[j][1] for c in combos]
-        if role == _CM:
-            inside = np.asarray([c[j][0][1] for c in combos])
+        if dim not in ROLES:  # a flexible post's zone
+            for k, c in enumerate(combos):
+                t = c[j][0]
+                assert isinstance(t, FlexThreshold)
+                flex[k].append(t)
+            continue
+        picked = [c[j][0] for c in combos]
+        counts[:, ROLES.index(dim)] = [p[0] for p in picked]
+        if dim == _CM:
+            inside = np.asarray([p[1] for p in picked])
     totals = counts.sum(axis=1)
     ok = meets_rules(counts, inside)
+    # each threshold tried is also combined with the best head-counts at every level: a threshold that costs
+    # a little on its own (staff called sooner) may be what lets a post be given up, which no ranking by the
+    # additive value would pair
+    by_threshold = [np.asarray([t in f for f in flex]) for tried in flex_options(spec, region).values() for t in tried]
     chosen: list[int] = []
     for level in range(current.total - region.search.total_step, current.total + region.search.total_step + 1):
-        for mask in (totals == level, (totals == level) & ok):
+        for mask in (totals == level, (totals == level) & ok, *((totals == level) & t for t in by_threshold)):
             idx = np.flatnonzero(mask)
             chosen += idx[np.argsort(-effect[idx], kind="stable")][: region.search.combos].tolist()
-    plans = [StaffingPlan.of(dict(zip(ROLES, counts[i].tolist(), strict=True)), int(inside[i]))
-             for i in dict.fromkeys(chosen)]
+    plans = [StaffingPlan.of(dict(zip(ROLES, counts[i].tolist(), strict=True)), int(inside[i]),
+                             tuple(flex[i]) if flex[i] else current.flex) for i in dict.fromkeys(chosen)]
     return [p for p in plans if p not in values]
 
 

@@ -159,6 +159,9 @@ def month_day_types() -> tuple[DayType, ...]:
 MAX_CONVERSIONS, MAX_CONVERSION_PATTERNS = 4, 5000
 
 
+#: Most thresholds ``[search] flex_open_above`` may list, and the largest (customers waiting): each value is
+#: one more pattern per flexible post and head-count pattern in the combined round.
+MAX_FLEX_VALUES, MAX_FLEX_THRESHOLD = 10, 1000
 #: How the optimiser may spend candidate days (``[search] allocation``, ``recommend(allocation=...)``).
 ALLOCATIONS = ("fixed", "race")
 
@@ -174,6 +177,10 @@ class Search:
     how candidate days are spent, one of :data:`ALLOCATIONS` (``"fixed"``: the screen's days
     for every pattern, then the full days for the ``stage2`` that could be optimal;
     ``"race"``: rounds on common random numbers, :mod:`optimize.allocation`).
+    ``flex_open_above``: the thresholds tried for every flexible post (``[dispatch.flex.ZONE]``
+    in an outlet's scenario; customers waiting above which its staff are called), beside
+    today's (empty: each post keeps its scenario's thresholds; see
+    :func:`optimize.patterns.flex_options`).
     """
 
     step: int = 2
@@ -182,6 +189,7 @@ class Search:
     screen_replications: int = 8
     analytic_margin: float = 0.15
     allocation: str = "fixed"
+    flex_open_above: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -423,14 +431,20 @@ def _cover(rules: Table) -> tuple[str, ...]:
     return tuple(zones) if on else ()
 
 
-def _search(root: Table) -> Search:
+def _search(root: Table, outlets: tuple[OutletSpec, ...]) -> Search:
     t = root.table("search")
     d = Search()
     s = Search(t.integer("step", d.step, ge=1, le=10), t.integer("total_step", d.total_step, ge=0, le=50),
                t.integer("combos", d.combos, ge=1, le=50),
                t.integer("screen_replications", d.screen_replications, ge=2, le=1000),
                t.number("analytic_margin", d.analytic_margin, ge=0.0, le=1.0),
-               t.string("allocation", d.allocation, choices=ALLOCATIONS))
+               t.string("allocation", d.allocation, choices=ALLOCATIONS),
+               t.integer_list("flex_open_above", d.flex_open_above, le=MAX_FLEX_THRESHOLD, distinct=True))
+    if len(s.flex_open_above) > MAX_FLEX_VALUES:
+        raise t.fail("flex_open_above", f"at most {MAX_FLEX_VALUES} thresholds, got {len(s.flex_open_above)}")
+    if s.flex_open_above and not any(o.scenario.dispatch.flex for o in outlets):
+        raise t.fail("flex_open_above", "no outlet's scenario has a flexible post ([dispatch.flex.ZONE]) whose "
+                     "thresholds could vary; add one or leave this out")
     t.finish()
     return s
 
@@ -496,7 +510,7 @@ def load_region(path: str | Path) -> Region:
     cost = _role_numbers(root.table("cost_yuan_per_day"), integer=False)
     if objective == "value_minus_cost" and not cost:
         raise root.fail("cost_yuan_per_day", "objective value_minus_cost needs a daily cost per role here")
-    search = _search(root)
+    search = _search(root, outlets)
     conversions = _conversions(root, movable, outlets, keep_roles)
     day_types, every, risk = _day_types(root)
     _check_day_volumes(root, outlets, day_types)

@@ -75,6 +75,14 @@ def moves_by_role(plan: pd.DataFrame) -> pd.DataFrame:
     return totals[(totals["added"] > 0) | (totals["removed"] > 0)].reset_index(drop=True)
 
 
+def flex_lines(rec: Recommendation, lang: str = "en") -> list[str]:
+    """One sentence per flexible post whose thresholds the plan changes: who is called to which zone, at how
+    many customers waiting today and recommended (none without such a change)."""
+    return [label("text.flex_line", lang, outlet=r["outlet"], zone=label(f"zone.{r['zone']}", lang),
+                  role=label(f"role.{r['role']}", lang), now=r["current_open_above"], rec=r["recommended_open_above"])
+            for r in rec.flex_changes().to_dict("records")]
+
+
 def figures(rec: Recommendation, lang: str = "en") -> dict[str, tuple[str, Figure]]:
     """The report's charts by key: a caption (in ``lang``) and the figure."""
     def caption(key: str) -> str:
@@ -312,6 +320,9 @@ def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en")
         *_robustness_section(rec, lang),
         *_roster_section(rec, lang),
         heading("moves") + shown(rec.moves()),
+        *([heading("flex_posts") + f'<p class="note">{label("note.flex_posts", lang)}</p>'
+           + "".join(f"<p>{html.escape(line)}</p>" for line in flex_lines(rec, lang)) + shown(rec.flex_posts)]
+          if not rec.flex_posts.empty else []),
         heading("holds") + f'<p class="note">{label("note.holds", lang)}</p>'
         + shown(holds_table(rec.stress), "text.stress_not_run"),
         _charts(rec, lang),

@@ -69,6 +69,9 @@ class Recommendation:
             simulate-and-correct rounds per outlet; ``roster_kpis`` and ``roster_hourly`` the
             rosters' verified value and service by day and by zone and hour against today's
             shifts, paired (all empty without a roster).
+        flex_posts: each outlet's flexible posts (``[dispatch.flex.ZONE]``) with the queue at which
+            their staff are called and go back, today and recommended
+            (:data:`optimize.tables.FLEX_COLUMNS`; ``flex_posts.csv``; empty when no outlet has one).
         stress: the moves that hold under scaled assumptions (:func:`optimize.stress.stress_test`;
             empty unless it was run).
     """
@@ -107,6 +110,7 @@ class Recommendation:
     roster_iterations: pd.DataFrame = field(default_factory=pd.DataFrame)
     roster_kpis: pd.DataFrame = field(default_factory=pd.DataFrame)
     roster_hourly: pd.DataFrame = field(default_factory=pd.DataFrame)
+    flex_posts: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     def verified(self, plan: str) -> dict[str, float]:
         """The region's verified daily objective of ``plan`` (``current`` or ``recommended``): mean and 95% CI."""
@@ -145,6 +149,12 @@ class Recommendation:
     def moves(self) -> pd.DataFrame:
         """Rows of :attr:`plan` whose head-count changes."""
         return self.plan[self.plan["change"] != 0].reset_index(drop=True)
+
+    def flex_changes(self) -> pd.DataFrame:
+        """Rows of :attr:`flex_posts` whose thresholds change."""
+        if self.flex_posts.empty:
+            return self.flex_posts
+        return self.flex_posts[self.flex_posts["changed"]].reset_index(drop=True)
 
     def export(self, out: str | Path) -> list[Path]:
         """Write CSV, JSON, Excel and an HTML report into folder ``out``, all or none (see :mod:`optimize.export`)."""

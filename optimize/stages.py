@@ -80,7 +80,13 @@ def prune(problem: Problem, st: OutletState, by_ci: bool) -> None:
 
 
 def _dominates(policy: Policy, opt: OutletOptions, ok: np.ndarray, totals: np.ndarray, b: int, a: int) -> bool:
-    """Pattern ``b`` dominates ``a``: no more people anywhere, every rule ``a`` meets, no more moves, more value."""
+    """Pattern ``b`` dominates ``a``: no more people anywhere, every rule ``a`` meets, no more moves, more value.
+
+    Two patterns with the same people that differ only in a flexible post's thresholds never dominate each
+    other: calling staff sooner trades value for service, so the one worth more may still break a service
+    limit on more days (a sibling pruned for it would be lost with it)."""
+    if np.array_equal(opt.counts[b], opt.counts[a]) and opt.cm_inside[b] == opt.cm_inside[a]:
+        return False
     if not (np.all(opt.counts[b] <= opt.counts[a]) and opt.cm_inside[b] <= opt.cm_inside[a]
             and (opt.counts[b, ROLES.index("customer_manager")] - opt.cm_inside[b]
                  <= opt.counts[a, ROLES.index("customer_manager")] - opt.cm_inside[a])):

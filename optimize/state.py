@@ -227,7 +227,8 @@ def prior_variance(pairs: list[tuple[float, float]]) -> float:
 
 
 def outlet_options(problem: Problem, st: OutletState, ids: list[int]) -> OutletOptions:
-    """The MILP's view of candidates ``ids`` of one outlet: counts, estimates (yuan/day), moves, uncovered zones."""
+    """The MILP's view of candidates ``ids`` of one outlet: counts, estimates (yuan/day), moves, uncovered zones,
+    retuned flexible posts."""
     plans = [st.plan(i) for i in ids]
     current = st.today
     counts = np.asarray([[c for _, c in p.counts] for p in plans], dtype=int).reshape(len(plans), len(ROLES))
@@ -238,4 +239,6 @@ def outlet_options(problem: Problem, st: OutletState, ids: list[int]) -> OutletO
                          vip_customers=st.spec.vip_customers, counts=counts, cm_inside=inside,
                          value=values, moves=np.asarray([moves(current, p) for p in plans]),
                          min_staff=st.spec.min_staff, cover_zones=zones,
-                         uncovered=tuple(st.uncovered(p, zones) for p in plans) if zones else ())
+                         uncovered=tuple(st.uncovered(p, zones) for p in plans) if zones else (),
+                         retuned=np.asarray([sum(t not in current.flex for t in p.flex) for p in plans], dtype=float)
+                         if current.flex else None)

@@ -30,7 +30,7 @@ from optimize.region import OutletSpec, Region
 from optimize.result import Recommendation
 from optimize.stages import derive_seed, simulate_plans, stable_solve
 from optimize.state import OutletState, Settings
-from sim.codes import ROLES
+from optimize.tables import plan_of_row
 from sim.executors import make_executor
 from sim.scenario import with_overrides
 from sim.scenario_types import Scenario
@@ -82,7 +82,7 @@ def _state(rec: Recommendation, spec: OutletSpec, seed: int) -> tuple[OutletStat
     c = rec.candidates[rec.candidates["outlet"] == spec.name]
     keep = c[(c["status"] == str(KEPT)) | (c["origin"] == Origin.CURRENT.value)]
     rows = keep.to_dict("records")
-    plans = [StaffingPlan.of({r: int(row[r]) for r in ROLES if r in row}, int(row["cm_inside"])) for row in rows]
+    plans = [plan_of_row(row) for row in rows]
     prior = c["prior_sd_yuan"].dropna() if "prior_sd_yuan" in c else pd.Series(dtype=float)
     st = OutletState(spec=spec, seed=seed,
                      candidates=[Candidate(p, Origin(str(r["origin"])), Fate.parse(str(r["status"])))

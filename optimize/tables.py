@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -24,7 +24,7 @@ from sim.codes import ROLES, SERVICE_ZONES
 from sim.layout import compile_layout
 from sim.replicate import interval
 from sim.scenario import format_clock
-from sim.staffing import StaffingPlan
+from sim.staffing import FlexThreshold, StaffingPlan
 
 #: KPIs reported for the current and recommended plans.
 #: Zones whose service level is reported (pooled over customers for the region): every zone with a
@@ -64,6 +64,45 @@ def plan_frame(region: Region, chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
                 rows.append({"outlet": spec.name, "tier": spec.tier, "role": role, "placement": place,
                              "current": a, "recommended": b, "change": b - a})
     return pd.DataFrame(rows)
+
+
+#: Columns of :func:`flex_frame`.
+FLEX_COLUMNS = ("outlet", "zone", "role", "current_open_above", "current_close_below", "recommended_open_above",
+                "recommended_close_below", "changed")
+
+
+def flex_frame(region: Region, chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
+    """One row per flexible post (岗位弹性设置, ``[dispatch.flex.ZONE]``) of each outlet: its role, and when its
+    staff are called today and in the recommended plan (more than ``open_above`` customers waiting) and go back
+    (fewer than ``close_below``); empty when no outlet has one."""
+    rows = []
+    for spec, plan in zip(region.outlets, chosen, strict=True):
+        now = {t.zone: t for t in spec.scenario.staffing_plan().flex}
+        rec = {t.zone: t for t in plan.flex}
+        for zone, post in spec.scenario.dispatch.flex.items():
+            a, b = now[zone], rec.get(zone, now[zone])
+            rows.append({"outlet": spec.name, "zone": zone, "role": post.role, "current_open_above": a.open_above,
+                         "current_close_below": a.close_below, "recommended_open_above": b.open_above,
+                         "recommended_close_below": b.close_below, "changed": a != b})
+    return pd.DataFrame(rows, columns=list(FLEX_COLUMNS))
+
+
+def flex_columns(plan: StaffingPlan) -> dict[str, int]:
+    """A plan's flexible-post thresholds as columns, ``flex.ZONE.open_above`` and ``flex.ZONE.close_below``
+    (``candidates.csv``; none without flexible posts)."""
+    out: dict[str, int] = {}
+    for t in plan.flex:
+        out[f"flex.{t.zone}.open_above"], out[f"flex.{t.zone}.close_below"] = t.open_above, t.close_below
+    return out
+
+
+def plan_of_row(row: Mapping[Any, Any]) -> StaffingPlan:
+    """The plan a ``candidates.csv`` row describes: role counts, ``cm_inside`` and the flexible posts'
+    thresholds (:func:`flex_columns`; the cells of posts another outlet has are empty)."""
+    zones = [str(c).split(".")[1] for c in row if str(c).startswith("flex.") and str(c).endswith(".open_above")]
+    flex = tuple(FlexThreshold(z, int(row[f"flex.{z}.open_above"]), int(row[f"flex.{z}.close_below"]))
+                 for z in zones if pd.notna(row[f"flex.{z}.open_above"]))
+    return StaffingPlan.of({r: int(row[r]) for r in ROLES if r in row}, int(row["cm_inside"]), flex)
 
 
 def _metric_days(problem: Problem, plan: StaffingPlan, days: np.ndarray) -> dict[str, np.ndarray]:
@@ -170,7 +209,7 @@ def candidate_frame(problem: Problem, states: Sequence[OutletState], chosen: Seq
             row: dict[str, Any] = {"outlet": st.spec.name, "pattern": i, "origin": cand.origin.value,
                                    **{r: c for r, c in plan.counts}, "cm_inside": plan.cm_inside,
                                    "cm_outside": plan.cm_outside, "total": plan.total,
-                                   "moves": moves(current, plan)}
+                                   "moves": moves(current, plan), **flex_columns(plan)}
             days = st.days.get(plan)
             if days is not None:
                 s = interval(problem.objective(plan, days))
@@ -419,6 +458,6 @@ def build(run: Run) -> Recommendation:
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
         service=service_frame(daily), stability=v.stability, conversions=converted, day_types=by_type,
-        robustness=robustness, robust_vs_average=compared, **rosters,
+        robustness=robustness, robust_vs_average=compared, **rosters, flex_posts=flex_frame(region, chosen),
         transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
                                              for r in converted.to_dict("records")]))

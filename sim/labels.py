@@ -339,6 +339,22 @@ LABELS: dict[str, tuple[str, str]] = {
     "column.scope": ("scope", "范围"),
     "column.average_day": ("average_day", "平均日方案"),
     "column.robust": ("robust", "稳健方案"),
+    # flexible posts' thresholds (issue 16)
+    "sheet.flex_posts": ("flex_posts", "弹性岗位"),
+    "heading.flex_posts": ("Flexible posts", "弹性岗位"),
+    "note.flex_posts": ("When a flexible post's staff leave their own work for a busy zone (岗位弹性设置): called "
+                        "when more customers than open_above wait in its queue, back when fewer than close_below "
+                        "wait; today's and the recommended thresholds, each verified with the plan's head-counts.",
+                        "弹性岗位人员何时离开本职支援繁忙区域（岗位弹性设置）：排队人数超过 open_above 时调用，"
+                        "少于 close_below 时返回；列出现有与建议的阈值，均与方案人数一同经模拟验证。"),
+    "column.zone": ("zone", "区域"),
+    "column.current_open_above": ("today: called above", "现有：排队超过即调用"),
+    "column.current_close_below": ("today: back below", "现有：排队低于即返回"),
+    "column.recommended_open_above": ("recommended: called above", "建议：排队超过即调用"),
+    "column.recommended_close_below": ("recommended: back below", "建议：排队低于即返回"),
+    "column.changed": ("changed", "是否调整"),
+    "text.flex_line": ("{outlet} {zone}: {role} called when more than {now} wait (today) -> {rec} (recommended)",
+                       "{outlet} {zone}：{role} 排队超过 {now} 人即调用（现有）-> {rec} 人（建议）"),
     # intraday rosters (issue 20)
     "sheet.roster": ("roster", "排班"),
     "sheet.roster_kpis": ("roster_kpis", "排班验证"),
@@ -415,8 +431,9 @@ def column_label(column: str, lang: str = "en") -> str:
 
 
 #: Which kind of id the cells of a column hold (the key prefix in :data:`LABELS`).
-CELL_KINDS = {"role": "role", "tier": "tier", "simulated_tier": "tier", "placement": "placement", "kpi": "kpi",
-              "plan": "plan", "kind": "kind", "outlet": "outlet", "from_outlet": "outlet", "to_outlet": "outlet"}
+CELL_KINDS = {"role": "role", "zone": "zone", "tier": "tier", "simulated_tier": "tier", "placement": "placement",
+              "kpi": "kpi", "plan": "plan", "kind": "kind", "outlet": "outlet", "from_outlet": "outlet",
+              "to_outlet": "outlet"}
 
 
 def cell_label(kind: str, value: Any, lang: str = "en") -> Any:

@@ -24,7 +24,7 @@ from typing import Any
 from sim.codes import STAFFED_ZONES
 from sim.distributions import Distribution
 from sim.errors import ScenarioError
-from sim.staffing import StaffingPlan
+from sim.staffing import FlexThreshold, StaffingPlan
 
 #: VIP maintenance "2 to 1" (seed: 二对一): maintainer slots each VIP needs (a relationship owner and a
 #: product owner). The optimiser's VIP rule and the quarters' VIPs-per-maintainer column read this one value.
@@ -457,9 +457,12 @@ class Scenario:
         return any(r.inside > 0 and zone in r.zones for r in self.roles.values())
 
     def staffing_plan(self) -> StaffingPlan:
-        """The scenario's head-count per role and customer managers inside, as a :class:`StaffingPlan`."""
+        """The scenario's head-count per role, customer managers inside and flexible posts' thresholds, as a
+        :class:`StaffingPlan`."""
         return StaffingPlan.of({r.id: r.count for r in self.roles.values()},
-                               self.roles["customer_manager"].inside if "customer_manager" in self.roles else 0)
+                               self.roles["customer_manager"].inside if "customer_manager" in self.roles else 0,
+                               tuple(FlexThreshold(z, f.open_above, f.close_below)
+                                     for z, f in self.dispatch.flex.items()))
 
     def with_staffing(self, plan: StaffingPlan) -> Scenario:
         """A copy with the head-counts of ``plan``: validated, without re-reading the whole scenario.
@@ -469,12 +472,15 @@ class Scenario:
         block, since its zones and shift are not known otherwise. When more people
         inside make the staggered lunches run past the end of the shift, the stagger is
         shortened (whole minutes) so that the last lunch still ends within the shift.
+        The plan's flexible-post thresholds (``plan.flex``) replace those of the scenario's
+        posts at the same zones (the post's role stays).
 
         Unlike :func:`sim.scenario.from_dict` it issues no :class:`~sim.errors.ScenarioWarning` (a
         plan with nobody inside is a legitimate, if poor, candidate).
 
         Raises:
-            ScenarioError: a role absent from the scenario, or more than :data:`MAX_HEADCOUNT` in a role.
+            ScenarioError: a role absent from the scenario, more than :data:`MAX_HEADCOUNT` in a role, or a
+                threshold for a zone without a flexible post.
         """
         roles = dict(self.roles)
         for rid, count in plan.counts:
@@ -490,7 +496,15 @@ class Scenario:
             inside = plan.cm_inside if rid == "customer_manager" else count
             roles[rid] = replace(role, count=count, inside=inside, lunch_stagger_min=_fitting_stagger(role, inside),
                                  speed=role.speed[:inside])
-        return replace(self, roles=roles)
+        if not plan.flex:
+            return replace(self, roles=roles)
+        flex = dict(self.dispatch.flex)
+        for t in plan.flex:
+            if t.zone not in flex:
+                raise ScenarioError(self.source, f"dispatch.flex.{t.zone}", "the staffing plan sets this flexible "
+                                    "post's thresholds but the scenario has no such post; add one")
+            flex[t.zone] = replace(flex[t.zone], open_above=t.open_above, close_below=t.close_below)
+        return replace(self, roles=roles, dispatch=replace(self.dispatch, flex=flex))
 
     def with_surge(self, factor: float) -> Scenario:
         """A copy whose arrivals are ``base_rate_per_hour × factor`` (``arrivals.surge_factor = factor``).

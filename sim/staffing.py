@@ -1,4 +1,4 @@
-"""The engine's decision type: a staffing plan (head-count per role, customer managers inside).
+"""The engine's decision type: a staffing plan (head-count per role, customer managers inside, flexible posts).
 
 A plan is applied to a scenario by :meth:`sim.scenario_types.Scenario.with_staffing`; the optimiser's
 candidate patterns, the quarters' daily staffing and the sweeps all speak in it.
@@ -10,6 +10,7 @@ import math
 import numbers
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from sim.codes import ROLES
 from sim.tomlio import show
@@ -22,26 +23,42 @@ def person_id(role: str, k: int) -> str:
     return f"{role}_{k}"
 
 
+class FlexThreshold(NamedTuple):
+    """When a zone's flexible post opens and closes (:class:`sim.scenario_types.Flex`): its staff leave their
+    own work when more than ``open_above`` customers wait in the zone's queue, and go back when fewer than
+    ``close_below`` wait (customers, ``1 <= close_below <= max(open_above, 1)``)."""
+
+    zone: str
+    open_above: int
+    close_below: int
+
+
 @dataclass(frozen=True, slots=True)
 class StaffingPlan:
-    """Head-count per role (岗位) and how many customer managers work inside (内勤).
+    """Head-count per role (岗位), how many customer managers work inside (内勤), and the flexible posts' thresholds.
 
     ``counts`` holds ``(role, count)`` pairs in :data:`ROLES` order, every role present
     (0 when absent); ``cm_inside`` customer managers work in the outlet and the other
-    ``cm_outside`` do field marketing (外勤). Frozen and hashable, so it can key caches
-    and sets of candidate patterns. Build one with :meth:`of`.
+    ``cm_outside`` do field marketing (外勤). ``flex`` holds the thresholds of the outlet's
+    flexible posts (岗位弹性设置, ``[dispatch.flex.ZONE]``) by zone, when the plan sets them:
+    the same people called to a busy zone sooner or later is a different plan. Empty for an
+    outlet without flexible posts, so such plans are the head-counts alone. Frozen and
+    hashable, so it can key caches and sets of candidate patterns. Build one with :meth:`of`.
     """
 
     counts: tuple[tuple[str, int], ...]
     cm_inside: int
+    flex: tuple[FlexThreshold, ...] = ()
 
     @classmethod
-    def of(cls, counts: Mapping[str, int], cm_inside: int | None = None) -> StaffingPlan:
-        """A plan from ``{role: count}`` (missing roles = 0); ``cm_inside`` defaults to all CMs inside.
+    def of(cls, counts: Mapping[str, int], cm_inside: int | None = None,
+           flex: tuple[FlexThreshold, ...] = ()) -> StaffingPlan:
+        """A plan from ``{role: count}`` (missing roles = 0); ``cm_inside`` defaults to all CMs inside;
+        ``flex`` the flexible posts' thresholds (kept sorted by zone).
 
         Raises:
-            ValueError: an unknown role, a negative or non-integer count, or ``cm_inside``
-                outside ``0 … customer_manager``.
+            ValueError: an unknown role, a negative or non-integer count, ``cm_inside``
+                outside ``0 … customer_manager``, or a threshold out of its range or a zone twice.
         """
         unknown = sorted(set(counts) - set(ROLES))
         if unknown:
@@ -57,7 +74,12 @@ class StaffingPlan:
         if not _is_whole(inside) or not 0 <= inside <= cms:
             raise ValueError(f"staffing plan: customer_manager inside: must be a whole number in 0..{cms}, "
                              f"got {show(inside)}")
-        return cls(tuple(clean), int(inside))
+        return cls(tuple(clean), int(inside), _thresholds(flex))
+
+    def with_flex(self, threshold: FlexThreshold) -> StaffingPlan:
+        """A copy whose flexible post at ``threshold.zone`` opens and closes at ``threshold``'s counts."""
+        return StaffingPlan(self.counts, self.cm_inside,
+                            _thresholds((*(t for t in self.flex if t.zone != threshold.zone), threshold)))
 
     def count(self, role: str) -> int:
         """Head-count of ``role`` (0 when the plan has none)."""
@@ -78,6 +100,22 @@ class StaffingPlan:
         out = {r: c for r, c in self.counts if c}
         out["customer_manager_inside"] = self.cm_inside
         return out
+
+
+def _thresholds(flex: tuple[FlexThreshold, ...]) -> tuple[FlexThreshold, ...]:
+    """``flex`` checked (whole counts in range, each zone once) and sorted by zone."""
+    out = []
+    for t in flex:
+        above, below = t.open_above, t.close_below
+        if not (_is_whole(above) and above >= 0 and _is_whole(below) and 1 <= below <= max(above, 1)):
+            raise ValueError(f"staffing plan: flexible post {t.zone}: open_above a whole number >= 0 and "
+                             f"close_below one in 1..max(open_above, 1) are required, got {show(above)}, "
+                             f"{show(below)}")
+        out.append(FlexThreshold(str(t.zone), int(above), int(below)))
+    zones = [t.zone for t in out]
+    if len(set(zones)) < len(zones):
+        raise ValueError(f"staffing plan: a flexible post's zone given twice: {', '.join(zones)}")
+    return tuple(sorted(out))
 
 
 def _is_whole(value: object) -> bool:

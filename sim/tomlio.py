@@ -275,6 +275,19 @@ class Table:
         items = Table(self.source, self.where(key), {f"[{i}]": v for i, v in enumerate(value)})
         return tuple(items.number(f"[{i}]", gt=gt, ge=ge, le=le) for i in range(len(value)))
 
+    def integer_list(self, key: str, default: Any = REQUIRED, *, ge: int = 0, le: int | None = None,
+                     distinct: bool = False) -> tuple[int, ...]:
+        """A list of whole numbers, each in ``ge … le`` (an error names the item, ``key[i]``), with no value
+        twice when ``distinct``."""
+        value = self.raw(key, default)
+        if not isinstance(value, list | tuple):
+            raise self.fail(key, f"expected a list of whole numbers, got {show(value)}")
+        items = Table(self.source, self.where(key), {f"[{i}]": v for i, v in enumerate(value)})
+        out = tuple(items.integer(f"[{i}]", ge=ge, le=le) for i in range(len(value)))
+        if distinct and len(set(out)) < len(out):
+            raise self.fail(key, f"each value at most once, got {show(list(out))}")
+        return out
+
     def probability(self, key: str, default: Any = REQUIRED) -> float:
         """A number in [0, 1]."""
         return self.number(key, default, ge=0.0, le=1.0)
