@@ -24,6 +24,26 @@ drawn from one ``numpy.random.default_rng(seed)`` (no global RNG), outlet by out
 - **VIP book**: the tier's book × volume × VIP share / 0.10, at most what today's
   customer and wealth managers can maintain under the 2-to-1 rule (so today's plan meets it).
 
+**Service limits reachable** (the volume cap): after an outlet is drawn, today's plan is
+simulated for :data:`CHECK_DAYS` days (``sim.model.simulate`` and the optimiser's own
+per-day metrics, :func:`optimize.evaluate.run_task`) on the generator's own seeds
+(``sim.seeds.derived(seed, CHECK_KEY, outlet)``: not the optimiser's evaluation or
+verification seeds, so a run judges it on days the generator never saw). Its mean
+walk-out rate must be at most the region's :data:`WALKOUT_LIMIT` less
+:data:`WALKOUT_MARGIN` (0.10 − 0.02) and its mean cash service level at least
+:data:`CASH_FLOOR` plus :data:`CASH_MARGIN` (0.80 + 0.05). While it is not, the volume
+factor is multiplied by :data:`VOLUME_STEP` (0.95) and the outlet checked again (its VIP
+book follows the volume); no random number is drawn for this, so every other outlet is
+drawn exactly as without the cap and the file is the same for the same seed. Below
+:data:`MIN_VOLUME` (half the tier's volume) generation stops with an error naming the
+outlet. So today's plan itself meets every service limit with a margin of about two
+standard errors of an 8-day mean (an outlet's daily walk-out rate varies by up to 0.03),
+and today's plan is always among the optimiser's candidates: the region is feasible.
+Without the cap, ``make_province.py 1000 --seed 0`` drew two outlets (00496, 00664)
+whose today's walk-out was 10.1% and 10.7% and for which no pattern within one person
+of today's came under 10%: the whole province had no plan. ``--check-days 0`` turns the
+cap off (the uncapped draw, for comparison).
+
 The region's rules are the shipped 12-outlet region's (``scenarios/region_12_outlets.toml``)
 but for its wealth-room service floor (0.45), left out: with more VIPs and customers than
 the shipped outlets, one room cannot reach it whatever the staff (the shipped file says
@@ -31,8 +51,8 @@ so: rooms, not people, bind), and one such outlet in 2,000 makes the whole provi
 infeasible (seen at 200 outlets); scaled to N: head-count pools are today's totals by role (``keep_roles``), plus one
 wealth manager the region can place per 12 outlets; no transfer limit. Today's plan meets
 every head-count rule by construction (pools, minimum CMs, the VIP rule, the tier
-monotone rule holds for the tiers' typical plans), so the region is feasible whenever
-some pattern of each outlet meets the simulated service limits, as the shipped tiers do.
+monotone rule holds for the tiers' typical plans) and, by the volume cap, the simulated
+service limits with a margin, so the region is feasible.
 
 Paths to the tier scenarios are written relative to the region file, so the folder can
 be moved with ``scenarios/``. Bad input stops with one line naming the option.
@@ -44,8 +64,10 @@ import argparse
 import math
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -63,6 +85,19 @@ VIP_BOOK = {"flagship": 1500, "backbone": 800, "advancing": 500, "potential": 30
 BOOK_SIZE, MAINTAINERS = 300, 2
 #: Shipped vip + mass share, split anew per outlet.
 VIP_MASS = 0.82
+#: The region's service limits (written into the file's ``[rules.service]``): the walk-out ceiling
+#: (share of arrivals) and the cash zone's service-level floor (share served within its target wait).
+WALKOUT_LIMIT, CASH_FLOOR = 0.10, 0.80
+#: Days today's plan of each outlet is simulated to check the limits (the volume cap; 0: no check).
+CHECK_DAYS = 24
+#: What today's plan must clear the limits by, in the same units (walk-out share; service-level share).
+WALKOUT_MARGIN, CASH_MARGIN = 0.03, 0.05
+#: The volume factor's multiplier per failed check, and the least factor allowed (of the tier's volume).
+VOLUME_STEP, MIN_VOLUME = 0.95, 0.5
+#: Seed key of the check's days: ``sim.seeds.derived(seed, CHECK_KEY, outlet)`` (the optimiser's are 0, 1).
+CHECK_KEY = 7919
+#: Most days the check may simulate per outlet (``--check-days``).
+MAX_CHECK_DAYS = 1000
 
 
 class ProvinceError(ValueError):
@@ -81,6 +116,7 @@ class TierBase:
     customer_manager: int
     wealth_manager: int
     max_inside: int  # most CMs inside whose staggered lunches still fit the shift
+    scenario: Any = None  # the loaded tier scenario (sim.scenario_types.Scenario), for the service check
 
 
 def _max_inside(sc: object, cms: int) -> int:
@@ -116,8 +152,34 @@ def _tier_bases(scenarios: Path) -> dict[str, TierBase]:
         cms = plan.count("customer_manager")
         out[tier] = TierBase(path.name, float(daily), int(sc.field_marketing.prospect_pool),
                              plan.count("cash_teller"), plan.count("low_counter_teller"), cms,
-                             plan.count("wealth_manager"), _max_inside(sc, cms + 1))
+                             plan.count("wealth_manager"), _max_inside(sc, cms + 1), sc)
     return out
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One outlet's draw but its volume: the tier's daily customers, the VIP share, the prospect pool and
+    today's tellers, CMs (of whom ``inside``) and wealth managers."""
+
+    daily_customers: float
+    vip: float
+    pool: int
+    cash: int
+    low: int
+    cms: int
+    inside: int
+    wms: int
+
+    def overrides(self, volume: float) -> dict[str, Any]:
+        """The outlet's dotted scenario overrides at volume factor ``volume`` (× the tier's daily customers)."""
+        out: dict[str, Any] = {
+            "arrivals.daily_customers": round(self.daily_customers * volume), "segments.vip.share": self.vip,
+            "segments.mass.share": round(VIP_MASS - self.vip, 3), "field.prospect_pool": self.pool,
+            "staff.cash_teller.count": self.cash, "staff.low_counter_teller.count": self.low,
+            "staff.customer_manager.count": self.cms, "staff.customer_manager.inside": self.inside}
+        if self.wms == 0:
+            out["staff.wealth_manager.zones"] = ["wealth"]
+        return out
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -141,7 +203,9 @@ def parse_mix(text: str) -> dict[str, float]:
     return mix
 
 
-def _check(n: int, seed: int, mix: dict[str, float]) -> None:
+def _check(n: int, seed: int, mix: dict[str, float], check_days: int = CHECK_DAYS) -> None:
+    if isinstance(check_days, bool) or not isinstance(check_days, int) or not 0 <= check_days <= MAX_CHECK_DAYS:
+        raise ProvinceError(f"--check-days: must be a whole number from 0 to {MAX_CHECK_DAYS}, got {check_days!r}")
     if isinstance(n, bool) or not isinstance(n, int) or not 1 <= n <= MAX_OUTLETS:
         raise ProvinceError(f"N: must be a whole number from 1 to {MAX_OUTLETS:,}, got {n!r}")
     if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
@@ -154,14 +218,15 @@ def _check(n: int, seed: int, mix: dict[str, float]) -> None:
 
 
 def province_toml(n: int, seed: int = 0, *, mix: dict[str, float] | None = None, scenario_dir: str = "",
-                  scenarios: Path = SCENARIOS) -> str:
+                  scenarios: Path = SCENARIOS, check_days: int = CHECK_DAYS) -> str:
     """The region file's text for ``n`` outlets drawn with ``seed`` (see the module docstring).
 
     ``scenario_dir`` is the tier scenarios' folder as written in the file (relative to
-    where the region file will be; ``""``: beside it).
+    where the region file will be; ``""``: beside it). ``check_days``: days of today's plan
+    simulated per outlet for the volume cap (0: no cap, the raw draw).
     """
     weights = dict(DEFAULT_MIX if mix is None else mix)
-    _check(n, seed, weights)
+    _check(n, seed, weights, check_days)
     bases = _tier_bases(scenarios)
     rng = np.random.default_rng(seed)
     p = np.array([weights.get(t, 0.0) for t in TIERS])
@@ -180,24 +245,80 @@ def province_toml(n: int, seed: int = 0, *, mix: dict[str, float] | None = None,
         cms = max(5, b.customer_manager + int(rng.integers(0, 2)))
         inside = int(rng.integers(_least_inside(cms), min(cms, b.max_inside) + 1))
         wms = b.wealth_manager
+
+        draw = Draw(b.daily_customers, vip, pool, cash, low, cms, inside, wms)
+        volume = capped_volume(b.scenario, draw.overrides, volume, seeds_derived(seed, o), check_days, o)
         book = min(round(VIP_BOOK[tier] * volume * vip / 0.10), (cms + wms) * BOOK_SIZE // MAINTAINERS)
         today["wealth_manager"] += wms
-        lines += [
-            "", "[[outlets]]", f'name = "Outlet {o + 1:05d}"', f'scenario = "{prefix}{b.file}"',
-            f"vip_customers = {book}", "[outlets.overrides]",
-            f'"arrivals.daily_customers" = {round(b.daily_customers * volume)}',
-            f'"segments.vip.share" = {vip}', f'"segments.mass.share" = {round(VIP_MASS - vip, 3)}',
-            f'"field.prospect_pool" = {pool}', f'"staff.cash_teller.count" = {cash}',
-            f'"staff.low_counter_teller.count" = {low}', f'"staff.customer_manager.count" = {cms}',
-            f'"staff.customer_manager.inside" = {inside}',
-        ]
-        if wms == 0:
-            lines.append('"staff.wealth_manager.zones" = ["wealth"]')
+        lines += ["", "[[outlets]]", f'name = "Outlet {o + 1:05d}"', f'scenario = "{prefix}{b.file}"',
+                  f"vip_customers = {book}", "[outlets.overrides]",
+                  *(f'"{k}" = {_toml(v)}' for k, v in draw.overrides(volume).items())]
     extra = math.ceil(n / 12)
     at = lines.index("[headcount.pools]")
     lines.insert(at + 1, f"wealth_manager = {today['wealth_manager'] + extra}"
                          f"   # {today['wealth_manager']} today + {extra} the region can place (one per 12 outlets)")
     return "\n".join(lines) + "\n"
+
+
+def seeds_derived(seed: int, outlet: int) -> int:
+    """The seed of outlet ``outlet``'s check days: ``sim.seeds.derived(seed, CHECK_KEY, outlet)`` (0 … 2**32 − 1)."""
+    from sim import seeds
+
+    return seeds.derived(seed, CHECK_KEY, outlet)
+
+
+def today_service(scenario: Any, seed: int, days: int) -> tuple[float, float]:
+    """Today's plan of ``scenario`` simulated ``days`` days on ``seed`` (replications 0 … days − 1):
+    the mean walk-out rate (share of arrivals who left unserved) and the mean cash service level
+    (share of cash customers served within the zone's target wait; NaN days, without cash
+    customers, left out), as the optimiser computes them per day (:func:`optimize.evaluate.run_task`)."""
+    from optimize.evaluate import METRICS, Task, run_task
+
+    _, reps = run_task(Task("check", scenario, seed, tuple(range(days))))
+    rows = np.asarray([reps[r] for r in range(days)])
+    walkout = rows[:, METRICS.index("walkout_rate")]
+    cash = rows[:, METRICS.index("cash.service_level")]
+    return float(np.nanmean(walkout)), float(np.nanmean(cash)) if np.isfinite(cash).any() else 1.0
+
+
+def meets_limits(walkout: float, cash: float) -> bool:
+    """Today's plan clears the region's limits by the margins: walk-out <= 0.10 − 0.02, cash level >= 0.80 + 0.05."""
+    return walkout <= WALKOUT_LIMIT - WALKOUT_MARGIN and cash >= CASH_FLOOR + CASH_MARGIN
+
+
+def capped_volume(base: Any, overrides: Callable[[float], dict[str, Any]], volume: float, seed: int, days: int,
+                  outlet: int) -> float:
+    """The volume factor (× the tier's daily customers) at which today's plan clears the limits (the volume cap).
+
+    ``overrides(volume)`` gives the outlet's dotted overrides at a volume factor; the
+    scenario is ``sim.with_overrides(base, overrides(volume))`` as the region reader builds
+    it. While :func:`meets_limits` fails on ``days`` simulated days (seed ``seed``) the
+    factor is multiplied by :data:`VOLUME_STEP`; ``days == 0`` returns ``volume`` unchecked.
+
+    Raises:
+        ProvinceError: the factor would fall below :data:`MIN_VOLUME` (names the outlet).
+    """
+    import sim
+
+    while days > 0:
+        walkout, cash = today_service(sim.with_overrides(base, overrides(volume), quiet=True), seed, days)
+        if meets_limits(walkout, cash):
+            break
+        if volume * VOLUME_STEP < MIN_VOLUME:
+            raise ProvinceError(f"outlet {outlet + 1:05d}: today's plan breaks the service limits even at "
+                                f"{volume:.2f} x the tier's volume (walk-out {walkout:.3f}, cash level {cash:.3f}); "
+                                "try another --seed")
+        volume *= VOLUME_STEP
+    return volume
+
+
+def _toml(value: Any) -> str:
+    """A TOML value as this file writes it: a string quoted, a list of strings, a number as Python shows it."""
+    if isinstance(value, str):
+        return f'"{value}"'
+    if isinstance(value, list):
+        return "[" + ", ".join(_toml(v) for v in value) + "]"
+    return str(value)
 
 
 def _least_inside(cms: int) -> int:
@@ -219,9 +340,9 @@ def _header(n: int, seed: int, mix: dict[str, float]) -> list[str]:
         "[rules.min_customer_managers]", "count = 5",
         "[rules.tiers]", "monotone = true",
         "[rules.vip_maintenance]", f"book_size = {BOOK_SIZE}", f"maintainers_per_vip = {MAINTAINERS}",
-        "[rules.service]", "walkout_rate = 0.10",
+        "[rules.service]", f"walkout_rate = {WALKOUT_LIMIT:.2f}",
         'not_worse = ["walkout_rate", "lobby.service_level", "cash.service_level"]',
-        "[rules.service.service_level]", "cash = 0.80",
+        "[rules.service.service_level]", f"cash = {CASH_FLOOR:.2f}",
         "# no wealth-room floor: a one-room wealth zone at 13% VIPs and 1.25x volume cannot reach the",
         "# shipped 0.45 with any staff (rooms, not people, bind), which would make the province infeasible",
         "[rules.cover]", 'zones = ["cash"]',
@@ -230,15 +351,17 @@ def _header(n: int, seed: int, mix: dict[str, float]) -> list[str]:
 
 
 def write_province(n: int, out: str | Path, seed: int = 0, *, mix: dict[str, float] | None = None,
-                   scenarios: Path = SCENARIOS) -> Path:
-    """Write the region file for ``n`` outlets to ``out`` (its folder is created); returns the path."""
+                   scenarios: Path = SCENARIOS, check_days: int = CHECK_DAYS) -> Path:
+    """Write the region file for ``n`` outlets to ``out`` (its folder is created); returns the path.
+    ``check_days``: as :func:`province_toml`'s (0: no volume cap)."""
     path = Path(out)
     if path.suffix != ".toml":
         raise ProvinceError(f"--out: {str(path)!r} must name a .toml file")
     if path.is_dir():
         raise ProvinceError(f"--out: {str(path)!r} is a folder; name the region file inside it")
     rel = os.path.relpath(scenarios.resolve(), path.resolve().parent).replace(os.sep, "/")
-    text = province_toml(n, seed, mix=mix, scenario_dir="" if rel == "." else rel, scenarios=scenarios)
+    text = province_toml(n, seed, mix=mix, scenario_dir="" if rel == "." else rel, scenarios=scenarios,
+                         check_days=check_days)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
@@ -253,10 +376,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, help="region file to write (.toml)")
     parser.add_argument("--seed", default="0", help="seed, 0 to 2**63 - 1 (default 0)")
     parser.add_argument("--mix", default=None, help="tier weights, e.g. flagship=1,backbone=2,advancing=3,potential=4")
+    parser.add_argument("--check-days", default=str(CHECK_DAYS),
+                        help=f"days of today's plan simulated per outlet for the volume cap (default {CHECK_DAYS}; "
+                             "0: no cap)")
     args = parser.parse_args(argv)
     try:
         n, seed = _whole(args.n, "N"), _whole(args.seed, "--seed")
-        path = write_province(n, args.out, seed, mix=None if args.mix is None else parse_mix(args.mix))
+        path = write_province(n, args.out, seed, mix=None if args.mix is None else parse_mix(args.mix),
+                              check_days=_whole(args.check_days, "--check-days"))
     except ProvinceError as exc:
         print(f"make_province: {exc}", file=sys.stderr)
         return 2
