@@ -3,8 +3,21 @@
 Every pattern of an outlet is simulated with the *same* seed, so replication ``r`` of
 each pattern sees the same customers (common random numbers): differences between
 patterns are differences of staffing, not of luck. Work goes through the engine's
-executors (``serial``, ``processes``, ``dask``), one task per pattern and block of
-replications, so a large region runs on a Dask cluster unchanged.
+executors (``serial``, ``processes``, ``dask``), so a large region runs on a Dask cluster
+unchanged.
+
+The unit of simulation is a :class:`Task`: one pattern (scenario variant) and a block of
+at most ``block`` of its replications, simulated by :func:`run_task`. The unit sent to
+the executor is a *batch*: consecutive tasks (usually other patterns of the same outlet)
+together worth about ``batch_days`` simulated days, run by :func:`run_batch` one task
+after another exactly as they would run alone. Every executor task costs the main
+process a fixed amount (submitting it, the scheduler's bookkeeping, receiving its
+result: about 9 ms on Dask) whatever its size; with ``--quick`` a task is 4 days of one
+pattern, so batching pays that cost once per ~32 days instead of once per ~4. The
+numbers do not change: each task inside a batch has the same scenario, seed and
+replications as it would have alone, and a task's days depend on nothing else. A batch
+is never made so large that the run has fewer than :data:`BATCHES_PER_WORKER` batches
+per worker, so small runs still spread over every worker.
 
 Results are cached on disk, one small JSON file per (scenario variant, seed), keyed by
 a hash of the variant's full scenario data, the seed and the engine's source code: a
@@ -15,6 +28,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -28,6 +42,11 @@ from sim.fileio import write_atomic
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, walkout_rate
 from sim.model import simulate
 from sim.scenario_types import Scenario
+
+#: Simulated days an executor task (a batch of :class:`Task`) aims at (``Evaluator(batch_days=...)``).
+BATCH_DAYS = 32
+#: A batch is made smaller when the run would otherwise have fewer than this many batches per worker.
+BATCHES_PER_WORKER = 4
 
 #: Zone KPIs kept per replication (the ones service limits and reports use).
 ZONE_FIELDS = ("service_level", "abandon_rate", "mean_wait_min", "customers")
@@ -77,20 +96,63 @@ def run_task(task: Task) -> tuple[str, dict[int, list[float]]]:
     return task.key, out
 
 
+def run_batch(batch: tuple[Task, ...]) -> list[tuple[str, dict[int, list[float]]]]:
+    """Simulate a batch of tasks (one executor task), each exactly as :func:`run_task` would alone, in order."""
+    return [run_task(task) for task in batch]
+
+
+def batches(tasks: list[Task], days: int) -> list[tuple[Task, ...]]:
+    """``tasks`` cut, in order, into consecutive batches of about ``days`` simulated days each.
+
+    A batch is closed as soon as its tasks' replications reach ``days`` (a task is never
+    split, so a batch holds at least one task and at most ``days + block − 1`` days).
+    """
+    out: list[tuple[Task, ...]] = []
+    current: list[Task] = []
+    size = 0
+    for task in tasks:
+        current.append(task)
+        size += len(task.reps)
+        if size >= days:
+            out.append(tuple(current))
+            current, size = [], 0
+    if current:
+        out.append(tuple(current))
+    return out
+
+
+def batch_size(total_days: int, workers: int, target: int) -> int:
+    """Days per batch for a run of ``total_days`` on ``workers`` workers: ``target``, but no more than
+    leaves :data:`BATCHES_PER_WORKER` batches per worker (at least 1 day)."""
+    return max(1, min(target, math.ceil(total_days / (BATCHES_PER_WORKER * max(1, workers)))))
+
+
 class Evaluator:
     """Runs and caches pattern replications; ``values(scenario, seed, n)`` gives an ``n × METRICS`` array.
 
     With a cache folder the simulated days live on disk: a request's days are read back from their files
     when asked for again, so the main process's memory does not grow with every pattern of every outlet
     (JSON writes floats exactly, so a day read back is the day simulated). Without one they stay in memory.
+
+    ``block``: most replications of one pattern in one :class:`Task`; ``batch_days``: simulated days
+    an executor task aims at (:func:`batches`; 1 sends every task alone, as before batching). As each
+    batch finishes its tasks' days are stored (and saved to the cache) and reported to ``progress``,
+    so an interrupted run keeps every batch it finished.
+
+    Raises:
+        ValueError: ``block`` or ``batch_days`` is not a whole number of at least 1 (one line naming it).
     """
 
     def __init__(self, executor: Executor, cache_dir: Path | None, progress: Callable[[int], None] | None = None,
-                 block: int = 8) -> None:
+                 block: int = 8, batch_days: int = BATCH_DAYS) -> None:
+        for name, value in (("block", block), ("batch_days", batch_days)):
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name}: must be a whole number of at least 1, got {value!r}")
         self.executor = executor
         self.cache_dir = cache_dir
         self.progress = progress
         self.block = block
+        self.batch_days = batch_days
         self._memory: dict[str, dict[int, list[float]]] = {}
         #: Variants whose cache file could not be written (a folder in its place): kept in memory.
         self._memory_only: set[str] = set()
@@ -128,12 +190,14 @@ class Evaluator:
             missing = [r for r in range(n) if r not in self._load(key)]
             tasks += [Task(key, scenario, seed, tuple(missing[i:i + self.block]))
                       for i in range(0, len(missing), self.block)]
-        for key, reps in self.executor.imap(run_task, tasks):
-            self._memory[key].update(reps)
-            self._save(key)  # as each block finishes: an interrupted run keeps what it simulated
-            self.simulated_days += len(reps)
-            if self.progress is not None:
-                self.progress(len(reps))
+        days = batch_size(sum(len(t.reps) for t in tasks), getattr(self.executor, "workers", 1), self.batch_days)
+        for done in self.executor.imap(run_batch, batches(tasks, days)):
+            for key, reps in done:
+                self._memory[key].update(reps)
+                self._save(key)  # as each batch finishes: an interrupted run keeps what it simulated
+                self.simulated_days += len(reps)
+                if self.progress is not None:
+                    self.progress(len(reps))
         out = [np.asarray([self._memory[k][r] for r in range(n)]) for k, (_, _, n) in zip(keys, requests,
                                                                                          strict=True)]
         if self.cache_dir is not None:  # the days are in their files now: read them back when asked again
