@@ -82,4 +82,4 @@ def test_bad_check_days_is_one_line(value: str, words: str, tmp_path: Path, caps
     assert words in err
     assert err.count("\n") == 1
     with pytest.raises(ProvinceError, match="--check-days"):
-        province_toml(3, check_days=True)  # type: ignore[arg-type]
+        province_toml(3, check_days=True)
