@@ -139,7 +139,9 @@ def sequential_elimination(sample: Callable[[int, int], np.ndarray], arms: int, 
 
 def eliminate(problem: Problem, st: OutletState, rounds: int) -> None:
     """Mark the live candidates of ``st`` surely worse than another live one at the same head-count per role
-    (see the module docstring); today's plan is never eliminated.
+    (see the module docstring); today's plan is never eliminated, nor a pattern by one with the same people
+    that differs only in a flexible post's thresholds (as in :func:`optimize.stages.prune`'s dominance: the
+    one worth more may break a service limit on more days).
 
     A pattern among ``g`` live ones at its head-count faces ``g − 1`` tests in this pass, each at
     ``ALPHA / ((g − 1) × rounds)``: over the race's ``rounds`` passes a pattern not worse than the
@@ -160,6 +162,7 @@ def eliminate(problem: Problem, st: OutletState, rounds: int) -> None:
             continue
         for b, j in enumerate(live):
             if (b == a or not np.array_equal(opt.counts[b], opt.counts[a]) or np.any(ok[a] & ~ok[b])
+                    or opt.cm_inside[b] == opt.cm_inside[a]  # the same people: only a flexible post's thresholds
                     or opt.moves[b] > opt.moves[a]
                     or (rule is not None and outside[a] >= rule.min_people > outside[b])):
                 continue

@@ -104,7 +104,8 @@ def walkout(name: str, plan: StaffingPlan) -> float:
 
 class KnownDays:
     """An evaluator of the known model; the outlet is told apart by its expected customers (the region file
-    gives Busy 410 a day, Quiet 400), and every plan sees the same noise on a seed (common random numbers)."""
+    gives Busy 410 a day, Quiet 400). Every plan sees the same noise on a seed (common random numbers, sd 50
+    yuan) and a little of its own (sd 10), so paired differences have a spread to test."""
 
     def __init__(self, region: Region) -> None:
         self.names = {round(o.scenario.expected_customers): o.name for o in region.outlets}
@@ -116,7 +117,8 @@ class KnownDays:
         for sc, seed, n in requests:
             plan, name = sc.staffing_plan(), self.names[round(sc.expected_customers)]
             days = np.zeros((n, len(METRICS)))
-            days[:, METRICS.index("value_yuan")] = 300_000 + value(name, plan) + \
+            own = np.random.default_rng([seed, plan.count("cash_teller"), threshold(plan)]).normal(0.0, 10.0, n)
+            days[:, METRICS.index("value_yuan")] = 300_000 + value(name, plan) + own + \
                 np.random.default_rng(seed).normal(0.0, 50.0, n)
             days[:, METRICS.index("walkout_rate")] = walkout(name, plan)
             days[:, METRICS.index("cash.service_level")] = 0.9
@@ -339,3 +341,22 @@ def test_patterns_differing_only_in_thresholds_are_never_pruned_as_dominated(reg
             assert (other.counts, other.cm_inside) != (c.plan.counts, c.plan.cm_inside)
     kept = [c.plan for c in busy.candidates if c.fate.kept and c.plan.count("cash_teller") == 3]
     assert sorted(threshold(p) for p in kept) == sorted(THRESHOLDS)
+
+
+def test_the_race_does_not_eliminate_a_pattern_by_its_threshold_sibling(region: Region) -> None:
+    """The opt-in race (``[search] allocation = "race"``) keeps threshold siblings apart as dominance does, and
+    still finds the brute-force plan."""
+    from optimize.allocation import race
+
+    problem = Problem(region)
+    states = [OutletState(spec=spec, seed=derive_seed(SEED, 0, o)) for o, spec in enumerate(region.outlets)]
+    s = Settings(replications=6, verify_replications=6, seed=SEED, solver="highs", gap=1e-6, frontier=0, stage2=40)
+    ev = KnownDays(region)
+    race(problem, states, ev, s)  # type: ignore[arg-type]
+    for st in states:
+        for c in st.candidates:
+            if c.fate.reason.startswith("surely worse than pattern "):
+                other = st.plan(int(c.fate.reason.split()[3]))
+                assert (other.counts, other.cm_inside) != (c.plan.counts, c.plan.cm_inside)
+    verified = verify(problem, states, ev, s)  # type: ignore[arg-type]
+    assert verified.menu.plans(verified.sol) == brute_force(region)
