@@ -22,6 +22,11 @@ per worker, so small runs still spread over every worker.
 Results are cached on disk, one small JSON file per (scenario variant, seed), keyed by
 a hash of the variant's full scenario data, the seed and the engine's source code: a
 re-run with other policy rules or more replications re-simulates only what is new.
+A cache file is written atomically (a temporary file renamed over it: a crash mid-write
+leaves the old file or none) but not flushed to the disk with ``fsync``: a cache only
+saves work, a file a power cut loses or damages is read as missing and simulated again,
+and an fsync per file cost the main process ~2.5 ms each, about 100,000 times for a
+2,000-outlet province.
 """
 
 from __future__ import annotations
@@ -29,6 +34,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import os
+import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
@@ -38,7 +45,6 @@ import numpy as np
 
 from sim.codes import ZONES
 from sim.executors import Executor
-from sim.fileio import write_atomic
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, walkout_rate
 from sim.model import simulate
 from sim.scenario_types import Scenario
@@ -179,7 +185,7 @@ class Evaluator:
             if path.is_dir():  # something else stands where the cache file goes: keep the days in memory only
                 self._memory_only.add(key)
                 return
-            write_atomic(path, json.dumps(payload))
+            _write_cache(path, json.dumps(payload))
 
     def run(self, requests: Iterable[tuple[Scenario, int, int]]) -> list[np.ndarray]:
         """For each ``(scenario, seed, n)``: replications ``0 … n−1`` as an array (simulating what is missing)."""
@@ -204,6 +210,20 @@ class Evaluator:
             for key in set(keys) - self._memory_only:
                 self._memory.pop(key, None)
         return out
+
+
+def _write_cache(path: Path, text: str) -> None:
+    """Write a cache file atomically without ``fsync`` (see the module docstring): a temporary file in the
+    same folder (which is created when missing), renamed over ``path``."""
+    path = Path(os.path.realpath(path))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp")
+    try:
+        tmp.write_text(text, encoding="utf-8")
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def _whole_row(row: object) -> bool:

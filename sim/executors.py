@@ -34,6 +34,11 @@ MAX_WORKERS = 256
 CONNECT_TIMEOUT_S = 5.0
 #: How often (seconds) a worker process checks that its parent is still alive.
 PARENT_POLL_S = 0.5
+#: Length of the Dask developer logs (``distributed.admin.low-level-log-length``: the scheduler's
+#: transition log, each connection's last messages) on a LocalCluster this module starts. Dask's
+#: default, 1,000, kept the last 1,000 messages to each worker with the tasks' pickled scenarios in
+#: them: ~19 MiB of the main process at 50 outlets (flat in N, but for nothing a run reads).
+DASK_LOG_LENGTH = 100
 
 
 class ExecutorError(ValueError):
@@ -132,7 +137,8 @@ class DaskExecutor:
         if scheduler is None:
             # The worker's statistical profiler samples every 10 ms under the GIL; for these
             # pure-Python tasks it cost about a tenth of the throughput, so it is off here.
-            dask.config.set({"distributed.worker.profile.enabled": False})
+            dask.config.set({"distributed.worker.profile.enabled": False,
+                             "distributed.admin.low-level-log-length": DASK_LOG_LENGTH})
             self._cluster = LocalCluster(n_workers=workers or os.cpu_count() or 1, threads_per_worker=1,
                                          processes=True, dashboard_address=None)
             self._client = Client(self._cluster)
