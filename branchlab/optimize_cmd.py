@@ -169,13 +169,14 @@ def _summary(rec: Any, written: list[Path]) -> str:
         f"(budget {rec.headcount['budget']}){placed}{hired}",
         "moves by role: " + (", ".join(f"{r.role} {r.placement} +{r.added}/-{r.removed}"
                                        for r in by_role.itertuples()) or "none"),
-        *((f"flexible posts: {line}" for line in flex_lines(rec)) if not rec.flex_changes().empty else
-          ["flexible posts: thresholds as today (flex_posts.csv)"] if not rec.flex_posts.empty else []),
+        *(f"flexible posts: {line}" for line in flex_lines(rec)),
         f"screening estimate (not verified): {rec.objective:,.0f} yuan/day, {rec.status} ({rec.solver}), gap "
         f"{rec.gap or 0:.1e}; " + (f"{u['share_realised']:.0%} of its {u['predicted']:,.0f} predicted uplift verified"
                                    if u["predicted"] else "no uplift predicted (today's plan is the estimate's best)")
         + (f"; fewest moves within {stab['tolerance_yuan']:,.0f} yuan/day of the best: {stab['moves_chosen']:g} "
-           f"moves, not {stab['moves_best']:g}" if stab.get("tolerance_yuan") else ""),
+           f"moves, not {stab['moves_best']:g}" if stab.get("tolerance_yuan") else "")
+        + (f", {stab['retuned_chosen']:g} flexible post(s) retuned, not {stab['retuned_best']:g}"
+           if stab.get("tolerance_yuan") and "retuned_chosen" in stab else ""),
         "binding rules: " + ("; ".join(rec.binding) if rec.binding else "none"),
         *([f"moves that hold in every one of {int(rec.stress['variants'].iloc[0])} scaled-assumption variants: "
            f"{int((rec.stress['holds'] == rec.stress['variants']).sum())} of {len(rec.stress)}"]

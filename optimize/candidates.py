@@ -24,6 +24,8 @@ class Origin(StrEnum):
     SINGLE_MOVE = "single move"
     #: Single moves that each helped, combined.
     COMBINED = "combined"
+    #: A head-count pattern the solve chose, at another threshold of a flexible post (:func:`optimize.stages.retune`).
+    RETUNED = "retuned"
 
 
 class FateKind(StrEnum):

@@ -366,7 +366,7 @@ def summary_sheet(rec: Recommendation, notes: Mapping[str, str] | None = None, l
     ``value``, ``ci95_low``, ``ci95_high``, ``note`` (labelled in ``lang``). Returns the
     frame, the number format of each row's numbers and the positions of the title rows.
     """
-    from optimize.report import pattern_counts, worse_outlets
+    from optimize.report import flex_lines, pattern_counts, worse_outlets
 
     rows: list[tuple[Any, ...]] = []
     formats: list[str | None] = []
@@ -401,6 +401,8 @@ def summary_sheet(rec: Recommendation, notes: Mapping[str, str] | None = None, l
         add(text("xl.recommended", kpi=name), r["recommended"], r["recommended_ci95_low"],
             r["recommended_ci95_high"], change, RATE)
     add(text("fact.worse_outlets"), text("text.item_sep").join(worse_outlets(rec, lang)) or text("text.none"))
+    if not rec.flex_posts.empty:
+        add(text("fact.flex_posts"), text("text.item_sep").join(flex_lines(rec, lang)))
     hc = rec.headcount
     for key, value in (("xl.headcount_today", hc.get("current")), ("xl.headcount_recommended", hc.get("recommended")),
                        ("xl.headcount_budget", hc.get("budget")), ("xl.surplus", head["surplus_people"]),

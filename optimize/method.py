@@ -17,7 +17,8 @@ the stages of :mod:`optimize.stages` on the outlets' candidate pools, and hands 
    any role, meets every outlet rule it meets, moves no more people, and has at least
    its value; an outlet left with no pattern meeting its own rules (today's plan breaking
    one, every move that fixes it pruned by a guard) gets the single moves around the
-   patterns that meet them (:func:`optimize.stages.repair`);
+   patterns that meet them (:func:`optimize.stages.repair`); with flexible posts searched, the chosen
+   head-counts at every threshold tried (:func:`optimize.stages.retune`);
 4. the MILP (:mod:`optimize.milp`), HiGHS by default;
 5. infeasible rules explained by an elastic copy;
 6. verification on fresh seeds of the chosen and the current plan, with the uplift's
@@ -218,6 +219,7 @@ def _optimise(region: Region, ev: Evaluator, s: Settings, progress: Callable[[st
         _with_progress(ev, progress, prefix + "screen", lambda: stages.screen(problem, states, ev, s))
         _with_progress(ev, progress, prefix + "refine", lambda: stages.refine(problem, states, ev, s))
     repaired = _with_progress(ev, progress, prefix + "repair", lambda: stages.repair(problem, states, ev, s))
+    _with_progress(ev, progress, prefix + "thresholds", lambda: stages.retune(problem, states, ev, s))
     timings["evaluate"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     verified = stages.verify(problem, states, ev, s)

@@ -18,8 +18,9 @@ plan in two rounds:
 **Analytic screen** (:class:`AnalyticScreen`): before any simulation, a pattern
 is dropped when a zone with a service-level limit cannot meet it even in the
 optimistic pointwise-stationary Erlang A model — every qualified person inside
-serving that zone all day (no lunches, no sharing with other zones), customers with
-the zone's mean patience — by more than ``analytic_margin``.
+serving that zone all day (no lunches, no sharing with other zones), a flexible
+post's people too, each at a spare position, customers with the zone's mean patience —
+by more than ``analytic_margin``.
 """
 
 from __future__ import annotations
@@ -201,9 +202,12 @@ class AnalyticScreen:
         if zone not in variant.service or not layout.is_open(zone):
             return 1.0
         z = SERVICE_ZONES.index(zone)
-        able = len(layout.zone_staff[z])
-        servers = layout.positions[z] if zone == "self_service" else min(layout.positions[z], able)
-        key = (zone, servers, layout.open, tuple(sorted(layout.staff.speed[k] for k in layout.zone_staff[z])))
+        # a flexible post's people (岗位弹性设置) may come to the zone, each with a spare position: optimistic,
+        # they serve it all day too
+        people = {*layout.zone_staff[z], *(k for post in layout.flex if post.zone == z for k in post.staff)}
+        spare = len(people) - len(layout.zone_staff[z])
+        servers = layout.positions[z] if zone == "self_service" else min(layout.positions[z] + spare, len(people))
+        key = (zone, servers, layout.open, tuple(sorted(layout.staff.speed[k] for k in people)))
         if key not in self._cache:
             self._cache[key] = _weighted_sl(variant, zone, servers)
         return self._cache[key]

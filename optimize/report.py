@@ -27,7 +27,7 @@ from optimize.plots import (
     plot_value,
 )
 from optimize.roster import MET
-from sim.labels import LABELS, check_lang, kpi_label, label, relabel
+from sim.labels import LABELS, check_lang, column_label, kpi_label, label, relabel
 from sim.plots import png_base64
 
 if TYPE_CHECKING:
@@ -76,11 +76,52 @@ def moves_by_role(plan: pd.DataFrame) -> pd.DataFrame:
 
 
 def flex_lines(rec: Recommendation, lang: str = "en") -> list[str]:
-    """One sentence per flexible post whose thresholds the plan changes: who is called to which zone, at how
-    many customers waiting today and recommended (none without such a change)."""
+    """The flexible posts in sentences: one per post whose thresholds the plan changes — who is called to which
+    zone, at how many customers waiting and back below how many, today and recommended, with the zone's verified
+    service level beside it — or one saying every post keeps today's (and what was tried); none without posts."""
+    posts = rec.flex_posts
+    if posts.empty:
+        return []
+    changed = rec.flex_changes()
+    if changed.empty:
+        tried = sorted({int(v) for t in posts["tried_open_above"] for v in str(t).split(", ")})
+        searched = any(len(str(t).split(", ")) > 1 for t in posts["tried_open_above"])
+        return [label("text.flex_kept" if searched else "text.flex_not_searched", lang, posts=len(posts),
+                      tried=", ".join(map(str, tried)))]
+
+    def pp(x: float) -> str:
+        return f"{100 * x:+.2f}"
+
     return [label("text.flex_line", lang, outlet=r["outlet"], zone=label(f"zone.{r['zone']}", lang),
-                  role=label(f"role.{r['role']}", lang), now=r["current_open_above"], rec=r["recommended_open_above"])
-            for r in rec.flex_changes().to_dict("records")]
+                  role=label(f"role.{r['role']}", lang), now=r["current_open_above"], now_back=r["current_close_below"],
+                  rec=r["recommended_open_above"], rec_back=r["recommended_close_below"],
+                  sl_now=rate(r["service_level_current"]), sl_rec=rate(r["service_level_recommended"]),
+                  change=pp(r["service_level_change"]), low=pp(r["service_level_change_ci95_low"]),
+                  high=pp(r["service_level_change_ci95_high"]),
+                  worse=label("text.worse_flag", lang) if r["worse"] else "")
+            for r in changed.to_dict("records")]
+
+
+def flex_table(rec: Recommendation, lang: str = "en") -> pd.DataFrame:
+    """The flexible posts as the report shows them, one row per post: when its staff are called and go back
+    today and recommended (``above 4, below 1``), the ``open_above`` values tried, and the zone's service level
+    under both plans with the paired change in points and its 95% CI, headings and names in ``lang`` in either
+    language (:data:`optimize.tables.FLEX_COLUMNS` has every field, by id)."""
+    posts = rec.flex_posts
+
+    def when(above: Any, below: Any) -> str:
+        return label("text.flex_when", lang, above=int(above), below=int(below))
+
+    rows = [{"outlet": r["outlet"], "zone": label(f"zone.{r['zone']}", lang), "role": label(f"role.{r['role']}", lang),
+             "current": when(r["current_open_above"], r["current_close_below"]),
+             "recommended": when(r["recommended_open_above"], r["recommended_close_below"]),
+             "tried_open_above": r["tried_open_above"], "service_level_current": rate(r["service_level_current"]),
+             "service_level_recommended": rate(r["service_level_recommended"]),
+             "service_level_change_ci": label("text.pp_ci", lang, change=f"{100 * r['service_level_change']:+.2f}",
+                                           low=f"{100 * r['service_level_change_ci95_low']:+.2f}",
+                                           high=f"{100 * r['service_level_change_ci95_high']:+.2f}")}
+            for r in posts.to_dict("records")]
+    return pd.DataFrame(rows).rename(columns=lambda c: column_label(str(c), lang))
 
 
 def figures(rec: Recommendation, lang: str = "en") -> dict[str, tuple[str, Figure]]:
@@ -249,7 +290,10 @@ def _facts(rec: Recommendation, lang: str = "en") -> list[tuple[str, str]]:
         (text("fact.stable"), text("text.stable", tolerance=number(stab.get("tolerance_yuan", 0.0)),
                                    chosen=number(stab.get("moves_chosen", math.nan)),
                                    best=number(stab.get("moves_best", math.nan)))
+         + (text("text.stable_retuned", chosen=number(stab["retuned_chosen"]), best=number(stab["retuned_best"]))
+            if "retuned_chosen" in stab else "")
          if stab.get("tolerance_yuan") else text("text.off")),
+        *([(text("fact.flex_posts"), sep.join(flex_lines(rec, lang)))] if not rec.flex_posts.empty else []),
         (text("fact.status"), f"{rec.status} ({rec.solver})"),
         (text("fact.binding"), sep.join(rec.binding) if rec.binding else none),
         (text("fact.tier_moves"), sep.join(text("text.tier_move", outlet=o, tier=t, simulated=s)
@@ -321,7 +365,7 @@ def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en")
         *_roster_section(rec, lang),
         heading("moves") + shown(rec.moves()),
         *([heading("flex_posts") + f'<p class="note">{label("note.flex_posts", lang)}</p>'
-           + "".join(f"<p>{html.escape(line)}</p>" for line in flex_lines(rec, lang)) + shown(rec.flex_posts)]
+           + "".join(f"<p>{html.escape(line)}</p>" for line in flex_lines(rec, lang)) + table(flex_table(rec, lang))]
           if not rec.flex_posts.empty else []),
         heading("holds") + f'<p class="note">{label("note.holds", lang)}</p>'
         + shown(holds_table(rec.stress), "text.stress_not_run"),

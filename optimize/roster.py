@@ -393,6 +393,8 @@ def build_model(scenario: Scenario, template: RosterTemplate, required: np.ndarr
     slots = np.arange(n_slots) * step
     fixed = np.zeros_like(required)
     for k in range(len(layout.staff.ids)):
+        if not layout.staff.zones[k]:  # a flexible post's person with no zone of their own: called, not posted
+            continue
         home = SERVICE_ZONES[layout.staff.zones[k][0]]
         if ROLES[layout.staff.roles[k]] in rostered or home not in zones:
             continue

@@ -19,7 +19,7 @@ import pandas as pd
 from optimize.candidates import Fate, FateKind, Origin
 from optimize.evaluate import Evaluator
 from optimize.milp import InfeasibleError, OutletOptions, Policy, Solution, outlet_rules, satisfied
-from optimize.patterns import AnalyticScreen, combine, neighbourhood
+from optimize.patterns import AnalyticScreen, combine, flex_options, neighbourhood
 from optimize.problem import Problem, combine_days, worsening
 from optimize.state import Menu, OutletState, Settings, paired_difference, set_prior
 from sim import seeds
@@ -213,6 +213,59 @@ def repair_centres(problem: Problem, st: OutletState) -> list[StaffingPlan]:
     return sorted(worst, key=lambda p: (worst[p], -st.estimate(problem, p)))[:problem.region.search.combos]
 
 
+#: Rounds of :func:`retune` at most (each solves, then simulates the chosen head-counts' other thresholds).
+MAX_RETUNE_ROUNDS = 3
+
+
+def retune(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> list[str]:
+    """With ``[search] flex_open_above``: the head-counts the MILP would choose (the value-optimal plan and the
+    stable one), at every threshold tried of each flexible post, given ``s.replications`` days and pruned by
+    the means, until the chosen head-counts have been tried at each (at most :data:`MAX_RETUNE_ROUNDS`
+    rounds; :func:`verify` does the same after each of its solves). The combined round pairs each threshold
+    with the best head-counts by an additive model, which need not be those chosen; so whether the chosen
+    people would do better called sooner or later is asked of the chosen people themselves. Returns the
+    outlets given patterns; nothing without the list (or when no plan meets the rules yet: verification then
+    says so)."""
+    if not problem.region.search.flex_open_above:
+        return []
+    touched: list[str] = []
+    for _ in range(MAX_RETUNE_ROUNDS):
+        try:
+            sol, menu, _ = stable_solve(problem, states, s)
+            best = problem.solve(menu.options)
+        except InfeasibleError:
+            break
+        added = retune_plans(problem, states, ev, s, [menu.plans(best), menu.plans(sol)])
+        if not added:
+            break
+        touched += [name for name in added if name not in touched]
+    return touched
+
+
+def retune_plans(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings,
+                 choices: list[list[StaffingPlan]]) -> list[str]:
+    """Each plan of ``choices`` (one plan per outlet each) at every threshold tried of its outlet's flexible
+    posts, those not yet candidates added, simulated for ``s.replications`` days and pruned by the means; the
+    outlets given patterns (none without ``[search] flex_open_above``)."""
+    if not problem.region.search.flex_open_above:
+        return []
+    todo = []
+    for o, st in enumerate(states):
+        tried = flex_options(st.spec, problem.region)
+        known = {c.plan for c in st.candidates}
+        new = [p for p in dict.fromkeys(plans[o].with_flex(t) for plans in choices for ts in tried.values()
+                                        for t in ts) if p not in known]
+        if new:
+            st.add(new, Origin.RETUNED, analytic_screen(problem, st))
+            todo.append(st)
+    if todo:
+        simulate_candidates(ev, problem, todo, [[i for i in st.live() if st.plan(i) not in st.days] for st in todo],
+                            s.replications)
+        for st in todo:
+            prune(problem, st, by_ci=False)
+    return [st.spec.name for st in todo]
+
+
 def live_menu(problem: Problem, states: list[OutletState]) -> Menu:
     """The menu of every outlet's live candidates.
 
@@ -252,9 +305,12 @@ def stable_solve(problem: Problem, states: list[OutletState], s: Settings) -> tu
     best = problem.solve(menu.options)
     tolerance = noise_yuan(problem, states, menu.plans(best)) if s.stable else 0.0
     sol = problem.stabilise(menu.options, best, tolerance)
-    return sol, menu, {"tolerance_yuan": tolerance, "best_estimate_yuan": best.objective,
-                       "chosen_estimate_yuan": sol.objective, "moves_best": menu.moves(best),
-                       "moves_chosen": menu.moves(sol)}
+    stability = {"tolerance_yuan": tolerance, "best_estimate_yuan": best.objective,
+                 "chosen_estimate_yuan": sol.objective, "moves_best": menu.moves(best), "moves_chosen": menu.moves(sol)}
+    retuned_best, retuned_chosen = menu.retuned(best), menu.retuned(sol)
+    if retuned_best is not None and retuned_chosen is not None:  # flexible posts: their changes count too
+        stability |= {"retuned_best": retuned_best, "retuned_chosen": retuned_chosen}
+    return sol, menu, stability
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -283,11 +339,17 @@ class Verified:
 def verify(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings) -> Verified:
     """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most
     :data:`MAX_VERIFY_ROUNDS` rounds); when the exclusions leave the MILP no plan, the outlets whose
-    excluded plans met their own rules are repaired (:func:`repair`, once each) and the MILP solved again."""
+    excluded plans met their own rules are repaired (:func:`repair`, once each) and the MILP solved again.
+    With flexible posts searched, each new choice's people are first tried at every threshold
+    (:func:`retune_plans`) and the MILP solved again."""
     repaired: list[str] = []
     for rounds in range(1, MAX_VERIFY_ROUNDS + 1):
         try:
             sol, menu, stability = stable_solve(problem, states, s)
+            for _ in range(MAX_RETUNE_ROUNDS):  # a new choice's people at every threshold tried, before verifying it
+                if not retune_plans(problem, states, ev, s, [menu.plans(sol)]):
+                    break
+                sol, menu, stability = stable_solve(problem, states, s)
         except InfeasibleError:  # repair, once each, the outlets whose plans meeting their rules failed here
             todo = [st for st in states if st.spec.name not in repaired and ruled_out(problem, st, (FateKind.FAILED,))]
             if not todo:

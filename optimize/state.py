@@ -165,6 +165,13 @@ class Menu:
         """People ``sol`` places differently from today (see :func:`optimize.problem.moves`)."""
         return float(sum(o.moves[c] for o, c in zip(self.options, sol.choice, strict=True)))
 
+    def retuned(self, sol: Solution) -> float | None:
+        """Flexible posts whose thresholds ``sol`` changes (``None`` when no outlet has a post)."""
+        if all(o.retuned is None for o in self.options):
+            return None
+        return float(sum(o.retuned[c] for o, c in zip(self.options, sol.choice, strict=True)
+                         if o.retuned is not None))
+
 
 def uncovered_zones(scenario: Scenario, plan: StaffingPlan, zones: tuple[str, ...]) -> tuple[str, ...]:
     """Which of ``zones`` (those open in ``scenario`` today) have nobody on duty at some minute of the

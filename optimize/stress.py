@@ -111,7 +111,8 @@ def stress_test(region: Region, rec: Recommendation, *, assumptions: Sequence[As
         progress: called with the number of days simulated after each block.
 
     Returns:
-        One row per move (``outlet``, ``role``, ``placement``, ``change``), a column per
+        One row per move (``outlet``, ``role``, ``placement``, ``change``; a retuned flexible post is a row
+        with placement ``flex.ZONE`` and the change of its ``open_above``), a column per
         variant (``"cross_sale.customer_manager x0.5"`` …) holding the variant plan's
         change there, and ``holds`` (variants in which the move keeps its direction) of
         ``variants``.
@@ -123,9 +124,12 @@ def stress_test(region: Region, rec: Recommendation, *, assumptions: Sequence[As
                  stable=bool(rec.stability.get("tolerance_yuan")))
     tiers = dict(zip(rec.plan["outlet"], rec.plan["tier"], strict=True))  # as the run resolved them
     region = replace(region, outlets=tuple(replace(o, tier=str(tiers.get(o.name, o.tier))) for o in region.outlets))
-    moved = rec.plan[rec.plan["change"] != 0].reset_index(drop=True)
     key = ["outlet", "role", "placement"]
-    out = moved.loc[:, [*key, "change"]].copy()
+    moved = rec.plan.loc[rec.plan["change"] != 0, [*key, "change"]].reset_index(drop=True)
+    retuned = _retuned(rec)
+    if not retuned.empty:
+        moved = pd.concat([moved, retuned], ignore_index=True)
+    out = moved.copy()
     pool = make_executor(executor, workers, scheduler)
     ev = Evaluator(pool, Path(cache_dir) if cache_dir is not None else None, progress)
     names = []
@@ -183,7 +187,28 @@ def _evaluate(ev: Evaluator, problem: Problem, states: list[OutletState], days: 
             st.days[p] = scaled
 
 
+#: The stress table's ``placement`` of a flexible post's threshold: ``flex.ZONE`` (its change: ``open_above``).
+FLEX_PLACEMENT = "flex."
+
+
+def _retuned(rec: Recommendation) -> pd.DataFrame:
+    """The plan's retuned flexible posts as stress rows: the post's role, placement ``flex.ZONE`` and the change of
+    the customers waiting above which its staff are called (a ``close_below`` change alone is not a row)."""
+    changed = rec.flex_changes()
+    rows = [{"outlet": r["outlet"], "role": r["role"], "placement": FLEX_PLACEMENT + str(r["zone"]),
+             "change": int(r["recommended_open_above"]) - int(r["current_open_above"])}
+            for r in changed.to_dict("records")] if not changed.empty else []
+    return pd.DataFrame([r for r in rows if r["change"]], columns=["outlet", "role", "placement", "change"])
+
+
+def _open_above(plan: StaffingPlan, now: StaffingPlan, zone: str) -> int:
+    return next((t.open_above for t in (*plan.flex, *now.flex) if t.zone == zone), 0)
+
+
 def _change(plan: StaffingPlan, now: StaffingPlan, role: str, placement: str) -> int:
+    if placement.startswith(FLEX_PLACEMENT):
+        zone = placement.removeprefix(FLEX_PLACEMENT)
+        return _open_above(plan, now, zone) - _open_above(now, now, zone)
     if role == "customer_manager" and placement == "inside":
         return plan.cm_inside - now.cm_inside
     if role == "customer_manager" and placement == "outside":

@@ -12,6 +12,7 @@ import pandas as pd
 from optimize.candidates import FateKind
 from optimize.evaluate import column
 from optimize.milp import Solution, binds, rule_value
+from optimize.patterns import flex_options
 from optimize.problem import Problem, combine_days, moves
 from optimize.region import Region
 from optimize.result import Recommendation
@@ -68,22 +69,32 @@ def plan_frame(region: Region, chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
 
 #: Columns of :func:`flex_frame`.
 FLEX_COLUMNS = ("outlet", "zone", "role", "current_open_above", "current_close_below", "recommended_open_above",
-                "recommended_close_below", "changed")
+                "recommended_close_below", "changed", "tried_open_above", "service_level_current",
+                "service_level_recommended", "service_level_change", "service_level_change_ci95_low",
+                "service_level_change_ci95_high", "worse")
 
 
-def flex_frame(region: Region, chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
-    """One row per flexible post (岗位弹性设置, ``[dispatch.flex.ZONE]``) of each outlet: its role, and when its
-    staff are called today and in the recommended plan (more than ``open_above`` customers waiting) and go back
-    (fewer than ``close_below``); empty when no outlet has one."""
+def flex_frame(region: Region, chosen: Sequence[StaffingPlan], service: pd.DataFrame) -> pd.DataFrame:
+    """One row per flexible post (岗位弹性设置, ``[dispatch.flex.ZONE]``) of each outlet: its role, when its staff
+    are called today and in the recommended plan (more than ``open_above`` customers waiting) and go back
+    (fewer than ``close_below``), the ``open_above`` values the search tried (``[search] flex_open_above``;
+    today's alone: not searched), and the zone's verified service level beside them — both plans, the paired
+    change and ``worse`` beyond noise, from ``service`` (:func:`service_frame`). Empty when no outlet has one."""
     rows = []
+    by_kpi = {(r["outlet"], r["kpi"]): r for r in service.to_dict("records")}
     for spec, plan in zip(region.outlets, chosen, strict=True):
         now = {t.zone: t for t in spec.scenario.staffing_plan().flex}
         rec = {t.zone: t for t in plan.flex}
+        tried = flex_options(spec, region)
         for zone, post in spec.scenario.dispatch.flex.items():
             a, b = now[zone], rec.get(zone, now[zone])
-            rows.append({"outlet": spec.name, "zone": zone, "role": post.role, "current_open_above": a.open_above,
-                         "current_close_below": a.close_below, "recommended_open_above": b.open_above,
-                         "recommended_close_below": b.close_below, "changed": a != b})
+            sl = by_kpi.get((spec.name, f"{zone}.service_level"), {})
+            values = sorted({t.open_above for t in tried.get(zone, [a])})
+            rows.append(dict(zip(FLEX_COLUMNS, (
+                spec.name, zone, post.role, a.open_above, a.close_below, b.open_above, b.close_below, a != b,
+                ", ".join(map(str, values)), sl.get("current", math.nan), sl.get("recommended", math.nan),
+                sl.get("change", math.nan), sl.get("change_ci95_low", math.nan), sl.get("change_ci95_high", math.nan),
+                bool(sl.get("worse", False))), strict=True)))
     return pd.DataFrame(rows, columns=list(FLEX_COLUMNS))
 
 
@@ -224,7 +235,11 @@ def candidate_frame(problem: Problem, states: Sequence[OutletState], chosen: Seq
             row["status"] = str(cand.fate)
             row["chosen"] = plan == pick
             rows.append(row)
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    for c in frame.columns:  # whole numbers, empty where an outlet has no such post (not 4.0 beside NaN)
+        if str(c).startswith("flex."):
+            frame[c] = frame[c].astype("Int64")
+    return frame
 
 
 def constraint_frame(sol: Solution) -> pd.DataFrame:
@@ -435,6 +450,7 @@ def build(run: Run) -> Recommendation:
     headcount = {"current": region.current_total, "recommended": sum(p.total for p in chosen),
                  "budget": region.policy.total_headcount or region.current_total}
     plan_table = plan_frame(region, chosen)
+    service = service_frame(daily)
     converted = conversion_frame(region, v.menu.converted(sol))
     by_type = day_type_frame(problem, chosen, v.rec_types, v.cur_types) if region.day_types else \
         pd.DataFrame(columns=list(DAY_TYPE_COLUMNS))
@@ -457,7 +473,7 @@ def build(run: Run) -> Recommendation:
         binding=sol.binding,
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
-        service=service_frame(daily), stability=v.stability, conversions=converted, day_types=by_type,
-        robustness=robustness, robust_vs_average=compared, **rosters, flex_posts=flex_frame(region, chosen),
+        service=service, stability=v.stability, conversions=converted, day_types=by_type,
+        robustness=robustness, robust_vs_average=compared, **rosters, flex_posts=flex_frame(region, chosen, service),
         transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
                                              for r in converted.to_dict("records")]))

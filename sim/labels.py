@@ -194,8 +194,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "text.run": ("Region file {source}; seed {seed}; branchlab {version}.",
                  "区域文件 {source}；随机种子 {seed}；branchlab {version}。"),
     "text.none_table": ("None.", "无。"),
-    "text.no_moves": ("No moves: the recommendation is today's plan.", "无调整：建议即现有方案。"),
-    "text.no_transfers": ("No transfers: the recommendation is today's plan.", "无调配：建议即现有方案。"),
+    "text.no_moves": ("No one moves: every outlet keeps today's head-counts.", "无人员调整：各网点保持现有人数。"),
+    "text.no_transfers": ("No transfers: every outlet keeps today's head-counts.", "无调配：各网点保持现有人数。"),
     "text.no_day_types": ("One average day (branchlab optimize --day-types, or [day_types] in the region file).",
                           "按平均日（branchlab optimize --day-types，或地区文件中的 [day_types]）。"),
     "text.no_conversions": ("None declared ([[conversions]] in the region file): people keep their roles.",
@@ -236,7 +236,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "chart.moves_x": ("change in head-count (people): removed ← 0 → added", "人数变动（人）：减少 ← 0 → 增加"),
     "chart.moves_title": ("Moves by outlet and role{note}", "各网点按岗位的调整{note}"),
     "chart.shown": (" ({limit} of {total} outlets shown)", "（显示 {total} 个网点中的 {limit} 个）"),
-    "chart.no_moves": ("no moves: the recommendation is today's plan", "无调整：建议即现有方案"),
+    "chart.no_moves": ("no one moves: every outlet keeps today's head-counts", "无人员调整：各网点保持现有人数"),
     "chart.value_title": ("{kpi} per outlet, mean and 95% CI over verification days{note}{region}",
                           "各网点{kpi}：验证日均值与95%置信区间{note}{region}"),
     "chart.region": ("\nregion total: {parts}", "\n全区合计：{parts}"),
@@ -344,17 +344,41 @@ LABELS: dict[str, tuple[str, str]] = {
     "heading.flex_posts": ("Flexible posts", "弹性岗位"),
     "note.flex_posts": ("When a flexible post's staff leave their own work for a busy zone (岗位弹性设置): called "
                         "when more customers than open_above wait in its queue, back when fewer than close_below "
-                        "wait; today's and the recommended thresholds, each verified with the plan's head-counts.",
+                        "wait; today's and the recommended thresholds, the open_above values tried, and the zone's "
+                        "service level under today's plan and the recommended plan on the same fresh days (paired "
+                        "change).",
                         "弹性岗位人员何时离开本职支援繁忙区域（岗位弹性设置）：排队人数超过 open_above 时调用，"
-                        "少于 close_below 时返回；列出现有与建议的阈值，均与方案人数一同经模拟验证。"),
+                        "少于 close_below 时返回；列出现有与建议的阈值、已试的 open_above 取值，以及现有方案与建议方案"
+                        "在相同新模拟日上该区域的服务水平（配对变动）。"),
     "column.zone": ("zone", "区域"),
     "column.current_open_above": ("today: called above", "现有：排队超过即调用"),
     "column.current_close_below": ("today: back below", "现有：排队低于即返回"),
     "column.recommended_open_above": ("recommended: called above", "建议：排队超过即调用"),
     "column.recommended_close_below": ("recommended: back below", "建议：排队低于即返回"),
     "column.changed": ("changed", "是否调整"),
-    "text.flex_line": ("{outlet} {zone}: {role} called when more than {now} wait (today) -> {rec} (recommended)",
-                       "{outlet} {zone}：{role} 排队超过 {now} 人即调用（现有）-> {rec} 人（建议）"),
+    "column.tried_open_above": ("called above: tried", "已试调用阈值"),
+    "column.service_level_current": ("service level today", "现有服务水平"),
+    "column.service_level_recommended": ("service level recommended", "建议服务水平"),
+    "column.service_level_change": ("service level change", "服务水平变动"),
+    "column.service_level_change_ci": ("change, paired 95% CI", "变动（配对95%置信区间）"),
+    "column.service_level_change_ci95_low": ("change 95% CI low", "变动95%置信下限"),
+    "column.service_level_change_ci95_high": ("change 95% CI high", "变动95%置信上限"),
+    "text.flex_line": ("{outlet} {zone}: {role} called when more than {now} wait, back when fewer than {now_back} "
+                       "(today) -> more than {rec}, fewer than {rec_back} (recommended); {zone} service level "
+                       "{sl_now} -> {sl_rec} (change {change} pp, paired 95% CI [{low}, {high}]){worse}",
+                       "{outlet} {zone}：{role} 排队超过 {now} 人即调用、少于 {now_back} 人返回（现有）"
+                       "-> 超过 {rec} 人、少于 {rec_back} 人（建议）；{zone}服务水平 {sl_now} -> {sl_rec}"
+                       "（变动 {change} 个百分点，配对95%置信区间 [{low}, {high}]）{worse}"),
+    "text.flex_kept": ("every flexible post keeps today's thresholds ({posts} posts; tried: {tried})",
+                       "各弹性岗位保持现有阈值（{posts} 个岗位；已试：{tried}）"),
+    "text.flex_not_searched": ("every flexible post keeps today's thresholds ({posts} posts; none other tried: "
+                               "[search] flex_open_above)",
+                               "各弹性岗位保持现有阈值（{posts} 个岗位；未试其他阈值：[search] flex_open_above）"),
+    "fact.flex_posts": ("Flexible posts", "弹性岗位"),
+    "text.flex_when": ("above {above}, below {below}", "超过 {above} 人调用、少于 {below} 人返回"),
+    "text.pp_ci": ("{change} pp [{low}, {high}]", "{change} 个百分点 [{low}, {high}]"),
+    "text.stable_retuned": ("; {chosen} flexible post(s) retuned instead of {best}",
+                            "；调整弹性岗位阈值 {chosen} 个，而非 {best} 个"),
     # intraday rosters (issue 20)
     "sheet.roster": ("roster", "排班"),
     "sheet.roster_kpis": ("roster_kpis", "排班验证"),

@@ -503,6 +503,9 @@ class Scenario:
             if t.zone not in flex:
                 raise ScenarioError(self.source, f"dispatch.flex.{t.zone}", "the staffing plan sets this flexible "
                                     "post's thresholds but the scenario has no such post; add one")
+            if t.open_above > MAX_SEATS:
+                raise ScenarioError(self.source, f"dispatch.flex.{t.zone}.open_above",
+                                    f"must be <= {MAX_SEATS}, got {t.open_above}")
             flex[t.zone] = replace(flex[t.zone], open_above=t.open_above, close_below=t.close_below)
         return replace(self, roles=roles, dispatch=replace(self.dispatch, flex=flex))
 

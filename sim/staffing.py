@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from sim.codes import ROLES
+from sim.codes import ROLES, SERVICE_ZONES
 from sim.tomlio import show
 
 
@@ -103,9 +103,17 @@ class StaffingPlan:
 
 
 def _thresholds(flex: tuple[FlexThreshold, ...]) -> tuple[FlexThreshold, ...]:
-    """``flex`` checked (whole counts in range, each zone once) and sorted by zone."""
+    """``flex`` checked (a tuple of :class:`FlexThreshold`, a service zone each, whole counts in range, each zone
+    once) and sorted by zone."""
+    if not isinstance(flex, tuple) or isinstance(flex, FlexThreshold) or \
+            not all(isinstance(t, FlexThreshold) for t in flex):
+        raise ValueError(f"staffing plan: flex: a tuple of FlexThreshold(zone, open_above, close_below) is required, "
+                         f"got {show(flex)}")
     out = []
     for t in flex:
+        if t.zone not in SERVICE_ZONES:
+            raise ValueError(f"staffing plan: flexible post {show(t.zone)}: not a service zone; allowed: "
+                             f"{', '.join(SERVICE_ZONES)}")
         above, below = t.open_above, t.close_below
         if not (_is_whole(above) and above >= 0 and _is_whole(below) and 1 <= below <= max(above, 1)):
             raise ValueError(f"staffing plan: flexible post {t.zone}: open_above a whole number >= 0 and "

@@ -332,7 +332,7 @@ def test_an_unchanged_plan_without_frontier_or_rules_exports(tmp_path: Path) -> 
     assert doc["gap"] is None
     assert all(o["moves"] == [] for o in doc["outlets"].values())
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
-    assert "No moves: the recommendation is today's plan." in page
+    assert "No one moves: every outlet keeps today's head-counts." in page
     assert "<h2>Frontier</h2><p>Not computed.</p>" in page
     assert "<tr><th>Binding rules</th><td>none</td></tr>" in page
     assert "<h2>Policy rules</h2><p>None.</p>" in page

@@ -33,9 +33,9 @@ from optimize.evaluate import METRICS, Evaluator, column
 from optimize.patterns import flex_options, neighbourhood
 from optimize.problem import Problem
 from optimize.region import Region, load_region
-from optimize.stages import derive_seed, refine, screen, verify
+from optimize.stages import derive_seed, refine, retune, screen, verify
 from optimize.state import OutletState, Settings
-from optimize.tables import candidate_frame, flex_frame, plan_of_row
+from optimize.tables import SERVICE_COLUMNS, candidate_frame, flex_frame, plan_of_row
 from sim import Scenario
 from sim.errors import ScenarioError
 from sim.executors import make_executor
@@ -160,12 +160,13 @@ def test_the_search_finds_the_brute_force_best_thresholds_and_head_counts(region
     ev = KnownDays(region)
     screen(problem, states, ev, s)  # type: ignore[arg-type]  # the known model stands in for the simulator
     refine(problem, states, ev, s)  # type: ignore[arg-type]
+    retune(problem, states, ev, s)  # type: ignore[arg-type]
     verified = verify(problem, states, ev, s)  # type: ignore[arg-type]
     chosen = verified.menu.plans(verified.sol)
     best = brute_force(region)
     assert [(p.count("cash_teller"), threshold(p)) for p in best] == [(2, 1), (4, 4)]
     assert chosen == best
-    posts = flex_frame(region, chosen)
+    posts = flex_frame(region, chosen, pd.DataFrame(columns=list(SERVICE_COLUMNS)))
     assert posts[["outlet", "current_open_above", "recommended_open_above", "changed"]].values.tolist() == [
         ["Busy", 4, 1, True], ["Quiet", 2, 4, True]]
     # the candidates table names each pattern's thresholds, and a row gives its plan back
@@ -186,6 +187,7 @@ def test_without_the_list_the_thresholds_stay_and_the_answer_cannot_be_found(tmp
     ev = KnownDays(region)
     screen(problem, states, ev, s)  # type: ignore[arg-type]
     refine(problem, states, ev, s)  # type: ignore[arg-type]
+    assert retune(problem, states, ev, s) == []  # type: ignore[arg-type]  # nothing to retune without the list
     verified = verify(problem, states, ev, s)  # type: ignore[arg-type]
     chosen = verified.menu.plans(verified.sol)
     assert [(p.count("cash_teller"), threshold(p)) for p in chosen] == [(3, 4), (3, 2)]
@@ -201,7 +203,8 @@ def test_a_threshold_alone_and_with_each_count_move_is_tried(region: Region) -> 
     alone = [p for p in plans if p.counts == today.counts]
     assert sorted(threshold(p) for p in alone) == sorted(THRESHOLDS)
     moved = [p for p in plans if p.counts != today.counts]
-    assert moved and all(p.flex == today.flex for p in moved)  # a count move keeps today's threshold
+    assert moved
+    assert all(p.flex == today.flex for p in moved)  # a count move keeps today's threshold
 
 
 def test_a_plan_sets_the_threshold_as_the_dotted_override_does_draw_for_draw() -> None:
@@ -261,7 +264,7 @@ def test_a_list_with_no_post_to_vary_is_refused(tmp_path: Path) -> None:
     text = "\n".join(line for line in text.splitlines() if not line.startswith('"dispatch.flex'))
     path = tmp_path / "region.toml"
     path.write_text(text, encoding="utf-8")
-    with pytest.raises(ScenarioError, match="search.flex_open_above: no outlet's scenario has a flexible post"):
+    with pytest.raises(ScenarioError, match=r"search\.flex_open_above: no outlet's scenario has a flexible post"):
         load_region(path)
 
 
@@ -360,3 +363,80 @@ def test_the_race_does_not_eliminate_a_pattern_by_its_threshold_sibling(region: 
                 assert (other.counts, other.cm_inside) != (c.plan.counts, c.plan.cm_inside)
     verified = verify(problem, states, ev, s)  # type: ignore[arg-type]
     assert verified.menu.plans(verified.sol) == brute_force(region)
+
+
+def _shipped_with_posts(tmp_path: Path, names: tuple[str, ...] = ("Financial Street", "New District", "Harbour"),
+                        zone: str = "non_cash") -> Path:
+    """Outlets of the shipped region, each with the operations manager as a flexible post at ``zone`` (called
+    above 4 waiting, back below 1), thresholds 0, 2, 8 searched; the wealth-manager pool cut to the outlets'."""
+    text = (ROOT / "scenarios" / "region_12_outlets.toml").read_text(encoding="utf-8")
+    text = text.replace('scenario = "', f'scenario = "{ROOT / "scenarios"}/')
+    head, *blocks = text.split("[[outlets]]")
+    head = head.replace("[search]", "[search]\nflex_open_above = [0, 2, 8]", 1)
+    head = "\n".join("wealth_manager = 4" if line.startswith("wealth_manager = 12") else line
+                     for line in head.splitlines()) + "\n"
+    post = (f'"dispatch.flex.{zone}.role" = "operations_manager"\n"dispatch.flex.{zone}.open_above" = 4\n'
+            f'"dispatch.flex.{zone}.close_below" = 1\n')
+    kept = [b.replace("[outlets.overrides]\n", "[outlets.overrides]\n" + post, 1) for b in blocks
+            if any(f'name = "{n}"' in b for n in names)]
+    assert len(kept) == len(names)
+    assert all(post in b for b in kept)
+    path = tmp_path / "region.toml"
+    path.write_text(head + "".join("[[outlets]]" + b for b in kept), encoding="utf-8")
+    return path
+
+
+def test_the_chosen_head_counts_are_tried_at_every_threshold(tmp_path: Path) -> None:
+    """Three shipped outlets with a low-counter post, ``--quick``: the combined round does not pair every chosen
+    head-count with every threshold, the retune step does (its patterns are in candidates.csv), and each
+    outlet's chosen people have been simulated at every threshold tried."""
+    region = load_region(_shipped_with_posts(tmp_path))
+    rec = recommend(region, quick=True, executor="serial", seed=0)
+    c = rec.candidates
+    assert (c["origin"] == "retuned").any()
+    people = [r for r in ("lobby_manager", "deputy_lobby_manager", "cash_teller", "low_counter_teller",
+                          "customer_manager", "wealth_manager", "cm_inside") if r in c]
+    for _, chosen in c[c["chosen"]].iterrows():
+        same = c[(c["outlet"] == chosen["outlet"]) & (c[people] == chosen[people]).all(axis=1)]
+        assert sorted(same["flex.non_cash.open_above"].tolist()) == [0, 2, 4, 8]
+        assert (same["replications"] > 0).all()
+    assert set(rec.flex_posts["tried_open_above"]) == {"0, 2, 4, 8"}
+
+
+def test_the_analytic_screen_counts_a_posts_people_at_the_zone() -> None:
+    """Optimistic as for the zone's own staff: one cash teller and the operations manager called to cash (a spare
+    position) is the Erlang A value of two tellers without a post (same speeds, three windows)."""
+    from optimize.patterns import AnalyticScreen
+
+    base = sim.load_scenario(BACKBONE)
+    posted = sim.with_overrides(base, {"dispatch.flex.cash.role": "operations_manager",
+                                       "dispatch.flex.cash.open_above": 0, "dispatch.flex.cash.close_below": 1})
+    one = base.staffing_plan()
+    one = StaffingPlan.of({**dict(one.counts), "cash_teller": 1}, one.cm_inside)
+    two = StaffingPlan.of({**dict(one.counts), "cash_teller": 2}, one.cm_inside)
+    alone = AnalyticScreen(base, {"cash": 0.8}, 0.15)
+    helped = AnalyticScreen(posted, {"cash": 0.8}, 0.15)
+    assert helped.service_level(one.with_flex(FlexThreshold("cash", 0, 1)), "cash") == pytest.approx(
+        alone.service_level(two, "cash"), rel=1e-12)
+    assert alone.service_level(one, "cash") < alone.service_level(two, "cash") - 0.1
+    assert helped.failures(one.with_flex(FlexThreshold("cash", 0, 1))) == []
+    assert alone.failures(one) != []
+
+
+def test_the_stress_test_checks_a_retuned_post_as_a_move() -> None:
+    from optimize.stress import _change, _retuned
+    from tests.fake_recommendation import make_recommendation
+
+    posts = pd.DataFrame([{"outlet": "Harbour", "zone": "cash", "role": "operations_manager",
+                           "current_open_above": 4, "current_close_below": 2, "recommended_open_above": 1,
+                           "recommended_close_below": 1, "changed": True},
+                          {"outlet": "Central Plaza", "zone": "cash", "role": "operations_manager",
+                           "current_open_above": 4, "current_close_below": 2, "recommended_open_above": 4,
+                           "recommended_close_below": 2, "changed": False}])
+    rows = _retuned(make_recommendation(flex_posts=posts))
+    assert rows.to_dict("records") == [{"outlet": "Harbour", "role": "operations_manager", "placement": "flex.cash",
+                                        "change": -3}]
+    now = StaffingPlan.of({"cash_teller": 2}, 0, (FlexThreshold("cash", 4, 2),))
+    assert _change(now.with_flex(FlexThreshold("cash", 0, 1)), now, "operations_manager", "flex.cash") == -4
+    assert _change(now, now, "operations_manager", "flex.cash") == 0
+    assert _retuned(make_recommendation()).empty  # no posts: no rows
