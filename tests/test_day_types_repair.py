@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from optimize.evaluate import METRICS
 from optimize.milp import InfeasibleError
 from optimize.problem import Problem, day_scenarios, worsening
 from optimize.region import Region, load_region
@@ -33,6 +32,7 @@ from optimize.state import OutletState, Settings
 from sim import Scenario
 from sim.codes import ROLES
 from sim.staffing import StaffingPlan
+from tests.known_model import metric_days
 
 ROOT = Path(__file__).resolve().parents[1]
 #: The outlet's total today (17) plus the manager and the wealth manager the pools allow.
@@ -110,15 +110,12 @@ class KnownDays:
             plan = sc.staffing_plan()
             busy = sc.expected_customers / self.base_customers > 1.1
             noise = np.random.default_rng(seed).normal(0.0, 300.0, n)
-            days = np.zeros((n, len(METRICS)))
-            days[:, METRICS.index("value_yuan")] = 300_000 + value(plan, self.today) + noise
             need = 8 if seed == self.verification else self.screen_need
-            days[:, METRICS.index("walkout_rate")] = walkout(plan, busy, need) + noise * 1e-6
-            for kpi in ("lobby.service_level", "cash.service_level", "non_cash.service_level",
-                        "wealth.service_level", "self_service.service_level"):
-                days[:, METRICS.index(kpi)] = 0.9
+            out.append(metric_days(n, value_yuan=300_000 + value(plan, self.today) + noise,
+                                   walkout_rate=walkout(plan, busy, need) + noise * 1e-6,
+                                   **{f"{z}__service_level": 0.9 for z in ("lobby", "cash", "non_cash", "wealth",
+                                                                            "self_service")}))
             self.simulated_days += n
-            out.append(days)
         return out
 
 
@@ -212,10 +209,7 @@ def test_worsening_is_the_mean_paired_change_turned_so_that_above_zero_is_worse(
     """By hand, two day types of three days (the plan's fourth day has no partner and is left out): walk-out
     +0.01, +0.03, +0.02 -> +0.02; a cash service level 0.9 -> 0.8 each day -> +0.1 worse; a NaN day left out."""
     def days(walkout: list[float], cash: list[float]) -> np.ndarray:
-        out = np.zeros((len(walkout), len(METRICS)))
-        out[:, METRICS.index("walkout_rate")] = walkout
-        out[:, METRICS.index("cash.service_level")] = cash
-        return out
+        return metric_days(len(walkout), walkout_rate=np.asarray(walkout), cash__service_level=np.asarray(cash))
     today = [days([0.05, 0.05, 0.05], [0.9, 0.9, 0.9]), days([0.1, 0.1, 0.1], [0.7, float("nan"), 0.7])]
     plan = [days([0.06, 0.08, 0.07, 0.5], [0.8, 0.8, 0.8, 0.0]), days([0.09, 0.1, 0.08], [0.8, 0.8, 0.9])]
     got = worsening(("walkout_rate", "cash.service_level"), plan, today)

@@ -29,7 +29,7 @@ import pytest
 
 import sim
 from optimize import recommend
-from optimize.evaluate import METRICS, Evaluator, column
+from optimize.evaluate import Evaluator, column
 from optimize.patterns import flex_options, neighbourhood
 from optimize.problem import Problem
 from optimize.region import Region, load_region
@@ -40,6 +40,7 @@ from sim import Scenario
 from sim.errors import ScenarioError
 from sim.executors import make_executor
 from sim.staffing import FlexThreshold, StaffingPlan
+from tests.known_model import metric_days
 
 ROOT = Path(__file__).resolve().parents[1]
 BACKBONE = ROOT / "scenarios" / "backbone_outlet.toml"
@@ -116,14 +117,11 @@ class KnownDays:
         out = []
         for sc, seed, n in requests:
             plan, name = sc.staffing_plan(), self.names[round(sc.expected_customers)]
-            days = np.zeros((n, len(METRICS)))
             own = np.random.default_rng([seed, plan.count("cash_teller"), threshold(plan)]).normal(0.0, 10.0, n)
-            days[:, METRICS.index("value_yuan")] = 300_000 + value(name, plan) + own + \
-                np.random.default_rng(seed).normal(0.0, 50.0, n)
-            days[:, METRICS.index("walkout_rate")] = walkout(name, plan)
-            days[:, METRICS.index("cash.service_level")] = 0.9
+            common = np.random.default_rng(seed).normal(0.0, 50.0, n)
+            out.append(metric_days(n, value_yuan=300_000 + value(name, plan) + own + common,
+                                   walkout_rate=walkout(name, plan), cash__service_level=0.9))
             self.simulated_days += n
-            out.append(days)
         return out
 
 
