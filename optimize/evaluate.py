@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.codes import ZONES
+from sim.daylog import flex_away_min
 from sim.executors import Executor
 from sim.metrics import OUTLET_KPIS, ZONE_KPIS, batch_kpis, walkout_rate
 from sim.model import simulate
@@ -56,9 +57,10 @@ BATCHES_PER_WORKER = 4
 
 #: Zone KPIs kept per replication (the ones service limits and reports use).
 ZONE_FIELDS = ("service_level", "abandon_rate", "mean_wait_min", "customers")
-#: Per-replication metrics of a pattern, in this order.
+#: Per-replication metrics of a pattern, in this order; ``flex_away_min``: the minutes a day the outlet's
+#: flexible posts' staff spent at the posts, away from their own work (:func:`sim.daylog.flex_away_min`).
 METRICS = (*OUTLET_KPIS, "walkout_rate",
-           *(f"{z}.{k}" for z in ZONES if z != "waiting" for k in ZONE_FIELDS))
+           *(f"{z}.{k}" for z in ZONES if z != "waiting" for k in ZONE_FIELDS), "flex_away_min")
 _OUTLET = {k: i for i, k in enumerate(OUTLET_KPIS)}
 
 
@@ -93,12 +95,13 @@ def run_task(task: Task) -> tuple[str, dict[int, list[float]]]:
     """Simulate the task's replications; the metrics of each, in :data:`METRICS` order."""
     logs = [simulate(task.scenario, task.seed, r) for r in task.reps]
     out: dict[int, list[float]] = {}
-    for r, k in zip(task.reps, batch_kpis(logs), strict=True):
+    for r, k, log in zip(task.reps, batch_kpis(logs), logs, strict=True):
         o = k.outlet
+        away = float(flex_away_min(log).sum()) if task.scenario.dispatch.flex else 0.0
         rate = float(walkout_rate(*(o[_OUTLET[k]] for k in ("arrived", "abandoned", "balked", "no_service"))))
         zones = [float(k.zones[ZONES.index(z), ZONE_KPIS.index(f)])
                  for z in ZONES if z != "waiting" for f in ZONE_FIELDS]
-        out[r] = [*map(float, o), rate, *zones]
+        out[r] = [*map(float, o), rate, *zones, away]
     return task.key, out
 
 

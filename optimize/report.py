@@ -98,7 +98,8 @@ def flex_lines(rec: Recommendation, lang: str = "en") -> list[str]:
                   sl_now=rate(r["service_level_current"]), sl_rec=rate(r["service_level_recommended"]),
                   change=pp(r["service_level_change"]), low=pp(r["service_level_change_ci95_low"]),
                   high=pp(r["service_level_change_ci95_high"]),
-                  worse=label("text.worse_flag", lang) if r["worse"] else "")
+                  worse=label("text.worse_flag", lang) if r["worse"] else "", away_now=number(r["away_min_current"]),
+                  away_rec=number(r["away_min_recommended"]))
             for r in changed.to_dict("records")]
 
 
@@ -119,7 +120,9 @@ def flex_table(rec: Recommendation, lang: str = "en") -> pd.DataFrame:
              "service_level_recommended": rate(r["service_level_recommended"]),
              "service_level_change_ci": label("text.pp_ci", lang, change=f"{100 * r['service_level_change']:+.2f}",
                                            low=f"{100 * r['service_level_change_ci95_low']:+.2f}",
-                                           high=f"{100 * r['service_level_change_ci95_high']:+.2f}")}
+                                           high=f"{100 * r['service_level_change_ci95_high']:+.2f}"),
+             "away_min_current": number(r["away_min_current"]),
+             "away_min_recommended": number(r["away_min_recommended"])}
             for r in posts.to_dict("records")]
     return pd.DataFrame(rows).rename(columns=lambda c: column_label(str(c), lang))
 

@@ -71,21 +71,26 @@ def plan_frame(region: Region, chosen: Sequence[StaffingPlan]) -> pd.DataFrame:
 FLEX_COLUMNS = ("outlet", "zone", "role", "current_open_above", "current_close_below", "recommended_open_above",
                 "recommended_close_below", "changed", "tried_open_above", "service_level_current",
                 "service_level_recommended", "service_level_change", "service_level_change_ci95_low",
-                "service_level_change_ci95_high", "worse")
+                "service_level_change_ci95_high", "worse", "away_min_current", "away_min_recommended")
 
 
-def flex_frame(region: Region, chosen: Sequence[StaffingPlan], service: pd.DataFrame) -> pd.DataFrame:
+def flex_frame(region: Region, chosen: Sequence[StaffingPlan], service: pd.DataFrame,
+               days: tuple[Sequence[np.ndarray], Sequence[np.ndarray]] | None = None) -> pd.DataFrame:
     """One row per flexible post (岗位弹性设置, ``[dispatch.flex.ZONE]``) of each outlet: its role, when its staff
     are called today and in the recommended plan (more than ``open_above`` customers waiting) and go back
     (fewer than ``close_below``), the ``open_above`` values the search tried (``[search] flex_open_above``;
     today's alone: not searched), and the zone's verified service level beside them — both plans, the paired
-    change and ``worse`` beyond noise, from ``service`` (:func:`service_frame`). Empty when no outlet has one."""
+    change and ``worse`` beyond noise, from ``service`` (:func:`service_frame`) — and the minutes a day the
+    outlet's flexible staff spent at their posts, away from their own work, under today's and the recommended
+    plan (the mean over the verification ``days``: today's, then the recommended, per outlet; all the outlet's
+    posts together). Empty when no outlet has one."""
     rows = []
     by_kpi = {(r["outlet"], r["kpi"]): r for r in service.to_dict("records")}
-    for spec, plan in zip(region.outlets, chosen, strict=True):
+    for o, (spec, plan) in enumerate(zip(region.outlets, chosen, strict=True)):
         now = {t.zone: t for t in spec.scenario.staffing_plan().flex}
         rec = {t.zone: t for t in plan.flex}
         tried = flex_options(spec, region)
+        away = [float(column(d[o], "flex_away_min").mean()) for d in days] if days is not None else [math.nan] * 2
         for zone, post in spec.scenario.dispatch.flex.items():
             a, b = now[zone], rec.get(zone, now[zone])
             sl = by_kpi.get((spec.name, f"{zone}.service_level"), {})
@@ -94,7 +99,7 @@ def flex_frame(region: Region, chosen: Sequence[StaffingPlan], service: pd.DataF
                 spec.name, zone, post.role, a.open_above, a.close_below, b.open_above, b.close_below, a != b,
                 ", ".join(map(str, values)), sl.get("current", math.nan), sl.get("recommended", math.nan),
                 sl.get("change", math.nan), sl.get("change_ci95_low", math.nan), sl.get("change_ci95_high", math.nan),
-                bool(sl.get("worse", False))), strict=True)))
+                bool(sl.get("worse", False)), *away), strict=True)))
     return pd.DataFrame(rows, columns=list(FLEX_COLUMNS))
 
 
@@ -474,6 +479,7 @@ def build(run: Run) -> Recommendation:
         tier_moves=tuple((o.name, o.tier, o.simulated_tier) for o in region.outlets
                          if o.simulated_tier not in ("", o.tier)),
         service=service, stability=v.stability, conversions=converted, day_types=by_type,
-        robustness=robustness, robust_vs_average=compared, **rosters, flex_posts=flex_frame(region, chosen, service),
+        robustness=robustness, robust_vs_average=compared, **rosters,
+        flex_posts=flex_frame(region, chosen, service, (v.cur(problem), v.rec(problem))),
         transfers=transfer_list(plan_table, [(str(r["from_role"]), str(r["to_role"]), int(r["people"]))
                                              for r in converted.to_dict("records")]))

@@ -361,14 +361,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "column.service_level_recommended": ("service level recommended", "建议服务水平"),
     "column.service_level_change": ("service level change", "服务水平变动"),
     "column.service_level_change_ci": ("change, paired 95% CI", "变动（配对95%置信区间）"),
+    "column.away_min_current": ("minutes away a day, today", "每日离岗分钟（现有）"),
+    "column.away_min_recommended": ("minutes away a day, recommended", "每日离岗分钟（建议）"),
     "column.service_level_change_ci95_low": ("change 95% CI low", "变动95%置信下限"),
     "column.service_level_change_ci95_high": ("change 95% CI high", "变动95%置信上限"),
     "text.flex_line": ("{outlet} {zone}: {role} called when more than {now} wait, back when fewer than {now_back} "
                        "(today) -> more than {rec}, fewer than {rec_back} (recommended); {zone} service level "
-                       "{sl_now} -> {sl_rec} (change {change} pp, paired 95% CI [{low}, {high}]){worse}",
+                       "{sl_now} -> {sl_rec} (change {change} pp, paired 95% CI [{low}, {high}]){worse}; away from "
+                       "their own work {away_now} -> {away_rec} min a day",
                        "{outlet} {zone}：{role} 排队超过 {now} 人即调用、少于 {now_back} 人返回（现有）"
                        "-> 超过 {rec} 人、少于 {rec_back} 人（建议）；{zone}服务水平 {sl_now} -> {sl_rec}"
-                       "（变动 {change} 个百分点，配对95%置信区间 [{low}, {high}]）{worse}"),
+                       "（变动 {change} 个百分点，配对95%置信区间 [{low}, {high}]）{worse}；"
+                       "每日离开本职 {away_now} -> {away_rec} 分钟"),
     "text.flex_kept": ("every flexible post keeps today's thresholds ({posts} posts; tried: {tried})",
                        "各弹性岗位保持现有阈值（{posts} 个岗位；已试：{tried}）"),
     "text.flex_not_searched": ("every flexible post keeps today's thresholds ({posts} posts; none other tried: "

@@ -290,6 +290,9 @@ def test_on_the_simulator_the_chosen_threshold_is_the_best_simulated_one(tmp_pat
     assert len(set(worth.values())) == len(worth)  # the thresholds do change the day
     assert rec.moves().empty
     assert int(rec.flex_posts["recommended_open_above"].iloc[0]) == max(worth, key=lambda k: worth[k])
+    away = rec.flex_posts[["away_min_current", "away_min_recommended"]].iloc[0]
+    assert away.notna().all()
+    assert (away >= 0).all()
     files = rec.export(tmp_path / "out")
     assert tmp_path / "out" / "flex_posts.csv" in files
     assert pd.read_csv(tmp_path / "out" / "flex_posts.csv").equals(rec.flex_posts)
@@ -438,3 +441,26 @@ def test_the_stress_test_checks_a_retuned_post_as_a_move() -> None:
     assert _change(now.with_flex(FlexThreshold("cash", 0, 1)), now, "operations_manager", "flex.cash") == -4
     assert _change(now, now, "operations_manager", "flex.cash") == 0
     assert _retuned(make_recommendation()).empty  # no posts: no rows
+
+
+def test_the_evaluator_counts_the_minutes_at_the_posts_by_hand() -> None:
+    """``flex_away_min``: each day's minutes the post's staff spent at it (the day log's intervals summed), more
+    when called at the first customer waiting than at the ninth, 0 without a post."""
+    from optimize.evaluate import METRICS, Task, run_task
+    from sim.daylog import flex_away_min
+
+    base = sim.with_overrides(sim.load_scenario(BACKBONE), {"dispatch.flex.cash.role": "operations_manager",
+                                                            "dispatch.flex.cash.open_above": 0,
+                                                            "dispatch.flex.cash.close_below": 1,
+                                                            "arrivals.daily_customers": 520})
+    col = METRICS.index("flex_away_min")
+    _, rows = run_task(Task("k", base, 11, (0, 1, 2)))
+    for r in (0, 1, 2):
+        log = sim.simulate(base, seed=11, replication=r)
+        assert rows[r][col] == pytest.approx(float(np.sum(log.flex_away[:, 2] - log.flex_away[:, 1])), abs=1e-9)
+        assert rows[r][col] == pytest.approx(float(flex_away_min(log).sum()), abs=1e-9)
+    late = base.with_staffing(base.staffing_plan().with_flex(FlexThreshold("cash", 8, 1)))
+    _, later = run_task(Task("k", late, 11, (0, 1, 2)))
+    assert sum(rows[r][col] for r in rows) > sum(later[r][col] for r in later)
+    _, none = run_task(Task("k", sim.load_scenario(BACKBONE), 11, (0,)))
+    assert none[0][col] == 0.0
