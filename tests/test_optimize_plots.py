@@ -65,7 +65,7 @@ def test_moves_of_an_unchanged_plan_say_so() -> None:
     plan = REC.plan.assign(recommended=REC.plan["current"], change=0)
     fig = plot_moves(plan)
     assert _bars(fig) == {}
-    assert any("no moves" in t.get_text() for t in fig.axes[0].texts)
+    assert any("no one moves" in t.get_text() for t in fig.axes[0].texts)
 
 
 def test_moves_of_a_large_region_show_the_outlets_that_move_most() -> None:
