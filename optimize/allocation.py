@@ -162,8 +162,7 @@ def eliminate(problem: Problem, st: OutletState, rounds: int) -> None:
             continue
         for b, j in enumerate(live):
             if (b == a or not np.array_equal(opt.counts[b], opt.counts[a]) or np.any(ok[a] & ~ok[b])
-                    or opt.cm_inside[b] == opt.cm_inside[a]  # the same people: only a flexible post's thresholds
-                    or opt.moves[b] > opt.moves[a]
+                    or opt.same_people(a, b) or opt.moves[b] > opt.moves[a]
                     or (rule is not None and outside[a] >= rule.min_people > outside[b])):
                 continue
             n = min(values[i].size, values[j].size)

@@ -159,6 +159,11 @@ class OutletOptions:
         """Total head-count of each pattern."""
         return np.asarray(self.counts.sum(axis=1), dtype=float)
 
+    def same_people(self, a: int, b: int) -> bool:
+        """Patterns ``a`` and ``b`` place the same people (head-counts and CMs inside): they differ only in a
+        flexible post's thresholds, if at all."""
+        return bool(np.array_equal(self.counts[a], self.counts[b]) and self.cm_inside[a] == self.cm_inside[b])
+
     @property
     def changes(self) -> np.ndarray:
         """What :func:`stabilise` keeps fewest: each pattern's moves plus its retuned flexible posts."""

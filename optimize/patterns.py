@@ -131,11 +131,9 @@ def _options(spec: OutletSpec, region: Region, values: Mapping[StaffingPlan, flo
                 inside = plan.cm_inside if role == _CM else -1
                 opts.append(((plan.count(role), inside), value - base))
         options.append(opts)
-    for zone in posts:
-        options.append([(t, value - base) for plan, value in values.items()
-                        if plan.counts == current.counts and plan.cm_inside == current.cm_inside
-                        for t in plan.flex if t.zone == zone
-                        and {u for u in plan.flex if u.zone != zone} == {u for u in current.flex if u.zone != zone}])
+    for zone in posts:  # the plans that are today's but for this post's threshold
+        options.append([(t, value - base) for plan, value in values.items() for t in plan.flex
+                        if t.zone == zone and plan == current.with_flex(t)])
     return [*roles, *posts], options
 
 

@@ -85,7 +85,7 @@ def _dominates(policy: Policy, opt: OutletOptions, ok: np.ndarray, totals: np.nd
     Two patterns with the same people that differ only in a flexible post's thresholds never dominate each
     other: calling staff sooner trades value for service, so the one worth more may still break a service
     limit on more days (a sibling pruned for it would be lost with it)."""
-    if np.array_equal(opt.counts[b], opt.counts[a]) and opt.cm_inside[b] == opt.cm_inside[a]:
+    if opt.same_people(a, b):
         return False
     if not (np.all(opt.counts[b] <= opt.counts[a]) and opt.cm_inside[b] <= opt.cm_inside[a]
             and (opt.counts[b, ROLES.index("customer_manager")] - opt.cm_inside[b]
@@ -231,8 +231,7 @@ def retune(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
     touched: list[str] = []
     for _ in range(MAX_RETUNE_ROUNDS):
         try:
-            sol, menu, _ = stable_solve(problem, states, s)
-            best = problem.solve(menu.options)
+            best, sol, menu, _ = best_and_stable(problem, states, s)
         except InfeasibleError:
             break
         added = retune_plans(problem, states, ev, s, [menu.plans(best), menu.plans(sol)])
@@ -299,12 +298,19 @@ def noise_yuan(problem: Problem, states: list[OutletState], plans: list[Staffing
     return 1.96 * math.sqrt(var)
 
 
-def stable_solve(problem: Problem, states: list[OutletState], s: Settings) -> tuple[Solution, Menu, dict[str, float]]:
-    """The value-optimal plan, then (``s.stable``) the plan with the fewest moves within its noise."""
+def best_and_stable(problem: Problem, states: list[OutletState], s: Settings
+                    ) -> tuple[Solution, Solution, Menu, float]:
+    """The value-optimal solution, the stable one (``s.stable``: the fewest moves within its noise; else the
+    same), the menu both chose from and the noise tolerance used (yuan/day)."""
     menu = live_menu(problem, states)
     best = problem.solve(menu.options)
     tolerance = noise_yuan(problem, states, menu.plans(best)) if s.stable else 0.0
-    sol = problem.stabilise(menu.options, best, tolerance)
+    return best, problem.stabilise(menu.options, best, tolerance), menu, tolerance
+
+
+def stable_solve(problem: Problem, states: list[OutletState], s: Settings) -> tuple[Solution, Menu, dict[str, float]]:
+    """The value-optimal plan, then (``s.stable``) the plan with the fewest moves within its noise."""
+    best, sol, menu, tolerance = best_and_stable(problem, states, s)
     stability = {"tolerance_yuan": tolerance, "best_estimate_yuan": best.objective,
                  "chosen_estimate_yuan": sol.objective, "moves_best": menu.moves(best), "moves_chosen": menu.moves(sol)}
     retuned_best, retuned_chosen = menu.retuned(best), menu.retuned(sol)
