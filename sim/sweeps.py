@@ -139,6 +139,8 @@ def load_sweep_file(path: str | Path) -> Sweep:
     root.require_kind("a sweep file", "sweep")
     head = root.table("sweep", required=True)
     scen_path = Path(path).parent / head.string("scenario")
+    if scen_path.is_dir():  # say so against the sweep file's field, not against the folder
+        raise head.fail("scenario", f"{scen_path} is a folder; the base scenario's file is required")
     base = load_scenario(scen_path)
     design = head.string("design", "grid", choices=DESIGNS)
     reps = head.integer("replications", 1, ge=1, le=MAX_REPLICATIONS)

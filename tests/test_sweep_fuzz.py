@@ -83,6 +83,19 @@ def test_the_unmutated_file_loads(folder: Path) -> None:
     assert len(load_sweep_file(folder / "valid.toml").points) == 6
 
 
+@pytest.mark.parametrize("scenario", ["/", ".", "..", "sub"])
+def test_a_folder_as_the_base_scenario_is_named_against_the_sweep_file(folder: Path, scenario: str) -> None:
+    """Found by the fuzz test below (``scenario = "/"``): the error names the sweep file and its field."""
+    (folder / "sub").mkdir(exist_ok=True)
+    path = folder / "folder_sweep.toml"
+    path.write_text(VALID.replace('scenario = "minimal.toml"', f'scenario = "{scenario}"'))
+    assert f'scenario = "{scenario}"' in path.read_text()
+    with pytest.raises(sim.ScenarioError) as err:
+        load_sweep_file(path)
+    assert str(err.value).startswith(f"{path}: sweep.scenario: ")
+    assert "is a folder" in str(err.value)
+
+
 @FUZZ
 @given(raw=sweep_files())
 def test_bad_sweep_files_give_only_one_line_scenario_errors(folder: Path, raw: bytes) -> None:
