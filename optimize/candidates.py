@@ -37,7 +37,8 @@ class FateKind(StrEnum):
     DROPPED = "dropped"
     #: Left out after simulation: it breaks a service limit or another pattern dominates it.
     PRUNED = "pruned"
-    #: Chosen by the MILP, then broke a limit on the fresh days of verification.
+    #: Chosen by the MILP (or a live alternative of an outlet whose choice failed, late in verification:
+    #: :func:`optimize.stages.verify_ahead`), then broke a limit on the fresh days of verification.
     FAILED = "failed verification"
 
 

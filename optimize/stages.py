@@ -37,7 +37,8 @@ MAX_VERIFY_ROUNDS = 12
 #: MILP re-chooses only the others (:func:`choose`). The rounds before are free: re-choosing every outlet
 #: found plans worth more on the shipped region (seeds 0-4 converged in 4-6 free rounds; holding from round
 #: 2 verified 40% less uplift), but at 2,000 outlets some new choice failed by chance in each of 10 free
-#: rounds (benchmarks/README.md, issue 19).
+#: rounds (benchmarks/README.md, issue 19). From the round before it, an outlet whose choice failed has all its
+#: live candidates verified at once (:func:`verify_ahead`).
 HOLD_FROM_ROUND = 7
 
 
@@ -400,10 +401,18 @@ def verify(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
     """Solve, verify on fresh seeds, exclude outlet plans that break a limit, repeat (at most
     :data:`MAX_VERIFY_ROUNDS` rounds); from round :data:`HOLD_FROM_ROUND` the outlets whose plans passed keep
     them (:func:`choose`), so a region of thousands of outlets, where some new choice fails by chance in
-    every round, still converges. When the exclusions leave the MILP no plan, the outlets whose excluded
-    plans met their own rules are repaired (:func:`repair`, once each) and the MILP solved again."""
+    every round, still converges; from the round before it, an outlet whose choice failed has all its live
+    candidates verified on the same days (:func:`verify_ahead`), so it is not left failing one a round. When
+    the exclusions leave the MILP no plan, the outlets whose excluded plans met their own rules are repaired
+    (:func:`repair`, once each) and the MILP solved again.
+
+    Raises:
+        InfeasibleError: no plan passed within the rounds, naming the outlets that failed in the last one.
+    """
     repaired: list[str] = []
     held: dict[int, int] = {}
+    checked: set[tuple[int, int]] = set()  # (outlet position, candidate) verified on the fresh days
+    failed: dict[int, str] = {}
     for rounds in range(1, MAX_VERIFY_ROUNDS + 1):
         try:
             sol, menu, stability = choose(problem, states, ev, s, held)
@@ -420,18 +429,53 @@ def verify(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settin
         items += [(st, None, derive_seed(s.seed, 1, o), s.verify_replications) for o, st in enumerate(states)]
         days = simulate_plans(ev, problem, items)
         rec, cur = days[:len(states)], days[len(states):]
-        failed = False
+        failed = {}
         for o, (st, i, d, now) in enumerate(zip(states, picked, rec, cur, strict=True)):
+            checked.add((o, i))
             fate = problem.fate(st.spec, d, now, by_ci=False)
             if not fate.kept:
                 st.candidates[i].fate = Fate(FateKind.FAILED, fate.reason)
-                failed = True
+                failed[o] = fate.reason
             elif rounds + 1 >= HOLD_FROM_ROUND:
                 held[o] = i
         if not failed:
             return Verified(sol=sol, menu=menu, rec_types=rec, cur_types=cur, rounds=rounds, stability=stability,
                             repaired=tuple(repaired))
-    raise InfeasibleError([f"verification kept rejecting the chosen plans after {MAX_VERIFY_ROUNDS} rounds"])
+        if rounds + 1 >= HOLD_FROM_ROUND:
+            verify_ahead(problem, states, ev, s, {o: cur[o] for o in failed}, checked)
+    raise InfeasibleError(exhausted(states, failed))
+
+
+#: Outlets named, with their reasons, when verification gives up (the rest are counted).
+NAMED_FAILURES = 10
+
+
+def exhausted(states: list[OutletState], failed: Mapping[int, str]) -> list[str]:
+    """Why verification gave up, in lines: the rounds, how many outlets' chosen plans failed in the last one,
+    and the first :data:`NAMED_FAILURES` of them with the limit or guard each broke."""
+    lines = [f"verification kept rejecting the chosen plans after {MAX_VERIFY_ROUNDS} rounds: "
+             f"{len(failed)} outlet(s) failed in the last round"]
+    lines += [f"{states[o].spec.name}: {reason}" for o, reason in list(failed.items())[:NAMED_FAILURES]]
+    if len(failed) > NAMED_FAILURES:
+        lines.append(f"... and {len(failed) - NAMED_FAILURES} more")
+    return lines
+
+
+def verify_ahead(problem: Problem, states: list[OutletState], ev: Evaluator, s: Settings,
+                 today: Mapping[int, list[np.ndarray]], checked: set[tuple[int, int]]) -> None:
+    """Verify every live candidate of the outlets in ``today`` (position → today's plan's verification days,
+    whose chosen plan just failed) that has not been verified yet (``checked``, updated), on the same fresh
+    days, and mark those that break a limit or guard as failed: the next round chooses among plans that
+    passed, instead of failing one candidate an outlet a round. Used from round :data:`HOLD_FROM_ROUND` − 1
+    (at 2,000 outlets the 12 rounds ended with outlets still failing new choices, issue 19)."""
+    todo = [(o, i) for o in today for i in states[o].live() if (o, i) not in checked]
+    items: list[tuple[OutletState, StaffingPlan | None, int, int]] = [
+        (states[o], states[o].plan(i), derive_seed(s.seed, 1, o), s.verify_replications) for o, i in todo]
+    for (o, i), d in zip(todo, simulate_plans(ev, problem, items), strict=True):
+        checked.add((o, i))
+        fate = problem.fate(states[o].spec, d, today[o], by_ci=False)
+        if not fate.kept:
+            states[o].candidates[i].fate = Fate(FateKind.FAILED, fate.reason)
 
 
 #: Columns of the frontier table.

@@ -9,7 +9,9 @@ plan; when the region's rules (here today's total head-count, which every move m
 leave no plan with every hold, the fewest holds are released
 (:func:`optimize.stages.keepable`), the most valuable such release among equals. The rounds
 before are free: re-choosing everything finds better plans when few outlets fail (the tests
-hold from round 2 to show the mechanism on few outlets).
+hold from round 2 to show the mechanism on few outlets). From the round before the holds, an
+outlet whose choice failed has all its live candidates verified on the same fresh days
+(:func:`optimize.stages.verify_ahead`), and verification that gives up names the outlets.
 
 A known model stands in for the simulator (:class:`KnownDays`): an outlet's value is fixed by
 its cash tellers (one more or one fewer than today, known gains and losses), every plan passes
@@ -27,7 +29,7 @@ import numpy as np
 import pytest
 
 from optimize import stages
-from optimize.milp import Solution
+from optimize.milp import InfeasibleError, Solution
 from optimize.problem import Problem
 from optimize.region import Region, load_region
 from optimize.stages import derive_seed, refine, screen, verify
@@ -39,9 +41,9 @@ ROOT = Path(__file__).resolve().parents[1]
 BACKBONE = ROOT / "scenarios" / "backbone_outlet.toml"
 
 
-def region_of(path: Path, n: int) -> Region:
-    """``n`` backbone outlets told apart by their customers a day (400 + position), cash tellers movable
-    within today's total head-count."""
+def region_of(path: Path, n: int, step: int = 1) -> Region:
+    """``n`` backbone outlets told apart by their customers a day (400 + position), cash tellers movable by up
+    to ``step`` within today's total head-count."""
     outlets = "".join(f"""
 [[outlets]]
 name = "O{o:02d}"
@@ -60,8 +62,8 @@ not_worse = []
 [rules.service.service_level]
 cash = 0.5
 [search]
-step = 1
-total_step = 1
+step = {step}
+total_step = {step}
 combos = 1
 screen_replications = 4
 {outlets}""", encoding="utf-8")
@@ -205,3 +207,40 @@ def test_chosen_freely_outlets_that_passed_change_too(tmp_path: Path, monkeypatc
         extra += changes_beyond_failures(run_rounds(region, ev, seed, monkeypatch,
                                                     hold_from=stages.MAX_VERIFY_ROUNDS + 1)[1], failing)
     assert max(extra) > 0
+
+
+def todays_plan_fails(tmp_path: Path, seed: int) -> tuple[Region, KnownDays]:
+    """Two outlets: A -1 is worth 500, A +1 costs 300, B -1 costs 100 (B +1 loses 5,000); on A's fresh days
+    its -1 and today's plan both break the walk-out limit (today's staffing too thin for those days)."""
+    region = region_of(tmp_path / "region.toml", 2)
+    gain = [{-1: 500.0, 0: 0.0, 1: -300.0}, {-1: -100.0, 0: 0.0, 1: -5000.0}]
+    return region, KnownDays(region, gain, lambda o: {-1, 0} if o == 0 else set(), verify_seeds(region, seed))
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_a_failed_outlet_has_its_alternatives_verified_at_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               seed: int) -> None:
+    """From the round before the holds, an outlet whose choice failed has every live candidate verified on the
+    same fresh days (:func:`optimize.stages.verify_ahead`). Round 1 chooses A -1, which fails. Free, round 2
+    tries A as today, which fails too, and round 3 finds A +1 with B -1. Verified ahead, A's today is found
+    failing in round 1, never chosen, and round 2 is the plan that passes: one round fewer, the same plan."""
+    region, ev = todays_plan_fails(tmp_path, seed)
+    _, free = run_rounds(region, ev, seed, monkeypatch, hold_from=stages.MAX_VERIFY_ROUNDS + 1)
+    assert free == [[-1, 0], [0, 0], [1, -1]]
+    verified, ahead = run_rounds(region, ev, seed, monkeypatch, hold_from=2)
+    assert ahead == [[-1, 0], [1, -1]]
+    assert verified.rounds == 2
+
+
+def test_verification_that_gives_up_names_the_outlets_and_reasons(tmp_path: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """With one round allowed, the same region gives up after A's -1 fails: the error counts the outlets that
+    failed in the last round and names A with the limit its plan broke."""
+    region, ev = todays_plan_fails(tmp_path, 0)
+    monkeypatch.setattr(stages, "MAX_VERIFY_ROUNDS", 1)
+    with pytest.raises(InfeasibleError) as info:
+        run_rounds(region, ev, 0, monkeypatch)
+    assert info.value.diagnosis[0].endswith("after 1 rounds: 1 outlet(s) failed in the last round")
+    assert info.value.diagnosis[1].startswith("O00: ")
+    assert "walkout_rate 0.200 > 0.1 (mean)" in info.value.diagnosis[1]
+    assert len(info.value.diagnosis) == 2
