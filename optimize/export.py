@@ -63,6 +63,9 @@ SHEETS = ("summary", "service", "transfers", "conversions", "day_types", "stress
 OPTIONAL_SHEETS = ("flex_posts", "robustness", "roster", "roster_kpis", "roster_hourly", "roster_iterations")
 #: Data rows an Excel sheet holds below its header row.
 EXCEL_MAX_ROWS = 1_048_575
+#: Characters an Excel cell holds (Microsoft, "Excel specifications and limits"); openpyxl cuts a longer text
+#: with only a warning, so the workbook cuts it first and says where the whole text is (:func:`fit_cells`).
+EXCEL_MAX_CELL = 32_767
 #: The files :func:`export` writes, in the order it returns them.
 FILES = ("recommendation.csv", "recommendation.json", "candidates.csv", "recommendation.xlsx", "report.html",
          "transfers.csv")
@@ -188,9 +191,32 @@ def recommendation_json(rec: Recommendation) -> dict[str, Any]:
 def _flatten(prefix: str, value: Any) -> list[tuple[str, Any]]:
     if isinstance(value, Mapping):
         return [row for k, v in value.items() for row in _flatten(f"{prefix}.{k}" if prefix else str(k), v)]
-    if isinstance(value, list | tuple):
-        return [(prefix, "; ".join(map(str, value)))]
+    if isinstance(value, list | tuple):  # rows of a table (tier moves, conversions) as "key=value, ..." each
+        return [(prefix, "; ".join(", ".join(f"{k}={v}" for k, v in item.items()) if isinstance(item, Mapping)
+                                   else str(item) for item in value))]
     return [(prefix, value)]
+
+
+def fit_cells(frame: pd.DataFrame, lang: str = "en") -> pd.DataFrame:
+    """``frame`` with every text longer than an Excel cell holds (:data:`EXCEL_MAX_CELL` characters) cut to fit
+    and ending in a note (``xl.cell_cut``, in ``lang``) of how many characters were cut and where the whole
+    text is (a province's list of tier moves in the summary, say); ``frame`` itself when no text is that long."""
+    def too_long(value: Any) -> bool:
+        return isinstance(value, str) and len(value) > EXCEL_MAX_CELL
+
+    def fit(value: Any) -> Any:
+        if not too_long(value):
+            return value
+        keep = EXCEL_MAX_CELL - len(label("xl.cell_cut", lang, more=len(value), limit=EXCEL_MAX_CELL))
+        return value[:keep] + label("xl.cell_cut", lang, more=len(value) - keep, limit=EXCEL_MAX_CELL)
+
+    texts = [c for c in frame.columns if frame[c].dtype == object and frame[c].map(too_long).any()]
+    if not texts:
+        return frame
+    out = frame.copy()
+    for c in texts:
+        out[c] = out[c].map(fit)
+    return out
 
 
 def summary_frame(rec: Recommendation, notes: Mapping[str, str] | None = None) -> pd.DataFrame:
@@ -468,14 +494,14 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
         for name in sheets(rec):
             sheet_name = name if lang == "en" else label(f"sheet.{name}", lang)
             if name == "summary":
-                summary.to_excel(writer, sheet_name=sheet_name, index=False)
+                fit_cells(summary, lang).to_excel(writer, sheet_name=sheet_name, index=False)
                 plain: list[str | None] = [None] * len(summary)
                 formats = [plain, summary_formats, summary_formats, summary_formats, plain]
                 _style_sheet(writer.sheets[sheet_name], summary, formats, wrap=(0, 1, 4), bold_rows=titles,
                              max_width=SUMMARY_WIDTH)
             else:
                 frame = frames[name].head(max_rows)
-                shown = relabel(frame, lang)
+                shown = fit_cells(relabel(frame, lang), lang)
                 shown.to_excel(writer, sheet_name=sheet_name, index=False)
                 wrap = [list(frame.columns).index("rule")] if name == "constraints" and "rule" in frame else []
                 _style_sheet(writer.sheets[sheet_name], shown, _cell_formats(name, frame), wrap=wrap)

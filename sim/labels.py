@@ -285,6 +285,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "xl.column_field": ("field", "项目"),
     "xl.column_value": ("value", "数值"),
     "xl.column_note": ("note", "说明"),
+    "xl.cell_cut": (" … [{more:,} more characters: cut at Excel's {limit:,}-character cell limit; "
+                    "recommendation.json and the CSV files hold the whole text]",
+                    " ……[另有 {more:,} 个字符：超出 Excel 单元格 {limit:,} 字符上限被截去；"
+                    "recommendation.json 与 CSV 文件载有全文]"),
     "xl.section_verified": ("Verified on fresh days", "新模拟日验证结果"),
     "xl.section_run": ("Run", "运行信息"),
     "xl.section_fields": ("All fields (the keys of recommendation.json)", "全部字段（recommendation.json 的键）"),

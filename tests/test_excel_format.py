@@ -8,6 +8,7 @@ service and carries the run's date, seed, region file and parameters.
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime
 from io import BytesIO
 from typing import Any
@@ -183,3 +184,32 @@ def test_chinese_workbook_keeps_formats_and_numbers() -> None:
     assert [c.value for c in summary[1]][:2] == ["项目", "数值"]
     assert summary["A3"].value == "验证价值（建议方案）"
     assert summary["B3"].number_format == "#,##0"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_text_longer_than_a_cell_is_cut_with_a_note_not_by_openpyxl(lang: str) -> None:
+    # a province's tier moves in the summary: 2,000 outlets give ~130,000 characters, four Excel cells' worth
+    moves = tuple((f"outlet {i:05d}", "advancing", "backbone") for i in range(2_000))
+    whole = "; ".join(f"outlet={o}, tier={t}, simulated_tier={s}" for o, t, s in moves)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # openpyxl's own cut warns ("Cell contents too long")
+        data = workbook_bytes(full_recommendation(tier_moves=moves), lang=lang)
+    book = openpyxl.load_workbook(BytesIO(data))
+    cells = [c.value for row in book.worksheets[0].iter_rows() for c in row if isinstance(c.value, str)]
+    cut = [v for v in cells if v.startswith("outlet=outlet 00000")]
+    assert len(cut) == 1
+    assert len(cut[0]) <= 32_767
+    note = " … [" if lang == "en" else " ……[另有 "
+    kept, _, tail = cut[0].partition(note)
+    assert whole.startswith(kept)
+    assert len(kept) > 32_000
+    more = int(tail.split(" ")[0].replace(",", ""))
+    assert len(kept) + more == len(whole)  # the note counts exactly what was cut
+
+
+def test_a_short_list_of_rows_is_whole_and_reads_as_key_value_pairs() -> None:
+    moves = (("outlet A", "advancing", "backbone"), ("outlet B", "potential", "advancing"))
+    book = openpyxl.load_workbook(BytesIO(workbook_bytes(full_recommendation(tier_moves=moves))))
+    values = {r[0]: r[1] for r in _summary(book)}
+    assert values["tier_moves"] == ("outlet=outlet A, tier=advancing, simulated_tier=backbone; "
+                                    "outlet=outlet B, tier=potential, simulated_tier=advancing")
