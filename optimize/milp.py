@@ -266,7 +266,9 @@ def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy, first: int = 0
 
 
 def _terms(o: int, coef: np.ndarray) -> list[tuple[int, int, float]]:
-    return [(o, p, float(c)) for p, c in enumerate(coef) if c != 0]
+    """Outlet ``o``'s nonzero coefficients as ``(outlet, pattern, coefficient)`` (NaN counts as nonzero)."""
+    where = np.flatnonzero(coef)
+    return [(o, p, float(c)) for p, c in zip(where.tolist(), np.asarray(coef)[where].tolist(), strict=True)]
 
 
 def _regional(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:

@@ -18,6 +18,7 @@ import math
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -66,15 +67,33 @@ class Interval:
 
 
 def interval(values: np.ndarray) -> Interval:
-    """The summary of a 1-D series of per-day values (NaN days left out), by name."""
-    s = summarise(np.asarray(values, dtype=float)[:, None])[0]
+    """The summary of a 1-D series of per-day values (NaN days left out), by name.
+
+    A series of two or more days without NaN (the optimiser's case, hundreds of thousands of calls in a
+    province) takes a direct path with the same arithmetic as :func:`summarise`'s (the same sums in the
+    same order, so the same bits) without its masks and warning filters."""
+    x = np.asarray(values, dtype=float)
+    n = x.shape[0]
+    if n >= 2 and np.isfinite(x).all():
+        mean = float(np.sum(x) / n)
+        d = x - mean
+        sd = math.sqrt(float(np.sum(d * d)) / (n - 1))
+        half = _t975_of(n - 1) * sd / math.sqrt(n)
+        return Interval(mean, sd, mean - half, mean + half, half, n)
+    s = summarise(x[:, None])[0]
     return Interval(float(s[0]), float(s[1]), float(s[2]), float(s[3]), float(s[4]), int(s[5]))
+
+
+@cache
+def _t975_of(df: int) -> float:
+    """t(0.975, df) for one whole number of degrees of freedom, computed once."""
+    return t_quantile(0.975, df)
 
 
 def _t975(df: np.ndarray) -> np.ndarray:
     """t(0.975, df) elementwise, computed once per distinct number of degrees of freedom."""
     distinct, where = np.unique(df, return_inverse=True)
-    quantiles = np.array([t_quantile(0.975, int(d)) for d in distinct])
+    quantiles = np.array([_t975_of(int(d)) for d in distinct])
     return quantiles[where].reshape(df.shape)
 
 
