@@ -216,8 +216,9 @@ def satisfied(rows: Sequence[Row], n_patterns: int) -> np.ndarray:
     out = np.ones((n_patterns, len(rows)), dtype=bool)
     for i, row in enumerate(rows):
         lhs = np.zeros(n_patterns)
-        for _, p, c in row.terms:
-            lhs[p] += c
+        if row.terms:
+            _, at, coef = zip(*row.terms, strict=True)
+            np.add.at(lhs, list(at), list(coef))  # in the terms' order, as a loop of += would
         out[:, i] = lhs >= row.rhs - ROW_SLACK if row.sense == ">=" else lhs <= row.rhs + ROW_SLACK
     return out
 

@@ -25,7 +25,6 @@ by more than ``analytic_margin``.
 
 from __future__ import annotations
 
-import itertools
 import math
 from collections.abc import Callable, Mapping
 
@@ -151,37 +150,46 @@ def combine(spec: OutletSpec, region: Region, values: Mapping[StaffingPlan, floa
     dims, options = _options(spec, region, values)
     if not dims or any(not o for o in options):
         return []
-    combos = list(itertools.product(*options))
-    counts = np.tile(np.asarray([c for _, c in current.counts]), (len(combos), 1))
-    inside = np.full(len(combos), current.cm_inside)
-    effect = np.zeros(len(combos))
-    flex: list[list[FlexThreshold]] = [[] for _ in combos]
+    # combination k takes option pick[j, k] of each dimension j, in itertools.product's order (last fastest)
+    pick = np.indices([len(o) for o in options]).reshape(len(dims), -1)
+    n = pick.shape[1]
+    counts = np.tile(np.asarray([c for _, c in current.counts]), (n, 1))
+    inside = np.full(n, current.cm_inside)
+    effect = np.zeros(n)
+    posts_at = [j for j, dim in enumerate(dims) if dim not in ROLES]  # the flexible posts' dimensions
     for j, dim in enumerate(dims):
-        effect += [c[j][1] for c in combos]
-        if dim not in ROLES:  # a flexible post's zone
-            for k, c in enumerate(combos):
-                t = c[j][0]
-                assert isinstance(t, FlexThreshold)
-                flex[k].append(t)
-            continue
-        picked = [c[j][0] for c in combos]
-        counts[:, ROLES.index(dim)] = [p[0] for p in picked]
-        if dim == _CM:
-            inside = np.asarray([p[1] for p in picked])
+        effect += np.asarray([v for _, v in options[j]])[pick[j]]
+        if dim in ROLES:
+            picked = np.asarray([o for o, _ in options[j]])[pick[j]]  # (count, CMs inside or -1) each
+            counts[:, ROLES.index(dim)] = picked[:, 0]
+            if dim == _CM:
+                inside = picked[:, 1]
     totals = counts.sum(axis=1)
     ok = meets_rules(counts, inside)
     # each threshold tried is also combined with the best head-counts at every level: a threshold that costs
     # a little on its own (staff called sooner) may be what lets a post be given up, which no ranking by the
     # additive value would pair
-    by_threshold = [np.asarray([t in f for f in flex]) for tried in flex_options(spec, region).values() for t in tried]
+    by_threshold = [np.logical_or.reduce([np.asarray([o == t for o, _ in options[j]])[pick[j]] for j in posts_at],
+                                         initial=False) for tried in flex_options(spec, region).values() for t in tried]
     chosen: list[int] = []
     for level in range(current.total - region.search.total_step, current.total + region.search.total_step + 1):
         for mask in (totals == level, (totals == level) & ok, *((totals == level) & t for t in by_threshold)):
             idx = np.flatnonzero(mask)
             chosen += idx[np.argsort(-effect[idx], kind="stable")][: region.search.combos].tolist()
     plans = [StaffingPlan.of(dict(zip(ROLES, counts[i].tolist(), strict=True)), int(inside[i]),
-                             tuple(flex[i]) if flex[i] else current.flex) for i in dict.fromkeys(chosen)]
+                             _thresholds_at(options, posts_at, pick[:, i]) if posts_at else current.flex)
+             for i in dict.fromkeys(chosen)]
     return [p for p in plans if p not in values]
+
+
+def _thresholds_at(options: list[list[_Option]], posts_at: list[int], picks: np.ndarray) -> tuple[FlexThreshold, ...]:
+    """The flexible posts' thresholds of the combination that picks option ``picks[j]`` of each dimension ``j``."""
+    out: list[FlexThreshold] = []
+    for j in posts_at:
+        t = options[j][picks[j]][0]
+        assert isinstance(t, FlexThreshold)
+        out.append(t)
+    return tuple(out)
 
 
 class AnalyticScreen:

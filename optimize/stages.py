@@ -78,38 +78,37 @@ def prune(problem: Problem, st: OutletState, by_ci: bool) -> None:
         return
     opt = Menu.of(problem, [st], [live]).options[0]
     ok = satisfied(outlet_rules(opt, problem.region.policy), len(live))
-    totals = opt.counts.sum(axis=1)
+    beats = dominance(problem.region.policy, opt, ok, opt.counts.sum(axis=1))
     for a, i in enumerate(live):
-        for b in range(len(live)):
-            if b == a or not _dominates(problem.region.policy, opt, ok, totals, b, a):
-                continue
-            st.candidates[i].fate = Fate(FateKind.PRUNED, f"dominated by pattern {live[b]}")
-            break
+        by = np.flatnonzero(beats[:, a])
+        if by.size:
+            st.candidates[i].fate = Fate(FateKind.PRUNED, f"dominated by pattern {live[by[0]]}")
 
 
-def _dominates(policy: Policy, opt: OutletOptions, ok: np.ndarray, totals: np.ndarray, b: int, a: int) -> bool:
-    """Pattern ``b`` dominates ``a``: no more people anywhere, every rule ``a`` meets, no more moves, more value.
+def dominance(policy: Policy, opt: OutletOptions, ok: np.ndarray, totals: np.ndarray) -> np.ndarray:
+    """``[b, a]``: pattern ``b`` dominates ``a`` — no more people anywhere, every rule ``a`` meets (``ok[p, rule]``),
+    no more moves, more value (equal value: the earlier pattern); ``totals`` are the patterns' head-counts.
 
     Two patterns with the same people that differ only in a flexible post's thresholds never dominate each
     other: calling staff sooner trades value for service, so the one worth more may still break a service
     limit on more days (a sibling pruned for it would be lost with it)."""
-    if opt.same_people(a, b):
-        return False
-    if not (np.all(opt.counts[b] <= opt.counts[a]) and opt.cm_inside[b] <= opt.cm_inside[a]
-            and (opt.counts[b, ROLES.index("customer_manager")] - opt.cm_inside[b]
-                 <= opt.counts[a, ROLES.index("customer_manager")] - opt.cm_inside[a])):
-        return False
-    if np.any(ok[a] & ~ok[b]):
-        return False
-    if policy.max_moves is not None and opt.moves[b] > opt.moves[a]:
-        return False
-    if policy.tier_monotone and totals[b] != totals[a]:
-        return False
+    counts, inside, value = opt.counts, opt.cm_inside, opt.value
+    outside = counts[:, ROLES.index("customer_manager")] - inside
+    n = len(value)
+    same = (counts[:, None, :] == counts[None, :, :]).all(axis=2) & (inside[:, None] == inside[None, :])
+    out: np.ndarray = ~same & (counts[:, None, :] <= counts[None, :, :]).all(axis=2)
+    out &= (inside[:, None] <= inside[None, :]) & (outside[:, None] <= outside[None, :])
+    out &= (ok.astype(int) @ (~ok).T.astype(int)).T == 0  # no rule that a meets and b does not
+    if policy.max_moves is not None:
+        out &= opt.moves[:, None] <= opt.moves[None, :]
+    if policy.tier_monotone:
+        out &= totals[:, None] == totals[None, :]
     if policy.outside_staff is not None and opt.second_level:  # a regional ">=" rule: fewer outside may break it
-        cm, least = ROLES.index("customer_manager"), policy.outside_staff.min_people
-        if opt.counts[a, cm] - opt.cm_inside[a] >= least > opt.counts[b, cm] - opt.cm_inside[b]:
-            return False
-    return bool(opt.value[b] > opt.value[a] or (opt.value[b] == opt.value[a] and b < a))
+        least = policy.outside_staff.min_people
+        out &= ~((outside[None, :] >= least) & (least > outside[:, None]))
+    earlier = np.arange(n)[:, None] < np.arange(n)[None, :]
+    out &= (value[:, None] > value[None, :]) | ((value[:, None] == value[None, :]) & earlier)
+    return out
 
 
 def could_be_optimal(problem: Problem, st: OutletState, limit: int) -> list[int]:

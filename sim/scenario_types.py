@@ -441,6 +441,7 @@ class Scenario:
     selling_time: Mapping[str, Mapping[str, SellingTime]] = field(default_factory=dict)
     file_form: Mapping[str, Any] | None = field(default=None, init=False, repr=False, compare=False)
     _key: str | None = field(default=None, init=False, repr=False, compare=False)
+    _plan: StaffingPlan | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def rate_per_hour(self) -> tuple[float, ...]:
@@ -458,11 +459,15 @@ class Scenario:
 
     def staffing_plan(self) -> StaffingPlan:
         """The scenario's head-count per role, customer managers inside and flexible posts' thresholds, as a
-        :class:`StaffingPlan`."""
-        return StaffingPlan.of({r.id: r.count for r in self.roles.values()},
-                               self.roles["customer_manager"].inside if "customer_manager" in self.roles else 0,
-                               tuple(FlexThreshold(z, f.open_above, f.close_below)
-                                     for z, f in self.dispatch.flex.items()))
+        :class:`StaffingPlan` (computed once per object: the optimiser asks for today's plan often)."""
+        plan = self._plan
+        if plan is None:
+            plan = StaffingPlan.of({r.id: r.count for r in self.roles.values()},
+                                   self.roles["customer_manager"].inside if "customer_manager" in self.roles else 0,
+                                   tuple(FlexThreshold(z, f.open_above, f.close_below)
+                                         for z, f in self.dispatch.flex.items()))
+            object.__setattr__(self, "_plan", plan)
+        return plan
 
     def with_staffing(self, plan: StaffingPlan) -> Scenario:
         """A copy with the head-counts of ``plan``: validated, without re-reading the whole scenario.
@@ -494,8 +499,11 @@ class Scenario:
                 raise ScenarioError(self.source, f"staff.{rid}.count", f"must be <= {MAX_HEADCOUNT}, got {count}")
             role = roles[rid]
             inside = plan.cm_inside if rid == "customer_manager" else count
-            roles[rid] = replace(role, count=count, inside=inside, lunch_stagger_min=_fitting_stagger(role, inside),
-                                 speed=role.speed[:inside])
+            stagger = _fitting_stagger(role, inside)
+            changed = (role.count, role.inside, role.lunch_stagger_min) != (count, inside, stagger)
+            if changed or len(role.speed) > inside:  # an unchanged role stays the same object
+                roles[rid] = replace(role, count=count, inside=inside, lunch_stagger_min=stagger,
+                                     speed=role.speed[:inside])
         if not plan.flex:
             return replace(self, roles=roles)
         flex = dict(self.dispatch.flex)
@@ -568,7 +576,9 @@ class Scenario:
         Computed once per object."""
         key = self._key
         if key is None:
-            key = hashlib.sha256(json.dumps(_canonical(self), separators=(",", ":")).encode()).hexdigest()
+            parts = (f"[{_dumps(f.name)},{_field_json(getattr(self, f.name))}]" for f in fields(self)
+                     if f.name not in _NOT_CONTENT)
+            key = hashlib.sha256(f"[{_dumps(type(self).__name__)},[{','.join(parts)}]]".encode()).hexdigest()
             object.__setattr__(self, "_key", key)
         return key
 
@@ -593,22 +603,56 @@ def check_day_customers(source: str, field: str, total: float) -> None:
 
 
 #: Fields that do not describe what is simulated, left out of :meth:`Scenario.content_key`.
-_NOT_CONTENT = frozenset({"source", "file_form", "_key"})
+_NOT_CONTENT = frozenset({"source", "file_form", "_key", "_plan"})
 
 
-def _canonical(value: object) -> object:
-    """A JSON-ready form of a scenario value that two equal values share exactly (floats as hex, maps sorted)."""
+#: JSON text with the separators the content key is defined with.
+_dumps = json.JSONEncoder(separators=(",", ":")).encode
+
+#: Fields' canonical JSON by the identity of the field's value, each held with its value so the identity
+#: cannot be reused while cached: the scenarios the optimiser derives by typed replacement (each candidate's
+#: staffing, each day type's arrivals) share every other field object with their parent, so only what
+#: changed is encoded again. Scenario records are frozen and their maps are never changed in place (the
+#: typed-replacement rule above), so a field object's JSON cannot change while it is held. Oldest out first.
+_FIELD_JSON: dict[int, tuple[object, str]] = {}
+_FIELD_JSON_MAX = 4096
+
+
+def _field_json(value: object, depth: int = 0) -> str:
+    """:func:`_canonical_json` of one of a scenario's field values, cached by identity (:data:`_FIELD_JSON`);
+    a map's values are cached one by one too (a candidate's staffing replaces only the roles it changes)."""
+    hit = _FIELD_JSON.get(id(value))
+    if hit is not None and hit[0] is value:
+        return hit[1]
+    if depth == 0 and isinstance(value, Mapping):
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        text = '["m",[' + ",".join(f"[{_dumps(str(k))},{_field_json(v, 1)}]" for k, v in items) + "]]"
+    else:
+        text = _canonical_json(value)
+    if len(_FIELD_JSON) >= _FIELD_JSON_MAX:
+        _FIELD_JSON.pop(next(iter(_FIELD_JSON)), None)
+    _FIELD_JSON[id(value)] = (value, text)
+    return text
+
+
+def _canonical_json(value: object) -> str:
+    """The compact JSON of a scenario value's canonical form, which two equal values share exactly: a float
+    as ``["f", its hex]``, a map as ``["m", [[key, value], ...]]`` sorted by key text, a sequence as
+    ``["s", [...]]``, a record as ``[type name, [[field, value], ...]]`` in field order (scalars as
+    themselves)."""
     if isinstance(value, float):
-        return ["f", value.hex()]
+        return f'["f",{_dumps(value.hex())}]'
     if value is None or isinstance(value, (bool, int, str)):
-        return value
+        return _dumps(value)
     if isinstance(value, Mapping):
-        return ["m", [[str(k), _canonical(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]]
+        items = sorted(value.items(), key=lambda kv: str(kv[0]))
+        return '["m",[' + ",".join(f"[{_dumps(str(k))},{_canonical_json(v)}]" for k, v in items) + "]]"
     if isinstance(value, (tuple, list)):
-        return ["s", [_canonical(v) for v in value]]
+        return '["s",[' + ",".join(_canonical_json(v) for v in value) + "]]"
     if is_dataclass(value) and not isinstance(value, type):
-        return [type(value).__name__, [[f.name, _canonical(getattr(value, f.name))] for f in fields(value)
-                                       if f.name not in _NOT_CONTENT]]
+        parts = (f"[{_dumps(f.name)},{_canonical_json(getattr(value, f.name))}]" for f in fields(value)
+                 if f.name not in _NOT_CONTENT)
+        return f"[{_dumps(type(value).__name__)},[{','.join(parts)}]]"
     raise TypeError(f"no canonical form for {type(value).__name__}")
 
 

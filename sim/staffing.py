@@ -23,6 +23,10 @@ def person_id(role: str, k: int) -> str:
     return f"{role}_{k}"
 
 
+#: Where each role's pair sits in :attr:`StaffingPlan.counts` (:data:`ROLES` order).
+_ROLE_AT = {rid: i for i, rid in enumerate(ROLES)}
+
+
 class FlexThreshold(NamedTuple):
     """When a zone's flexible post opens and closes (:class:`sim.scenario_types.Flex`): its staff leave their
     own work when more than ``open_above`` customers wait in the zone's queue, and go back when fewer than
@@ -83,7 +87,7 @@ class StaffingPlan:
 
     def count(self, role: str) -> int:
         """Head-count of ``role`` (0 when the plan has none)."""
-        return dict(self.counts)[role]
+        return self.counts[_ROLE_AT[role]][1]
 
     @property
     def cm_outside(self) -> int:

@@ -4,10 +4,12 @@ the typed fields, and a changed scenario carries no stale file form (issue 15)."
 from __future__ import annotations
 
 import copy
+import hashlib
 import json
 import subprocess
 import sys
-from dataclasses import replace
+from collections.abc import Mapping
+from dataclasses import fields, is_dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -87,6 +89,43 @@ def test_the_key_tells_every_typed_change_apart_and_ignores_the_source(shipped: 
     keys = {v.content_key() for v in variants if v != shipped}
     assert len(keys) == sum(v != shipped for v in variants)
     assert shipped.content_key() not in keys
+
+
+def _documented_form(value: object) -> object:
+    """The key's canonical form as documented, built as nested lists for ``json.dumps``."""
+    if isinstance(value, float):
+        return ["f", value.hex()]
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, Mapping):
+        return ["m", [[str(k), _documented_form(v)] for k, v in sorted(value.items(), key=lambda kv: str(kv[0]))]]
+    if isinstance(value, (tuple, list)):
+        return ["s", [_documented_form(v) for v in value]]
+    assert is_dataclass(value)
+    assert not isinstance(value, type)
+    return [type(value).__name__, [[f.name, _documented_form(getattr(value, f.name))] for f in fields(value)
+                                   if f.name not in {"source", "file_form", "_key", "_plan"}]]
+
+
+def test_the_key_is_the_documented_form_for_variants_sharing_their_parts(shipped: Scenario) -> None:
+    """The key is built from the fields' JSON cached by identity; chains of staffing, surge and segment changes
+    share most parts with their parents, so a stale or misplaced part would show against the form built whole."""
+    rng = np.random.default_rng(15)
+    current = shipped
+    for _ in range(25):
+        counts = {r.id: max(0, r.count + int(rng.integers(-1, 2))) for r in current.roles.values()}
+        cms = counts.get("customer_manager", 0)
+        step = int(rng.integers(3))
+        if step == 0:
+            current = current.with_staffing(StaffingPlan.of(counts, int(rng.integers(0, cms + 1))))
+        elif step == 1:
+            current = current.with_surge(float(rng.uniform(0.5, 1.5)))
+        else:
+            segment = next(iter(current.segments.values()))
+            current = replace(current, segments={**current.segments,
+                                                 segment.id: replace(segment, propensity=float(rng.uniform()))})
+        text = json.dumps(_documented_form(current), separators=(",", ":"))
+        assert current.content_key() == hashlib.sha256(text.encode()).hexdigest()
 
 
 def test_the_key_is_the_same_in_another_process() -> None:
