@@ -52,7 +52,7 @@ import numpy as np
 from optimize import stages
 from optimize.candidates import Fate, FateKind, Origin
 from optimize.evaluate import Evaluator
-from optimize.milp import outlet_rules, satisfied
+from optimize.milp import outlet_meets
 from optimize.problem import Problem
 from optimize.state import Menu, OutletState, Settings, paired_difference
 from sim.codes import ROLES
@@ -152,7 +152,7 @@ def eliminate(problem: Problem, st: OutletState, rounds: int) -> None:
         return
     policy = problem.region.policy
     opt = Menu.of(problem, [st], [live]).options[0]
-    ok = satisfied(outlet_rules(opt, policy), len(live))
+    ok = outlet_meets(opt, policy)
     outside = opt.counts[:, ROLES.index("customer_manager")] - opt.cm_inside
     rule = policy.outside_staff if st.spec.second_level else None
     values = {i: problem.objective(st.plan(i), st.days[st.plan(i)]) for i in live}

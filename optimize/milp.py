@@ -216,53 +216,86 @@ def satisfied(rows: Sequence[Row], n_patterns: int) -> np.ndarray:
     out = np.ones((n_patterns, len(rows)), dtype=bool)
     for i, row in enumerate(rows):
         lhs = np.zeros(n_patterns)
-        if row.terms:
-            _, at, coef = zip(*row.terms, strict=True)
-            np.add.at(lhs, list(at), list(coef))  # in the terms' order, as a loop of += would
-        out[:, i] = lhs >= row.rhs - ROW_SLACK if row.sense == ">=" else lhs <= row.rhs + ROW_SLACK
+        for _, p, c in row.terms:
+            lhs[p] += c
+        out[:, i] = _holds(lhs, row.sense, row.rhs)
     return out
 
 
+def outlet_meets(opt: OutletOptions, policy: Policy) -> np.ndarray:
+    """``[p, i]`` = pattern ``p`` meets the ``i``-th of the policy's rules on ``opt``'s outlet alone: the same
+    answer as :func:`satisfied` of :func:`outlet_rules`, read from the coefficients without building rows
+    (the search checks every combination of moves with it)."""
+    parts = _rule_parts(opt, policy)
+    lhs = _outlet_lhs(opt, parts)
+    out = np.ones(lhs.shape, dtype=bool)
+    for i, (_, _, _, sense, rhs) in enumerate(parts):
+        out[:, i] = _holds(lhs[:, i], sense, rhs)
+    return out
+
+
+def _outlet_lhs(opt: OutletOptions, parts: list[_Part]) -> np.ndarray:
+    """``[p, i]``: the left side of rule ``parts[i]`` on ``opt``'s outlet for pattern ``p``, as the sum of the
+    rule's terms from 0 (a zero coefficient, which has no term, adds +0)."""
+    n = len(opt.value)
+    return np.column_stack([np.zeros(n) + coef for _, _, coef, _, _ in parts]) if parts else np.zeros((n, 0))
+
+
+def _holds(lhs: np.ndarray, sense: str, rhs: float) -> np.ndarray:
+    """Where a rule's left side ``lhs`` meets ``sense`` ``rhs``, within :data:`ROW_SLACK`."""
+    return lhs >= rhs - ROW_SLACK if sense == ">=" else lhs <= rhs + ROW_SLACK
+
+
+#: One rule on one outlet: group, text, coefficient per pattern, sense ("<=" or ">="), right-hand side.
+_Part = tuple[str, str, np.ndarray, str, float]
+
+
 def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy, first: int = 0) -> list[Row]:
-    rows: list[Row] = []
-    for o, opt in enumerate(outlets, start=first):
-        cms = opt.counts[:, _CM].astype(float)
-        inside = opt.cm_inside.astype(float)
-        lo, hi = policy.tier_bounds.get(opt.tier, (None, None))
-        if lo is not None:
-            rows.append(Row("tier_bounds", f"{opt.name}: {opt.tier} outlets need at least {lo} people",
-                            _terms(o, opt.totals), ">=", lo))
-        if hi is not None:
-            rows.append(Row("tier_bounds", f"{opt.name}: {opt.tier} outlets have at most {hi} people",
-                            _terms(o, opt.totals), "<=", hi))
-        if opt.second_level and policy.min_customer_managers is not None:
-            rows.append(Row("min_customer_managers", f"{opt.name}: at least {policy.min_customer_managers} "
-                            "customer managers", _terms(o, cms), ">=", policy.min_customer_managers))
-        if opt.second_level and policy.inside_outside is not None:
-            r = policy.inside_outside
-            out = cms - inside
-            ins = inside if r.reading == "customer_managers" else opt.totals - out
-            who = "" if r.reading == "customer_managers" else " (all staff)"
-            pairs = [("inside", ins, "outside", out)] + ([("outside", out, "inside", ins)] if r.symmetric else [])
-            for a_name, a, b_name, b in pairs:
-                rows.append(Row("inside_outside", f"{opt.name}{who}: {a_name} >= {r.low:g} x {b_name} - "
-                                f"{r.tolerance_people:g}", _terms(o, a - r.low * b), ">=", -r.tolerance_people))
-                rows.append(Row("inside_outside", f"{opt.name}{who}: {a_name} <= {r.high:g} x {b_name} + "
-                                f"{r.tolerance_people:g}", _terms(o, a - r.high * b), "<=", r.tolerance_people))
-        for role, least in opt.min_staff.items():
-            staff = opt.counts[:, ROLES.index(role)].astype(float)
-            rows.append(Row("min_staff", f"{opt.name}: at least {least} {role}", _terms(o, staff), ">=", least))
-        for zone in opt.cover_zones:
-            gaps = np.asarray([zone in u for u in opt.uncovered], dtype=float)
-            rows.append(Row("cover", f"{opt.name}: somebody on duty at {zone} all day, lunch included",
-                            _terms(o, gaps), "<=", 0.0))
-        if policy.vip is not None and opt.vip_customers > 0:
-            v = policy.vip
-            slots = (opt.counts[:, _CM] + opt.counts[:, _WM]) * v.book_size
-            need = v.maintainers_per_vip * opt.vip_customers
-            rows.append(Row("vip_maintenance", f"{opt.name}: (CM + WM) x {v.book_size:g} VIP slots >= "
-                            f"{v.maintainers_per_vip:g} x {opt.vip_customers:g} VIPs = {need:g}",
-                            _terms(o, slots), ">=", need))
+    return [Row(group, text, _terms(o, coef), sense, rhs) for o, opt in enumerate(outlets, start=first)
+            for group, text, coef, sense, rhs in _rule_parts(opt, policy)]
+
+
+def _rule_parts(opt: OutletOptions, policy: Policy) -> list[_Part]:
+    """The policy's rules on one outlet alone, each as ``(group, text, coefficient per pattern, sense, rhs)``:
+    the one place they are written (as MILP rows by :func:`_per_outlet`, as checks by :func:`outlet_meets`)."""
+    rows: list[_Part] = []
+    cms = opt.counts[:, _CM].astype(float)
+    inside = opt.cm_inside.astype(float)
+    lo, hi = policy.tier_bounds.get(opt.tier, (None, None))
+    if lo is not None:
+        rows.append(("tier_bounds", f"{opt.name}: {opt.tier} outlets need at least {lo} people",
+                     opt.totals, ">=", lo))
+    if hi is not None:
+        rows.append(("tier_bounds", f"{opt.name}: {opt.tier} outlets have at most {hi} people",
+                     opt.totals, "<=", hi))
+    if opt.second_level and policy.min_customer_managers is not None:
+        rows.append(("min_customer_managers", f"{opt.name}: at least {policy.min_customer_managers} "
+                     "customer managers", cms, ">=", policy.min_customer_managers))
+    if opt.second_level and policy.inside_outside is not None:
+        r = policy.inside_outside
+        out = cms - inside
+        ins = inside if r.reading == "customer_managers" else opt.totals - out
+        who = "" if r.reading == "customer_managers" else " (all staff)"
+        pairs = [("inside", ins, "outside", out)] + ([("outside", out, "inside", ins)] if r.symmetric else [])
+        for a_name, a, b_name, b in pairs:
+            rows.append(("inside_outside", f"{opt.name}{who}: {a_name} >= {r.low:g} x {b_name} - "
+                         f"{r.tolerance_people:g}", a - r.low * b, ">=", -r.tolerance_people))
+            rows.append(("inside_outside", f"{opt.name}{who}: {a_name} <= {r.high:g} x {b_name} + "
+                         f"{r.tolerance_people:g}", a - r.high * b, "<=", r.tolerance_people))
+    for role, least in opt.min_staff.items():
+        staff = opt.counts[:, ROLES.index(role)].astype(float)
+        rows.append(("min_staff", f"{opt.name}: at least {least} {role}", staff, ">=", least))
+    for zone in opt.cover_zones:
+        gaps = np.asarray([zone in u for u in opt.uncovered], dtype=float)
+        rows.append(("cover", f"{opt.name}: somebody on duty at {zone} all day, lunch included",
+                     gaps, "<=", 0.0))
+    if policy.vip is not None and opt.vip_customers > 0:
+        v = policy.vip
+        slots = (opt.counts[:, _CM] + opt.counts[:, _WM]) * v.book_size
+        need = v.maintainers_per_vip * opt.vip_customers
+        rows.append(("vip_maintenance", f"{opt.name}: (CM + WM) x {v.book_size:g} VIP slots >= "
+                     f"{v.maintainers_per_vip:g} x {opt.vip_customers:g} VIPs = {need:g}",
+                     slots, ">=", need))
     return rows
 
 
@@ -401,7 +434,7 @@ def _bound(prob: pulp.LpProblem, solver: str, log: Path | None) -> tuple[float |
 
 def _allowed(outlets: Sequence[OutletOptions], policy: Policy) -> list[np.ndarray]:
     """Per outlet, the patterns meeting every rule on that outlet alone."""
-    return [np.flatnonzero(satisfied(outlet_rules(opt, policy), len(opt.value)).all(axis=1)) for opt in outlets]
+    return [np.flatnonzero(outlet_meets(opt, policy).all(axis=1)) for opt in outlets]
 
 
 def _restrict(opt: OutletOptions, keep: np.ndarray) -> OutletOptions:
@@ -567,13 +600,10 @@ def _outlet_conflicts(outlets: Sequence[OutletOptions], policy: Policy) -> list[
     lines = []
     for o, opt in enumerate(outlets):
         rows = outlet_rules(opt, policy, o)
-        ok = satisfied(rows, len(opt.value))
+        ok = outlet_meets(opt, policy)
         if not rows or ok.all(axis=1).any():
             continue
-        lhs = np.zeros((len(opt.value), len(rows)))
-        for i, row in enumerate(rows):
-            for _, p, c in row.terms:
-                lhs[p, i] += c
+        lhs = _outlet_lhs(opt, _rule_parts(opt, policy))
         gap = np.array([[max(0.0, r.rhs - v) if r.sense == ">=" else max(0.0, v - r.rhs)
                          for r, v in zip(rows, lhs[p], strict=True)] for p in range(len(opt.value))])
         scale = np.maximum(np.abs(lhs).max(axis=0), TINY)  # shortfalls compared in the rule's own units

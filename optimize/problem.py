@@ -21,7 +21,7 @@ import numpy as np
 
 from optimize.candidates import Fate, breaks
 from optimize.evaluate import column
-from optimize.milp import DEFAULT_GAP, OutletOptions, Policy, Solution, outlet_rules, satisfied, solve, stabilise
+from optimize.milp import DEFAULT_GAP, OutletOptions, Policy, Solution, outlet_meets, solve, stabilise
 from optimize.region import OutletSpec, Region, ServiceLimits
 from sim.codes import ROLES
 from sim.replicate import interval
@@ -89,7 +89,7 @@ class Problem:
             opt = OutletOptions(name=spec.name, tier=spec.tier, second_level=spec.second_level,
                                 vip_customers=spec.vip_customers, counts=counts, cm_inside=inside,
                                 value=np.zeros(len(inside)), moves=np.zeros(len(inside)), min_staff=spec.min_staff)
-            return np.asarray(satisfied(outlet_rules(opt, policy), len(inside)).all(axis=1))
+            return np.asarray(outlet_meets(opt, policy).all(axis=1))
         return meets
 
     def conversions(self) -> OutletOptions | None:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from optimize.candidates import Fate, FateKind, Origin
 from optimize.evaluate import Evaluator
-from optimize.milp import InfeasibleError, OutletOptions, Policy, Solution, outlet_rules, satisfied
+from optimize.milp import InfeasibleError, OutletOptions, Policy, Solution, outlet_meets
 from optimize.patterns import AnalyticScreen, combine, flex_options, neighbourhood
 from optimize.problem import Problem, combine_days, worsening
 from optimize.state import Menu, OutletState, Settings, paired_difference, set_prior
@@ -77,7 +77,7 @@ def prune(problem: Problem, st: OutletState, by_ci: bool) -> None:
     if not live:
         return
     opt = Menu.of(problem, [st], [live]).options[0]
-    ok = satisfied(outlet_rules(opt, problem.region.policy), len(live))
+    ok = outlet_meets(opt, problem.region.policy)
     beats = dominance(problem.region.policy, opt, ok, opt.counts.sum(axis=1))
     for a, i in enumerate(live):
         by = np.flatnonzero(beats[:, a])
@@ -166,7 +166,7 @@ def meets_rules_live(problem: Problem, st: OutletState) -> bool:
     if not live:
         return False
     opt = Menu.of(problem, [st], [live]).options[0]
-    return bool(satisfied(outlet_rules(opt, problem.region.policy), len(live)).all(axis=1).any())
+    return bool(outlet_meets(opt, problem.region.policy).all(axis=1).any())
 
 
 def ruled_out(problem: Problem, st: OutletState, kinds: tuple[FateKind, ...]) -> list[StaffingPlan]:

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from optimize.milp import (
+    RATIO_READINGS,
     SOLVERS,
     InfeasibleError,
     OutletOptions,
@@ -16,7 +17,10 @@ from optimize.milp import (
     RatioRule,
     Row,
     VipRule,
+    outlet_meets,
+    outlet_rules,
     rules,
+    satisfied,
     solve,
 )
 from sim.codes import ROLES
@@ -186,3 +190,33 @@ def test_current_plan_when_no_one_may_move() -> None:
 def test_solver_name_is_checked() -> None:
     with pytest.raises(ValueError, match="allowed: highs, cbc"):
         solve(_instance(1), OFF, solver="gurobi")
+
+
+def test_outlet_meets_is_satisfied_of_the_outlet_rows_on_random_outlets() -> None:
+    """The search's check of every combination reads the rules' coefficients directly; it must answer exactly
+    as the MILP's own rows do, for every rule kind (tier bounds, minimum CMs, inside : outside both readings and
+    mirrored, minimum staff, cover, VIP maintenance)."""
+    rng = np.random.default_rng(3)
+    cm = ROLES.index("customer_manager")
+    checked = met = 0
+    for trial in range(80):
+        n = int(rng.integers(1, 40))
+        counts = rng.integers(0, 4, size=(n, len(ROLES)))
+        counts[:, cm] = rng.integers(0, 9, size=n)
+        inside = np.minimum(counts[:, cm], rng.integers(0, 9, size=n))
+        zones = ("cash_high_counter", "lobby") if trial % 2 else ()
+        opt = OutletOptions(name="o", tier="backbone", second_level=bool(trial % 3),
+                            vip_customers=float(trial % 4 * 30),
+                            counts=counts, cm_inside=inside, value=np.zeros(n), moves=np.zeros(n),
+                            min_staff={"cash_teller": 1} if trial % 5 else {}, cover_zones=zones,
+                            uncovered=tuple(tuple(z for z in zones if rng.uniform() < 0.3) for _ in range(n)))
+        policy = Policy(tier_bounds={"backbone": (int(rng.integers(3, 12)), int(rng.integers(12, 30)))},
+                        min_customer_managers=int(rng.integers(0, 6)),
+                        inside_outside=RatioRule(reading=RATIO_READINGS[trial % 2], symmetric=trial % 4 < 2),
+                        vip=VipRule(book_size=float(rng.integers(5, 40))))
+        want = satisfied(outlet_rules(opt, policy), n)
+        got = outlet_meets(opt, policy)
+        assert np.array_equal(got, want)
+        checked += want.size
+        met += int(want.sum())
+    assert 0 < met < checked  # rules both met and broken
