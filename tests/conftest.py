@@ -7,7 +7,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
+
+from sim.codes import ROLES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = ROOT / "scenarios"
@@ -41,3 +44,12 @@ def assert_refused(call: Callable[[], object], prefix: str, message: str) -> Non
     assert text.startswith(prefix), text
     assert message in text, text
     assert "\n" not in text
+
+
+def random_patterns(rng: np.random.Generator, n: int, most: int, most_cms: int) -> tuple[np.ndarray, np.ndarray]:
+    """``n`` random staffing patterns of one outlet: head-counts per role of :data:`ROLES` (0 … ``most - 1``,
+    customer managers 0 … ``most_cms - 1``) and customer managers inside (at most the customer managers)."""
+    cm = ROLES.index("customer_manager")
+    counts = rng.integers(0, most, size=(n, len(ROLES)))
+    counts[:, cm] = rng.integers(0, most_cms, size=n)
+    return counts, np.minimum(counts[:, cm], rng.integers(0, most_cms, size=n))

@@ -12,6 +12,7 @@ import numpy as np
 from optimize.milp import OutletOptions, OutsideRule, Policy, outlet_rules, satisfied
 from optimize.stages import dominance
 from sim.codes import ROLES
+from tests.conftest import random_patterns
 
 CM = ROLES.index("customer_manager")
 
@@ -68,9 +69,7 @@ def test_the_matrix_is_the_pairwise_definition_on_random_patterns() -> None:
     pairs = dominated = 0
     for trial in range(60):
         n = int(rng.integers(2, 25))
-        counts = rng.integers(0, 3, size=(n, len(ROLES)))
-        counts[:, CM] = rng.integers(0, 5, size=n)
-        inside = np.minimum(counts[:, CM], rng.integers(0, 5, size=n))
+        counts, inside = random_patterns(rng, n, 3, 5)
         value = rng.choice([100.0, 110.0, 120.0], size=n)  # ties on purpose
         opt = OutletOptions(name="o", tier="backbone", second_level=True, vip_customers=0.0, counts=counts,
                             cm_inside=inside, value=value, moves=rng.integers(0, 5, size=n) / 2.0)

@@ -24,6 +24,7 @@ from optimize.milp import (
     solve,
 )
 from sim.codes import ROLES
+from tests.conftest import random_patterns
 
 CM, WM = ROLES.index("customer_manager"), ROLES.index("wealth_manager")
 TIERS4 = ("flagship", "backbone", "advancing", "potential")
@@ -197,13 +198,10 @@ def test_outlet_meets_is_satisfied_of_the_outlet_rows_on_random_outlets() -> Non
     as the MILP's own rows do, for every rule kind (tier bounds, minimum CMs, inside : outside both readings and
     mirrored, minimum staff, cover, VIP maintenance)."""
     rng = np.random.default_rng(3)
-    cm = ROLES.index("customer_manager")
     checked = met = 0
     for trial in range(80):
         n = int(rng.integers(1, 40))
-        counts = rng.integers(0, 4, size=(n, len(ROLES)))
-        counts[:, cm] = rng.integers(0, 9, size=n)
-        inside = np.minimum(counts[:, cm], rng.integers(0, 9, size=n))
+        counts, inside = random_patterns(rng, n, 4, 9)
         zones = ("cash_high_counter", "lobby") if trial % 2 else ()
         opt = OutletOptions(name="o", tier="backbone", second_level=bool(trial % 3),
                             vip_customers=float(trial % 4 * 30),
