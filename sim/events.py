@@ -14,9 +14,9 @@ turns that into numpy arrays.
 
 from __future__ import annotations
 
-import heapq
 import math
 from dataclasses import dataclass, field
+from heapq import heappop, heappush
 from typing import Any
 
 import numpy as np
@@ -40,6 +40,7 @@ _OFF, _IDLE, _BUSY = int(StaffState.OFF), int(StaffState.IDLE), int(StaffState.B
 _ORDINARY = 1
 #: A customer makes at most three visits: greeting, own need, referral.
 _MAX_VISITS = len(VisitKind)
+_INF = math.inf
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,17 +78,20 @@ class DayRun:
 
 
 class _Timer(Timeout):
-    """A SimPy timeout made with its one handler already attached.
+    """A SimPy timeout made with its one handler already attached, pushed on the environment's queue.
 
     ``arg`` is the handler's argument (a customer, visit or staff index) and ``at`` the
     simulated minute it fires, computed as SimPy computes it (``now + delay``), so a
     handler reads the clock from its event. It is a plain :class:`simpy.events.Timeout`
-    to the environment, scheduled through :meth:`simpy.Environment.schedule`; the body
-    is ``Timeout.__init__`` (itself inlined from ``Event.__init__`` by SimPy for speed)
-    with the callback list made non-empty at once, which saves the ``callbacks.append``
-    and two property reads per event in the day's hot loop. SimPy orders events by time,
-    then priority, then scheduling order, and the loop schedules exactly the events it
-    scheduled before, in the same order: the day is the same event for event.
+    to the environment; the body is ``Timeout.__init__`` (itself inlined from
+    ``Event.__init__`` by SimPy for speed) with the callback list made non-empty at once,
+    and the push is :meth:`simpy.Environment.schedule`'s own line (``(now + delay,
+    priority, next event id, event)`` on ``env._queue``) without the method call: this
+    saves the ``callbacks.append``, two property reads and a call per event in the day's
+    hot loop. SimPy orders events by time, then priority, then scheduling order, and the
+    loop schedules exactly the events it scheduled before, in the same order: the day is
+    the same event for event. Every timed event of a day is one of these, so the
+    environment's event-id counter counts them (:meth:`_Day.finish`).
     """
 
     def __init__(self, env: simpy.Environment, delay: float, arg: int, handler: Any, at: float) -> None:
@@ -100,7 +104,7 @@ class _Timer(Timeout):
         self._ok = True
         self.arg = arg
         self.at = at
-        env.schedule(self, NORMAL, delay)
+        heappush(env._queue, (at, NORMAL, next(env._eid), self))
 
 
 def run_day(scenario: Scenario, layout: Layout, customers: Customers, service: ServiceTimes) -> DayRun:
@@ -158,7 +162,6 @@ class _Day:
         self._renege_cb = self._renege
         self._release_cb = self._release
         self.released = [False] * (_MAX_VISITS * self.n) if layout.holds else []
-        self.events = 0
         self.now: float = self.env.now
         self._schedule_duty(scenario.outlet.day_min)
         self._schedule_office(layout.office)
@@ -243,7 +246,6 @@ class _Day:
             self._at(at, handler, _WEALTH)
 
     def _at(self, delay: float, handler: Any, arg: int) -> None:
-        self.events += 1
         _Timer(self.env, delay, arg, handler, self.now + delay)
 
     def finish(self) -> DayRun:
@@ -253,7 +255,7 @@ class _Day:
         used = self.visits
         return DayRun(self.cust, self.staff, self.v_cust[:used], self.v_zone[:used], self.v_kind[:used],
                       self.v_join[:used], self.v_start[:used], self.v_end[:used], self.v_staff[:used],
-                      self.v_status[:used], self.no_service, self.diverted, self.events,
+                      self.v_status[:used], self.no_service, self.diverted, next(self.env._eid),
                       self.flex_away if self.flex else [])
 
     # --- customers -------------------------------------------------------------------
@@ -261,7 +263,6 @@ class _Day:
         i = ev.arg
         self.now = now = ev.at
         if i + 1 < self.n:
-            self.events += 1
             delay = self.arrival[i + 1] - now
             _Timer(self.env, delay, i + 1, self._arrive_cb, now + delay)
         if self.lobby_open and self.greeters > 0:
@@ -299,13 +300,11 @@ class _Day:
                 self.v_end[v] = now
                 return
             self.waiting_seated += 1
-        heapq.heappush(self.queue[zone], (prio, v))
+        heappush(self.queue[zone], (prio, v))
         patience = self.patience[i]
-        if patience != math.inf:
-            self.events += 1
+        if patience != _INF:
             _Timer(self.env, patience, v, self._renege_cb, now + patience)
         if self.holds and self.preferred[zone][self.segment[i]]:
-            self.events += 1
             _Timer(self.env, self.hold_min, v, self._release_cb, now + self.hold_min)
         if self.flex:
             post = self.post[zone]
@@ -365,7 +364,6 @@ class _Day:
             duration /= self.speed[server]  # exact for speed 1: x / 1.0 == x
             if self.selling:
                 duration += self._selling_min(v, zone, server)
-        self.events += 1
         _Timer(self.env, duration, v, self._complete_cb, now + duration)
 
     def _selling_min(self, v: int, zone: int, k: int) -> float:
@@ -430,7 +428,7 @@ class _Day:
         q = self.queue[zone]
         status = self.v_status
         while q:
-            v = heapq.heappop(q)[1]
+            v = heappop(q)[1]
             if status[v] == _WAITING:
                 if self.seated[zone]:
                     self.waiting_seated -= 1

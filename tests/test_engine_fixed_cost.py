@@ -133,3 +133,26 @@ def test_sellable_table_is_the_bundle_and_role_rule(path: object) -> None:
                     product = chances.bundle[seg, slot]
                     assert table[role, seg, slot] == (product >= 0 and bool(chances.may_sell[role, product]))
     assert tables[0].sum() > tables[1].sum()  # the restriction took products away
+
+
+@pytest.mark.parametrize("path", [*TIER_FILES, SCENARIOS / "mmc_cash_only.toml"], ids=lambda p: p.stem)
+def test_a_days_event_count_is_the_events_simpy_processed(path: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The timers push themselves on SimPy's queue and the day's ``events`` is read off the environment's
+    event-id counter: it must equal the events SimPy's own loop stepped through, day after day."""
+    import simpy
+
+    from sim.model import run_events
+
+    stepped = [0]
+    step = simpy.Environment.step
+
+    def counting(env: simpy.Environment) -> None:
+        step(env)  # the last call finds the queue empty and raises before counting
+        stepped[0] += 1
+
+    monkeypatch.setattr(simpy.Environment, "step", counting)
+    sc = sim.load_scenario(path)  # type: ignore[arg-type]
+    for replication in range(4):
+        stepped[0] = 0
+        day, _ = run_events(sc, 3, replication)
+        assert day.events == stepped[0] > day.n
