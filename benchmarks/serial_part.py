@@ -65,14 +65,14 @@ def main() -> None:
         parser.error(f"--runs: must be a whole number of at least 1, got {args.runs}")
     sys.path.insert(0, str(ROOT))
     from benchmarks.make_province import write_province
+    from benchmarks.worktree import add_worktree, remove_worktree
 
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        ref = work / "ref"
-        added = subprocess.run(["git", "worktree", "add", "--detach", "-q", str(ref), args.ref], cwd=ROOT,
-                               capture_output=True, text=True, check=False)
-        if added.returncode != 0:
-            parser.error(f"--ref: git cannot check out {args.ref!r}: {added.stderr.strip()}")
+        try:
+            ref = add_worktree(args.ref, work / "ref")
+        except ValueError as err:
+            parser.error(f"--ref: {err}")
         try:
             region = write_province(args.outlets, work / "region.toml", seed=0)
             trees = {"this": ROOT, "ref": ref}
@@ -86,8 +86,7 @@ def main() -> None:
                     wall, cpu = times[name][-1]
                     print(f"run {run + 1} {name}: wall {wall:.2f} s, CPU {cpu:.2f} s", flush=True)
         finally:
-            subprocess.run(["git", "worktree", "remove", "--force", str(ref)], cwd=ROOT, capture_output=True,
-                           check=False)
+            remove_worktree(ref)
     this, old = times["this"], times["ref"]
     wall_ratio = statistics.median(a[0] / b[0] for a, b in zip(this, old, strict=True))
     cpu_ratio = statistics.median(a[1] / b[1] for a, b in zip(this, old, strict=True))
