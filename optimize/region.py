@@ -249,14 +249,19 @@ def _outlets(root: Table, base: Path, min_staff: Mapping[str, int]) -> tuple[Out
         got = f"{len(items):,} tables" if isinstance(items, list) else show(items)
         raise root.fail("outlets", f"expected 1..{_MAX_OUTLETS:,} [[outlets]] tables, got {got}")
     specs = []
+    # Each scenario file read once: outlets on the same file share its scenario, and their overrides' file
+    # forms share the tables they do not override (a province of thousands of outlets on four tier files).
+    loaded: dict[Path, Scenario] = {}
     for i, item in enumerate(items):
         t = Table(root.source, f"outlets[{i}]", item)
         name = _name(t, "name")
         path = t.string("scenario")
-        try:
-            scenario = load_scenario(base / path)
-        except ScenarioError as exc:
-            raise t.fail("scenario", str(exc)) from None
+        if base / path not in loaded:
+            try:
+                loaded[base / path] = load_scenario(base / path)
+            except ScenarioError as exc:
+                raise t.fail("scenario", str(exc)) from None
+        scenario = loaded[base / path]
         overrides = t.table("overrides").data
         if overrides:
             flatten_overrides(overrides, t.source, t.where("overrides"))  # a field given twice: said of the region file

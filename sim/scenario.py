@@ -85,7 +85,7 @@ from sim.scenario_types import (
     check_day_customers,
     check_segment_shares,
 )
-from sim.tomlio import REQUIRED, Table, plain_copy, read_toml, set_path, show
+from sim.tomlio import REQUIRED, Table, plain_copy, read_toml, show, with_values
 
 
 def _duration(t: Table, key: str, day_min: float | None = None) -> float:
@@ -703,7 +703,8 @@ def from_dict(data: Mapping[str, Any], source: str = "<scenario>") -> Scenario:
 
 
 def _build(data: dict[str, Any], source: str) -> Scenario:
-    """Validate and build from ``data``, which the scenario then owns (a fresh plain copy)."""
+    """Validate and build from ``data``, which becomes the scenario's file form: a fresh plain copy, or (from
+    :func:`with_overrides`) one sharing untouched tables with another file form; never changed in place."""
     root = Table(source, "", data)
     outlet = _outlet(root)
     zones = _zones(root)
@@ -809,9 +810,11 @@ def with_overrides(scenario: Scenario, overrides: Mapping[str, Any], *, quiet: b
     """
     if not isinstance(overrides, Mapping):
         raise ScenarioError(scenario.source, "overrides", f"expected a table of dotted paths, got {show(overrides)}")
-    data = plain_copy(file_form(scenario, "dotted overrides"), scenario.source)
-    for dotted, value in flatten_overrides(overrides, scenario.source).items():
-        set_path(data, dotted, plain_copy(value, scenario.source, dotted), scenario.source)
+    values = {dotted: plain_copy(value, scenario.source, dotted)
+              for dotted, value in flatten_overrides(overrides, scenario.source).items()}
+    # The new file form shares the tables no override touches with this one's (file forms are never changed
+    # in place): a province's outlets on one tier's scenario hold one copy of what they do not override.
+    data = with_values(file_form(scenario, "dotted overrides"), values, scenario.source)
     if not quiet:
         return _build(data, scenario.source)
     with warnings.catch_warnings():

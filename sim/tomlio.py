@@ -10,7 +10,8 @@ and the dotted field path, so any problem stops with one
   byte-order mark (written by some Windows editors) is accepted.
 - :func:`plain_copy`: a deep copy of caller data as plain ``dict``/``list`` with string
   keys (so later changes to the caller's object never leak in; NumPy arrays become lists).
-- :func:`get_path` / :func:`set_path`: dotted paths such as ``"staff.cash_teller.count"``.
+- :func:`get_path` / :func:`set_path`: dotted paths such as ``"staff.cash_teller.count"``;
+  :func:`with_values`: a copy with some set, sharing the tables no path touches.
 - :class:`Table`: typed, bounded getters and the unknown-key check.
 """
 
@@ -189,6 +190,35 @@ def set_path(data: dict[str, Any], dotted: str, value: Any, source: str = "<data
             raise ScenarioError(source, ".".join(keys[: depth + 1]), "is a value, not a table")
         node = child
     node[keys[-1]] = value
+
+
+def with_values(data: Mapping[str, Any], values: Mapping[str, Any], source: str = "<data>") -> dict[str, Any]:
+    """``data`` with each ``dotted: value`` of ``values`` set (as :func:`set_path` sets them, in order), as a new
+    dictionary that shares every table no path passes through with ``data``; the tables on the paths are copied
+    (shallow), so ``data`` itself is left as it was. For file forms, which nothing changes in place: a thousand
+    outlets overriding a few fields of one tier's scenario hold one copy of the rest.
+
+    Raises:
+        ScenarioError: as :func:`set_path`.
+    """
+    out = dict(data)
+    copied = {id(out)}  # tables of ``out`` already copied by this call: set into, never copied again
+    for dotted, value in values.items():
+        keys = _split(dotted, source)
+        node = out
+        for depth, key in enumerate(keys[:-1]):
+            child = node.get(key)
+            if child is None:
+                child = {}
+            elif not isinstance(child, dict):
+                raise ScenarioError(source, ".".join(keys[: depth + 1]), "is a value, not a table")
+            elif id(child) not in copied:
+                child = dict(child)
+            copied.add(id(child))
+            node[key] = child
+            node = child
+        node[keys[-1]] = value
+    return out
 
 
 def _is_number(value: object) -> bool:

@@ -96,3 +96,26 @@ def test_bad_out_is_one_line(tmp_path: Path) -> None:
     (tmp_path / "d.toml").mkdir()
     with pytest.raises(ProvinceError, match="is a folder"):
         write_province(3, tmp_path / "d.toml")
+
+
+def test_outlets_on_one_tier_file_share_what_they_do_not_override(tmp_path: Path) -> None:
+    """Each scenario file is read once and an outlet's overrides copy only the tables they pass through: the
+    outlets' scenarios are the ones built from the file one by one (same content key), and their file forms
+    share the untouched tables (one object a tier, not one an outlet)."""
+    import tomllib
+
+    from sim.scenario import load_scenario, with_overrides
+
+    path = write_province(30, tmp_path / "province.toml", seed=2)
+    region = load_region(path)
+    items = tomllib.loads(path.read_text(encoding="utf-8"))["outlets"]
+    shared: dict[str, set[int]] = {}
+    for spec, item in zip(region.outlets, items, strict=True):
+        alone = with_overrides(load_scenario(path.parent / item["scenario"]), item.get("overrides", {}))
+        assert spec.scenario.content_key() == alone.content_key()
+        form = spec.scenario.file_form
+        assert form is not None
+        assert form == alone.file_form
+        shared.setdefault(spec.scenario.source, set()).add(id(form["zones"]))
+    assert all(len(ids) == 1 for ids in shared.values())
+    assert len(shared) > 1

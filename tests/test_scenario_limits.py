@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.tomlio import MAX_CLOCK_HOURS, get_path, set_path
+from sim.tomlio import MAX_CLOCK_HOURS, get_path, set_path, with_values
 from tests.conftest import MINIMAL, SCENARIOS, TIER_FILES
 
 
@@ -267,3 +267,29 @@ def test_get_and_set_path() -> None:
         set_path(data, "staff.cash_teller.count.x", 1, "f.toml")
     with pytest.raises(sim.ScenarioError, match="dotted field path"):
         set_path(data, "staff..count", 1, "f.toml")
+
+
+def test_with_values_is_a_copy_with_set_path_applied_that_shares_the_rest() -> None:
+    """``with_values`` gives what a deep copy with ``set_path`` gives, leaves the original as it was, and
+    shares every table no path touches (the point: a province's outlets hold one copy of a tier's form)."""
+    import random
+
+    rng = random.Random(7)
+    base: dict[str, Any] = {"a": {"b": {"c": 1, "d": [1, 2]}, "e": 2}, "f": {"g": 3}, "h": 4, "z": {"y": {"x": 0}}}
+    paths = ["a.b.c", "a.e", "a.new.deep", "f.g", "h", "k.l", "z.y.x", "a.b.d"]
+    for _ in range(200):
+        chosen = rng.sample(paths, rng.randint(1, 4))
+        values = {p: rng.randint(0, 9) for p in chosen}
+        before = copy.deepcopy(base)
+        expected = copy.deepcopy(base)
+        for dotted, value in values.items():
+            set_path(expected, dotted, value)
+        got = with_values(base, values)
+        assert got == expected
+        assert list(got) == list(expected)
+        assert base == before  # the original is untouched
+        for key in base:  # a top-level table no path passes through is the same object
+            if isinstance(base[key], dict) and not any(p.split(".")[0] == key for p in chosen):
+                assert got[key] is base[key]
+    with pytest.raises(sim.ScenarioError, match="is a value, not a table"):
+        with_values(base, {"h.x": 1}, "f.toml")
