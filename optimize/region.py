@@ -255,13 +255,13 @@ def _outlets(root: Table, base: Path, min_staff: Mapping[str, int]) -> tuple[Out
     for i, item in enumerate(items):
         t = Table(root.source, f"outlets[{i}]", item)
         name = _name(t, "name")
-        path = t.string("scenario")
-        if base / path not in loaded:
+        file = base / t.string("scenario")
+        if file not in loaded:
             try:
-                loaded[base / path] = load_scenario(base / path)
+                loaded[file] = load_scenario(file)
             except ScenarioError as exc:
                 raise t.fail("scenario", str(exc)) from None
-        scenario = loaded[base / path]
+        scenario = loaded[file]
         overrides = t.table("overrides").data
         if overrides:
             flatten_overrides(overrides, t.source, t.where("overrides"))  # a field given twice: said of the region file

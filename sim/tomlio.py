@@ -202,22 +202,18 @@ def with_values(data: Mapping[str, Any], values: Mapping[str, Any], source: str 
         ScenarioError: as :func:`set_path`.
     """
     out = dict(data)
-    copied = {id(out)}  # tables of ``out`` already copied by this call: set into, never copied again
+    copied = {id(out)}  # tables of ``out`` this call made: set into, never copied again
     for dotted, value in values.items():
-        keys = _split(dotted, source)
         node = out
-        for depth, key in enumerate(keys[:-1]):
+        for key in _split(dotted, source)[:-1]:  # copy the shared tables on the path; set_path does the rest
             child = node.get(key)
-            if child is None:
-                child = {}
-            elif not isinstance(child, dict):
-                raise ScenarioError(source, ".".join(keys[: depth + 1]), "is a value, not a table")
-            elif id(child) not in copied:
-                child = dict(child)
-            copied.add(id(child))
-            node[key] = child
+            if not isinstance(child, dict):
+                break  # missing: set_path makes it; a value: set_path says so
+            if id(child) not in copied:
+                child = node[key] = dict(child)
+                copied.add(id(child))
             node = child
-        node[keys[-1]] = value
+        set_path(out, dotted, value, source)
     return out
 
 
