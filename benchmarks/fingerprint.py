@@ -2,7 +2,8 @@
 
 Runs ``branchlab simulate`` on every shipped outlet scenario, ``branchlab optimize``
 (full and ``--quick``) on the shipped region and ``branchlab quarter`` for one short quarter, and
-prints one SHA-256 per output file (run-time and timestamp fields dropped from JSON).
+prints one SHA-256 per output file (run-time and timestamp fields dropped from JSON; a workbook
+digested as what a reader of it sees, :func:`workbook_form`, with the export time left out).
 Run it on two checkouts and ``diff`` the two listings::
 
     python benchmarks/fingerprint.py > after.txt   # in each checkout
@@ -32,8 +33,35 @@ def _scrub(obj: Any) -> Any:
     return obj
 
 
+def workbook_form(path: Path) -> list[Any]:
+    """What an ``.xlsx`` shows, sheet by sheet, as plain values: the sheet's name, freeze panes, printed
+    title rows, page set-up and column widths, then every cell's value, type, number format, font, fill,
+    alignment and border (date cells by their type only: the summary's export time changes every run)."""
+    from openpyxl import load_workbook
+
+    def side(s: Any) -> Any:
+        return s.style if s is not None else None
+
+    form: list[Any] = []
+    for ws in load_workbook(path).worksheets:
+        ps = ws.page_setup
+        form.append([ws.title, ws.freeze_panes, ws.print_title_rows, ps.orientation, ps.fitToWidth, ps.fitToHeight,
+                     ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
+                     sorted((k, d.width) for k, d in ws.column_dimensions.items())])
+        for row in ws.iter_rows():
+            for c in row:
+                value = type(c.value).__name__ if c.is_date else c.value
+                f, a, b = c.font, c.alignment, c.border
+                form.append([c.coordinate, value, c.data_type, c.number_format, f.name, f.sz, f.b,
+                             c.fill.fill_type, c.fill.fgColor.rgb, a.horizontal, a.vertical, a.wrap_text,
+                             side(b.left), side(b.right), side(b.top), side(b.bottom)])
+    return form
+
+
 def _digest(path: Path) -> str:
-    if path.suffix == ".json":
+    if path.suffix == ".xlsx":
+        data = json.dumps(workbook_form(path), default=str).encode()
+    elif path.suffix == ".json":
         data = json.dumps(_scrub(json.loads(path.read_text(encoding="utf-8"))), sort_keys=True).encode()
     else:
         data = path.read_bytes()
@@ -56,7 +84,7 @@ def main() -> None:
         _run("optimize", region, "--quick", "--no-cache", "--out", str(out / "optimize_quick"), "-q")
         _run("optimize", region, "--no-cache", "--out", str(out / "optimize"), "-q")
         _run("quarter", region, "--quarters", "1", "--out", str(out / "quarter"), "-q")
-        files = sorted(out.rglob("*.json")) + sorted(out.rglob("*.csv"))
+        files = sorted(out.rglob("*.json")) + sorted(out.rglob("*.csv")) + sorted(out.rglob("*.xlsx"))
         for path in files:
             print(path.relative_to(out), _digest(path))
 

@@ -6,9 +6,10 @@
   ``current``, ``recommended`` and ``change`` head-counts (:data:`PLAN_COLUMNS`);
 - ``recommendation.json``: the whole answer as one document (:func:`recommendation_json`);
 - ``candidates.csv``: every pattern generated, with its estimate and fate;
-- ``recommendation.xlsx``: sheets :data:`SHEETS` (openpyxl), formatted to circulate: the
-  summary first (:func:`summary_sheet`), number formats by what a column holds, bold
-  frozen headers, fitted widths (:func:`workbook_bytes`);
+- ``recommendation.xlsx``: sheets :data:`SHEETS` (openpyxl, streamed row by row so a province's
+  tables need no object per cell), formatted to circulate: the summary first
+  (:func:`summary_sheet`), number formats by what a column holds, bold frozen headers, fitted
+  widths (:func:`workbook_bytes`);
 - ``report.html``: one self-contained page, charts embedded as PNG (:mod:`optimize.report`);
 - ``transfers.csv``: who goes where (:data:`optimize.transfers.TRANSFER_COLUMNS`);
 - with flexible posts, ``flex_posts.csv``: when each post's staff are called, today and
@@ -315,41 +316,84 @@ def _width(value: Any, number_format: str | None = None) -> int:
                for line in text.splitlines() or [""])
 
 
-def _style_sheet(sheet: Any, shown: pd.DataFrame, formats: list[list[str | None]], wrap: Collection[int] = (),
-                 bold_rows: Collection[int] = (), max_width: int = MAX_WIDTH) -> None:
-    """Make a written sheet one a bank can circulate: a bold header row frozen at the top, each
-    cell's number format, column widths fitted to the content (at most :data:`MAX_WIDTH`),
-    printed landscape one page wide with the header row on every page.
+def _write_sheet(book: Any, title: str, shown: pd.DataFrame, formats: list[list[str | None]],
+                 wrap: Collection[int] = (), bold_rows: Collection[int] = (), max_width: int = MAX_WIDTH) -> None:
+    """Write ``shown`` as a sheet of the write-only workbook ``book``, one a bank can circulate: a bold
+    header row frozen at the top, each cell's number format, column widths fitted to the content (at most
+    ``max_width``), printed landscape one page wide with the header row on every page.
 
     ``shown`` is the frame as written (headings may be labels); ``formats`` comes from
     :func:`_cell_formats` of the machine frame, column by column. Columns at the positions in
-    ``wrap`` wrap their text; data rows at the positions in ``bold_rows`` are section titles.
+    ``wrap`` wrap their text; data rows at the positions in ``bold_rows`` are section titles. The rows
+    are streamed to the file as they are made (openpyxl's write-only mode), so a province's tables
+    need memory for one row, not one object per cell; a text cell is always text, never a formula
+    (an outlet named ``=1+1`` would show 2, ``=HYPERLINK(...)`` a live link).
     """
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Alignment, Font, PatternFill
+    from openpyxl.styles.fonts import DEFAULT_FONT
     from openpyxl.utils import get_column_letter
 
+    sheet = book.create_sheet(title)
     sheet.freeze_panes = "A2"
     sheet.print_title_rows = "1:1"  # printed: the header on every page, landscape, one page wide
     sheet.page_setup.orientation = "landscape"
     sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight = 1, 0
     sheet.sheet_properties.pageSetUpPr.fitToPage = True
-    base = sheet["A1"].font  # the workbook's font (Calibri 11), kept in bold cells
-    bold, wrapped = Font(name=base.name, sz=base.sz, bold=True), Alignment(wrap_text=True, vertical="top")
-    for cell in sheet[1]:
-        cell.font, cell.alignment = bold, wrapped
-        cell.fill = PatternFill("solid", start_color="DDE6F0")
+    bold = Font(name=DEFAULT_FONT.name, sz=DEFAULT_FONT.sz, bold=True)  # the workbook's font (Calibri 11), bold
+    wrapped = Alignment(wrap_text=True, vertical="top")
     for j, column_formats in enumerate(formats):
-        values = shown.iloc[:, j].tolist()
-        for i, number_format in enumerate(column_formats):
-            if number_format is not None:
-                sheet.cell(row=i + 2, column=j + 1).number_format = number_format
-            if j in wrap:
-                sheet.cell(row=i + 2, column=j + 1).alignment = wrapped
-        needed = max([_width(shown.columns[j]), *map(_width, values, column_formats)])
+        needed = max([_width(shown.columns[j]), *map(_width, shown.iloc[:, j].tolist(), column_formats)])
         sheet.column_dimensions[get_column_letter(j + 1)].width = min(max(needed, MIN_WIDTH), max_width) + 2
-    for i in bold_rows:
-        for cell in sheet[i + 2]:
-            cell.font = bold
+
+    def cell(value: Any, number_format: str | None, wraps: bool, is_bold: bool) -> Any:
+        written, shown_as = _excel_value(value)
+        number_format = number_format or shown_as
+        if not (wraps or is_bold or number_format or (isinstance(written, str) and written.startswith("="))):
+            return written
+        out = WriteOnlyCell(sheet, value=written)
+        if out.data_type == "f":
+            out.data_type = "s"
+        if number_format:
+            out.number_format = number_format
+        if wraps:
+            out.alignment = wrapped
+        if is_bold:
+            out.font = bold
+        return out
+
+    header = []
+    for name in shown.columns:
+        head = cell(name, None, True, True)
+        head.fill = PatternFill("solid", start_color="DDE6F0")
+        header.append(head)
+    sheet.append(header)
+    wrap, bold_rows = frozenset(wrap), frozenset(bold_rows)
+    for i, row in enumerate(shown.itertuples(index=False, name=None)):
+        titled = i in bold_rows
+        sheet.append([cell(value, formats[j][i], j in wrap, titled) for j, value in enumerate(row)])
+
+
+#: How pandas writes a date and time to Excel (``pd.ExcelWriter``'s ``datetime_format``), kept for cells
+#: no column format covers.
+_DATETIME = "YYYY-MM-DD HH:MM:SS"
+
+
+def _excel_value(value: Any) -> tuple[Any, str | None]:
+    """A frame's value as an Excel cell holds it, and its number format if the value sets one: missing as
+    an empty text, numpy numbers as Python's, infinities as ``inf`` text, dates as themselves, anything
+    else as its text (what ``DataFrame.to_excel`` writes)."""
+    if value is None or value is pd.NaT or (isinstance(value, float | np.floating) and math.isnan(value)):
+        return "", None
+    if isinstance(value, bool | np.bool_):
+        return bool(value), None
+    if isinstance(value, int | np.integer):
+        return int(value), None
+    if isinstance(value, float | np.floating):
+        return (float(value) if math.isfinite(value) else ("inf" if value > 0 else "-inf")), None
+    if isinstance(value, datetime):
+        return value, _DATETIME
+    return str(value), None
 
 
 def _field_format(field: str, value: Any) -> str | None:
@@ -489,23 +533,23 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
     notes = {f"note.{name}": f"first {max_rows} of {len(frame)} rows (every row is in the CSV files)"
              for name, frame in frames.items() if len(frame) > max_rows}
     summary, summary_formats, titles = summary_sheet(rec, notes, lang, exported)
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for name in sheets(rec):
+        sheet_name = name if lang == "en" else label(f"sheet.{name}", lang)
+        if name == "summary":
+            plain: list[str | None] = [None] * len(summary)
+            formats = [plain, summary_formats, summary_formats, summary_formats, plain]
+            _write_sheet(book, sheet_name, fit_cells(summary, lang), formats, wrap=(0, 1, 4), bold_rows=titles,
+                         max_width=SUMMARY_WIDTH)
+        else:
+            frame = frames[name].head(max_rows)
+            wrap = [list(frame.columns).index("rule")] if name == "constraints" and "rule" in frame else []
+            _write_sheet(book, sheet_name, fit_cells(relabel(frame, lang), lang), _cell_formats(name, frame),
+                         wrap=wrap)
     buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name in sheets(rec):
-            sheet_name = name if lang == "en" else label(f"sheet.{name}", lang)
-            if name == "summary":
-                fit_cells(summary, lang).to_excel(writer, sheet_name=sheet_name, index=False)
-                plain: list[str | None] = [None] * len(summary)
-                formats = [plain, summary_formats, summary_formats, summary_formats, plain]
-                _style_sheet(writer.sheets[sheet_name], summary, formats, wrap=(0, 1, 4), bold_rows=titles,
-                             max_width=SUMMARY_WIDTH)
-            else:
-                frame = frames[name].head(max_rows)
-                shown = fit_cells(relabel(frame, lang), lang)
-                shown.to_excel(writer, sheet_name=sheet_name, index=False)
-                wrap = [list(frame.columns).index("rule")] if name == "constraints" and "rule" in frame else []
-                _style_sheet(writer.sheets[sheet_name], shown, _cell_formats(name, frame), wrap=wrap)
-            _as_text(writer.sheets[sheet_name])
+    book.save(buffer)
     return buffer.getvalue()
 
 
@@ -515,15 +559,6 @@ def sheets(rec: Recommendation) -> tuple[str, ...]:
     extra = tuple(name for name in OPTIONAL_SHEETS if not getattr(rec, name).empty)
     at = SHEETS.index("day_types") + 1
     return (*SHEETS[:at], *extra, *SHEETS[at:])
-
-
-def _as_text(sheet: Any) -> None:
-    """Keep every text cell text: openpyxl stores a string starting with ``=`` as a formula, so an
-    outlet named ``=1+1`` would show 2 (or ``=HYPERLINK(...)`` a live link)."""
-    for row in sheet.iter_rows():
-        for cell in row:
-            if cell.data_type == "f":
-                cell.data_type = "s"
 
 
 def render(rec: Recommendation, lang: str = "en") -> dict[str, bytes]:

@@ -8,11 +8,13 @@ service and carries the run's date, seed, region file and parameters.
 
 from __future__ import annotations
 
+import math
 import warnings
 from datetime import datetime
 from io import BytesIO
 from typing import Any
 
+import numpy as np
 import openpyxl
 import pandas as pd
 import pytest
@@ -213,3 +215,38 @@ def test_a_short_list_of_rows_is_whole_and_reads_as_key_value_pairs() -> None:
     values = {r[0]: r[1] for r in _summary(book)}
     assert values["tier_moves"] == ("outlet=outlet A, tier=advancing, simulated_tier=backbone; "
                                     "outlet=outlet B, tier=potential, simulated_tier=advancing")
+
+
+def test_cells_hold_what_pandas_to_excel_writes() -> None:
+    """The sheets are streamed row by row (openpyxl's write-only mode), not written by ``DataFrame.to_excel``:
+    every value must still read back as ``to_excel`` writes it — numpy numbers as numbers, booleans as
+    booleans, missing values and NaT as empty text, infinities as ``inf`` text, dates as dates, objects as
+    their text — and a text that looks like a formula stays text."""
+    from openpyxl import Workbook
+
+    from optimize.export import _write_sheet
+
+    rng = np.random.default_rng(7)
+    frame = pd.DataFrame({
+        "count": rng.integers(-5, 5, 40), "share": rng.random(40), "flag": rng.random(40) < 0.5,
+        "text": [f"=HYPERLINK(\"x{i}\")" if i % 7 == 0 else f"Outlet {i:05d}" for i in range(40)],
+        "mixed": [[None, math.nan, math.inf, -math.inf, 3, 2.5, True, "a", (1, 2), datetime(2026, 1, 2, 3, 4)][i % 10]
+                  for i in range(40)],
+        "when": pd.to_datetime(["2026-12-06 10:00", None] * 20),
+    })
+    frame.loc[3, "share"] = math.nan
+    theirs = BytesIO()
+    frame.to_excel(theirs, index=False, engine="openpyxl")
+    book = Workbook(write_only=True)
+    _write_sheet(book, "Sheet1", frame, [[None] * len(frame)] * frame.shape[1])
+    ours = BytesIO()
+    book.save(ours)
+    a = openpyxl.load_workbook(BytesIO(theirs.getvalue())).active
+    b = openpyxl.load_workbook(BytesIO(ours.getvalue())).active
+    assert a.max_row == b.max_row == 41
+    assert a.max_column == b.max_column == frame.shape[1]
+    for ra, rb in zip(a.iter_rows(), b.iter_rows(), strict=True):
+        for ca, cb in zip(ra, rb, strict=True):
+            assert (cb.value, cb.data_type) == (ca.value, "s" if ca.data_type == "f" else ca.data_type), cb.coordinate
+            assert cb.is_date == ca.is_date, cb.coordinate
+    assert {b.cell(row=r, column=4).data_type for r in range(2, 42)} == {"s"}  # no formula
