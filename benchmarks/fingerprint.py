@@ -36,7 +36,8 @@ def _scrub(obj: Any) -> Any:
 def workbook_form(path: Path) -> list[Any]:
     """What an ``.xlsx`` shows, sheet by sheet, as plain values: the sheet's name, freeze panes, printed
     title rows, page set-up and column widths, then every cell's value, type, number format, font, fill,
-    alignment and border (date cells by their type only: the summary's export time changes every run)."""
+    alignment and border (date cells by their type only: the summary's export time changes every run; the
+    summary's rows named by a :data:`VOLATILE` word, such as its timings, left out as in the JSON files)."""
     from openpyxl import load_workbook
 
     def side(s: Any) -> Any:
@@ -49,6 +50,8 @@ def workbook_form(path: Path) -> list[Any]:
                      ws.sheet_properties.pageSetUpPr.fitToPage if ws.sheet_properties.pageSetUpPr else None,
                      sorted((k, d.width) for k, d in ws.column_dimensions.items())])
         for row in ws.iter_rows():
+            if isinstance(row[0].value, str) and any(w in row[0].value.lower() for w in VOLATILE):
+                continue
             for c in row:
                 value = type(c.value).__name__ if c.is_date else c.value
                 f, a, b = c.font, c.alignment, c.border
