@@ -170,13 +170,49 @@ class OutletOptions:
         return self.moves if self.retuned is None else self.moves + self.retuned
 
 
+@dataclass(frozen=True, eq=False)
+class Terms:
+    """A rule's coefficients: ``coef[k]`` on pattern ``pattern[k]`` of outlet ``outlet[k]``.
+
+    Held as three arrays (16 bytes a term) rather than a list of tuples (about 100): the
+    rules of 2,000 outlets × 50 patterns have about a million terms, and every
+    :class:`Solution` keeps its rules for the constraints table. Iterating gives
+    ``(outlet, pattern, coefficient)`` as Python numbers, in order.
+    """
+
+    outlet: np.ndarray  # int32
+    pattern: np.ndarray  # int32
+    coef: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.coef)
+
+    def __iter__(self) -> Iterator[tuple[int, int, float]]:
+        return zip(self.outlet.tolist(), self.pattern.tolist(), self.coef.tolist(), strict=True)
+
+    @staticmethod
+    def of(o: int, coef: np.ndarray, nonzero: bool = True) -> Terms:
+        """Outlet ``o``'s coefficients by pattern; only the nonzero ones (NaN counts as nonzero) unless
+        ``nonzero`` is false."""
+        coef = np.asarray(coef, dtype=float)
+        where = np.flatnonzero(coef) if nonzero else np.arange(len(coef))
+        return Terms(np.full(len(where), o, dtype=np.int32), where.astype(np.int32), coef[where])
+
+    @staticmethod
+    def join(parts: Sequence[Terms]) -> Terms:
+        """``parts`` one after the other."""
+        if not parts:
+            return Terms(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        return Terms(*(np.concatenate([getattr(t, name) for t in parts]) for name in ("outlet", "pattern", "coef")))
+
+
 @dataclass(frozen=True)
 class Row:
     """One linear rule ``Σ coef·x  (<= | >=)  rhs`` with the words that explain it."""
 
     group: str
     text: str
-    terms: list[tuple[int, int, float]]  # (outlet, pattern, coefficient)
+    terms: Terms
     sense: str  # "<=" or ">="
     rhs: float
 
@@ -251,7 +287,7 @@ _Part = tuple[str, str, np.ndarray, str, float]
 
 
 def _per_outlet(outlets: Sequence[OutletOptions], policy: Policy, first: int = 0) -> list[Row]:
-    return [Row(group, text, _terms(o, coef), sense, rhs) for o, opt in enumerate(outlets, start=first)
+    return [Row(group, text, Terms.of(o, coef), sense, rhs) for o, opt in enumerate(outlets, start=first)
             for group, text, coef, sense, rhs in _rule_parts(opt, policy)]
 
 
@@ -299,24 +335,18 @@ def _rule_parts(opt: OutletOptions, policy: Policy) -> list[_Part]:
     return rows
 
 
-def _terms(o: int, coef: np.ndarray) -> list[tuple[int, int, float]]:
-    """Outlet ``o``'s nonzero coefficients as ``(outlet, pattern, coefficient)`` (NaN counts as nonzero)."""
-    where = np.flatnonzero(coef)
-    return [(o, p, float(c)) for p, c in zip(where.tolist(), np.asarray(coef)[where].tolist(), strict=True)]
-
-
 def _regional(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
     rows: list[Row] = []
     if policy.total_headcount is not None:
-        terms = [t for o, opt in enumerate(outlets) for t in _terms(o, opt.totals)]
+        terms = Terms.join([Terms.of(o, opt.totals) for o, opt in enumerate(outlets)])
         rows.append(Row("pool.total", f"total head-count pool {policy.total_headcount}", terms, "<=",
                         policy.total_headcount))
     for role, pool in policy.role_pools.items():
         r = ROLES.index(role)
-        terms = [t for o, opt in enumerate(outlets) for t in _terms(o, opt.counts[:, r].astype(float))]
+        terms = Terms.join([Terms.of(o, opt.counts[:, r]) for o, opt in enumerate(outlets)])
         rows.append(Row(f"pool.{role}", f"{role} pool {pool}", terms, "<=", pool))
     if policy.max_moves is not None:
-        terms = [t for o, opt in enumerate(outlets) for t in _terms(o, opt.moves.astype(float))]
+        terms = Terms.join([Terms.of(o, opt.moves) for o, opt in enumerate(outlets)])
         rows.append(Row("transfers", f"at most {policy.max_moves} people moved", terms, "<=", policy.max_moves))
     if policy.tier_monotone:
         rows += _monotone(outlets)
@@ -324,8 +354,8 @@ def _regional(outlets: Sequence[OutletOptions], policy: Policy) -> list[Row]:
         rule = policy.outside_staff
         second = [o for o, opt in enumerate(outlets) if opt.second_level]
         need = math.ceil(rule.share * len(second) - ROW_SLACK)
-        terms = [t for o in second for t in _terms(o, ((outlets[o].counts[:, _CM] - outlets[o].cm_inside)
-                                                       >= rule.min_people).astype(float))]
+        terms = Terms.join([Terms.of(o, (outlets[o].counts[:, _CM] - outlets[o].cm_inside) >= rule.min_people)
+                            for o in second])
         rows.append(Row("outside_staff", f"at least {need} of {len(second)} second-level outlets with "
                         f">= {rule.min_people} outside", terms, ">=", need))
     return rows
@@ -336,12 +366,11 @@ def _monotone(outlets: Sequence[OutletOptions]) -> list[Row]:
     present = [t for t in TIERS if any(opt.tier == t for opt in outlets)]
     rows = []
     for upper, lower in itertools.pairwise(present):
-        terms: list[tuple[int, int, float]] = []
+        parts: list[Terms] = []
         for tier, sign in ((upper, 1.0), (lower, -1.0)):
             members = [o for o, opt in enumerate(outlets) if opt.tier == tier]
-            for o in members:
-                terms += _terms(o, sign * outlets[o].totals / len(members))
-        rows.append(Row("tier_monotone", f"mean head-count {upper} >= {lower}", terms, ">=", 0.0))
+            parts += [Terms.of(o, sign * outlets[o].totals / len(members)) for o in members]
+        rows.append(Row("tier_monotone", f"mean head-count {upper} >= {lower}", Terms.join(parts), ">=", 0.0))
     return rows
 
 
@@ -502,16 +531,16 @@ def stabilise(outlets: Sequence[OutletOptions], policy: Policy, best: Solution, 
     allowed = _allowed(outlets, policy)
     kept = [_restrict(opt, a) for opt, a in zip(outlets, allowed, strict=True)]
     regional = _regional(kept, policy)
-    floor = Row("stability", "value within the noise of the best", [(o, p, float(v)) for o, opt in enumerate(kept)
-                                                                     for p, v in enumerate(opt.value)],
+    floor = Row("stability", "value within the noise of the best",
+                Terms.join([Terms.of(o, opt.value, nonzero=False) for o, opt in enumerate(kept)]),
                 ">=", best.objective - tolerance)
     prob, x, _ = _build(kept, [*regional, floor], elastic=False, weights=[-opt.changes for opt in kept])
     if _run(prob, solver, 0.0, None)[0] != "Optimal":
         return best
     fewest = sum(float(opt.changes[int(np.argmax([v.value() or 0.0 for v in xs]))]) for opt, xs in zip(kept, x,
                                                                                                         strict=True))
-    cap = Row("stability", "fewest moves", [(o, p, float(m)) for o, opt in enumerate(kept)
-                                            for p, m in enumerate(opt.changes)], "<=", fewest + 1e-6)
+    cap = Row("stability", "fewest moves", Terms.join([Terms.of(o, opt.changes, nonzero=False)
+                                                       for o, opt in enumerate(kept)]), "<=", fewest + 1e-6)
     prob, x, _ = _build(kept, [*regional, floor, cap], elastic=False)
     status, _, _, seconds = _run(prob, solver, 0.0, None)
     if status != "Optimal":
@@ -526,7 +555,10 @@ def stabilise(outlets: Sequence[OutletOptions], policy: Policy, best: Solution, 
 
 def rule_value(row: Row, choice: Sequence[int]) -> float:
     """The left-hand side of ``row`` when outlet ``o`` takes pattern ``choice[o]``."""
-    return sum(c for o, p, c in row.terms if choice[o] == p)
+    t = row.terms
+    chosen = np.asarray(choice, dtype=np.int64)[t.outlet] == t.pattern
+    values: list[float] = t.coef[chosen].tolist()
+    return sum(values)  # Python's sum, term by term in order, as the rule reads
 
 
 def binds(row: Row, choice: Sequence[int]) -> bool:

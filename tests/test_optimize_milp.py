@@ -19,6 +19,7 @@ from optimize.milp import (
     VipRule,
     outlet_meets,
     outlet_rules,
+    rule_value,
     rules,
     satisfied,
     solve,
@@ -63,6 +64,30 @@ def brute_force(outlets: list[OutletOptions], policy: Policy) -> tuple[float, tu
             if best is None or value > best[0]:
                 best = (value, choice)
     return best
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_regional_rules_read_each_chosen_pattern(seed: int) -> None:
+    """A rule's left side for a choice is the chosen patterns' own numbers, summed by hand: the head-count pool
+    their totals, a role pool that role's count, the transfers their moves (zero coefficients dropped, a NaN
+    coefficient kept as a term)."""
+    outlets = _instance(seed, outlets=5, patterns=6)
+    outlets[2] = replace(outlets[2], moves=np.where(np.arange(6) == 3, np.nan, outlets[2].moves.astype(float)))
+    policy = Policy(total_headcount=10**6, role_pools={"wealth_manager": 10**6}, max_moves=10**6,
+                    min_customer_managers=None, inside_outside=None, vip=None)
+    by_group = {r.group: r for r in rules(outlets, policy)}
+    rng = np.random.default_rng(100 + seed)
+    for _ in range(20):
+        choice = tuple(int(c) for c in rng.integers(0, 6, size=5))
+        assert rule_value(by_group["pool.total"], choice) == sum(
+            float(o.totals[c]) for o, c in zip(outlets, choice, strict=True))
+        assert rule_value(by_group["pool.wealth_manager"], choice) == sum(
+            float(o.counts[c, WM]) for o, c in zip(outlets, choice, strict=True))
+        moved = sum(float(o.moves[c]) for o, c in zip(outlets, choice, strict=True))
+        assert np.isnan(moved) == (choice[2] == 3)
+        assert np.isnan(moved) or rule_value(by_group["transfers"], choice) == moved
+    terms = by_group["transfers"].terms
+    assert len(terms) == sum(int(np.count_nonzero(o.moves)) for o in outlets)
 
 
 def _policies(outlets: list[OutletOptions]) -> list[Policy]:
