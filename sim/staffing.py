@@ -25,6 +25,9 @@ def person_id(role: str, k: int) -> str:
 
 #: Where each role's pair sits in :attr:`StaffingPlan.counts` (:data:`ROLES` order).
 _ROLE_AT = {rid: i for i, rid in enumerate(ROLES)}
+#: Every ``(role, count)`` pair made so far, shared by the plans that hold it: a province's search makes
+#: hundreds of thousands of plans from a few hundred distinct pairs (a pair is 64 bytes, a plan holds nine).
+_PAIRS: dict[tuple[str, int], tuple[str, int]] = {}
 
 
 class FlexThreshold(NamedTuple):
@@ -72,7 +75,8 @@ class StaffingPlan:
             value = counts.get(rid, 0)
             if not _is_whole(value) or value < 0:
                 raise ValueError(f"staffing plan: {rid}: a whole number >= 0 is required, got {show(value)}")
-            clean.append((rid, int(value)))
+            pair = (rid, int(value))
+            clean.append(_PAIRS.setdefault(pair, pair))
         cms = dict(clean)["customer_manager"]
         inside = cms if cm_inside is None else cm_inside
         if not _is_whole(inside) or not 0 <= inside <= cms:
