@@ -203,7 +203,8 @@ class Terms:
         """``parts`` one after the other."""
         if not parts:
             return Terms(np.zeros(0, np.int32), np.zeros(0, np.int32), np.zeros(0))
-        return Terms(*(np.concatenate([getattr(t, name) for t in parts]) for name in ("outlet", "pattern", "coef")))
+        return Terms(np.concatenate([t.outlet for t in parts]), np.concatenate([t.pattern for t in parts]),
+                     np.concatenate([t.coef for t in parts]))
 
 
 @dataclass(frozen=True)
