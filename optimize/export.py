@@ -305,8 +305,8 @@ def _width(value: Any, number_format: str | None = None) -> int:
         return 0
     if isinstance(value, bool | np.bool_):
         text = str(bool(value)).upper()
-    elif isinstance(value, datetime):
-        text = DATE
+    elif isinstance(value, datetime):  # as wide as its format shows it (each letter one digit)
+        text = number_format or _DATETIME
     elif isinstance(value, int | float | np.number):
         spec = _SHOWN.get(number_format or "")
         text = format(float(value), spec) if spec else f"{value:.10g}"

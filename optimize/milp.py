@@ -253,8 +253,7 @@ def satisfied(rows: Sequence[Row], n_patterns: int) -> np.ndarray:
     out = np.ones((n_patterns, len(rows)), dtype=bool)
     for i, row in enumerate(rows):
         lhs = np.zeros(n_patterns)
-        for _, p, c in row.terms:
-            lhs[p] += c
+        np.add.at(lhs, row.terms.pattern, row.terms.coef)  # unbuffered: a repeated pattern's terms all add
         out[:, i] = _holds(lhs, row.sense, row.rhs)
     return out
 

@@ -249,4 +249,9 @@ def test_cells_hold_what_pandas_to_excel_writes() -> None:
         for ca, cb in zip(ra, rb, strict=True):
             assert (cb.value, cb.data_type) == (ca.value, "s" if ca.data_type == "f" else ca.data_type), cb.coordinate
             assert cb.is_date == ca.is_date, cb.coordinate
+            if ca.is_date:  # a date shows as to_excel shows it
+                assert cb.number_format == ca.number_format, cb.coordinate
     assert {b.cell(row=r, column=4).data_type for r in range(2, 42)} == {"s"}  # no formula
+    # an unformatted date column is as wide as the date and time it shows (Excel shows ##### when narrower)
+    shown = len(b.cell(row=2, column=6).number_format)
+    assert b.column_dimensions["F"].width >= shown + 1
