@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.streams import STREAMS, stream_key, streams
+from sim.streams import MAX_SEED, STREAMS, stream_key, streams
 from tests.conftest import SCENARIOS
 
 # Draws pinned when streams became keyed by name. If one of these changes, every
@@ -39,3 +39,37 @@ def test_customers_of_a_seed_are_pinned() -> None:
     rng = np.random.default_rng(np.random.SeedSequence(7, spawn_key=(2, stream_key("arrivals"))))
     first_hour = rng.poisson(2.7 * 60.0)
     assert np.sum(log.customers.arrival_min < 60.0) == first_hour
+
+
+def test_every_stream_is_numpys_seed_sequence_word_for_word() -> None:
+    """The streams' generators are seeded from a pool mixed seed first, then replication, then key (kept part
+    way): over seeds of one and two words, the largest accepted, replications past 32 bits and every stream,
+    the generator state and the first draws equal those of ``SeedSequence(seed, spawn_key=(r, key))``."""
+    rng = np.random.default_rng(11)
+    seeds = [0, 1, 2**32 - 1, 2**32, MAX_SEED, *map(int, rng.integers(0, MAX_SEED, 20)),
+             *map(int, rng.integers(0, 2**32, 20))]
+    for i, seed in enumerate(seeds):
+        for rep in (0, 1, 29, 2**32 + 5) if i < 5 else (int(rng.integers(0, 1000)),):
+            ours = streams(seed, rep)
+            for name in STREAMS:
+                theirs = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(rep, stream_key(name))))
+                assert ours[name].bit_generator.state == theirs.bit_generator.state, (seed, rep, name)
+                assert ours[name].random(3).tolist() == theirs.random(3).tolist()
+
+
+@pytest.mark.parametrize("dtype", [np.uint32, np.uint64])
+def test_the_pool_hands_out_the_words_seed_sequence_would(dtype: type) -> None:
+    """Any number of words of either width (PCG64 asks for 4 of 64 bits; other generators ask otherwise)."""
+    from sim.streams import _absorb, _Pool, _seed_pool, _words
+
+    for seed, rep, key in ((5, 3, 77), (MAX_SEED, 0, 2**32 - 1)):
+        mixing = _seed_pool(seed)
+        for word in [*_words(rep), *_words(key)]:
+            mixing = _absorb(mixing, word)
+        reference = np.random.SeedSequence(seed, spawn_key=(rep, key))
+        for n in (1, 2, 4, 5, 9, 17):
+            got = _Pool(mixing[0]).generate_state(n, dtype)
+            assert got.dtype == np.dtype(dtype)
+            assert got.tolist() == reference.generate_state(n, dtype).tolist()
+    with pytest.raises(TypeError):
+        _Pool(mixing[0]).generate_state(2, np.int64)
