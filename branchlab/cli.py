@@ -21,7 +21,7 @@ import pandas as pd
 
 from branchlab import fit_cmd, optimize_cmd, quarter_cmd
 from branchlab.options import SEED, add_executor, ignored_options, whole
-from branchlab.outputs import Output, UsageError, check_output, refuse_clobber
+from branchlab.outputs import Output, UsageError, check_output, refuse_clobber, refuse_file_as_folder
 from sim import ScenarioError, ScenarioWarning, load_scenario, replicate
 from sim.executors import ExecutorError
 from sim.fileio import write_atomic
@@ -162,6 +162,7 @@ def _sweep(args: argparse.Namespace) -> int:
     design = load_sweep_file(args.sweep)
     refuse_clobber([("sweep file", design.source), ("scenario", design.base.source)],
                    [Output("--out", args.out, SWEEP_FILES, (RESULTS_FOLDER,))])
+    refuse_file_as_folder(args.out, f"--out {args.out}")
     if not args.quiet:
         print(f"{args.sweep}: {len(design.points)} points × {design.replications} replications "
               f"({design.design}), executor {args.executor}", file=sys.stderr)

@@ -19,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from sim.fileio import file_in_the_way
+
 
 class UsageError(Exception):
     """A command-line value that cannot be used; printed as one ``branchlab: ...`` line."""
@@ -40,6 +42,7 @@ def check_output(path: str, option: str, suffixes: Sequence[str] = ()) -> Path:
             raise UsageError(f"{option} {path}: the name must end in one of {', '.join(suffixes)}")
         folder = target.parent
         if not folder.is_dir():
+            refuse_file_as_folder(folder, f"{option} {path}", "give a file name in an existing folder")
             raise UsageError(f"{option} {path}: folder {str(folder)!r} does not exist")
         fd, probe = tempfile.mkstemp(dir=folder, prefix=f".{target.name}.", suffix=".tmp")
         os.close(fd)
@@ -48,6 +51,22 @@ def check_output(path: str, option: str, suffixes: Sequence[str] = ()) -> Path:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         raise UsageError(f"{option} {path}: cannot write there ({reason})") from None
     return target
+
+
+#: What an output folder option's message asks for.
+GIVE_FOLDER = "give a folder (it is created if missing)"
+
+
+def refuse_file_as_folder(folder: str | Path, option: str, hint: str = GIVE_FOLDER) -> None:
+    """Fail now if ``folder``, or the nearest of its parents that exists, is a file: no folder can be made
+    there. ``option`` starts the message (``--out results``), ``hint`` ends it.
+
+    Raises:
+        UsageError: naming the file in the way.
+    """
+    blocker = file_in_the_way(folder)
+    if blocker is not None:
+        raise UsageError(f"{option}: {str(blocker)!r} is a file, not a folder; {hint}")
 
 
 @dataclass(frozen=True)

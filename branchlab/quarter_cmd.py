@@ -17,7 +17,7 @@ import sys
 from typing import Any
 
 from branchlab.options import MAX_QUARTER_REPLICATIONS, MAX_QUARTERS, SEED, add_executor, whole
-from branchlab.outputs import Output, refuse_clobber
+from branchlab.outputs import Output, refuse_clobber, refuse_file_as_folder
 from sim.errors import ScenarioError
 
 
@@ -40,6 +40,7 @@ def _quarter(args: argparse.Namespace) -> int:
     rules_files = [args.rules] if args.rules else list(args.compare or [])
     refuse_clobber([*inputs, *(("rules file", f) for f in rules_files)],
                    [Output("--out", args.out, FILES)])
+    refuse_file_as_folder(args.out, f"--out {args.out}")
     try:
         out = prepare_out(args.out)
     except OSError as exc:

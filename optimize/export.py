@@ -47,7 +47,7 @@ from optimize.holds import holds_table
 from optimize.transfers import surplus
 from sim.codes import ROLES
 from sim.errors import ScenarioError
-from sim.fileio import csv_text, publish_set
+from sim.fileio import csv_text, file_in_the_way, publish_set
 from sim.labels import check_lang, column_label, kpi_label, label, relabel
 
 if TYPE_CHECKING:
@@ -88,8 +88,12 @@ def check_writable(out: str | Path) -> Path:
     if str(out).strip() == "":
         raise ScenarioError("--out", "", "an empty path; give a folder (it is created if missing)")
     folder = Path(out)
-    if folder.exists() and not folder.is_dir():
+    blocker = file_in_the_way(folder)
+    if blocker == folder:
         raise ScenarioError(str(folder), "", "the output folder is a file; give a folder (it is created if missing)")
+    if blocker is not None:
+        raise ScenarioError(str(folder), "", f"{str(blocker)!r} is a file, not a folder; give a folder (it is created "
+                            "if missing)")
     for name in (*FILES, ROSTER_FILE):
         if (folder / name).is_dir():
             raise ScenarioError(str(folder / name), "", "a folder stands where this export file goes; move it away")

@@ -271,7 +271,8 @@ def _facts(rec: Recommendation, lang: str = "en") -> list[tuple[str, str]]:
     gap = "—" if rec.gap is None else text("text.gap", gap=f"{rec.gap:.2g}", limit=f"{rec.gap_limit:.2g}")
     share = u.get("share_realised", math.nan)
     today, recommended = rec.verified("current"), rec.verified("recommended")
-    surplus = rec.headline()["surplus_people"]
+    head = rec.headline()
+    surplus, hired = head["surplus_people"], head["hired_people"]
     stab = rec.stability
     sep, none = text("text.item_sep"), text("text.none")
     tiers = [(o, t, s) if lang == "en" else (o, label(f"tier.{t}", lang), label(f"tier.{s}", lang))
@@ -286,7 +287,8 @@ def _facts(rec: Recommendation, lang: str = "en") -> list[tuple[str, str]]:
         (text("fact.service"), sep.join(service_lines(rec, lang)) or "—"),
         (text("fact.worse_outlets"), sep.join(worse_outlets(rec, lang)) or none),
         (text("fact.headcount"), text("text.headcount", current=hc.get("current"), recommended=hc.get("recommended"),
-                                      budget=hc.get("budget")) + (text("text.surplus", n=surplus) if surplus else "")),
+                                      budget=hc.get("budget")) + (text("text.surplus", n=surplus) if surplus else "")
+         + (text("text.hired", n=hired) if hired else "")),
         (text("fact.screening"), text("text.screening", objective=number(rec.objective), bound=number(rec.bound),
                                       gap=gap, predicted=number(u.get("predicted", math.nan)),
                                       share="—" if math.isnan(share) else f"{share:.0%}")),

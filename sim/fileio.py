@@ -36,6 +36,14 @@ if TYPE_CHECKING:
 LOCK_NAME = ".lock"
 
 
+def file_in_the_way(folder: str | os.PathLike[str]) -> Path | None:
+    """The file (or other non-folder) that keeps a folder from being made at ``folder``: ``folder`` itself or
+    the nearest of its parents that exists, if that is not a folder; ``None`` when nothing is in the way."""
+    path = Path(folder)
+    nearest = next((a for a in (path, *path.parents) if a.exists()), None)
+    return nearest if nearest is not None and not nearest.is_dir() else None
+
+
 def write_atomic(path: str | os.PathLike[str], data: str | bytes | Iterable[str]) -> None:
     """Write ``data`` (text, bytes, or text chunks streamed one by one) to ``path`` atomically.
 

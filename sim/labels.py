@@ -215,6 +215,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "text.headcount": ("{current} today → {recommended} recommended (budget {budget})",
                        "现有 {current} → 建议 {recommended}（编制 {budget}）"),
     "text.surplus": ("; {n} person(s) without a post (see Transfers)", "；{n} 人无岗位（见人员调配）"),
+    "text.hired": ("; {n} post(s) to fill from outside the outlets (see Transfers)",
+                   "；{n} 个岗位需从网点外补充（见人员调配）"),
     "text.gap": ("{gap} (limit {limit})", "{gap}（上限 {limit}）"),
     "text.screening": ("{objective} yuan/day: the chosen patterns' estimate on the days used to choose them, each "
                        "gain over today shrunk toward 0 by its noise (bound {bound}; MIP gap {gap}); predicted uplift "

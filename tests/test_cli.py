@@ -103,7 +103,9 @@ def _unwritable_paths(tmp_path: Path) -> list[tuple[str, str]]:
     """(path, words in the error) that cannot take an output file."""
     (tmp_path / "a_file").write_text("x")
     paths = [(str(tmp_path), "folder"), (str(tmp_path / "missing" / "out.json"), "does not exist"),
-             (str(tmp_path / "a_file" / "out.json"), "does not exist"), ("/dev/null", "not a regular file"),
+             (str(tmp_path / "a_file" / "out.json"), "is a file, not a folder"),
+             (str(tmp_path / "a_file" / "deeper" / "out.json"), "is a file, not a folder"),
+             ("/dev/null", "not a regular file"),
              (str(tmp_path / ("x" * 300 + ".json")), "cannot write")]
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
@@ -143,3 +145,18 @@ def test_help_prints_usage_and_exits_0(command: list[str], capsys: pytest.Captur
         cli.main([*command, "--help"])
     assert done.value.code == 0
     assert capsys.readouterr().out.startswith("usage: branchlab")
+
+
+@pytest.mark.parametrize("command", ["sweep", "quarter", "optimize"])
+@pytest.mark.parametrize("under", ["", "sub/deeper"])
+def test_an_output_folder_on_a_file_is_refused_naming_the_file(command: str, under: str, tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """``--out`` on a file, or under one, stops before any work with one line naming the file in the way."""
+    blocker = tmp_path / "a_file"
+    blocker.write_text("x")
+    out = str(blocker / under) if under else str(blocker)
+    inputs = {"sweep": [str(SCENARIOS / "sweep_small.toml")], "quarter": [str(SCENARIOS / "region_12_outlets.toml")],
+              "optimize": [str(SCENARIOS / "region_12_outlets.toml")]}[command]
+    assert main([command, *inputs, "--out", out, "-q"]) == 2
+    _one_error_line(capsys, "--out" if command != "optimize" else str(blocker), str(blocker), "is a file")
+    assert blocker.read_text() == "x"

@@ -292,7 +292,7 @@ def test_a_file_in_place_of_the_folder_is_refused_before_any_work(tmp_path: Path
 
 def test_a_folder_under_a_file_is_refused(tmp_path: Path) -> None:
     (tmp_path / "plain").write_text("x")
-    with pytest.raises(ScenarioError, match=r"plain/out: cannot write the output folder \(Not a directory\)"):
+    with pytest.raises(ScenarioError, match=r"plain/out: '[^']*plain' is a file, not a folder"):
         check_writable(tmp_path / "plain" / "out")
 
 
@@ -361,3 +361,22 @@ def test_a_real_recommendation_round_trips(tmp_path: Path) -> None:
     sheets = pd.read_excel(written[3], sheet_name=None, engine="openpyxl")
     pd.testing.assert_frame_equal(sheets["kpis"], rec.kpis, check_dtype=False)
     pd.testing.assert_frame_equal(sheets["constraints"], rec.constraints, check_dtype=False)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_the_report_names_the_people_without_a_post_and_the_posts_to_fill(lang: str) -> None:
+    """The head-count line of the report says what the CLI and the workbook say: people left without a post
+    and posts to fill from outside the outlets, each counted from the transfers (and neither when none)."""
+    from optimize.report import _facts
+    from sim.labels import label
+
+    placed = pd.DataFrame({"from_outlet": ["Central Plaza", "", "Old Town <2> & Co"],
+                           "to_outlet": ["", "Harbour", ""], "role": ["cash_teller", "wealth_manager", "cash_teller"],
+                           "placement": ["all", "all", "all"], "people": [1, 2, 1],
+                           "kind": ["surplus", "hire", "surplus"]})
+    head = dict(_facts(make_recommendation(transfers=placed), lang))[label("fact.headcount", lang)]
+    assert label("text.surplus", lang, n=2) in head
+    assert label("text.hired", lang, n=2) in head
+    plain = dict(_facts(make_recommendation(), lang))[label("fact.headcount", lang)]
+    assert label("text.hired", lang, n=0) not in plain
+    assert "text.hired" not in plain
