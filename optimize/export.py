@@ -17,9 +17,11 @@
 
 ``export(rec, out, lang="zh")`` writes the two files people read (the workbook and the
 report) with Chinese labels from :mod:`sim.labels`; the CSV and JSON files are the same
-in every language. The set is published whole or not at all (:func:`sim.fileio.publish_set`): every file
-is rendered in memory and staged under a hidden name; the previous set is moved aside
-and the new one renamed in; any failure, Ctrl-C included, puts the previous set back.
+in every language. The CSV files start with UTF-8's byte-order mark, so Excel (which reads a CSV without one
+in the machine's code page, GBK on a Chinese Windows) shows Chinese outlet names as written; pandas and
+Python's ``utf-8-sig`` read it as nothing. The set is published whole or not at all
+(:func:`sim.fileio.publish_set`): every file is rendered in memory and staged under a hidden name; the
+previous set is moved aside and the new one renamed in; any failure, Ctrl-C included, puts the previous set back.
 Text from the region file never becomes a formula: CSV text cells that start like one
 are quoted with ``'``, and Excel text cells are stored as text. Call
 :func:`check_writable` before any long run, so a bad folder fails in a second, not
@@ -590,7 +592,9 @@ def render(rec: Recommendation, lang: str = "en") -> dict[str, bytes]:
     out = {}
     for name in names:
         data = makers[name]()
-        out[name] = data.encode("utf-8") if isinstance(data, str) else data
+        if isinstance(data, str):
+            data = data.encode("utf-8-sig" if name.endswith(".csv") else "utf-8")
+        out[name] = data
     return out
 
 

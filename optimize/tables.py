@@ -137,8 +137,9 @@ def _summary_rows(plan_name: str, outlet: str, metrics: dict[str, np.ndarray]) -
     rows = []
     for kpi in REPORT_KPIS:
         s = interval(metrics[kpi])
-        rows.append({"plan": plan_name, "outlet": outlet, "kpi": kpi, "mean": s.mean, "ci95_low": s.low,
-                     "ci95_high": s.high, "n": s.n})
+        low, high = (_share(s.low), _share(s.high)) if kpi in SERVICE_KPIS else (s.low, s.high)
+        rows.append({"plan": plan_name, "outlet": outlet, "kpi": kpi, "mean": s.mean, "ci95_low": low,
+                     "ci95_high": high, "n": s.n})
     return rows
 
 

@@ -248,7 +248,8 @@ def test_a_second_export_replaces_the_whole_set(tmp_path: Path) -> None:
     new = make_recommendation(plan=old.plan.assign(recommended=old.plan["current"], change=0))
     export(new, tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(FILES)
-    assert (tmp_path / "recommendation.csv").read_text() == csv_text(new.plan.loc[:, list(PLAN_COLUMNS)])
+    written = (tmp_path / "recommendation.csv").read_text(encoding="utf-8-sig")
+    assert written == csv_text(new.plan.loc[:, list(PLAN_COLUMNS)])
 
 
 def test_names_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
@@ -259,7 +260,7 @@ def test_names_that_look_like_formulas_stay_text(tmp_path: Path) -> None:
             for i, name in enumerate(rec.plan["outlet"].unique())}
     rec = make_recommendation(plan=rec.plan.assign(outlet=rec.plan["outlet"].map(evil)))
     export(rec, tmp_path)
-    text = (tmp_path / "recommendation.csv").read_text(encoding="utf-8")
+    text = (tmp_path / "recommendation.csv").read_text(encoding="utf-8-sig")
     assert "'=HYPERLINK" in text
     assert not any(line.startswith(("=", "+", "@")) for cell in text.splitlines() for line in cell.split(","))
     book = load_workbook(tmp_path / "recommendation.xlsx")
@@ -380,3 +381,23 @@ def test_the_report_names_the_people_without_a_post_and_the_posts_to_fill(lang: 
     plain = dict(_facts(make_recommendation(), lang))[label("fact.headcount", lang)]
     assert label("text.hired", lang, n=0) not in plain
     assert "text.hired" not in plain
+
+
+def test_csv_files_carry_the_byte_order_mark_excel_needs_for_chinese(tmp_path: Path) -> None:
+    """Every CSV of the set starts with UTF-8's byte-order mark (Excel otherwise reads it as GBK on a Chinese
+    Windows), holds the Chinese names as written, and reads back in pandas with no mark in the first heading."""
+    from tests.fake_service import full_recommendation
+
+    rec = full_recommendation(chinese=True)
+    export(rec, tmp_path)
+    csvs = sorted(tmp_path.glob("*.csv"))
+    assert len(csvs) >= 3
+    for path in csvs:
+        data = path.read_bytes()
+        assert data.startswith(b"\xef\xbb\xbf"), path.name
+        assert not data[3:].startswith(b"\xef\xbb\xbf")
+        assert not pd.read_csv(path).columns[0].startswith("\ufeff")
+    plan = pd.read_csv(tmp_path / "recommendation.csv")
+    assert set(plan["outlet"]) == set(rec.plan["outlet"])
+    assert any("\u4e00" <= ch <= "\u9fff" for name in plan["outlet"] for ch in name)
+    assert (tmp_path / "recommendation.json").read_bytes()[:1] == b"{"  # JSON has no mark

@@ -495,3 +495,24 @@ def test_an_outlets_own_service_table_refuses_unknown_keys(tmp_path: Path) -> No
     text = SMALL.replace('name = "Lake"', 'name = "Lake"\nservice = { walkout = 0.2 }', 1)
     with pytest.raises(ScenarioError, match=r"outlets\[1\]\.service\.walkout: unknown key"):
         load_region(_region(tmp_path, text=text))
+
+
+def test_the_kpi_table_keeps_a_share_s_interval_within_0_and_1_as_the_service_table_does() -> None:
+    """Service levels near 100% on few days: the Student-t interval passes 1 (1.0, 1.0, 0.97: the mean plus
+    t·sd/√3 is about 1.04); the KPI rows cap it at 1 as the service rows do, and leave yuan untouched."""
+    from optimize.tables import REPORT_KPIS, SERVICE_KPIS, _summary_rows
+    from sim.replicate import interval
+
+    days = np.array([1.0, 1.0, 0.97])
+    yuan = np.array([-5.0, -4.0, 30.0])  # its interval passes 0 below and is kept
+    metrics = {k: (days if k in SERVICE_KPIS else yuan) for k in REPORT_KPIS}
+    metrics["walkout_rate"] = 1.0 - days  # near 0: the interval passes 0 below
+    rows = {r["kpi"]: r for r in _summary_rows("recommended", "o", metrics)}
+    raw = interval(days)
+    assert raw.high > 1.0
+    for kpi in SERVICE_KPIS[1:]:
+        assert rows[kpi]["ci95_high"] == 1.0
+        assert rows[kpi]["ci95_low"] == raw.low
+    assert interval(1.0 - days).low < 0.0
+    assert rows["walkout_rate"]["ci95_low"] == 0.0
+    assert rows["objective"]["ci95_low"] == interval(yuan).low < 0.0
