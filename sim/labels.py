@@ -219,10 +219,11 @@ LABELS: dict[str, tuple[str, str]] = {
                    "；{n} 个岗位需从网点外补充（见人员调配）"),
     "text.gap": ("{gap} (limit {limit})", "{gap}（上限 {limit}）"),
     "text.screening": ("{objective} yuan/day: the chosen patterns' estimate on the days used to choose them, each "
-                       "gain over today shrunk toward 0 by its noise (bound {bound}; MIP gap {gap}); predicted uplift "
+                       "gain over today shrunk toward 0 by its noise (the solver's bound {bound} and MIP gap {gap} are "
+                       "the best estimate's, before the fewest-moves choice below); predicted uplift "
                        "{predicted} yuan/day, {share} realised",
                        "{objective} 元/日：入选方案在用于挑选它们的模拟日上的估计，相对现状的增益按噪声向 0 收缩"
-                       "（上界 {bound}；MIP 间隙 {gap}）；"
+                       "（求解器上界 {bound} 与 MIP 间隙 {gap} 针对最优估计，即下方取最少调动之前）；"
                        "预测增益 {predicted} 元/日，验证实现 {share}"),
     "text.stable": ("fewest moves within {tolerance} yuan/day (the noise) of the best estimate: {chosen} moves "
                     "instead of {best}",
