@@ -174,7 +174,8 @@ def _summary(rec: Any, written: list[Path]) -> str:
         f"{rec.gap or 0:.1e}; " + (f"{u['share_realised']:.0%} of its {u['predicted']:,.0f} predicted uplift verified"
                                    if u["predicted"] else "no uplift predicted (today's plan is the estimate's best)")
         + (f"; fewest moves within {stab['tolerance_yuan']:,.0f} yuan/day of the best: {stab['moves_chosen']:g} "
-           f"moves, not {stab['moves_best']:g}" if stab.get("tolerance_yuan") else "")
+           f"moves, not {stab['moves_best']:g} (a transfer or a CM sent out counts 1, a person without a post or "
+           "a post to fill ½)" if stab.get("tolerance_yuan") else "")
         + (f", {stab['retuned_chosen']:g} flexible post(s) retuned, not {stab['retuned_best']:g}"
            if stab.get("tolerance_yuan") and "retuned_chosen" in stab else ""),
         "binding rules: " + ("; ".join(rec.binding) if rec.binding else "none"),

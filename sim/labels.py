@@ -226,8 +226,10 @@ LABELS: dict[str, tuple[str, str]] = {
                        "（求解器上界 {bound} 与 MIP 间隙 {gap} 针对最优估计，即下方取最少调动之前）；"
                        "预测增益 {predicted} 元/日，验证实现 {share}"),
     "text.stable": ("fewest moves within {tolerance} yuan/day (the noise) of the best estimate: {chosen} moves "
-                    "instead of {best}",
-                    "在最优估计 {tolerance} 元/日（噪声）以内调动最少：{chosen} 人次，而非 {best}"),
+                    "instead of {best} (a transfer or a CM sent out counts 1, a person without a post or a post to "
+                    "fill ½)",
+                    "在最优估计 {tolerance} 元/日（噪声）以内调动最少：{chosen} 人次，而非 {best}"
+                    "（一次调动或一名客户经理外派计 1，无岗位人员或待补岗位计 ½）"),
     "text.tier_move": ("{outlet}: {tier} → {simulated}", "{outlet}：{tier} → {simulated}"),
     "text.seconds": ("{name} {seconds:.1f} s", "{name} {seconds:.1f} 秒"),
     "text.list_sep": (", ", "，"),
