@@ -126,6 +126,19 @@ LABELS: dict[str, tuple[str, str]] = {
     "column.marginal_yuan": ("marginal value (yuan/day)", "边际价值（元/日）"),
     "column.pattern": ("pattern", "方案号"),
     "column.origin": ("origin", "来源"),
+    "column.from_role": ("from role", "原岗位"),
+    "column.to_role": ("to role", "新岗位"),
+    "column.max_people": ("at most (people)", "最多人数"),
+    "column.training_cost_yuan": ("training cost (yuan)", "培训成本（元）"),
+    "column.cost_yuan_per_day": ("cost (yuan/day)", "成本（元/日）"),
+    "column.day_type": ("day type", "日类型"),
+    "column.share": ("share of days", "天数占比"),
+    "column.volume": ("customer volume (x an average day)", "客流量（平均日的倍数）"),
+    "column.estimate_yuan": ("estimate (yuan/day)", "估计值（元/日）"),
+    "column.prior_sd_yuan": ("prior sd of gains (yuan/day)", "增益先验标准差（元/日）"),
+    "origin.current": ("current", "现有方案"),
+    "origin.single move": ("single move", "单项调整"),
+    "origin.combined": ("combined", "组合调整"),
     "column.cm_inside": ("customer managers inside", "客户经理内勤"),
     "column.cm_outside": ("customer managers outside", "客户经理外勤"),
     "column.total": ("head-count", "合计人数"),
@@ -197,9 +210,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "text.no_moves": ("No one moves: every outlet keeps today's head-counts.", "无人员调整：各网点保持现有人数。"),
     "text.no_transfers": ("No transfers: every outlet keeps today's head-counts.", "无调配：各网点保持现有人数。"),
     "text.no_day_types": ("One average day (branchlab optimize --day-types, or [day_types] in the region file).",
-                          "按平均日（branchlab optimize --day-types，或地区文件中的 [day_types]）。"),
+                          "按平均日（branchlab optimize --day-types，或区域文件中的 [day_types]）。"),
     "text.no_conversions": ("None declared ([[conversions]] in the region file): people keep their roles.",
-                            "未设置（地区文件中的 [[conversions]]）：人员不转岗。"),
+                            "未设置（区域文件中的 [[conversions]]）：人员不转岗。"),
     "text.not_computed": ("Not computed.", "未计算。"),
     "text.stress_not_run": ("Not run (branchlab optimize --stress).", "未运行（branchlab optimize --stress）。"),
     "text.none": ("none", "无"),
@@ -402,7 +415,7 @@ LABELS: dict[str, tuple[str, str]] = {
                     "recommended head-counts, simulated and corrected until no hour's service falls below its floor "
                     "beyond noise; verified against today's shifts of the same head-counts on the same fresh days "
                     "(change = roster - today's shifts, paired 95% CI).",
-                    "按地区文件 [roster] 模板为建议人数安排每人的班次与午休，"
+                    "按区域文件 [roster] 模板为建议人数安排每人的班次与午休，"
                     "经模拟与修正直至各小时服务水平不再显著低于下限；"
                     "与相同人数下的现有班次在相同的新模拟日上比较（变动 = 排班 - 现有班次，配对95%置信区间）。"),
     "chart.clock": ("clock", "时刻"),
@@ -470,7 +483,7 @@ def column_label(column: str, lang: str = "en") -> str:
 #: Which kind of id the cells of a column hold (the key prefix in :data:`LABELS`).
 CELL_KINDS = {"role": "role", "zone": "zone", "tier": "tier", "simulated_tier": "tier", "placement": "placement",
               "kpi": "kpi", "plan": "plan", "kind": "kind", "outlet": "outlet", "from_outlet": "outlet",
-              "to_outlet": "outlet"}
+              "to_outlet": "outlet", "from_role": "role", "to_role": "role", "origin": "origin"}
 
 
 def cell_label(kind: str, value: Any, lang: str = "en") -> Any:

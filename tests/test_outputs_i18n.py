@@ -286,3 +286,23 @@ def test_lang_reaches_the_report_and_the_workbook(tmp_path: Path, monkeypatch: p
     assert '<html lang="zh-CN">' in (tmp_path / "report.html").read_text(encoding="utf-8")
     assert openpyxl.load_workbook(tmp_path / "recommendation.xlsx").sheetnames[0] == "摘要"
     assert "wrote:" in capsys.readouterr().out
+
+
+def test_every_heading_of_the_chinese_workbook_is_labelled(tmp_path: Path) -> None:
+    """A real recommendation (the small region, with its conversions and candidates' estimates): no sheet of
+    the Chinese workbook keeps a machine id (``from_role``, ``estimate_yuan``) as a heading, and the
+    candidates' origins are words."""
+    from optimize import load_region, recommend
+    from tests.test_optimize_recommend import SMALL
+
+    (tmp_path / "region.toml").write_text(SMALL)
+    rec = recommend(load_region(tmp_path / "region.toml"), replications=4, seed=1, executor="serial", frontier=1,
+                    stage2=2)
+    export(rec, tmp_path / "zh", lang="zh")
+    book = openpyxl.load_workbook(tmp_path / "zh" / "recommendation.xlsx")
+    for sheet in book.worksheets:
+        heads = [c.value for c in sheet[1] if isinstance(c.value, str)]
+        assert not [h for h in heads if re.fullmatch(r"[A-Za-z0-9_. ]+", h)], sheet.title
+    candidates = pd.read_excel(tmp_path / "zh" / "recommendation.xlsx", sheet_name=label("sheet.candidates", "zh"),
+                               engine="openpyxl")
+    assert set(candidates["来源"]) == {label(f"origin.{o}", "zh") for o in set(rec.candidates["origin"])}
