@@ -141,6 +141,8 @@ def load_sweep_file(path: str | Path) -> Sweep:
     scen_path = Path(path).parent / head.string("scenario")
     if scen_path.is_dir():  # say so against the sweep file's field, not against the folder
         raise head.fail("scenario", f"{scen_path} is a folder; the base scenario's file is required")
+    if not scen_path.exists():
+        raise head.fail("scenario", f"{scen_path} does not exist (the path is read from the sweep file's folder)")
     base = load_scenario(scen_path)
     design = head.string("design", "grid", choices=DESIGNS)
     reps = head.integer("replications", 1, ge=1, le=MAX_REPLICATIONS)

@@ -96,6 +96,17 @@ def test_a_folder_as_the_base_scenario_is_named_against_the_sweep_file(folder: P
     assert "is a folder" in str(err.value)
 
 
+@pytest.mark.parametrize("scenario", ["nope.toml", "sub/nope.toml"])
+def test_a_missing_base_scenario_is_named_against_the_sweep_file(folder: Path, scenario: str) -> None:
+    """The error names the sweep file, its ``sweep.scenario`` field and the path looked for."""
+    (folder / "sub").mkdir(exist_ok=True)
+    path = folder / "missing_sweep.toml"
+    path.write_text(VALID.replace('scenario = "minimal.toml"', f'scenario = "{scenario}"'))
+    with pytest.raises(sim.ScenarioError) as err:
+        load_sweep_file(path)
+    assert str(err.value).startswith(f"{path}: sweep.scenario: {folder / scenario} does not exist")
+
+
 @FUZZ
 @given(raw=sweep_files())
 def test_bad_sweep_files_give_only_one_line_scenario_errors(folder: Path, raw: bytes) -> None:
