@@ -549,6 +549,9 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
             formats = [plain, summary_formats, summary_formats, summary_formats, plain]
             _write_sheet(book, sheet_name, fit_cells(summary, lang), formats, wrap=(0, 1, 4), bold_rows=titles,
                          max_width=SUMMARY_WIDTH)
+        elif frames[name].empty:  # a sheet says why it is empty rather than showing nothing
+            why = label("text.stress_not_run" if name == "stress" else "text.none", lang)
+            _write_sheet(book, sheet_name, pd.DataFrame({label("column.note", lang): [why]}), [[None]])
         else:
             frame = frames[name].head(max_rows)
             wrap = [list(frame.columns).index("rule")] if name == "constraints" and "rule" in frame else []

@@ -216,6 +216,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "text.not_computed": ("Not computed.", "未计算。"),
     "text.stress_not_run": ("Not run (branchlab optimize --stress).", "未运行（branchlab optimize --stress）。"),
     "text.none": ("none", "无"),
+    "column.note": ("note", "说明"),
     "text.off": ("off", "关闭"),
     "text.ci": ("{mean} yuan/day (95% CI {low} to {high})", "{mean} 元/日（95%置信区间 {low} 至 {high}）"),
     "text.on_days": (", on {n} fresh days", "，基于 {n} 个新模拟日"),

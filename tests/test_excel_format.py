@@ -255,3 +255,20 @@ def test_cells_hold_what_pandas_to_excel_writes() -> None:
     # an unformatted date column is as wide as the date and time it shows (Excel shows ##### when narrower)
     shown = len(b.cell(row=2, column=6).number_format)
     assert b.column_dimensions["F"].width >= shown + 1
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_an_empty_sheet_says_why(lang: str) -> None:
+    """A sheet with nothing to show (no stress test run, no conversions, no day types) says so in one note
+    row instead of being blank; a sheet with rows keeps them."""
+    from sim.labels import label
+
+    assert REC.stress.empty
+    assert REC.conversions.empty
+    book = openpyxl.load_workbook(BytesIO(workbook_bytes(REC, lang=lang)))
+    name = (lambda s: s) if lang == "en" else (lambda s: label(f"sheet.{s}", "zh"))
+    rows = [[c.value for c in r] for r in book[name("stress")].iter_rows()]
+    assert rows == [[label("column.note", lang)], [label("text.stress_not_run", lang)]]
+    rows = [[c.value for c in r] for r in book[name("conversions")].iter_rows()]
+    assert rows == [[label("column.note", lang)], [label("text.none", lang)]]
+    assert book[name("by_outlet")].max_row == len(REC.plan) + 1
