@@ -24,6 +24,7 @@ never dropped, only untranslated.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -484,7 +485,56 @@ def column_label(column: str, lang: str = "en") -> str:
 #: Which kind of id the cells of a column hold (the key prefix in :data:`LABELS`).
 CELL_KINDS = {"role": "role", "zone": "zone", "tier": "tier", "simulated_tier": "tier", "placement": "placement",
               "kpi": "kpi", "plan": "plan", "kind": "kind", "outlet": "outlet", "from_outlet": "outlet",
-              "to_outlet": "outlet", "from_role": "role", "to_role": "role", "origin": "origin"}
+              "to_outlet": "outlet", "from_role": "role", "to_role": "role", "origin": "origin",
+              "rule": "rule"}
+
+
+#: The policy rules' English text (:mod:`optimize.milp`'s rows) as patterns, each with its Chinese wording;
+#: ``{tier}``, ``{role}``, ``{zone}``, ``{upper}`` and ``{lower}`` are ids, labelled; the rest is kept.
+_RULES = [(re.compile(pattern), zh) for pattern, zh in (
+    (r"(?P<name>.+): (?P<tier>\w+) outlets need at least (?P<n>\S+) people", "{name}：{tier}网点至少 {n} 人"),
+    (r"(?P<name>.+): (?P<tier>\w+) outlets have at most (?P<n>\S+) people", "{name}：{tier}网点至多 {n} 人"),
+    (r"(?P<name>.+): at least (?P<n>\S+) customer managers", "{name}：客户经理至少 {n} 人"),
+    (r"(?P<name>.+?)(?P<all> \(all staff\))?: (?P<a>inside|outside) (?P<op>>=|<=) (?P<k>\S+) x "
+     r"(?P<b>inside|outside) (?P<sign>[+-]) (?P<t>\S+)", "{name}{all}：{a} {op} {k} × {b} {sign} {t}"),
+    (r"(?P<name>.+): at least (?P<n>\S+) (?P<role>\w+)", "{name}：{role}至少 {n} 人"),
+    (r"(?P<name>.+): somebody on duty at (?P<zone>\w+) all day, lunch included",
+     "{name}：{zone}全天有人值守（含午休）"),
+    (r"(?P<name>.+): \(CM \+ WM\) x (?P<b>\S+) VIP slots >= (?P<m>\S+) x (?P<v>\S+) VIPs = (?P<n>\S+)",
+     "{name}：（客户经理 + 理财经理）× {b} 个贵宾客户名额 ≥ {m} × {v} 位贵宾客户 = {n}"),
+    (r"total head-count pool (?P<n>\S+)", "总编制上限 {n} 人"),
+    (r"(?P<role>\w+) pool (?P<n>\S+)", "{role}总数上限 {n} 人"),
+    (r"at most (?P<n>\S+) people moved", "调动至多 {n} 人"),
+    (r"at least (?P<need>\S+) of (?P<k>\S+) second-level outlets with >= (?P<m>\S+) outside",
+     "{k} 个二级网点中至少 {need} 个外勤人员不少于 {m} 人"),
+    (r"mean head-count (?P<upper>\w+) >= (?P<lower>\w+)", "{upper}网点平均人数 ≥ {lower}网点平均人数"),
+)]
+#: Words of the rules' text the Chinese wording labels.
+_RULE_WORDS = {"inside": "内勤", "outside": "外勤", " (all staff)": "（按全体员工）", ">=": "≥", "<=": "≤"}
+
+
+def rule_label(text: str, lang: str = "en") -> str:
+    """A policy rule's text (:attr:`optimize.milp.Row.text`) in ``lang``: the text itself in English; in
+    Chinese its wording with the outlet's name and the numbers as they are, the ids labelled (the text
+    itself if it matches no rule's pattern)."""
+    if check_lang(lang) == "en":
+        return text
+    for pattern, zh in _RULES:
+        hit = pattern.fullmatch(text)
+        if hit is None:
+            continue
+        fields = {k: v or "" for k, v in hit.groupdict().items()}
+        for key, kind in (("tier", "tier"), ("upper", "tier"), ("lower", "tier"), ("role", "role"), ("zone", "zone")):
+            if key in fields and f"{kind}.{fields[key]}" in LABELS:
+                fields[key] = label(f"{kind}.{fields[key]}", lang)
+            elif key in fields:
+                break  # an id this wording does not know: try the next pattern
+        else:
+            for key in ("a", "b", "all", "op"):
+                if key in fields:
+                    fields[key] = _RULE_WORDS.get(fields[key], fields[key])
+            return zh.format(**fields)
+    return text
 
 
 def cell_label(kind: str, value: Any, lang: str = "en") -> Any:
@@ -496,6 +546,8 @@ def cell_label(kind: str, value: Any, lang: str = "en") -> Any:
         return " → ".join(str(cell_label(kind, part, lang)) for part in value.split(" -> "))
     if kind == "kpi":
         return kpi_label(value, lang)
+    if kind == "rule":
+        return rule_label(value, lang)
     key = f"{kind}.{value}"
     return label(key, lang) if key in LABELS else value
 

@@ -306,3 +306,45 @@ def test_every_heading_of_the_chinese_workbook_is_labelled(tmp_path: Path) -> No
     candidates = pd.read_excel(tmp_path / "zh" / "recommendation.xlsx", sheet_name=label("sheet.candidates", "zh"),
                                engine="openpyxl")
     assert set(candidates["来源"]) == {label(f"origin.{o}", "zh") for o in set(rec.candidates["origin"])}
+
+
+def test_every_policy_rule_reads_in_chinese() -> None:
+    """Every kind of rule the MILP writes (tier bounds, minimum CMs, inside : outside by CMs and by all staff,
+    a minimum of a role, a zone covered, VIP maintenance, the pools, the transfer limit, the outside-staff
+    share, the tier order), over 40 random policies: the Chinese text keeps the outlet's name and numbers
+    and has no English word left; English is the text itself."""
+    from optimize.milp import OutletOptions, OutsideRule, Policy, RatioRule, VipRule, rules
+    from sim.codes import ROLES
+    from sim.labels import rule_label
+    from tests.conftest import random_patterns
+
+    rng = np.random.default_rng(5)
+    seen: set[str] = set()
+    for trial in range(40):
+        outlets = []
+        for o, tier in enumerate(("flagship", "backbone", "advancing", "potential")):
+            counts, inside = random_patterns(rng, 6, 4, 9)
+            outlets.append(OutletOptions(name=f"网点 {o}: East", tier=tier, second_level=bool((trial + o) % 3),
+                                         vip_customers=float(40 * (o % 2)), counts=counts, cm_inside=inside,
+                                         value=np.zeros(6), moves=np.arange(6.0),
+                                         min_staff={"cash_teller": 1} if trial % 2 else {},
+                                         cover_zones=("cash", "lobby") if trial % 3 else (),
+                                         uncovered=((),) * 6))
+        policy = Policy(total_headcount=60, role_pools={r: 20 for r in ROLES[:3]},
+                        tier_bounds={"flagship": (5, 30), "potential": (3, 12)}, tier_monotone=True,
+                        min_customer_managers=2, inside_outside=RatioRule(0.8, 1.25, 1.0, reading=
+                                                                          ("customer_managers", "all_staff")[trial % 2],
+                                                                          symmetric=trial % 4 < 2),
+                        vip=VipRule(), max_moves=8, outside_staff=OutsideRule(min_people=2, share=0.5))
+        for row in rules(outlets, policy):
+            zh = rule_label(row.text, "zh")
+            assert rule_label(row.text, "en") == row.text
+            bare = zh
+            for o in range(4):
+                bare = bare.replace(f"网点 {o}: East", "")
+            assert not re.search(r"[A-Za-z]{2,}", bare.replace("VIP", "")), (row.text, zh)
+            numbers = sorted(re.findall(r"\d+(?:\.\d+)?", row.text.rsplit(": East", 1)[-1]))
+            assert sorted(re.findall(r"\d+(?:\.\d+)?", zh.rsplit(": East", 1)[-1])) == numbers, (row.text, zh)
+            seen.add(row.group.split(".")[0])
+    assert seen >= {"tier_bounds", "min_customer_managers", "inside_outside", "min_staff", "cover", "vip_maintenance",
+                    "pool", "transfers", "outside_staff", "tier_monotone"}
