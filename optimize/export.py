@@ -50,7 +50,7 @@ from optimize.transfers import surplus
 from sim.codes import ROLES
 from sim.errors import ScenarioError
 from sim.fileio import csv_text, file_in_the_way, publish_set
-from sim.labels import check_lang, column_label, kpi_label, label, relabel
+from sim.labels import cell_label, check_lang, column_label, kpi_label, label, relabel
 
 if TYPE_CHECKING:
     from optimize.result import Recommendation
@@ -424,8 +424,9 @@ def _exact(value: Any) -> Any:
 
 
 def _signed_share(value: float) -> str:
-    """A change of a share as a signed percentage, two decimals; a rounding residue reads ``+0.00%``, not ``-0.00%``."""
-    return f"{round(float(value), 4) + 0.0:+.2%}"
+    """A change of a share in percentage points, signed, two decimals (``-0.40`` for 0.75 → 0.746; the
+    label says pp); a rounding residue reads ``+0.00``, not ``-0.00``."""
+    return f"{round(float(value) * 100.0, 2) + 0.0:+.2f}"
 
 
 def summary_sheet(rec: Recommendation, notes: Mapping[str, str] | None = None, lang: str = "en",
@@ -485,7 +486,7 @@ def summary_sheet(rec: Recommendation, notes: Mapping[str, str] | None = None, l
                        ("xl.hired", head["hired_people"])):
         add(text(key), value, note=text("xl.unit_people"), number_format=COUNT)
     add(text("fact.screening"), rec.objective, note=text("xl.screening_note"), number_format=YUAN)
-    add(text("fact.status"), f"{rec.status} ({rec.solver})")
+    add(text("fact.status"), f"{cell_label('status', rec.status, lang)} ({rec.solver})")
 
     title("xl.section_run")
     add(text("xl.exported"), exported or datetime.now().replace(microsecond=0), number_format=DATE)

@@ -27,7 +27,7 @@ from optimize.plots import (
     plot_value,
 )
 from optimize.roster import MET
-from sim.labels import LABELS, check_lang, column_label, kpi_label, label, relabel, rule_label
+from sim.labels import LABELS, cell_label, check_lang, column_label, kpi_label, label, relabel, rule_label
 from sim.plots import png_base64
 
 if TYPE_CHECKING:
@@ -299,7 +299,7 @@ def _facts(rec: Recommendation, lang: str = "en") -> list[tuple[str, str]]:
             if "retuned_chosen" in stab else "")
          if stab.get("tolerance_yuan") else text("text.off")),
         *([(text("fact.flex_posts"), sep.join(flex_lines(rec, lang)))] if not rec.flex_posts.empty else []),
-        (text("fact.status"), f"{rec.status} ({rec.solver})"),
+        (text("fact.status"), f"{cell_label('status', rec.status, lang)} ({rec.solver})"),
         (text("fact.binding"), sep.join(rule_label(b, lang) for b in rec.binding) if rec.binding else none),
         (text("fact.tier_moves"), sep.join(text("text.tier_move", outlet=o, tier=t, simulated=s)
                                            for o, t, s in tiers) or none),

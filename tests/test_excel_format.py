@@ -137,7 +137,7 @@ def test_summary_leads_with_the_verified_value_and_service(book: Any) -> None:
     region = REC.service[REC.service["outlet"] == "region"].set_index("kpi")
     assert rows[4][:2] == ("walk-out rate, today", region.loc["walkout_rate", "current"])
     assert rows[5][:2] == ("walk-out rate, recommended", region.loc["walkout_rate", "recommended"])
-    assert "change -0.40% [-0.80%, +0.00%] (paired 95% CI)" in rows[5][4]
+    assert "change -0.40 pp [-0.80, +0.00] (paired 95% CI)" in rows[5][4]
     assert rows[6][0] == "cash (high counter) service level, today"
     assert {sheet.cell(row=r, column=2).number_format for r in range(6, 10)} == {"0.0%"}
     worse = next(r for r in rows if r[0] == "Outlets whose service gets worse beyond noise")

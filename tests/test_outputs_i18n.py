@@ -348,3 +348,13 @@ def test_every_policy_rule_reads_in_chinese() -> None:
             seen.add(row.group.split(".")[0])
     assert seen >= {"tier_bounds", "min_customer_managers", "inside_outside", "min_staff", "cover", "vip_maintenance",
                     "pool", "transfers", "outside_staff", "tier_monotone"}
+
+
+def test_every_solver_status_has_a_chinese_word() -> None:
+    import pulp
+
+    from sim.labels import cell_label
+
+    for status in pulp.LpStatus.values():
+        assert cell_label("status", status, "en") == status
+        assert not re.search(r"[A-Za-z]", cell_label("status", status, "zh")), status
