@@ -140,6 +140,18 @@ LABELS: dict[str, tuple[str, str]] = {
     "origin.current": ("current", "现有方案"),
     "origin.single move": ("single move", "单项调整"),
     "origin.combined": ("combined", "组合调整"),
+    "origin.retuned": ("retuned", "阈值调整"),
+    "column.average_day_ci95_low": ("average_day 95% CI low", "平均日方案95%置信下限"),
+    "column.average_day_ci95_high": ("average_day 95% CI high", "平均日方案95%置信上限"),
+    "column.robust_ci95_low": ("robust 95% CI low", "稳健方案95%置信下限"),
+    "column.robust_ci95_high": ("robust 95% CI high", "稳健方案95%置信上限"),
+    "column.today_shifts_ci95_low": ("today_shifts 95% CI low", "现有班次95%置信下限"),
+    "column.today_shifts_ci95_high": ("today_shifts 95% CI high", "现有班次95%置信上限"),
+    "column.roster_ci95_low": ("roster 95% CI low", "排班95%置信下限"),
+    "column.roster_ci95_high": ("roster 95% CI high", "排班95%置信上限"),
+    "column.person": ("person", "人员"),
+    "column.zones": ("zones", "服务区域"),
+    "column.hour": ("hour", "时段"),
     "column.cm_inside": ("customer managers inside", "客户经理内勤"),
     "column.cm_outside": ("customer managers outside", "客户经理外勤"),
     "column.total": ("head-count", "合计人数"),
@@ -224,6 +236,7 @@ LABELS: dict[str, tuple[str, str]] = {
     "status.Infeasible": ("Infeasible", "无可行解"),
     "status.Unbounded": ("Unbounded", "无界"),
     "status.Undefined": ("Undefined", "未定"),
+    "status.Feasible within gap": ("Feasible within gap", "可行（在间隙限度内）"),
     "text.off": ("off", "关闭"),
     "text.ci": ("{mean} yuan/day (95% CI {low} to {high})", "{mean} 元/日（95%置信区间 {low} 至 {high}）"),
     "text.on_days": (", on {n} fresh days", "，基于 {n} 个新模拟日"),
@@ -492,7 +505,7 @@ def column_label(column: str, lang: str = "en") -> str:
 CELL_KINDS = {"role": "role", "zone": "zone", "tier": "tier", "simulated_tier": "tier", "placement": "placement",
               "kpi": "kpi", "plan": "plan", "kind": "kind", "outlet": "outlet", "from_outlet": "outlet",
               "to_outlet": "outlet", "from_role": "role", "to_role": "role", "origin": "origin",
-              "rule": "rule"}
+              "rule": "rule", "status": "status"}
 
 
 #: The policy rules' English text (:mod:`optimize.milp`'s rows) as patterns, each with its Chinese wording;
@@ -512,7 +525,7 @@ _RULES = [(re.compile(pattern), zh) for pattern, zh in (
     (r"(?P<role>\w+) pool (?P<n>\S+)", "{role}总数上限 {n} 人"),
     (r"at most (?P<n>\S+) people moved", "调动至多 {n} 人"),
     (r"at least (?P<need>\S+) of (?P<k>\S+) second-level outlets with >= (?P<m>\S+) outside",
-     "{k} 个二级网点中至少 {need} 个外勤人员不少于 {m} 人"),
+     "{k} 个二级网点中至少 {need} 个网点外勤人员不少于 {m} 人"),
     (r"mean head-count (?P<upper>\w+) >= (?P<lower>\w+)", "{upper}网点平均人数 ≥ {lower}网点平均人数"),
 )]
 #: Words of the rules' text the Chinese wording labels.

@@ -26,6 +26,7 @@ against numpy in ``tests/test_streams.py``).
 
 from __future__ import annotations
 
+import operator
 import zlib
 from functools import lru_cache
 from typing import cast
@@ -176,8 +177,8 @@ class Streams(dict[str, np.random.Generator]):
 
     def __init__(self, seed: int, replication: int) -> None:
         super().__init__()
-        self.seed = seed
-        self.replication = replication
+        self.seed = operator.index(seed)  # a numpy integer as the Python int SeedSequence reads
+        self.replication = operator.index(replication)
         self._day: _Mixing | None = None
 
     def __missing__(self, name: str) -> np.random.Generator:

@@ -142,7 +142,9 @@ def load_sweep_file(path: str | Path) -> Sweep:
     if scen_path.is_dir():  # say so against the sweep file's field, not against the folder
         raise head.fail("scenario", f"{scen_path} is a folder; the base scenario's file is required")
     if not scen_path.exists():
-        raise head.fail("scenario", f"{scen_path} does not exist (the path is read from the sweep file's folder)")
+        relative = not Path(head.string("scenario")).is_absolute()
+        where = " (a relative path is read from the sweep file's folder)" if relative else ""
+        raise head.fail("scenario", f"{scen_path} does not exist{where}")
     base = load_scenario(scen_path)
     design = head.string("design", "grid", choices=DESIGNS)
     reps = head.integer("replications", 1, ge=1, le=MAX_REPLICATIONS)

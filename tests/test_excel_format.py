@@ -270,5 +270,5 @@ def test_an_empty_sheet_says_why(lang: str) -> None:
     rows = [[c.value for c in r] for r in book[name("stress")].iter_rows()]
     assert rows == [[label("column.note", lang)], [label("text.stress_not_run", lang)]]
     rows = [[c.value for c in r] for r in book[name("conversions")].iter_rows()]
-    assert rows == [[label("column.note", lang)], [label("text.none", lang)]]
+    assert rows == [[label("column.note", lang)], [label("text.no_conversions", lang)]]
     assert book[name("by_outlet")].max_row == len(REC.plan) + 1

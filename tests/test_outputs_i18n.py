@@ -339,6 +339,8 @@ def test_every_policy_rule_reads_in_chinese() -> None:
         for row in rules(outlets, policy):
             zh = rule_label(row.text, "zh")
             assert rule_label(row.text, "en") == row.text
+            name = next((f"网点 {o}: East" for o in range(4) if row.text.startswith(f"网点 {o}: East")), None)
+            assert name is None or zh.startswith(name), (row.text, zh)  # the outlet's own name, first
             bare = zh
             for o in range(4):
                 bare = bare.replace(f"网点 {o}: East", "")
@@ -353,8 +355,9 @@ def test_every_policy_rule_reads_in_chinese() -> None:
 def test_every_solver_status_has_a_chinese_word() -> None:
     import pulp
 
+    from optimize.milp import FEASIBLE_WITHIN_GAP
     from sim.labels import cell_label
 
-    for status in pulp.LpStatus.values():
+    for status in [*pulp.LpStatus.values(), FEASIBLE_WITHIN_GAP]:
         assert cell_label("status", status, "en") == status
         assert not re.search(r"[A-Za-z]", cell_label("status", status, "zh")), status

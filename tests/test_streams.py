@@ -73,3 +73,10 @@ def test_the_pool_hands_out_the_words_seed_sequence_would(dtype: type) -> None:
             assert got.tolist() == reference.generate_state(n, dtype).tolist()
     with pytest.raises(TypeError):
         _Pool(mixing[0]).generate_state(2, np.int64)
+
+
+def test_numpy_integers_give_the_streams_of_their_python_int() -> None:
+    for seed, rep in ((np.int64(5), np.uint64(1)), (np.uint32(5), np.int32(1)), (5, 1)):
+        assert streams(seed, rep)["arrivals"].random(2).tolist() == streams(5, 1)["arrivals"].random(2).tolist()
+    with pytest.raises(TypeError):
+        streams(1.0, 0)  # type: ignore[arg-type]

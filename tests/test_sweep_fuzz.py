@@ -104,7 +104,11 @@ def test_a_missing_base_scenario_is_named_against_the_sweep_file(folder: Path, s
     path.write_text(VALID.replace('scenario = "minimal.toml"', f'scenario = "{scenario}"'))
     with pytest.raises(sim.ScenarioError) as err:
         load_sweep_file(path)
-    assert str(err.value).startswith(f"{path}: sweep.scenario: {folder / scenario} does not exist")
+    assert str(err.value).startswith(f"{path}: sweep.scenario: {folder / scenario} does not exist (a relative")
+    path.write_text(VALID.replace('scenario = "minimal.toml"', f'scenario = "{folder / "gone" / scenario}"'))
+    with pytest.raises(sim.ScenarioError) as err:
+        load_sweep_file(path)
+    assert str(err.value) == f"{path}: sweep.scenario: {folder / 'gone' / scenario} does not exist"
 
 
 @FUZZ
