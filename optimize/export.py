@@ -50,7 +50,7 @@ from optimize.transfers import surplus
 from sim.codes import ROLES
 from sim.errors import ScenarioError
 from sim.fileio import csv_text, file_in_the_way, publish_set
-from sim.labels import cell_label, check_lang, column_label, kpi_label, label, relabel
+from sim.labels import EMPTY_TABLE, cell_label, check_lang, column_label, kpi_label, label, relabel
 
 if TYPE_CHECKING:
     from optimize.result import Recommendation
@@ -551,7 +551,7 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
             _write_sheet(book, sheet_name, fit_cells(summary, lang), formats, wrap=(0, 1, 4), bold_rows=titles,
                          max_width=SUMMARY_WIDTH)
         elif frames[name].empty:  # a sheet says why it is empty rather than showing nothing
-            why = label(_EMPTY_SHEET.get(name, "text.none_table"), lang)
+            why = label(EMPTY_TABLE.get(name, "text.none_table"), lang)
             _write_sheet(book, sheet_name, pd.DataFrame({label("column.note", lang): [why]}), [[None]])
         else:
             frame = frames[name].head(max_rows)
@@ -561,11 +561,6 @@ def workbook_bytes(rec: Recommendation, max_rows: int = EXCEL_MAX_ROWS, lang: st
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
-
-
-#: What an empty sheet says (the report's words for the same empty tables).
-_EMPTY_SHEET = {"stress": "text.stress_not_run", "transfers": "text.no_transfers", "conversions": "text.no_conversions",
-                "day_types": "text.no_day_types", "frontier": "text.not_computed"}
 
 
 def sheets(rec: Recommendation) -> tuple[str, ...]:

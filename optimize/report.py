@@ -27,7 +27,7 @@ from optimize.plots import (
     plot_value,
 )
 from optimize.roster import MET
-from sim.labels import LABELS, cell_label, check_lang, column_label, kpi_label, label, relabel, rule_label
+from sim.labels import EMPTY_TABLE, LABELS, cell_label, check_lang, column_label, kpi_label, label, relabel, rule_label
 from sim.plots import png_base64
 
 if TYPE_CHECKING:
@@ -363,9 +363,9 @@ def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en")
         _summary(rec, lang),
         _service_section(rec, lang),
         heading("transfers") + f'<p class="note">{label("note.transfers", lang)}</p>'
-        + shown(rec.transfers, "text.no_transfers"),
-        heading("conversions") + shown(rec.conversions, "text.no_conversions"),
-        heading("day_types") + shown(rec.day_types, "text.no_day_types"),
+        + shown(rec.transfers, EMPTY_TABLE["transfers"]),
+        heading("conversions") + shown(rec.conversions, EMPTY_TABLE["conversions"]),
+        heading("day_types") + shown(rec.day_types, EMPTY_TABLE["day_types"]),
         *_robustness_section(rec, lang),
         *_roster_section(rec, lang),
         heading("moves") + shown(rec.moves()),
@@ -373,11 +373,11 @@ def report_html(rec: Recommendation, version: str = "unknown", lang: str = "en")
            + "".join(f"<p>{html.escape(line)}</p>" for line in flex_lines(rec, lang)) + table(flex_table(rec, lang))]
           if not rec.flex_posts.empty else []),
         heading("holds") + f'<p class="note">{label("note.holds", lang)}</p>'
-        + shown(holds_table(rec.stress), "text.stress_not_run"),
+        + shown(holds_table(rec.stress), EMPTY_TABLE["stress"]),
         _charts(rec, lang),
         heading("plan") + shown(rec.plan),
         heading("constraints") + shown(rec.constraints),
-        heading("frontier") + shown(rec.frontier, "text.not_computed"),
+        heading("frontier") + shown(rec.frontier, EMPTY_TABLE["frontier"]),
     ]
     return (f'<!DOCTYPE html>\n<html lang="{"zh-CN" if lang == "zh" else "en"}"><head><meta charset="utf-8">'
             f"<title>{title}</title><style>{_STYLE}</style></head><body>\n" + "\n".join(sections)

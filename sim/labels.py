@@ -501,6 +501,12 @@ def column_label(column: str, lang: str = "en") -> str:
     return column
 
 
+#: What an empty table says, by its sheet name (the workbook's note row, the report's section); others
+#: say ``text.none_table``.
+EMPTY_TABLE = {"stress": "text.stress_not_run", "transfers": "text.no_transfers", "conversions": "text.no_conversions",
+               "day_types": "text.no_day_types", "frontier": "text.not_computed"}
+
+
 #: Which kind of id the cells of a column hold (the key prefix in :data:`LABELS`).
 CELL_KINDS = {"role": "role", "zone": "zone", "tier": "tier", "simulated_tier": "tier", "placement": "placement",
               "kpi": "kpi", "plan": "plan", "kind": "kind", "outlet": "outlet", "from_outlet": "outlet",
